@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Prepares this machine for nix-ci's demo and tests: real Nix, real QEMU user emulation, and
+# static busybox builders for the nixpkgs-free fixture flakes. Idempotent: quick when all is there.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+world="$root/.test-world"
+say() { printf 'setup-test-world: %s\n' "$*"; }
+fail() { printf 'setup-test-world: error: %s\n' "$*" >&2; exit 1; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  sudo=sudo
+  command -v sudo >/dev/null || fail "not root and no sudo: run this script as root (it installs Debian packages and registers binfmt_misc handlers)"
+else
+  sudo=
+fi
+
+host_deb_arch=$(dpkg --print-architecture 2>/dev/null) || fail "no dpkg: this script needs a Debian or Ubuntu machine (apt-get)"
+case "$host_deb_arch" in
+  amd64) host_system=x86_64-linux; foreign_deb_arch=arm64; foreign_system=aarch64-linux; foreign_qemu=qemu-aarch64 ;;
+  arm64) host_system=aarch64-linux; foreign_deb_arch=amd64; foreign_system=x86_64-linux; foreign_qemu=qemu-x86_64 ;;
+  *) fail "unsupported host architecture '$host_deb_arch': the test world needs amd64 or arm64" ;;
+esac
+
+# 1. Debian packages.
+missing=()
+for pkg in nix-bin qemu-user-static binfmt-support busybox-static git; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  command -v apt-get >/dev/null || fail "apt-get not found; install these packages by hand: ${missing[*]}"
+  say "installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  say "packages present: nix-bin qemu-user-static binfmt-support busybox-static git"
+fi
+
+# 2. binfmt_misc with the F (fix-binary) flag, so QEMU runs inside the Nix sandbox.
+if [ ! -e /proc/sys/fs/binfmt_misc/status ]; then
+  say "mounting binfmt_misc"
+  $sudo mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || fail "cannot mount binfmt_misc (a container without CAP_SYS_ADMIN?): run on a VM or a privileged container"
+fi
+handler=/proc/sys/fs/binfmt_misc/$foreign_qemu
+if [ ! -e "$handler" ] || ! grep -q '^enabled' "$handler"; then
+  say "enabling $foreign_qemu"
+  $sudo update-binfmts --enable "$foreign_qemu" || fail "update-binfmts could not enable $foreign_qemu"
+fi
+grep -q '^flags:.*F' "$handler" || fail "$handler lacks the F flag; reinstall qemu-user-static so that it registers with fix-binary"
+say "binfmt handler: $handler ($(grep '^flags' "$handler"))"
+
+# 3. Static busybox builders, one per system (fetched, never committed).
+install_builder() {
+  local system=$1 src=$2
+  local dir="$world/builders/$system"
+  mkdir -p "$dir"
+  if ! cmp -s "$src" "$dir/busybox"; then cp "$src" "$dir/busybox"; chmod 0555 "$dir/busybox"; fi
+}
+install_builder "$host_system" /bin/busybox
+foreign_bb="$world/download/$foreign_deb_arch/bin/busybox"
+if [ ! -x "$foreign_bb" ]; then
+  say "fetching busybox-static:$foreign_deb_arch"
+  dpkg --print-foreign-architectures | grep -qx "$foreign_deb_arch" || { $sudo dpkg --add-architecture "$foreign_deb_arch"; $sudo apt-get update -qq; }
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -qq "busybox-static:$foreign_deb_arch" 2>/dev/null) \
+    || { $sudo apt-get update -qq; (cd "$tmp" && apt-get download -qq "busybox-static:$foreign_deb_arch"); } \
+    || fail "cannot download busybox-static:$foreign_deb_arch from the Debian archive"
+  mkdir -p "$world/download/$foreign_deb_arch"
+  dpkg-deb -x "$tmp"/busybox-static_*.deb "$world/download/$foreign_deb_arch"
+  rm -rf "$tmp"
+fi
+install_builder "$foreign_system" "$foreign_bb"
+
+# The bundled example flake is read as a path: flake, so its builders sit beside it.
+for example in "$root"/examples/*/; do
+  [ -f "$example/flake.nix" ] || continue
+  for system in "$host_system" "$foreign_system"; do
+    mkdir -p "$example/builders/$system"
+    cmp -s "$world/builders/$system/busybox" "$example/builders/$system/busybox" \
+      || install -m 0555 "$world/builders/$system/busybox" "$example/builders/$system/busybox"
+  done
+done
+
+# 4. Prove the foreign builder really runs under emulation.
+got=$("$world/builders/$foreign_system/busybox" uname -m) || fail "the $foreign_system busybox does not run: binfmt handler broken"
+say "host $host_system; $foreign_system runs under QEMU (uname -m: $got)"
+say "nix: $(nix --version)"

@@ -1,0 +1,174 @@
+// Every input of action.yml is parsed and validated here, once. A bad value fails at once with a
+// message that names the input, the value and what is allowed.
+import semver from 'semver'
+
+export const FIX_HASHES_MODES = ['pull-request', 'commit', 'report', 'off'] as const
+export type FixHashesMode = (typeof FIX_HASHES_MODES)[number]
+
+export const RELEASE_MODES = ['off', 'tag'] as const
+export type ReleaseMode = (typeof RELEASE_MODES)[number]
+
+export const VERSION_SOURCES = ['auto', 'mix.exs', 'flake', 'package.json'] as const
+export type VersionFrom = { source: (typeof VERSION_SOURCES)[number] } | { source: 'literal'; version: string }
+
+export type VmTest = { mode: 'auto' | 'builtin' | 'off' } | { mode: 'attribute'; attribute: string }
+
+/** Systems Nix knows; anything else is a typo, and saying so beats a confusing eval error. */
+export const KNOWN_SYSTEMS = [
+  'x86_64-linux',
+  'aarch64-linux',
+  'i686-linux',
+  'armv6l-linux',
+  'armv7l-linux',
+  'riscv64-linux',
+  'powerpc64le-linux',
+  's390x-linux',
+  'loongarch64-linux',
+  'x86_64-darwin',
+  'aarch64-darwin'
+] as const
+
+export interface Inputs {
+  flake: string
+  package: string
+  systems: string[]
+  fixHashes: FixHashesMode
+  vmTest: VmTest
+  service: string
+  servicePort: number
+  healthPath: string
+  release: ReleaseMode
+  versionFrom: VersionFrom
+  tagPrefix: string
+  majorTag: boolean
+  cache: boolean
+  extraNixConfig: string
+  githubToken: string
+}
+
+export const DEFAULTS: Record<string, string> = {
+  flake: '.',
+  package: 'default',
+  systems: 'x86_64-linux aarch64-linux',
+  'fix-hashes': 'pull-request',
+  'vm-test': 'auto',
+  service: 'mast',
+  'service-port': '4000',
+  'health-path': '/',
+  release: 'off',
+  'version-from': 'auto',
+  'tag-prefix': 'v',
+  'major-tag': 'false',
+  cache: 'true',
+  'extra-nix-config': '',
+  'github-token': ''
+}
+
+export class InputError extends Error {
+  constructor(input: string, value: string, allowed: string) {
+    super(`Input '${input}' has the value '${value}', which is not allowed: ${allowed}`)
+    this.name = 'InputError'
+  }
+}
+
+/** `get` returns the raw value of an input, or '' / undefined when it is not set. */
+export function parseInputs(get: (name: string) => string | undefined): Inputs {
+  const raw = (name: string): string => {
+    const value = (get(name) ?? '').trim()
+    return value === '' ? DEFAULTS[name] : value
+  }
+  return {
+    flake: parseFlakeRef(raw('flake')),
+    package: parseAttrName('package', raw('package')),
+    systems: parseSystems(raw('systems')),
+    fixHashes: oneOf('fix-hashes', raw('fix-hashes'), FIX_HASHES_MODES),
+    vmTest: parseVmTest(raw('vm-test')),
+    service: parseAttrName('service', raw('service')),
+    servicePort: parsePort(raw('service-port')),
+    healthPath: parseHealthPath(raw('health-path')),
+    release: oneOf('release', raw('release'), RELEASE_MODES),
+    versionFrom: parseVersionFrom(raw('version-from')),
+    tagPrefix: parseTagPrefix(get('tag-prefix')),
+    majorTag: parseBoolean('major-tag', raw('major-tag')),
+    cache: parseBoolean('cache', raw('cache')),
+    extraNixConfig: parseNixConfigLines(get('extra-nix-config') ?? ''),
+    githubToken: (get('github-token') ?? '').trim()
+  }
+}
+
+function oneOf<T extends string>(input: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T
+  throw new InputError(input, value, `use one of ${allowed.map(a => `'${a}'`).join(', ')}`)
+}
+
+function parseFlakeRef(value: string): string {
+  if (/[\n\r\0]/.test(value)) throw new InputError('flake', value, 'a flake reference is one line, e.g. `.` or `path:./sub`')
+  return value
+}
+
+const ATTR_NAME = /^[A-Za-z_][A-Za-z0-9_'-]*$/
+
+function parseAttrName(input: string, value: string): string {
+  if (ATTR_NAME.test(value)) return value
+  throw new InputError(input, value, 'use a plain Nix attribute name (letters, digits, _, \' and -), e.g. `default`')
+}
+
+export function parseSystems(value: string): string[] {
+  const systems = [...new Set(value.split(/[\s,]+/).filter(Boolean))]
+  if (systems.length === 0) throw new InputError('systems', value, 'name at least one system, e.g. `x86_64-linux aarch64-linux`')
+  for (const system of systems) {
+    if (!(KNOWN_SYSTEMS as readonly string[]).includes(system)) {
+      throw new InputError('systems', system, `unknown system; known systems are ${KNOWN_SYSTEMS.join(', ')}`)
+    }
+  }
+  return systems
+}
+
+function parseVmTest(value: string): VmTest {
+  if (value === 'auto' || value === 'builtin' || value === 'off') return { mode: value }
+  if (/^[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)+$/.test(value)) return { mode: 'attribute', attribute: value }
+  throw new InputError('vm-test', value, "use 'auto', 'builtin', 'off', or a flake attribute path such as `checks.x86_64-linux.my-test`")
+}
+
+function parsePort(value: string): number {
+  const port = /^\d+$/.test(value) ? Number(value) : NaN
+  if (Number.isInteger(port) && port >= 1 && port <= 65535) return port
+  throw new InputError('service-port', value, 'use a TCP port number from 1 to 65535')
+}
+
+function parseHealthPath(value: string): string {
+  if (/^\/[^\s]*$/.test(value)) return value
+  throw new InputError('health-path', value, 'use an HTTP path starting with `/`, without spaces, e.g. `/health`')
+}
+
+function parseVersionFrom(value: string): VersionFrom {
+  if ((VERSION_SOURCES as readonly string[]).includes(value)) return { source: value as (typeof VERSION_SOURCES)[number] }
+  const version = semver.valid(value)
+  if (version !== null) return { source: 'literal', version }
+  throw new InputError('version-from', value, `use ${VERSION_SOURCES.map(s => `'${s}'`).join(', ')}, or a literal semver version such as 1.2.3`)
+}
+
+function parseTagPrefix(value: string | undefined): string {
+  // An empty prefix is allowed on purpose (tags like `1.2.3`), so no default substitution here.
+  const prefix = value === undefined ? DEFAULTS['tag-prefix'] : value.trim()
+  if (/^[A-Za-z0-9._/-]*$/.test(prefix) && !prefix.includes('..') && !prefix.startsWith('/') && !prefix.startsWith('-')) return prefix
+  throw new InputError('tag-prefix', prefix, 'use characters valid in a git tag name (letters, digits, . _ / -), e.g. `v`')
+}
+
+function parseBoolean(input: string, value: string): boolean {
+  if (/^(true|yes|1)$/i.test(value)) return true
+  if (/^(false|no|0)$/i.test(value)) return false
+  throw new InputError(input, value, "use 'true' or 'false'")
+}
+
+/** nix.conf lines: `key = value`, comments and blank lines. */
+function parseNixConfigLines(value: string): string {
+  for (const line of value.split(/\r?\n/)) {
+    const trimmed = line.trim()
+    if (trimmed === '' || trimmed.startsWith('#')) continue
+    if (!/^[A-Za-z0-9][A-Za-z0-9-]*\s*=/.test(trimmed)) {
+      throw new InputError('extra-nix-config', trimmed, 'write nix.conf lines of the form `key = value`, one per line')
+    }
+  }
+  return value.trim()
+}

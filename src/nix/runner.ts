@@ -1,0 +1,185 @@
+// Spawns nix with an argument array (never a shell string) and streams its output line by line.
+// A whole log is never held in memory: callers see typed lines as they arrive and keep what they need.
+import { spawn } from 'node:child_process'
+import { LineSplitter } from './line-splitter.js'
+
+export type NixStream = 'stdout' | 'stderr'
+
+export interface NixLine {
+  stream: NixStream
+  text: string
+}
+
+export interface NixRunOptions {
+  args: string[]
+  cwd?: string
+  /** Extra environment for this call (merged over the runner's). */
+  env?: Record<string, string>
+  /** Called for every complete output line, in order per stream. */
+  onLine?: (line: NixLine) => void
+  /** Keep stdout (e.g. `--json` results) up to this many bytes; larger output fails the call. */
+  captureStdoutBytes?: number
+  signal?: AbortSignal
+}
+
+export interface NixRunResult {
+  args: string[]
+  exitCode: number | null
+  signal: NodeJS.Signals | null
+  durationMs: number
+  stdout: string
+  cancelled: boolean
+}
+
+export interface NixRunnerConfig {
+  /** The nix binary; `nix` from PATH by default. */
+  nixBinary?: string
+  /** `key = value` lines passed to every call through NIX_CONFIG. */
+  nixConfig?: string
+  /** Environment for every call (defaults to this process's). */
+  env?: NodeJS.ProcessEnv
+  /** How long nix gets to stop after SIGINT before SIGKILL. */
+  killGraceMs?: number
+}
+
+export class NixNotFoundError extends Error {
+  constructor(binary: string) {
+    super(
+      `Nix is not installed on this runner ('${binary}' was not found on PATH). ` +
+        'Add a step before nix-ci: `uses: cachix/install-nix-action@v31` or ' +
+        '`uses: DeterminateSystems/nix-installer-action@main`.'
+    )
+    this.name = 'NixNotFoundError'
+  }
+}
+
+const EXPERIMENTAL = ['--extra-experimental-features', 'nix-command flakes']
+
+export class NixRunner {
+  readonly nixBinary: string
+  readonly nixConfig: string
+  private readonly env: NodeJS.ProcessEnv
+  private readonly killGraceMs: number
+  private versionPromise?: Promise<string>
+
+  constructor(config: NixRunnerConfig = {}) {
+    this.nixBinary = config.nixBinary ?? 'nix'
+    this.nixConfig = config.nixConfig ?? ''
+    this.env = config.env ?? process.env
+    this.killGraceMs = config.killGraceMs ?? 10_000
+  }
+
+  /** A runner whose every call also carries these extra `key = value` lines. */
+  withConfig(extraLines: string): NixRunner {
+    const nixConfig = [this.nixConfig, extraLines].filter(s => s.trim() !== '').join('\n')
+    return new NixRunner({ nixBinary: this.nixBinary, nixConfig, env: this.env, killGraceMs: this.killGraceMs })
+  }
+
+  run(options: NixRunOptions): Promise<NixRunResult> {
+    const args = [...EXPERIMENTAL, ...options.args]
+    const env: NodeJS.ProcessEnv = { ...this.env, ...options.env }
+    // NIX_CONFIG from the caller's environment stays in force; ours comes after and wins.
+    const config = [env.NIX_CONFIG ?? '', this.nixConfig].filter(s => s.trim() !== '').join('\n')
+    if (config !== '') env.NIX_CONFIG = config
+    return spawnStreaming(this.nixBinary, args, env, options, this.killGraceMs)
+  }
+
+  /** `nix --version`, e.g. "2.8.0" (cached per runner). */
+  version(): Promise<string> {
+    this.versionPromise ??= this.run({ args: ['--version'], captureStdoutBytes: 4096 }).then(r => {
+      ensureSuccess(r, 'nix --version')
+      const match = /(\d+\.\d+(?:\.\d+)?(?:[\w.+-]*)?)\s*$/.exec(r.stdout.trim())
+      if (!match) throw new Error(`Cannot read the Nix version from '${r.stdout.trim()}'`)
+      return match[1]
+    })
+    return this.versionPromise
+  }
+}
+
+export class NixCommandError extends Error {
+  constructor(
+    readonly what: string,
+    readonly result: NixRunResult,
+    readonly lastLines: string[]
+  ) {
+    const tail = lastLines.length > 0 ? `:\n${lastLines.join('\n')}` : ''
+    super(`${what} failed (exit ${result.exitCode ?? result.signal})${tail}`)
+    this.name = 'NixCommandError'
+  }
+}
+
+export function ensureSuccess(result: NixRunResult, what: string, lastLines: string[] = []): void {
+  if (result.exitCode !== 0) throw new NixCommandError(what, result, lastLines)
+}
+
+function spawnStreaming(
+  binary: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: NixRunOptions,
+  killGraceMs: number
+): Promise<NixRunResult> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now()
+    if (options.signal?.aborted) {
+      resolve({ args, exitCode: null, signal: null, durationMs: 0, stdout: '', cancelled: true })
+      return
+    }
+    // detached: nix leads its own process group, so cancellation reaches every process it started.
+    const child = spawn(binary, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    let cancelled = false
+    let stdout = ''
+    let stdoutBytes = 0
+    let overflow = false
+    let killTimer: NodeJS.Timeout | undefined
+    const emit = options.onLine ?? (() => {})
+    const splitters = {
+      stdout: new LineSplitter(text => emit({ stream: 'stdout', text })),
+      stderr: new LineSplitter(text => emit({ stream: 'stderr', text }))
+    }
+
+    const cancel = (): void => {
+      if (cancelled || child.exitCode !== null) return
+      cancelled = true
+      signalGroup(child.pid, 'SIGINT')
+      killTimer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), killGraceMs)
+      killTimer.unref()
+    }
+    options.signal?.addEventListener('abort', cancel, { once: true })
+
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (options.captureStdoutBytes !== undefined && !overflow) {
+        stdoutBytes += chunk.length
+        if (stdoutBytes > options.captureStdoutBytes) overflow = true
+        else stdout += chunk.toString('utf8')
+      }
+      splitters.stdout.push(chunk)
+    })
+    child.stderr.on('data', (chunk: Buffer) => splitters.stderr.push(chunk))
+
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      options.signal?.removeEventListener('abort', cancel)
+      reject(err.code === 'ENOENT' ? new NixNotFoundError(binary) : err)
+    })
+    child.on('close', (exitCode, signal) => {
+      options.signal?.removeEventListener('abort', cancel)
+      if (killTimer) clearTimeout(killTimer)
+      splitters.stdout.end()
+      splitters.stderr.end()
+      if (overflow) {
+        reject(new Error(`nix ${args.join(' ')} printed more than ${options.captureStdoutBytes} bytes on stdout`))
+        return
+      }
+      resolve({ args, exitCode, signal, durationMs: Date.now() - started, stdout, cancelled })
+    })
+  })
+}
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return
+  try {
+    process.kill(-pid, signal)
+  } catch {
+    // The group is already gone.
+  }
+}

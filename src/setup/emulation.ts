@@ -1,0 +1,191 @@
+// Makes foreign Linux systems buildable: a QEMU binfmt_misc handler the Nix sandbox can use, and a
+// Nix that accepts the system. Nothing is assumed: Nix itself is asked before any build starts.
+import { randomBytes } from 'node:crypto'
+import { readFile, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { readNixConfig } from '../nix/config.js'
+import { NixRunner } from '../nix/runner.js'
+import { stripAnsi } from '../nix/internal-json.js'
+import type { Reporter } from '../report/reporter.js'
+import { HostFacts, isTrustedUser, runAsRoot, usesNixDaemon } from './host.js'
+import type { SystemPlan } from './platforms.js'
+
+export class EmulationError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'EmulationError'
+  }
+}
+
+export interface BinfmtHandler {
+  name: string
+  enabled: boolean
+  interpreter: string
+  flags: string
+}
+
+const QEMU_ADVICE =
+  'add `- uses: docker/setup-qemu-action@v3` before nix-ci (it registers QEMU with the F flag), ' +
+  'or build this system on a native runner (for aarch64-linux: `runs-on: ubuntu-24.04-arm`)'
+
+/** The handler that runs binaries of qemuArch, as binfmt_misc lists it. */
+export async function findBinfmtHandler(binfmtDir: string, qemuArch: string): Promise<BinfmtHandler | undefined> {
+  let names: string[]
+  try {
+    names = await readdir(binfmtDir)
+  } catch {
+    return undefined
+  }
+  for (const name of names.sort()) {
+    if (name === 'status' || name === 'register') continue
+    let text: string
+    try {
+      text = await readFile(join(binfmtDir, name), 'utf8')
+    } catch {
+      continue
+    }
+    const handler = parseBinfmtHandler(name, text)
+    const interpreterName = handler.interpreter.split('/').pop() ?? ''
+    const matches =
+      name === `qemu-${qemuArch}` || interpreterName.startsWith(`qemu-${qemuArch}`) || interpreterName.startsWith(`${qemuArch}-binfmt`)
+    if (matches) return handler
+  }
+  return undefined
+}
+
+export function parseBinfmtHandler(name: string, text: string): BinfmtHandler {
+  const field = (key: string): string => new RegExp(`^${key}[: ]\\s*(.*)$`, 'm').exec(text)?.[1].trim() ?? ''
+  return { name, enabled: /^enabled$/m.test(text), interpreter: field('interpreter'), flags: field('flags') }
+}
+
+async function isBinfmtMounted(binfmtDir: string): Promise<boolean> {
+  try {
+    await readFile(join(binfmtDir, 'status'), 'utf8')
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Registers the QEMU handler for qemuArch from the distribution's packages when it is missing. */
+export async function ensureBinfmtHandler(qemuArch: string, system: string, facts: HostFacts, reporter: Reporter): Promise<BinfmtHandler> {
+  const existing = await findBinfmtHandler(facts.binfmtDir, qemuArch)
+  if (existing?.enabled) return existing
+  if (!facts.canSudo) {
+    throw new EmulationError(
+      `No enabled QEMU binfmt_misc handler for ${system} (qemu-${qemuArch}), and nix-ci cannot register one: ` +
+        `user '${facts.user}' is not root and has no passwordless sudo. To fix: ${QEMU_ADVICE}.`
+    )
+  }
+  reporter.info(`Registering QEMU user emulation for ${system} (qemu-${qemuArch})`)
+  if (!(await isBinfmtMounted(facts.binfmtDir))) {
+    const mount = await runAsRoot(facts, 'mount', ['-t', 'binfmt_misc', 'binfmt_misc', facts.binfmtDir])
+    if (mount.code !== 0) throw new EmulationError(`Cannot mount binfmt_misc at ${facts.binfmtDir}: ${mount.stderr.trim()}. To fix: ${QEMU_ADVICE}.`)
+  }
+  let enable = await runAsRoot(facts, 'update-binfmts', ['--enable', `qemu-${qemuArch}`])
+  if (enable.code !== 0) {
+    // Debian/Ubuntu's qemu-user-static registers its handlers with the F flag on install.
+    const install = await runAsRoot(facts, 'apt-get', ['install', '-y', '-q', 'qemu-user-static', 'binfmt-support'])
+    if (install.code !== 0) {
+      throw new EmulationError(`Cannot install qemu-user-static to emulate ${system}: ${install.stderr.trim().split('\n').pop()}. To fix: ${QEMU_ADVICE}.`)
+    }
+    enable = await runAsRoot(facts, 'update-binfmts', ['--enable', `qemu-${qemuArch}`])
+  }
+  const handler = await findBinfmtHandler(facts.binfmtDir, qemuArch)
+  if (!handler?.enabled) {
+    throw new EmulationError(`Registering qemu-${qemuArch} did not take (${enable.stderr.trim() || 'no handler listed afterwards'}). To fix: ${QEMU_ADVICE}.`)
+  }
+  return handler
+}
+
+/** The nix.conf lines that let Nix build these emulated systems with these handlers. */
+export function emulationNixConfig(systems: string[], handlers: BinfmtHandler[]): string {
+  const lines = [`extra-platforms = ${systems.join(' ')}`]
+  // Without F the kernel opens the interpreter inside the sandbox, so it must be visible there.
+  const sandboxPaths = handlers.filter(h => !h.flags.includes('F')).map(h => h.interpreter)
+  if (sandboxPaths.length > 0) lines.push(`extra-sandbox-paths = ${[...new Set(sandboxPaths)].join(' ')}`)
+  return lines.join('\n')
+}
+
+export interface EmulationSetup {
+  /** The runner to build with: carries the settings when Nix accepts them per call. */
+  nix: NixRunner
+  handlers: Record<string, BinfmtHandler>
+  /** How the settings were put in place, for the log. */
+  how: 'none' | 'client-settings' | 'nix.conf'
+}
+
+/** Prepares every emulated system of the plan, or throws an EmulationError that says what to do. */
+export async function setUpEmulation(plans: SystemPlan[], nix: NixRunner, facts: HostFacts, reporter: Reporter): Promise<EmulationSetup> {
+  const emulated = plans.filter((p): p is Extract<SystemPlan, { mode: 'emulated' }> => p.mode === 'emulated')
+  if (emulated.length === 0) return { nix, handlers: {}, how: 'none' }
+  const handlers: Record<string, BinfmtHandler> = {}
+  for (const plan of emulated) handlers[plan.system] = await ensureBinfmtHandler(plan.qemuArch, plan.system, facts, reporter)
+  const systems = emulated.map(p => p.system)
+  const settings = emulationNixConfig(systems, Object.values(handlers))
+
+  const config = await readNixConfig(nix)
+  const daemon = await usesNixDaemon(config.store)
+  const trusted = !daemon || facts.isRoot || isTrustedUser(config.trustedUsers, facts.user, facts.groups)
+  let configured: NixRunner
+  let how: EmulationSetup['how']
+  if (trusted) {
+    // A trusted client (or no daemon): per-call settings are honoured.
+    configured = nix.withConfig(settings)
+    how = 'client-settings'
+  } else {
+    await writeDaemonConfig(settings, facts, systems, reporter)
+    configured = nix
+    how = 'nix.conf'
+  }
+  await confirmPlatforms(configured, systems)
+  return { nix: configured, handlers, how }
+}
+
+/** For an untrusted user the daemon ignores client settings: they go into nix.conf, then a restart. */
+async function writeDaemonConfig(settings: string, facts: HostFacts, systems: string[], reporter: Reporter): Promise<void> {
+  if (!facts.canSudo) {
+    throw new EmulationError(
+      `Nix ignores 'extra-platforms' from user '${facts.user}', who is not in trusted-users, and nix-ci cannot edit ` +
+        `${facts.nixConfPath} (no root, no passwordless sudo), so ${systems.join(', ')} would silently not be built. ` +
+        `To fix: install Nix with these settings (cachix/install-nix-action: \`extra_nix_config: extra-platforms = ${systems.join(' ')}\`), ` +
+        `or add '${facts.user}' to trusted-users.`
+    )
+  }
+  reporter.info(`Nix daemon does not trust '${facts.user}': writing the emulation settings to ${facts.nixConfPath} and restarting it`)
+  const block = `\n# Added by nix-ci for QEMU user emulation\n${settings}\n`
+  const append = await runAsRoot(facts, 'sh', ['-c', 'printf "%s" "$1" >> "$2"', 'sh', block, facts.nixConfPath])
+  if (append.code !== 0) throw new EmulationError(`Cannot write ${facts.nixConfPath}: ${append.stderr.trim()}`)
+  const restart = await runAsRoot(facts, 'systemctl', ['restart', 'nix-daemon.service'])
+  if (restart.code !== 0) {
+    throw new EmulationError(
+      `Wrote ${facts.nixConfPath} but could not restart the Nix daemon (${restart.stderr.trim()}); restart it so the settings take effect.`
+    )
+  }
+}
+
+/**
+ * Asks Nix whether it would build for each system now: a probe derivation that cannot succeed,
+ * whose error tells whether the platform check passed.
+ */
+export async function confirmPlatforms(nix: NixRunner, systems: string[]): Promise<void> {
+  const nonce = randomBytes(6).toString('hex')
+  for (const system of systems) {
+    const expr = `derivation { name = "nix-ci-platform-probe-${nonce}"; system = ${JSON.stringify(system)}; builder = "/nix-ci/platform-probe"; }`
+    const errors: string[] = []
+    const result = await nix.run({
+      args: ['build', '--no-link', '--impure', '--expr', expr],
+      onLine: line => {
+        if (line.stream === 'stderr') errors.push(stripAnsi(line.text))
+      }
+    })
+    const refusal = errors.find(line => /is required to build|required system or feature not available/.test(line))
+    if (refusal !== undefined || result.exitCode === 0) {
+      throw new EmulationError(
+        `Nix still refuses to build ${system} after configuration, so it would silently build nothing for it. Nix says: ` +
+          `${(refusal ?? 'the probe unexpectedly succeeded').trim()}. To fix: make sure 'extra-platforms' includes ${system} ` +
+          'in the Nix daemon\'s nix.conf and restart the daemon, or build on a native runner.'
+      )
+    }
+  }
+}

@@ -1,0 +1,94 @@
+// Tells the user what the build stage did: one log group per system, annotations for failures,
+// a job summary table, and the `out-paths` / `build-results` outputs.
+import { Reporter, formatBytes, formatDuration, markdownTable } from '../../report/reporter.js'
+import type { BuildStageResult, SystemBuildResult } from './types.js'
+
+const STATUS_ICON: Record<SystemBuildResult['status'], string> = {
+  built: '✅ built',
+  failed: '❌ failed',
+  cancelled: '⏹️ cancelled',
+  'not-built': '⛔ not built'
+}
+
+export async function reportBuild(result: BuildStageResult, reporter: Reporter): Promise<void> {
+  for (const system of result.systems) {
+    await reporter.group(`${system.system} (${system.mode}): ${system.status}`, async () => {
+      for (const line of describeSystem(system)) reporter.info(line)
+    })
+    if (system.status !== 'built') {
+      const failure = system.failures[0]
+      const tail = failure?.tail.length ? `\nLast log lines of ${failure.name}:\n${failure.tail.join('\n')}` : ''
+      reporter.error(`${system.attrPath}: ${system.error ?? system.status}${tail}`, {
+        title: failure ? `Build failed for ${system.system}: ${failure.name}` : `Build ${system.status} for ${system.system}`
+      })
+    }
+  }
+  reporter.setOutput('out-paths', JSON.stringify(outPathsOutput(result)))
+  reporter.setOutput('build-results', JSON.stringify(buildResultsOutput(result)))
+  reporter.addSummary(buildSummary(result))
+}
+
+function describeSystem(system: SystemBuildResult): string[] {
+  const lines: string[] = []
+  if (system.drvPath) lines.push(`derivation: ${system.drvPath}`)
+  for (const path of system.outPaths) lines.push(`output: ${path}`)
+  if (system.durationMs !== undefined) lines.push(`time: ${system.alreadyValid ? 'already in the store' : formatDuration(system.durationMs)}`)
+  if (system.closureSize !== undefined) lines.push(`closure size: ${formatBytes(system.closureSize)}`)
+  if (system.elf) {
+    lines.push(
+      `ELF check: ${system.elf.elfFiles} ELF file(s) in ${system.elf.checkedFiles} file(s), ` +
+        `${system.elf.wrongMachine.length === 0 ? `all for ${system.system}` : `${system.elf.wrongMachine.length} for another machine`}` +
+        (system.elf.truncated ? ' (stopped at the file limit)' : '')
+    )
+  }
+  for (const failure of system.failures) {
+    lines.push(`failed: ${failure.drvPath}`)
+    if (failure.message) lines.push(...failure.message.split('\n').map(l => `  ${l}`))
+  }
+  if (system.error) lines.push(system.error)
+  return lines
+}
+
+export function outPathsOutput(result: BuildStageResult): Record<string, string[]> {
+  return Object.fromEntries(result.systems.filter(s => s.status === 'built').map(s => [s.system, s.outPaths]))
+}
+
+export function buildResultsOutput(result: BuildStageResult): Record<string, unknown> {
+  return Object.fromEntries(
+    result.systems.map(s => [
+      s.system,
+      {
+        status: s.status,
+        mode: s.mode,
+        attrPath: s.attrPath,
+        drvPath: s.drvPath ?? null,
+        outPaths: s.outPaths,
+        durationMs: s.durationMs ?? null,
+        alreadyValid: s.alreadyValid ?? false,
+        closureSize: s.closureSize ?? null,
+        failedDerivations: s.failures.map(f => f.drvPath),
+        error: s.error ?? null
+      }
+    ])
+  )
+}
+
+export function buildSummary(result: BuildStageResult): string {
+  const rows = result.systems.map(s => [
+    `\`${s.system}\``,
+    s.mode,
+    STATUS_ICON[s.status],
+    s.durationMs === undefined ? '–' : s.alreadyValid ? 'cached' : formatDuration(s.durationMs),
+    s.closureSize === undefined ? '–' : formatBytes(s.closureSize),
+    s.outPaths.length && s.status === 'built' ? s.outPaths.map(p => `\`${p}\``).join('<br>') : (s.error ?? '–')
+  ])
+  const lines = [
+    `### nix-ci build: ${result.ok ? 'all systems built' : result.cancelled ? 'cancelled' : 'failed'}`,
+    '',
+    markdownTable(['System', 'How', 'Result', 'Time', 'Closure', 'Output'], rows),
+    '',
+    `Nix ${result.nixVersion} on \`${result.hostSystem}\`, ${formatDuration(result.durationMs)} in all.` +
+      (result.nativeFodsFirst.length ? ` ${result.nativeFodsFirst.length} fixed-output derivation(s) realised natively before the emulated build.` : '')
+  ]
+  return lines.join('\n')
+}

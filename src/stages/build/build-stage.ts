@@ -1,0 +1,220 @@
+// The build stage: every requested system's package in one `nix build --keep-going`, native
+// fixed-output derivations first, then proof of what was built.
+import { readNixConfig } from '../../nix/config.js'
+import { checkElfMachines, machineName } from '../../nix/elf.js'
+import { NixRunner } from '../../nix/runner.js'
+import { Derivation, closureOf, isFixedOutput, pathInfo, showDerivationClosure } from '../../nix/store.js'
+import type { Reporter } from '../../report/reporter.js'
+import { EmulationError, setUpEmulation } from '../../setup/emulation.js'
+import { HostFacts, detectHostFacts } from '../../setup/host.js'
+import { SystemPlan, planSystems } from '../../setup/platforms.js'
+import { BuildLog } from './build-log.js'
+import { evaluatePackages, packageAttrPath } from './evaluate.js'
+import { realise } from './realise.js'
+import type { BuildStageResult, FailedDerivation, SystemBuildResult } from './types.js'
+
+export interface BuildStageOptions {
+  flake: string
+  package: string
+  systems: string[]
+  nix: NixRunner
+  reporter: Reporter
+  cwd?: string
+  signal?: AbortSignal
+  /** Host facts for emulation set-up (detected when not given; tests inject them). */
+  hostFacts?: HostFacts
+}
+
+export async function runBuildStage(options: BuildStageOptions): Promise<BuildStageResult> {
+  const { reporter, flake, package: pkg } = options
+  const started = Date.now()
+  const nixVersion = await options.nix.version()
+  const config = await readNixConfig(options.nix)
+  const host = config.system
+  const plans = planSystems(options.systems, host)
+  const results = new Map<string, SystemBuildResult>()
+  for (const plan of plans) {
+    results.set(plan.system, {
+      system: plan.system,
+      mode: plan.mode,
+      status: 'not-built',
+      attrPath: packageAttrPath(plan.system, pkg),
+      outPaths: [],
+      failures: [],
+      ...(plan.mode === 'impossible' ? { error: plan.reason } : {})
+    })
+  }
+
+  const nix = await reporter.group('Set up: host, QEMU emulation, Nix platforms', async () => {
+    reporter.info(`Nix ${nixVersion} on ${host}; building ${plans.map(describePlan).join(', ')}`)
+    if (!plans.some(p => p.mode === 'emulated')) return options.nix
+    try {
+      const facts = options.hostFacts ?? (await detectHostFacts())
+      const setup = await setUpEmulation(plans, options.nix, facts, reporter)
+      for (const [system, handler] of Object.entries(setup.handlers)) {
+        reporter.info(`${system}: QEMU handler ${handler.name} (${handler.interpreter}, flags ${handler.flags || 'none'})`)
+      }
+      reporter.info(`Nix accepts the emulated systems (settings applied via ${setup.how}; confirmed by a probe build)`)
+      return setup.nix
+    } catch (error) {
+      if (!(error instanceof EmulationError)) throw error
+      for (const plan of plans.filter(p => p.mode === 'emulated')) {
+        const result = results.get(plan.system) as SystemBuildResult
+        result.error = error.message
+      }
+      reporter.error(error.message, { title: 'QEMU emulation unavailable' })
+      return options.nix
+    }
+  })
+
+  const buildable = plans.filter(p => p.mode !== 'impossible' && results.get(p.system)?.error === undefined)
+  const evaluated = buildable.length ? await evaluatePackages(nix, flake, buildable.map(p => p.system), pkg, options.cwd) : []
+  const derivations = await showDerivationClosure(nix, evaluated.map(e => e.drvPath))
+  const closures = new Map(evaluated.map(e => [e.system, closureOf(e.drvPath, derivations)]))
+  for (const e of evaluated) {
+    const result = results.get(e.system) as SystemBuildResult
+    result.drvPath = e.drvPath
+    result.outPaths = Object.values(derivations.get(e.drvPath)?.outputs ?? {}).map(o => o.path)
+  }
+
+  const systemsOfDrv = indexSystemsByDrv(closures)
+  const log = new BuildLog((text, drvPath) => reporter.info(prefixLine(text, drvPath, systemsOfDrv, derivations)))
+  const nativeFodsFirst = nativeFodsSharedWithEmulated(buildable, closures, derivations)
+  let cancelled = false
+
+  if (nativeFodsFirst.length > 0) {
+    await reporter.group(`Fixed-output derivations, built natively first (${nativeFodsFirst.length})`, async () => {
+      const run = await realise({ nix, drvPaths: nativeFodsFirst, nixVersion, log, cwd: options.cwd, signal: options.signal })
+      cancelled ||= run.cancelled
+    })
+  }
+
+  const mainStart = Date.now()
+  if (!cancelled && evaluated.length > 0) {
+    await reporter.group(`Build ${evaluated.map(e => e.system).join(', ')} (one nix invocation)`, async () => {
+      const run = await realise({ nix, drvPaths: evaluated.map(e => e.drvPath), nixVersion, log, cwd: options.cwd, signal: options.signal })
+      cancelled ||= run.cancelled
+      reporter.info(`nix build exited with ${run.exitCode ?? run.signal} after ${(run.durationMs / 1000).toFixed(1)} s`)
+    })
+  }
+
+  await settleResults(nix, evaluated, results, derivations, closures, log, mainStart, cancelled)
+  const systems = plans.map(p => results.get(p.system) as SystemBuildResult)
+  return {
+    ok: !cancelled && systems.every(s => s.status === 'built'),
+    hostSystem: host,
+    nixVersion,
+    systems,
+    cancelled,
+    nativeFodsFirst,
+    nixErrors: log.errors.map(e => e.text),
+    durationMs: Date.now() - started
+  }
+}
+
+/** Decides each system's status from the store itself, then checks what was built. */
+async function settleResults(
+  nix: NixRunner,
+  evaluated: { system: string; drvPath: string }[],
+  results: Map<string, SystemBuildResult>,
+  derivations: Map<string, Derivation>,
+  closures: Map<string, Set<string>>,
+  log: BuildLog,
+  mainStart: number,
+  cancelled: boolean
+): Promise<void> {
+  const infos = await pathInfo(nix, evaluated.flatMap(e => (results.get(e.system) as SystemBuildResult).outPaths))
+  for (const { system, drvPath } of evaluated) {
+    const result = results.get(system) as SystemBuildResult
+    const valid = result.outPaths.length > 0 && result.outPaths.every(p => infos.get(p)?.valid === true)
+    const top = log.builds.get(drvPath)
+    result.alreadyValid = valid && top === undefined && ![...(closures.get(system) ?? [])].some(d => log.builds.has(d))
+    result.durationMs = top?.stoppedAt !== undefined ? top.stoppedAt - mainStart : result.alreadyValid ? 0 : undefined
+    result.failures = failuresIn(closures.get(system) ?? new Set(), derivations, log)
+    if (!valid) {
+      result.status = cancelled ? 'cancelled' : 'failed'
+      result.error ??= cancelled
+        ? 'The build was cancelled before this system finished.'
+        : result.failures.length > 0
+          ? `Failed: ${result.failures.map(f => f.name).join(', ')}`
+          : 'Nix did not produce this package (see the build log above).'
+      continue
+    }
+    result.closureSize = result.outPaths.reduce((sum, p) => sum + (infos.get(p)?.closureSize ?? 0), 0)
+    result.status = 'built'
+    for (const outPath of result.outPaths) {
+      const elf = await checkElfMachines(outPath, system)
+      result.elf = mergeElf(result.elf, elf)
+    }
+    if (result.elf && result.elf.wrongMachine.length > 0) {
+      const found = [...new Set(result.elf.wrongMachine.map(f => machineName(f.machine)))].join(', ')
+      const examples = result.elf.wrongMachine.slice(0, 3).map(f => f.path).join(', ')
+      result.status = 'failed'
+      result.error =
+        `The ${system} output holds ${result.elf.wrongMachine.length} ELF file(s) built for ${found}, not for ${system} (e.g. ${examples}). ` +
+        'Likely cause: a prebuilt binary fetched for the wrong platform (a per-arch download or precompiled NIF pinned to one arch), ' +
+        'or a build that used the build platform\'s compiler where the host platform\'s was needed (check `buildPackages` vs `pkgs`).'
+    }
+  }
+}
+
+function failuresIn(closure: Set<string>, derivations: Map<string, Derivation>, log: BuildLog): FailedDerivation[] {
+  return [...log.failedDrvs]
+    .filter(d => closure.has(d))
+    .map(drvPath => ({
+      drvPath,
+      name: derivations.get(drvPath)?.name ?? drvPath,
+      message: log.errors.find(e => e.text.split('\n')[0].includes(drvPath))?.text,
+      tail: log.builds.get(drvPath)?.tail ?? []
+    }))
+}
+
+/**
+ * FODs of native systems whose outputs the emulated systems also need: a FOD's output path does
+ * not depend on its system, so realising these natively spares fetching them again under QEMU.
+ */
+export function nativeFodsSharedWithEmulated(plans: SystemPlan[], closures: Map<string, Set<string>>, derivations: Map<string, Derivation>): string[] {
+  const fodOutputs = (system: string): Map<string, string> => {
+    const outputs = new Map<string, string>()
+    for (const drvPath of closures.get(system) ?? []) {
+      const drv = derivations.get(drvPath)
+      if (drv && isFixedOutput(drv)) for (const o of Object.values(drv.outputs)) outputs.set(o.path, drvPath)
+    }
+    return outputs
+  }
+  const emulatedNeeds = new Set<string>()
+  for (const plan of plans.filter(p => p.mode === 'emulated')) for (const path of fodOutputs(plan.system).keys()) emulatedNeeds.add(path)
+  const first = new Set<string>()
+  for (const plan of plans.filter(p => p.mode === 'native')) {
+    for (const [path, drvPath] of fodOutputs(plan.system)) if (emulatedNeeds.has(path)) first.add(drvPath)
+  }
+  return [...first].sort()
+}
+
+function indexSystemsByDrv(closures: Map<string, Set<string>>): Map<string, string[]> {
+  const index = new Map<string, string[]>()
+  for (const [system, closure] of closures) for (const drv of closure) index.set(drv, [...(index.get(drv) ?? []), system])
+  return index
+}
+
+function prefixLine(text: string, drvPath: string | undefined, systemsOfDrv: Map<string, string[]>, derivations: Map<string, Derivation>): string {
+  if (drvPath === undefined) return text
+  const drv = derivations.get(drvPath)
+  const system = drv?.system ?? systemsOfDrv.get(drvPath)?.join(',') ?? '?'
+  const name = drv?.name ?? drvPath.replace(/^\/nix\/store\/[a-z0-9]{32}-/, '')
+  return `[${system}] ${name}> ${text}`
+}
+
+function describePlan(plan: SystemPlan): string {
+  return plan.mode === 'impossible' ? `${plan.system} (impossible here)` : `${plan.system} (${plan.mode})`
+}
+
+function mergeElf(a: SystemBuildResult['elf'], b: NonNullable<SystemBuildResult['elf']>): NonNullable<SystemBuildResult['elf']> {
+  if (!a) return b
+  return {
+    checkedFiles: a.checkedFiles + b.checkedFiles,
+    elfFiles: a.elfFiles + b.elfFiles,
+    wrongMachine: [...a.wrongMachine, ...b.wrongMachine],
+    truncated: a.truncated || b.truncated
+  }
+}

@@ -1,0 +1,43 @@
+import type { ElfCheck } from '../../nix/elf.js'
+
+export type SystemStatus = 'built' | 'failed' | 'cancelled' | 'not-built'
+
+export interface FailedDerivation {
+  drvPath: string
+  name: string
+  /** Nix's own error message about it. */
+  message?: string
+  /** The last lines its builder printed. */
+  tail: string[]
+}
+
+export interface SystemBuildResult {
+  system: string
+  mode: 'native' | 'emulated' | 'impossible'
+  status: SystemStatus
+  attrPath: string
+  drvPath?: string
+  outPaths: string[]
+  /** Wall time from the start of the build until this system's package was done. */
+  durationMs?: number
+  /** True when the outputs were already in the store (nothing was built for this system). */
+  alreadyValid?: boolean
+  closureSize?: number
+  elf?: ElfCheck
+  failures: FailedDerivation[]
+  /** Why the system failed or was not built, in words that say what to do. */
+  error?: string
+}
+
+export interface BuildStageResult {
+  ok: boolean
+  hostSystem: string
+  nixVersion: string
+  systems: SystemBuildResult[]
+  cancelled: boolean
+  /** Fixed-output derivations realised natively before the emulated systems' build. */
+  nativeFodsFirst: string[]
+  /** Nix's own error messages from the build, in order (ANSI stripped). */
+  nixErrors: string[]
+  durationMs: number
+}
