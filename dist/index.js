@@ -22337,7 +22337,7 @@ function parseNixConfig(json) {
     trustedUsers: list("trusted-users"),
     sandbox: String(value("sandbox")),
     substituters: list("substituters"),
-    extraSandboxPaths: list("extra-sandbox-paths"),
+    sandboxPaths: list("sandbox-paths"),
     store: String(value("store") ?? "auto")
   };
 }
@@ -22907,7 +22907,7 @@ function drvInstallable(drvPath, nixVersion) {
 function realise(options) {
   const installables = options.drvPaths.map((d) => drvInstallable(d, options.nixVersion));
   return options.nix.run({
-    args: ["build", "--no-link", "--keep-going", "--log-format", "internal-json", "-L", ...installables],
+    args: ["build", "--no-link", "--keep-going", "--log-format", "internal-json", ...installables],
     cwd: options.cwd,
     onLine: options.log.onLine,
     signal: options.signal
@@ -22966,7 +22966,7 @@ async function runBuildStage(options) {
   }
   const systemsOfDrv = indexSystemsByDrv(closures);
   const log = new BuildLog((text, drvPath) => reporter.info(prefixLine(text, drvPath, systemsOfDrv, derivations)));
-  const nativeFodsFirst = nativeFodsSharedWithEmulated(buildable, closures, derivations);
+  const nativeFodsFirst = await onlyMissing(nix, nativeFodsSharedWithEmulated(buildable, closures, derivations), derivations);
   let cancelled = false;
   if (nativeFodsFirst.length > 0) {
     await reporter.group(`Fixed-output derivations, built natively first (${nativeFodsFirst.length})`, async () => {
@@ -22991,6 +22991,7 @@ async function runBuildStage(options) {
     systems,
     cancelled,
     nativeFodsFirst,
+    builtDerivations: [...log.builds.keys()],
     nixErrors: log.errors.map((e) => e.text),
     durationMs: Date.now() - started
   };
@@ -23048,6 +23049,11 @@ function nativeFodsSharedWithEmulated(plans, closures, derivations) {
   }
   return [...first].sort();
 }
+async function onlyMissing(nix, drvPaths, derivations) {
+  const outputsOf = (d) => Object.values(derivations.get(d)?.outputs ?? {}).map((o) => o.path);
+  const infos = await pathInfo(nix, drvPaths.flatMap(outputsOf));
+  return drvPaths.filter((d) => outputsOf(d).some((p) => infos.get(p)?.valid !== true));
+}
 function indexSystemsByDrv(closures) {
   const index = /* @__PURE__ */ new Map();
   for (const [system, closure] of closures) for (const drv of closure) index.set(drv, [...index.get(drv) ?? [], system]);
@@ -23076,19 +23082,19 @@ function mergeElf(a, b) {
 // src/pipeline.ts
 function unbuiltStageRequests(inputs) {
   const requests = [];
-  if (inputs.fixHashes !== "off") requests.push({ stage: "fix-hashes", requested: inputs.fixHashes, fatal: inputs.fixHashes !== "pull-request" });
+  if (inputs.fixHashes !== "off") requests.push({ stage: "fix-hashes", requested: inputs.fixHashes, off: "off", fatal: inputs.fixHashes !== "pull-request" });
   if (inputs.vmTest.mode !== "off") {
-    requests.push({ stage: "vm-test", requested: inputs.vmTest.mode === "attribute" ? inputs.vmTest.attribute : inputs.vmTest.mode, fatal: inputs.vmTest.mode !== "auto" });
+    requests.push({ stage: "vm-test", requested: inputs.vmTest.mode === "attribute" ? inputs.vmTest.attribute : inputs.vmTest.mode, off: "off", fatal: inputs.vmTest.mode !== "auto" });
   }
-  if (inputs.release !== "off") requests.push({ stage: "release", requested: inputs.release, fatal: true });
-  if (inputs.cache) requests.push({ stage: "cache", requested: "true", fatal: false });
+  if (inputs.release !== "off") requests.push({ stage: "release", requested: inputs.release, off: "off", fatal: true });
+  if (inputs.cache) requests.push({ stage: "cache", requested: "true", off: "false", fatal: false });
   return requests;
 }
 async function runPipeline(inputs, context) {
   const { reporter } = context;
   const failures = [];
   for (const request of unbuiltStageRequests(inputs)) {
-    const message = `The '${request.stage}' stage (${request.stage}: ${request.requested}) is not built in this version of nix-ci, so it does not run. Set '${request.stage}: off' to silence this.`;
+    const message = `The '${request.stage}' stage (${request.stage}: ${request.requested}) is not built in this version of nix-ci, so it does not run. Set '${request.stage}: ${request.off}' ${request.fatal ? "until it is" : "to silence this"}.`;
     if (request.fatal) {
       reporter.error(message, { title: `${request.stage}: not available yet` });
       failures.push(message);

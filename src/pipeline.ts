@@ -22,14 +22,23 @@ export interface PipelineResult {
 }
 
 /** Stages that exist in action.yml but are not built in this version: said plainly, never faked. */
-export function unbuiltStageRequests(inputs: Inputs): { stage: string; requested: string; fatal: boolean }[] {
-  const requests: { stage: string; requested: string; fatal: boolean }[] = []
-  if (inputs.fixHashes !== 'off') requests.push({ stage: 'fix-hashes', requested: inputs.fixHashes, fatal: inputs.fixHashes !== 'pull-request' })
+interface UnbuiltStageRequest {
+  stage: string
+  requested: string
+  /** The input value that turns the stage off. */
+  off: string
+  /** Explicit requests fail the run; defaults only get a notice. */
+  fatal: boolean
+}
+
+export function unbuiltStageRequests(inputs: Inputs): UnbuiltStageRequest[] {
+  const requests: UnbuiltStageRequest[] = []
+  if (inputs.fixHashes !== 'off') requests.push({ stage: 'fix-hashes', requested: inputs.fixHashes, off: 'off', fatal: inputs.fixHashes !== 'pull-request' })
   if (inputs.vmTest.mode !== 'off') {
-    requests.push({ stage: 'vm-test', requested: inputs.vmTest.mode === 'attribute' ? inputs.vmTest.attribute : inputs.vmTest.mode, fatal: inputs.vmTest.mode !== 'auto' })
+    requests.push({ stage: 'vm-test', requested: inputs.vmTest.mode === 'attribute' ? inputs.vmTest.attribute : inputs.vmTest.mode, off: 'off', fatal: inputs.vmTest.mode !== 'auto' })
   }
-  if (inputs.release !== 'off') requests.push({ stage: 'release', requested: inputs.release, fatal: true })
-  if (inputs.cache) requests.push({ stage: 'cache', requested: 'true', fatal: false })
+  if (inputs.release !== 'off') requests.push({ stage: 'release', requested: inputs.release, off: 'off', fatal: true })
+  if (inputs.cache) requests.push({ stage: 'cache', requested: 'true', off: 'false', fatal: false })
   return requests
 }
 
@@ -37,7 +46,7 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
   const { reporter } = context
   const failures: string[] = []
   for (const request of unbuiltStageRequests(inputs)) {
-    const message = `The '${request.stage}' stage (${request.stage}: ${request.requested}) is not built in this version of nix-ci, so it does not run. Set '${request.stage}: off' to silence this.`
+    const message = `The '${request.stage}' stage (${request.stage}: ${request.requested}) is not built in this version of nix-ci, so it does not run. Set '${request.stage}: ${request.off}' ${request.fatal ? 'until it is' : 'to silence this'}.`
     if (request.fatal) {
       reporter.error(message, { title: `${request.stage}: not available yet` })
       failures.push(message)

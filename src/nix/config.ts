@@ -9,7 +9,8 @@ export interface NixConfigView {
   trustedUsers: string[]
   sandbox: string
   substituters: string[]
-  extraSandboxPaths: string[]
+  /** sandbox-paths, including what extra-sandbox-paths added. */
+  sandboxPaths: string[]
   /** The store URI setting (`auto`, `daemon`, ...). */
   store: string
 }
@@ -38,7 +39,7 @@ export function parseNixConfig(json: string): NixConfigView {
     trustedUsers: list('trusted-users'),
     sandbox: String(value('sandbox')),
     substituters: list('substituters'),
-    extraSandboxPaths: list('extra-sandbox-paths'),
+    sandboxPaths: list('sandbox-paths'),
     store: String(value('store') ?? 'auto')
   }
 }

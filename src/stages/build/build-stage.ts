@@ -79,7 +79,7 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
 
   const systemsOfDrv = indexSystemsByDrv(closures)
   const log = new BuildLog((text, drvPath) => reporter.info(prefixLine(text, drvPath, systemsOfDrv, derivations)))
-  const nativeFodsFirst = nativeFodsSharedWithEmulated(buildable, closures, derivations)
+  const nativeFodsFirst = await onlyMissing(nix, nativeFodsSharedWithEmulated(buildable, closures, derivations), derivations)
   let cancelled = false
 
   if (nativeFodsFirst.length > 0) {
@@ -107,6 +107,7 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
     systems,
     cancelled,
     nativeFodsFirst,
+    builtDerivations: [...log.builds.keys()],
     nixErrors: log.errors.map(e => e.text),
     durationMs: Date.now() - started
   }
@@ -189,6 +190,13 @@ export function nativeFodsSharedWithEmulated(plans: SystemPlan[], closures: Map<
     for (const [path, drvPath] of fodOutputs(plan.system)) if (emulatedNeeds.has(path)) first.add(drvPath)
   }
   return [...first].sort()
+}
+
+/** Drops derivations whose outputs are already in the store: nothing to realise first. */
+async function onlyMissing(nix: NixRunner, drvPaths: string[], derivations: Map<string, Derivation>): Promise<string[]> {
+  const outputsOf = (d: string): string[] => Object.values(derivations.get(d)?.outputs ?? {}).map(o => o.path)
+  const infos = await pathInfo(nix, drvPaths.flatMap(outputsOf))
+  return drvPaths.filter(d => outputsOf(d).some(p => infos.get(p)?.valid !== true))
 }
 
 function indexSystemsByDrv(closures: Map<string, Set<string>>): Map<string, string[]> {

@@ -1,4 +1,6 @@
 // Runs `nix build` on derivations with Nix's structured log, so every line can be attributed.
+// No -L: in Nix 2.8 it switches the log format back to the progress bar; internal-json carries
+// builder lines anyway (as result events, which is how they are told apart from Nix's words).
 import semver from 'semver'
 import { NixRunner, NixRunResult } from '../../nix/runner.js'
 import { BuildLog } from './build-log.js'
@@ -22,7 +24,7 @@ export interface RealiseOptions {
 export function realise(options: RealiseOptions): Promise<NixRunResult> {
   const installables = options.drvPaths.map(d => drvInstallable(d, options.nixVersion))
   return options.nix.run({
-    args: ['build', '--no-link', '--keep-going', '--log-format', 'internal-json', '-L', ...installables],
+    args: ['build', '--no-link', '--keep-going', '--log-format', 'internal-json', ...installables],
     cwd: options.cwd,
     onLine: options.log.onLine,
     signal: options.signal

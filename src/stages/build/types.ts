@@ -37,6 +37,8 @@ export interface BuildStageResult {
   cancelled: boolean
   /** Fixed-output derivations realised natively before the emulated systems' build. */
   nativeFodsFirst: string[]
+  /** Every derivation Nix built in this run (from its own build activities). */
+  builtDerivations: string[]
   /** Nix's own error messages from the build, in order (ANSI stripped). */
   nixErrors: string[]
   durationMs: number

@@ -1,0 +1,67 @@
+import { describe, expect, it } from '@jest/globals'
+import { InputError, parseInputs } from '../src/inputs.js'
+
+const from = (values: Record<string, string>) => (name: string) => values[name]
+
+describe('parseInputs', () => {
+  it('gives the documented defaults when nothing is set', () => {
+    const inputs = parseInputs(from({}))
+    expect(inputs).toEqual({
+      flake: '.',
+      package: 'default',
+      systems: ['x86_64-linux', 'aarch64-linux'],
+      fixHashes: 'pull-request',
+      vmTest: { mode: 'auto' },
+      service: 'mast',
+      servicePort: 4000,
+      healthPath: '/',
+      release: 'off',
+      versionFrom: { source: 'auto' },
+      tagPrefix: 'v',
+      majorTag: false,
+      cache: true,
+      extraNixConfig: '',
+      githubToken: ''
+    })
+  })
+
+  it('splits systems on spaces, commas and newlines and drops duplicates', () => {
+    expect(parseInputs(from({ systems: 'x86_64-linux,\naarch64-linux  x86_64-linux' })).systems).toEqual(['x86_64-linux', 'aarch64-linux'])
+  })
+
+  it('reads a flake attribute path for vm-test and a literal version for version-from', () => {
+    const inputs = parseInputs(from({ 'vm-test': 'checks.x86_64-linux.vm', 'version-from': '1.2.3-rc.1' }))
+    expect(inputs.vmTest).toEqual({ mode: 'attribute', attribute: 'checks.x86_64-linux.vm' })
+    expect(inputs.versionFrom).toEqual({ source: 'literal', version: '1.2.3-rc.1' })
+  })
+
+  it('keeps an explicitly empty tag prefix', () => {
+    expect(parseInputs(from({ 'tag-prefix': '' })).tagPrefix).toBe('')
+  })
+
+  it.each([
+    ['systems', 'x86_64-linx', /Input 'systems' has the value 'x86_64-linx'.*known systems are x86_64-linux, aarch64-linux/],
+    ['systems', ' , ', /Input 'systems'.*name at least one system/],
+    ['fix-hashes', 'yes', /Input 'fix-hashes' has the value 'yes'.*'pull-request', 'commit', 'report', 'off'/],
+    ['vm-test', 'maybe', /Input 'vm-test' has the value 'maybe'.*'auto', 'builtin', 'off'/],
+    ['service-port', '70000', /Input 'service-port' has the value '70000'.*1 to 65535/],
+    ['service-port', '80a', /Input 'service-port'/],
+    ['health-path', 'health', /Input 'health-path'.*starting with `\/`/],
+    ['release', 'publish', /Input 'release'.*'off', 'tag'/],
+    ['version-from', 'Cargo.toml', /Input 'version-from'.*literal semver/],
+    ['tag-prefix', 'v..', /Input 'tag-prefix'/],
+    ['major-tag', 'sure', /Input 'major-tag'.*'true' or 'false'/],
+    ['cache', 'enabled', /Input 'cache'/],
+    ['package', 'my pkg', /Input 'package'.*attribute name/],
+    ['service', 'a.b', /Input 'service'/],
+    ['extra-nix-config', 'sandbox true', /Input 'extra-nix-config'.*key = value/],
+    ['flake', '.\nrm -rf /', /Input 'flake'/]
+  ])('rejects %s = %j with a message naming the input, the value and what is allowed', (name, value, message) => {
+    expect(() => parseInputs(from({ [name]: value }))).toThrow(InputError)
+    expect(() => parseInputs(from({ [name]: value }))).toThrow(message)
+  })
+
+  it('accepts nix.conf lines with comments for extra-nix-config', () => {
+    expect(parseInputs(from({ 'extra-nix-config': '# offline\nsandbox = true\nsubstituters =\n' })).extraNixConfig).toBe('# offline\nsandbox = true\nsubstituters =')
+  })
+})
