@@ -5,11 +5,19 @@ import { createHash, randomBytes } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { NixRunner } from '../../src/nix/runner.js'
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+/** The repository root: the nearest folder above this file with action.yml (bundled benches live elsewhere). */
+export const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)))
+
+function findRepoRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'action.yml'))) return dir
+    if (dirname(dir) === dir) throw new Error(`No action.yml above ${start}: cannot find the nix-ci repository root`)
+  }
+}
 export const BUILDERS_DIR = join(REPO_ROOT, '.test-world', 'builders')
 
 /** Nix as every test calls it: sandboxed, offline. */
@@ -49,6 +57,8 @@ export interface FixtureSpec {
   packages: PackageSpec[]
   /** `default` points at this package attr (default: the first package). */
   defaultPackage?: string
+  /** The salt (default: random), for callers that compute a FOD's hash from a script's output. */
+  salt?: string
 }
 
 export interface Fixture {
@@ -186,7 +196,7 @@ function shellQuote(text: string): string {
 /** Creates the fixture as a committed git repository in a fresh temporary directory. */
 export function createFixture(spec: FixtureSpec): Fixture {
   const dir = mkdtempSync(join(tmpdir(), 'nix-ci-fixture-'))
-  const salt = randomBytes(8).toString('hex')
+  const salt = spec.salt ?? randomBytes(8).toString('hex')
   for (const system of spec.systems) {
     mkdirSync(join(dir, 'builders', system), { recursive: true })
     copyFileSync(builderPath(system), join(dir, 'builders', system, 'busybox'))
