@@ -22962,7 +22962,7 @@ async function runBuildStage(options) {
   for (const e of evaluated) {
     const result = results.get(e.system);
     result.drvPath = e.drvPath;
-    result.outPaths = Object.values(derivations.get(e.drvPath)?.outputs ?? {}).map((o) => o.path);
+    result.outPaths = outputPathsOf(e.drvPath, derivations);
   }
   const systemsOfDrv = indexSystemsByDrv(closures);
   const log = new BuildLog((text, drvPath) => reporter.info(prefixLine(text, drvPath, systemsOfDrv, derivations)));
@@ -22974,10 +22974,15 @@ async function runBuildStage(options) {
       cancelled ||= run2.cancelled;
     });
   }
+  const failedFirst = new Set(nativeFodsFirst.filter((d) => log.failedDrvs.has(d)).flatMap((d) => outputPathsOf(d, derivations)));
+  const toBuild = evaluated.filter((e) => ![...closures.get(e.system) ?? []].some((d) => outputPathsOf(d, derivations).some((p) => failedFirst.has(p))));
+  for (const e of evaluated.filter((e2) => !toBuild.includes(e2))) {
+    reporter.info(`${e.system}: not built again, it needs a fixed-output derivation that already failed above`);
+  }
   const mainStart = Date.now();
-  if (!cancelled && evaluated.length > 0) {
-    await reporter.group(`Build ${evaluated.map((e) => e.system).join(", ")} (one nix invocation)`, async () => {
-      const run2 = await realise({ nix, drvPaths: evaluated.map((e) => e.drvPath), nixVersion, log, cwd: options.cwd, signal: options.signal });
+  if (!cancelled && toBuild.length > 0) {
+    await reporter.group(`Build ${toBuild.map((e) => e.system).join(", ")} (one nix invocation)`, async () => {
+      const run2 = await realise({ nix, drvPaths: toBuild.map((e) => e.drvPath), nixVersion, log, cwd: options.cwd, signal: options.signal });
       cancelled ||= run2.cancelled;
       reporter.info(`nix build exited with ${run2.exitCode ?? run2.signal} after ${(run2.durationMs / 1e3).toFixed(1)} s`);
     });
@@ -23025,7 +23030,8 @@ async function settleResults(nix, evaluated, results, derivations, closures, log
   }
 }
 function failuresIn(closure, derivations, log) {
-  return [...log.failedDrvs].filter((d) => closure.has(d)).map((drvPath) => ({
+  const closureOutputs = new Set([...closure].flatMap((d) => outputPathsOf(d, derivations)));
+  return [...log.failedDrvs].filter((d) => closure.has(d) || outputPathsOf(d, derivations).some((p) => closureOutputs.has(p))).map((drvPath) => ({
     drvPath,
     name: derivations.get(drvPath)?.name ?? drvPath,
     message: log.errors.find((e) => e.text.split("\n")[0].includes(drvPath))?.text,
@@ -23049,10 +23055,12 @@ function nativeFodsSharedWithEmulated(plans, closures, derivations) {
   }
   return [...first].sort();
 }
+function outputPathsOf(drvPath, derivations) {
+  return Object.values(derivations.get(drvPath)?.outputs ?? {}).map((o) => o.path);
+}
 async function onlyMissing(nix, drvPaths, derivations) {
-  const outputsOf = (d) => Object.values(derivations.get(d)?.outputs ?? {}).map((o) => o.path);
-  const infos = await pathInfo(nix, drvPaths.flatMap(outputsOf));
-  return drvPaths.filter((d) => outputsOf(d).some((p) => infos.get(p)?.valid !== true));
+  const infos = await pathInfo(nix, drvPaths.flatMap((d) => outputPathsOf(d, derivations)));
+  return drvPaths.filter((d) => outputPathsOf(d, derivations).some((p) => infos.get(p)?.valid !== true));
 }
 function indexSystemsByDrv(closures) {
   const index = /* @__PURE__ */ new Map();

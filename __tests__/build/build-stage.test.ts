@@ -85,6 +85,23 @@ describe('build stage', () => {
     expect(JSON.parse(reporter.outputs.get('build-results') ?? '')['aarch64-linux']).toMatchObject({ status: 'failed', failedDerivations: [arm.failures[0].drvPath] })
   })
 
+  it('tries a failing shared fixed-output derivation once, natively, and fails every system that needs it', async () => {
+    const f = fixture({
+      systems: BOTH,
+      fods: [{ attr: 'mast-mix-deps', content: 'postgrex 0.19.1', hash: 'stale' }],
+      packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
+    })
+    const result = await runBuildStage({ flake: f.dir, package: 'default', systems: BOTH, nix: testNix(), reporter: recordingReporter() })
+    expect(result.ok).toBe(false)
+    expect(result.builtDerivations.filter(d => d.endsWith('-mast-mix-deps-0.1.0.drv'))).toEqual(result.nativeFodsFirst)
+    for (const system of result.systems) {
+      expect(system.status).toBe('failed')
+      expect(system.failures.map(failure => failure.drvPath)).toEqual(result.nativeFodsFirst)
+      expect(system.failures[0].message).toMatch(/hash mismatch in fixed-output derivation/)
+    }
+    expect(result.nixErrors.filter(e => e.includes('hash mismatch'))).toHaveLength(1)
+  })
+
   it('fails a system whose output holds ELF binaries for another machine, and says why', async () => {
     // An x86_64 ELF header written by the aarch64 builder: what a wrong-arch prebuilt binary looks like.
     const fakeX86Elf = 'mkdir -p $out/bin; printf "\\177ELF\\002\\001\\001\\000\\000\\000\\000\\000\\000\\000\\000\\000\\002\\000\\076\\000" > $out/bin/prebuilt'

@@ -74,7 +74,7 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
   for (const e of evaluated) {
     const result = results.get(e.system) as SystemBuildResult
     result.drvPath = e.drvPath
-    result.outPaths = Object.values(derivations.get(e.drvPath)?.outputs ?? {}).map(o => o.path)
+    result.outPaths = outputPathsOf(e.drvPath, derivations)
   }
 
   const systemsOfDrv = indexSystemsByDrv(closures)
@@ -89,10 +89,18 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
     })
   }
 
+  // A FOD that failed natively fails the same way for every system that needs its output:
+  // building those systems again would only repeat the failure (and the download).
+  const failedFirst = new Set(nativeFodsFirst.filter(d => log.failedDrvs.has(d)).flatMap(d => outputPathsOf(d, derivations)))
+  const toBuild = evaluated.filter(e => ![...(closures.get(e.system) ?? [])].some(d => outputPathsOf(d, derivations).some(p => failedFirst.has(p))))
+  for (const e of evaluated.filter(e => !toBuild.includes(e))) {
+    reporter.info(`${e.system}: not built again, it needs a fixed-output derivation that already failed above`)
+  }
+
   const mainStart = Date.now()
-  if (!cancelled && evaluated.length > 0) {
-    await reporter.group(`Build ${evaluated.map(e => e.system).join(', ')} (one nix invocation)`, async () => {
-      const run = await realise({ nix, drvPaths: evaluated.map(e => e.drvPath), nixVersion, log, cwd: options.cwd, signal: options.signal })
+  if (!cancelled && toBuild.length > 0) {
+    await reporter.group(`Build ${toBuild.map(e => e.system).join(', ')} (one nix invocation)`, async () => {
+      const run = await realise({ nix, drvPaths: toBuild.map(e => e.drvPath), nixVersion, log, cwd: options.cwd, signal: options.signal })
       cancelled ||= run.cancelled
       reporter.info(`nix build exited with ${run.exitCode ?? run.signal} after ${(run.durationMs / 1000).toFixed(1)} s`)
     })
@@ -159,9 +167,11 @@ async function settleResults(
   }
 }
 
+/** Failed derivations of a closure, or twins of them (another system's FOD with the same output). */
 function failuresIn(closure: Set<string>, derivations: Map<string, Derivation>, log: BuildLog): FailedDerivation[] {
+  const closureOutputs = new Set([...closure].flatMap(d => outputPathsOf(d, derivations)))
   return [...log.failedDrvs]
-    .filter(d => closure.has(d))
+    .filter(d => closure.has(d) || outputPathsOf(d, derivations).some(p => closureOutputs.has(p)))
     .map(drvPath => ({
       drvPath,
       name: derivations.get(drvPath)?.name ?? drvPath,
@@ -192,11 +202,14 @@ export function nativeFodsSharedWithEmulated(plans: SystemPlan[], closures: Map<
   return [...first].sort()
 }
 
+function outputPathsOf(drvPath: string, derivations: Map<string, Derivation>): string[] {
+  return Object.values(derivations.get(drvPath)?.outputs ?? {}).map(o => o.path)
+}
+
 /** Drops derivations whose outputs are already in the store: nothing to realise first. */
 async function onlyMissing(nix: NixRunner, drvPaths: string[], derivations: Map<string, Derivation>): Promise<string[]> {
-  const outputsOf = (d: string): string[] => Object.values(derivations.get(d)?.outputs ?? {}).map(o => o.path)
-  const infos = await pathInfo(nix, drvPaths.flatMap(outputsOf))
-  return drvPaths.filter(d => outputsOf(d).some(p => infos.get(p)?.valid !== true))
+  const infos = await pathInfo(nix, drvPaths.flatMap(d => outputPathsOf(d, derivations)))
+  return drvPaths.filter(d => outputPathsOf(d, derivations).some(p => infos.get(p)?.valid !== true))
 }
 
 function indexSystemsByDrv(closures: Map<string, Set<string>>): Map<string, string[]> {
