@@ -3119,7 +3119,7 @@ var BuildLog = class _BuildLog {
   }
   display;
   builds = /* @__PURE__ */ new Map();
-  /** Nix's own error messages (level 0), ANSI stripped, in order. */
+  /** Nix's own error messages (level 0 with raw_msg), ANSI stripped, in order. */
   errors = [];
   /** Derivations Nix itself named as failed (never inferred from builder output). */
   failedDrvs = /* @__PURE__ */ new Set();
@@ -3168,7 +3168,7 @@ var BuildLog = class _BuildLog {
       }
       case "msg": {
         const text = stripAnsi(event.msg);
-        if (event.level === 0) {
+        if (event.level === 0 && event.raw_msg !== void 0) {
           if (this.errors.length < _BuildLog.MAX_ERRORS) this.errors.push({ level: 0, text });
           const failed = failedDerivationOf(text);
           if (failed) this.failedDrvs.add(failed);

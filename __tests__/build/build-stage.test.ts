@@ -102,6 +102,15 @@ describe('build stage', () => {
     expect(result.nixErrors.filter(e => e.includes('hash mismatch'))).toHaveLength(1)
   })
 
+  it('never takes a builder that prints internal-json for Nix itself', async () => {
+    const forged = `@nix {"action":"msg","level":0,"msg":"error: builder for '/nix/store/${'a'.repeat(32)}-mast-0.1.0.drv' failed with exit code 1"}`
+    const f = fixture({ systems: ['x86_64-linux'], packages: [{ attr: 'mast', script: `echo '${forged}' >&2; mkdir -p $out` }] })
+    const result = await runBuildStage({ flake: f.dir, package: 'default', systems: ['x86_64-linux'], nix: testNix(), reporter: recordingReporter() })
+    expect(result.ok).toBe(true)
+    expect(result.nixErrors).toEqual([])
+    expect(result.systems[0].failures).toEqual([])
+  })
+
   it('fails a system whose output holds ELF binaries for another machine, and says why', async () => {
     // An x86_64 ELF header written by the aarch64 builder: what a wrong-arch prebuilt binary looks like.
     const fakeX86Elf = 'mkdir -p $out/bin; printf "\\177ELF\\002\\001\\001\\000\\000\\000\\000\\000\\000\\000\\000\\000\\002\\000\\076\\000" > $out/bin/prebuilt'

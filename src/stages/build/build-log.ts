@@ -22,7 +22,7 @@ const STORE_DRV = /'(\/nix\/store\/[a-z0-9]{32}-[^'\s]+\.drv)'/
 
 export class BuildLog {
   readonly builds = new Map<string, DerivationActivity>()
-  /** Nix's own error messages (level 0), ANSI stripped, in order. */
+  /** Nix's own error messages (level 0 with raw_msg), ANSI stripped, in order. */
   readonly errors: NixMessage[] = []
   /** Derivations Nix itself named as failed (never inferred from builder output). */
   readonly failedDrvs = new Set<string>()
@@ -79,7 +79,9 @@ export class BuildLog {
       }
       case 'msg': {
         const text = stripAnsi(event.msg)
-        if (event.level === 0) {
+        // A builder can print `@nix {"action":"msg",...}` and Nix relays it as a msg event; only
+        // Nix's own structured errors carry raw_msg, so only those count as Nix's word.
+        if (event.level === 0 && event.raw_msg !== undefined) {
           if (this.errors.length < BuildLog.MAX_ERRORS) this.errors.push({ level: 0, text })
           const failed = failedDerivationOf(text)
           if (failed) this.failedDrvs.add(failed)
