@@ -5,7 +5,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash scripts/setup-test-world.sh >/dev/null
 [ -d node_modules ] || npm install --no-audit --no-fund
-for bench in bench/*.ts; do
+for bench in bench/*.ts bench/*.mjs; do
   echo "== $bench"
-  node scripts/run-ts.mjs "$bench"
+  case "$bench" in *.ts) node scripts/run-ts.mjs "$bench" ;; *) node "$bench" ;; esac
 done

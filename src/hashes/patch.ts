@@ -1,0 +1,150 @@
+// Writes Nix's `got` over a located stale hash, in the form the old one was written (encodeLike),
+// and changes nothing else: line endings, final newline, every other byte and the file mode stay.
+// After writing, the file is read back and compared byte for byte; any difference outside the
+// replaced hashes restores the original and fails.
+import { randomBytes } from 'node:crypto'
+import { chmodSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join, relative, resolve, sep } from 'node:path'
+import { ParsedHash, encodeLike, isZeroDigest, parseHash } from './codec.js'
+import type { HashOccurrence } from './locate.js'
+
+export interface HashPatch {
+  occurrence: HashOccurrence
+  /** The hash Nix printed as `got`, verbatim. Nothing else is ever written. */
+  got: string
+}
+
+export interface PatchedHash {
+  file: string
+  line: number
+  column: number
+  before: string
+  after: string
+}
+
+export class HashPatchError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'HashPatchError'
+  }
+}
+
+/** Applies the patches (any number, any files); all edits of one file are written at once. */
+export function patchStaleHashes(repoDir: string, patches: HashPatch[]): PatchedHash[] {
+  const byFile = new Map<string, HashPatch[]>()
+  for (const p of patches) byFile.set(p.occurrence.file, [...(byFile.get(p.occurrence.file) ?? []), p])
+  const results: PatchedHash[] = []
+  for (const [file, filePatches] of byFile) results.push(...patchFile(repoDir, file, filePatches))
+  return results
+}
+
+interface Edit {
+  start: number
+  end: number
+  replacement: Buffer
+  patch: HashPatch
+  after: string
+}
+
+function patchFile(repoDir: string, file: string, patches: HashPatch[]): PatchedHash[] {
+  const path = insideRepo(repoDir, file)
+  const stat = lstatSync(path)
+  if (!stat.isFile()) throw new HashPatchError(`${file} is not a regular file (symlink?); nix-ci only edits regular files.`)
+  const original = readFileSync(path)
+  const edits = patches.map(p => planEdit(original, p)).sort((a, b) => a.start - b.start)
+  for (let i = 1; i < edits.length; i++) {
+    if (edits[i].start < edits[i - 1].end || (edits[i].start === edits[i - 1].start && edits[i].end === edits[i - 1].end)) {
+      throw new HashPatchError(`Two patches overlap in ${file} at byte ${edits[i].start}; locate the hashes again.`)
+    }
+  }
+  const parts: Buffer[] = []
+  let cursor = 0
+  for (const e of edits) {
+    parts.push(original.subarray(cursor, e.start), e.replacement)
+    cursor = e.end
+  }
+  parts.push(original.subarray(cursor))
+  const updated = Buffer.concat(parts)
+
+  writePreservingMode(path, updated, stat.mode)
+  try {
+    verify(path, original, updated, edits, stat.mode)
+  } catch (err) {
+    writePreservingMode(path, original, stat.mode)
+    throw err
+  }
+  return edits.map(e => ({
+    file,
+    line: e.patch.occurrence.line,
+    column: e.patch.occurrence.column,
+    before: e.patch.occurrence.text,
+    after: e.after
+  }))
+}
+
+function planEdit(original: Buffer, patch: HashPatch): Edit {
+  const o = patch.occurrence
+  let got: ParsedHash
+  try {
+    got = parseHash(patch.got)
+  } catch (err) {
+    throw new HashPatchError(`Refusing to write '${patch.got}' into ${o.file}:${o.line}: ${(err as Error).message}`)
+  }
+  if (isZeroDigest(got.digest)) {
+    throw new HashPatchError(`Refusing to write the placeholder '${patch.got}' into ${o.file}:${o.line}: Nix never reports it as "got".`)
+  }
+  const start = o.offset
+  const end = o.offset + Buffer.byteLength(o.text, 'latin1')
+  const found = original.subarray(start, end).toString('latin1')
+  if (found !== o.text || end > original.length) {
+    throw new HashPatchError(
+      `${o.file}:${o.line}:${o.column} no longer holds '${o.text}' (the file changed after the hash was located); locate it again.`
+    )
+  }
+  const encoded = encodeLike(got, o.encoding === 'empty-string' ? '' : o.text)
+  // A placeholder expression (`lib.fakeHash`) becomes a string; everything else keeps its quotes.
+  const after = o.encoding === 'fake-expression' ? `"${encoded}"` : encoded
+  return { start, end, replacement: Buffer.from(after, 'latin1'), patch, after }
+}
+
+function verify(path: string, original: Buffer, expected: Buffer, edits: Edit[], mode: number): void {
+  const written = readFileSync(path)
+  const stat = lstatSync(path)
+  if (!written.equals(expected)) throw new HashPatchError(`${path} does not hold what nix-ci wrote; it was restored.`)
+  if ((stat.mode & 0o7777) !== (mode & 0o7777)) throw new HashPatchError(`${path} changed mode while patching; it was restored.`)
+  // Outside the edits, every byte must be the original's, in order.
+  let o = 0
+  let w = 0
+  for (const e of edits) {
+    const same = e.start - o
+    if (!written.subarray(w, w + same).equals(original.subarray(o, e.start))) {
+      throw new HashPatchError(`Unexpected bytes changed in ${path}; it was restored.`)
+    }
+    w += same + e.replacement.length
+    o = e.end
+  }
+  if (!written.subarray(w).equals(original.subarray(o))) throw new HashPatchError(`Unexpected bytes changed in ${path}; it was restored.`)
+}
+
+/** Replace by rename, so a crash never leaves half a file; then give the new inode the old mode. */
+function writePreservingMode(path: string, bytes: Buffer, mode: number): void {
+  const temp = join(dirname(path), `.${basename(path)}.nix-ci-${randomBytes(4).toString('hex')}`)
+  try {
+    writeFileSync(temp, bytes, { mode: mode & 0o7777, flag: 'wx' })
+    chmodSync(temp, mode & 0o7777) // the umask may have taken bits away
+    renameSync(temp, path)
+  } catch (err) {
+    rmSync(temp, { force: true })
+    throw err
+  }
+}
+
+function insideRepo(repoDir: string, file: string): string {
+  const root = resolve(repoDir)
+  const path = resolve(root, file)
+  const rel = relative(root, path)
+  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || resolve(root, rel) !== path) {
+    throw new HashPatchError(`'${file}' is outside the repository ${repoDir}.`)
+  }
+  return path
+}
