@@ -3251,9 +3251,12 @@ function drvInstallable(drvPath, nixVersion) {
 function realise(options) {
   const installables = options.drvPaths.map((d) => drvInstallable(d, options.nixVersion));
   return options.nix.run({
-    args: ["build", "--no-link", "--keep-going", "--log-format", "internal-json", ...installables],
+    args: ["build", "--no-link", "--keep-going", "--log-format", "internal-json", ...options.extraArgs ?? [], ...installables],
     cwd: options.cwd,
-    onLine: options.log.onLine,
+    onLine: options.observe ? (line) => {
+      options.log.onLine(line);
+      options.observe?.(line);
+    } : options.log.onLine,
     signal: options.signal
   });
 }
@@ -3310,11 +3313,15 @@ async function runBuildStage(options) {
   }
   const systemsOfDrv = indexSystemsByDrv(closures);
   const log = new BuildLog((text, drvPath) => reporter.info(prefixLine(text, drvPath, systemsOfDrv, derivations)));
-  const nativeFodsFirst = await onlyMissing(nix, nativeFodsSharedWithEmulated(buildable, closures, derivations), derivations);
+  const fodDrvs = [...derivations.values()].filter(isFixedOutput).map((d) => d.drvPath);
+  const fodValidBefore = await pathInfo(nix, fodDrvs.flatMap((d) => outputPathsOf(d, derivations)));
+  const isValidIn = (infos, d) => outputPathsOf(d, derivations).every((p) => infos.get(p)?.valid === true);
+  const nativeFodsFirst = nativeFodsSharedWithEmulated(buildable, closures, derivations).filter((d) => !isValidIn(fodValidBefore, d));
+  const realiseWith = { nix, nixVersion, log, cwd: options.cwd, signal: options.signal, observe: options.observe };
   let cancelled = false;
   if (nativeFodsFirst.length > 0) {
     await reporter.group(`Fixed-output derivations, built natively first (${nativeFodsFirst.length})`, async () => {
-      const run = await realise({ nix, drvPaths: nativeFodsFirst, nixVersion, log, cwd: options.cwd, signal: options.signal });
+      const run = await realise({ ...realiseWith, drvPaths: nativeFodsFirst });
       cancelled ||= run.cancelled;
     });
   }
@@ -3326,13 +3333,29 @@ async function runBuildStage(options) {
   const mainStart = Date.now();
   if (!cancelled && toBuild.length > 0) {
     await reporter.group(`Build ${toBuild.map((e) => e.system).join(", ")} (one nix invocation)`, async () => {
-      const run = await realise({ nix, drvPaths: toBuild.map((e) => e.drvPath), nixVersion, log, cwd: options.cwd, signal: options.signal });
+      const run = await realise({ ...realiseWith, drvPaths: toBuild.map((e) => e.drvPath) });
       cancelled ||= run.cancelled;
       reporter.info(`nix build exited with ${run.exitCode ?? run.signal} after ${(run.durationMs / 1e3).toFixed(1)} s`);
     });
   }
   await settleResults(nix, evaluated, results, derivations, closures, log, mainStart, cancelled);
   const systems = plans.map((p) => results.get(p.system));
+  const fodValidAfter = await pathInfo(nix, fodDrvs.flatMap((d) => outputPathsOf(d, derivations)));
+  const fixedOutputs = fodDrvs.map((drvPath) => {
+    const drv = derivations.get(drvPath);
+    const output = Object.values(drv.outputs)[0];
+    return {
+      drvPath,
+      name: drv.name,
+      system: drv.system,
+      outputPaths: outputPathsOf(drvPath, derivations),
+      hash: output?.hash ?? "",
+      hashAlgo: output?.hashAlgo ?? "",
+      validBefore: isValidIn(fodValidBefore, drvPath),
+      validAfter: isValidIn(fodValidAfter, drvPath),
+      neededBy: [...closures].filter(([, closure]) => closure.has(drvPath)).map(([system]) => system)
+    };
+  });
   return {
     ok: !cancelled && systems.every((s) => s.status === "built"),
     hostSystem: host,
@@ -3341,6 +3364,8 @@ async function runBuildStage(options) {
     cancelled,
     nativeFodsFirst,
     builtDerivations: [...log.builds.keys()],
+    fixedOutputs,
+    nix,
     nixErrors: log.errors.map((e) => e.text),
     durationMs: Date.now() - started
   };
@@ -3401,10 +3426,6 @@ function nativeFodsSharedWithEmulated(plans, closures, derivations) {
 }
 function outputPathsOf(drvPath, derivations) {
   return Object.values(derivations.get(drvPath)?.outputs ?? {}).map((o) => o.path);
-}
-async function onlyMissing(nix, drvPaths, derivations) {
-  const infos = await pathInfo(nix, drvPaths.flatMap((d) => outputPathsOf(d, derivations)));
-  return drvPaths.filter((d) => outputPathsOf(d, derivations).some((p) => infos.get(p)?.valid !== true));
 }
 function indexSystemsByDrv(closures) {
   const index = /* @__PURE__ */ new Map();

@@ -2,7 +2,7 @@
 // fixed-output derivations first, then proof of what was built.
 import { readNixConfig } from '../../nix/config.js'
 import { checkElfMachines, machineName } from '../../nix/elf.js'
-import { NixRunner } from '../../nix/runner.js'
+import { NixLine, NixRunner } from '../../nix/runner.js'
 import { Derivation, closureOf, isFixedOutput, pathInfo, showDerivationClosure } from '../../nix/store.js'
 import type { Reporter } from '../../report/reporter.js'
 import { EmulationError, setUpEmulation } from '../../setup/emulation.js'
@@ -23,6 +23,8 @@ export interface BuildStageOptions {
   signal?: AbortSignal
   /** Host facts for emulation set-up (detected when not given; tests inject them). */
   hostFacts?: HostFacts
+  /** Sees every line of the build's Nix output (the hash stage's mismatch parser). */
+  observe?: (line: NixLine) => void
 }
 
 export async function runBuildStage(options: BuildStageOptions): Promise<BuildStageResult> {
@@ -79,12 +81,16 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
 
   const systemsOfDrv = indexSystemsByDrv(closures)
   const log = new BuildLog((text, drvPath) => reporter.info(prefixLine(text, drvPath, systemsOfDrv, derivations)))
-  const nativeFodsFirst = await onlyMissing(nix, nativeFodsSharedWithEmulated(buildable, closures, derivations), derivations)
+  const fodDrvs = [...derivations.values()].filter(isFixedOutput).map(d => d.drvPath)
+  const fodValidBefore = await pathInfo(nix, fodDrvs.flatMap(d => outputPathsOf(d, derivations)))
+  const isValidIn = (infos: Map<string, { valid: boolean }>, d: string) => outputPathsOf(d, derivations).every(p => infos.get(p)?.valid === true)
+  const nativeFodsFirst = nativeFodsSharedWithEmulated(buildable, closures, derivations).filter(d => !isValidIn(fodValidBefore, d))
+  const realiseWith = { nix, nixVersion, log, cwd: options.cwd, signal: options.signal, observe: options.observe }
   let cancelled = false
 
   if (nativeFodsFirst.length > 0) {
     await reporter.group(`Fixed-output derivations, built natively first (${nativeFodsFirst.length})`, async () => {
-      const run = await realise({ nix, drvPaths: nativeFodsFirst, nixVersion, log, cwd: options.cwd, signal: options.signal })
+      const run = await realise({ ...realiseWith, drvPaths: nativeFodsFirst })
       cancelled ||= run.cancelled
     })
   }
@@ -100,7 +106,7 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
   const mainStart = Date.now()
   if (!cancelled && toBuild.length > 0) {
     await reporter.group(`Build ${toBuild.map(e => e.system).join(', ')} (one nix invocation)`, async () => {
-      const run = await realise({ nix, drvPaths: toBuild.map(e => e.drvPath), nixVersion, log, cwd: options.cwd, signal: options.signal })
+      const run = await realise({ ...realiseWith, drvPaths: toBuild.map(e => e.drvPath) })
       cancelled ||= run.cancelled
       reporter.info(`nix build exited with ${run.exitCode ?? run.signal} after ${(run.durationMs / 1000).toFixed(1)} s`)
     })
@@ -108,6 +114,22 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
 
   await settleResults(nix, evaluated, results, derivations, closures, log, mainStart, cancelled)
   const systems = plans.map(p => results.get(p.system) as SystemBuildResult)
+  const fodValidAfter = await pathInfo(nix, fodDrvs.flatMap(d => outputPathsOf(d, derivations)))
+  const fixedOutputs = fodDrvs.map(drvPath => {
+    const drv = derivations.get(drvPath) as Derivation
+    const output = Object.values(drv.outputs)[0]
+    return {
+      drvPath,
+      name: drv.name,
+      system: drv.system,
+      outputPaths: outputPathsOf(drvPath, derivations),
+      hash: output?.hash ?? '',
+      hashAlgo: output?.hashAlgo ?? '',
+      validBefore: isValidIn(fodValidBefore, drvPath),
+      validAfter: isValidIn(fodValidAfter, drvPath),
+      neededBy: [...closures].filter(([, closure]) => closure.has(drvPath)).map(([system]) => system)
+    }
+  })
   return {
     ok: !cancelled && systems.every(s => s.status === 'built'),
     hostSystem: host,
@@ -116,6 +138,8 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
     cancelled,
     nativeFodsFirst,
     builtDerivations: [...log.builds.keys()],
+    fixedOutputs,
+    nix,
     nixErrors: log.errors.map(e => e.text),
     durationMs: Date.now() - started
   }
@@ -204,12 +228,6 @@ export function nativeFodsSharedWithEmulated(plans: SystemPlan[], closures: Map<
 
 function outputPathsOf(drvPath: string, derivations: Map<string, Derivation>): string[] {
   return Object.values(derivations.get(drvPath)?.outputs ?? {}).map(o => o.path)
-}
-
-/** Drops derivations whose outputs are already in the store: nothing to realise first. */
-async function onlyMissing(nix: NixRunner, drvPaths: string[], derivations: Map<string, Derivation>): Promise<string[]> {
-  const infos = await pathInfo(nix, drvPaths.flatMap(d => outputPathsOf(d, derivations)))
-  return drvPaths.filter(d => outputPathsOf(d, derivations).some(p => infos.get(p)?.valid !== true))
 }
 
 function indexSystemsByDrv(closures: Map<string, Set<string>>): Map<string, string[]> {

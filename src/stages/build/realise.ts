@@ -2,7 +2,7 @@
 // No -L: in Nix 2.8 it switches the log format back to the progress bar; internal-json carries
 // builder lines anyway (as result events, which is how they are told apart from Nix's words).
 import semver from 'semver'
-import { NixRunner, NixRunResult } from '../../nix/runner.js'
+import { NixLine, NixRunner, NixRunResult } from '../../nix/runner.js'
 import { BuildLog } from './build-log.js'
 
 /** How this Nix version names "the outputs of this .drv" on the command line. */
@@ -17,6 +17,10 @@ export interface RealiseOptions {
   drvPaths: string[]
   nixVersion: string
   log: BuildLog
+  /** Also sees every line (e.g. the hash mismatch parser). */
+  observe?: (line: NixLine) => void
+  /** Extra `nix build` flags (e.g. --rebuild). */
+  extraArgs?: string[]
   cwd?: string
   signal?: AbortSignal
 }
@@ -24,9 +28,14 @@ export interface RealiseOptions {
 export function realise(options: RealiseOptions): Promise<NixRunResult> {
   const installables = options.drvPaths.map(d => drvInstallable(d, options.nixVersion))
   return options.nix.run({
-    args: ['build', '--no-link', '--keep-going', '--log-format', 'internal-json', ...installables],
+    args: ['build', '--no-link', '--keep-going', '--log-format', 'internal-json', ...(options.extraArgs ?? []), ...installables],
     cwd: options.cwd,
-    onLine: options.log.onLine,
+    onLine: options.observe
+      ? line => {
+          options.log.onLine(line)
+          options.observe?.(line)
+        }
+      : options.log.onLine,
     signal: options.signal
   })
 }

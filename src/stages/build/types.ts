@@ -1,4 +1,5 @@
 import type { ElfCheck } from '../../nix/elf.js'
+import type { NixRunner } from '../../nix/runner.js'
 
 export type SystemStatus = 'built' | 'failed' | 'cancelled' | 'not-built'
 
@@ -29,6 +30,21 @@ export interface SystemBuildResult {
   error?: string
 }
 
+/** A fixed-output derivation of some system's closure, and whether its output was in the store. */
+export interface FixedOutputInfo {
+  drvPath: string
+  name: string
+  system: string
+  outputPaths: string[]
+  /** The declared hash as the .drv holds it (base16, possibly `r:`-prefixed algo beside it). */
+  hash: string
+  hashAlgo: string
+  validBefore: boolean
+  validAfter: boolean
+  /** Requested systems whose package needs this output. */
+  neededBy: string[]
+}
+
 export interface BuildStageResult {
   ok: boolean
   hostSystem: string
@@ -39,6 +55,10 @@ export interface BuildStageResult {
   nativeFodsFirst: string[]
   /** Every derivation Nix built in this run (from its own build activities). */
   builtDerivations: string[]
+  /** Every fixed-output derivation in the requested systems' closures. */
+  fixedOutputs: FixedOutputInfo[]
+  /** The Nix runner with this run's emulation settings, for follow-up builds of the same systems. */
+  nix: NixRunner
   /** Nix's own error messages from the build, in order (ANSI stripped). */
   nixErrors: string[]
   durationMs: number
