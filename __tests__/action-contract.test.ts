@@ -108,10 +108,27 @@ describe('dist/cli.js (the terminal contract)', () => {
     expect(cli.stderr).toContain('| `x86_64-linux` | native | ✅ built |')
   })
 
+  it('fix-hashes reports a stale hash as JSON and leaves the files alone; --write keeps the verified fix', () => {
+    const f = createFixture({ systems: ['x86_64-linux'], fods: [{ attr: 'mast-mix-deps', content: 'cli', hash: 'stale' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
+    cleanups.push(f.cleanup)
+    const cli = (...args: string[]) =>
+      spawnSync('node', [join(REPO_ROOT, 'dist/cli.js'), 'fix-hashes', '--flake', f.dir, '--systems', 'x86_64-linux', '--extra-nix-config', OFFLINE, ...args], { encoding: 'utf8', timeout: 240_000 })
+    const report = cli('--json')
+    expect(report.status).toBe(1)
+    const [mismatch] = JSON.parse(report.stdout)['hash-mismatches']
+    expect(mismatch).toMatchObject({ file: 'flake.nix', new: f.correctHash['mast-mix-deps'], systems: ['x86_64-linux'] })
+    expect(f.git('status', '--porcelain')).toBe('')
+    const write = cli('--write')
+    expect(write.status).toBe(1)
+    expect(readFileSync(join(f.dir, 'flake.nix'), 'utf8')).toContain(`outputHash = "${f.correctHash['mast-mix-deps']}"`)
+    expect(f.git('diff', '--numstat')).toBe('1\t1\tflake.nix')
+    expect(cli().status).toBe(0)
+  })
+
   it('refuses stages that are not built yet and unknown options, with usage', () => {
-    const notBuilt = spawnSync('node', [join(REPO_ROOT, 'dist/cli.js'), 'fix-hashes'], { encoding: 'utf8' })
+    const notBuilt = spawnSync('node', [join(REPO_ROOT, 'dist/cli.js'), 'release'], { encoding: 'utf8' })
     expect(notBuilt.status).toBe(2)
-    expect(notBuilt.stderr).toMatch(/the 'fix-hashes' stage is not built in this version/)
+    expect(notBuilt.stderr).toMatch(/the 'release' stage is not built in this version/)
     const unknown = spawnSync('node', [join(REPO_ROOT, 'dist/cli.js'), 'build', '--flak', '.'], { encoding: 'utf8' })
     expect(unknown.status).toBe(2)
     expect(unknown.stderr).toMatch(/Unknown option '--flak'[^]*Usage: nix-ci/)

@@ -2245,11 +2245,14 @@ var require_semver2 = __commonJS({
 });
 
 // src/cli.ts
+import { statSync } from "node:fs";
+import { resolve as resolve2 } from "node:path";
 import { parseArgs } from "node:util";
 
 // src/inputs.ts
 var import_semver = __toESM(require_semver2(), 1);
 var FIX_HASHES_MODES = ["pull-request", "commit", "report", "off"];
+var CHECK_FODS_POLICIES = ["auto", "always", "never"];
 var RELEASE_MODES = ["off", "tag"];
 var VERSION_SOURCES = ["auto", "mix.exs", "flake", "package.json"];
 var KNOWN_SYSTEMS = [
@@ -2270,6 +2273,7 @@ var DEFAULTS = {
   package: "default",
   systems: "x86_64-linux aarch64-linux",
   "fix-hashes": "pull-request",
+  "check-fods": "auto",
   "vm-test": "auto",
   service: "mast",
   "service-port": "4000",
@@ -2298,6 +2302,7 @@ function parseInputs(get) {
     package: parseAttrName("package", raw("package")),
     systems: parseSystems(raw("systems")),
     fixHashes: oneOf("fix-hashes", raw("fix-hashes"), FIX_HASHES_MODES),
+    checkFods: oneOf("check-fods", raw("check-fods"), CHECK_FODS_POLICIES),
     vmTest: parseVmTest(raw("vm-test")),
     service: parseAttrName("service", raw("service")),
     servicePort: parsePort(raw("service-port")),
@@ -2488,10 +2493,10 @@ function ensureSuccess(result, what, lastLines = []) {
   if (result.exitCode !== 0) throw new NixCommandError(what, result, lastLines);
 }
 function spawnStreaming(binary, args, env, options, killGraceMs) {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve3, reject) => {
     const started = Date.now();
     if (options.signal?.aborted) {
-      resolve({ args, exitCode: null, signal: null, durationMs: 0, stdout: "", cancelled: true });
+      resolve3({ args, exitCode: null, signal: null, durationMs: 0, stdout: "", cancelled: true });
       return;
     }
     const child = spawn(binary, args, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
@@ -2536,7 +2541,7 @@ function spawnStreaming(binary, args, env, options, killGraceMs) {
         reject(new Error(`nix ${args.join(" ")} printed more than ${options.captureStdoutBytes} bytes on stdout`));
         return;
       }
-      resolve({ args, exitCode, signal, durationMs: Date.now() - started, stdout, cancelled });
+      resolve3({ args, exitCode, signal, durationMs: Date.now() - started, stdout, cancelled });
     });
   });
 }
@@ -2884,10 +2889,10 @@ function stripAnsi(text) {
 import { execFile } from "node:child_process";
 import { access, constants } from "node:fs/promises";
 import { userInfo } from "node:os";
-var runCommand = (command, args) => new Promise((resolve) => {
+var runCommand = (command, args) => new Promise((resolve3) => {
   execFile(command, args, { maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
     const code = error ? typeof error.code === "number" ? error.code : 127 : 0;
-    resolve({ code, stdout: String(stdout), stderr: String(stderr || (error && !stdout ? error.message : "")) });
+    resolve3({ code, stdout: String(stdout), stderr: String(stderr || (error && !stdout ? error.message : "")) });
   });
 });
 async function detectHostFacts(run = runCommand) {
@@ -3338,9 +3343,10 @@ async function runBuildStage(options) {
       reporter.info(`nix build exited with ${run.exitCode ?? run.signal} after ${(run.durationMs / 1e3).toFixed(1)} s`);
     });
   }
-  await settleResults(nix, evaluated, results, derivations, closures, log, mainStart, cancelled);
+  const validAfter = await pathInfo(nix, [...evaluated.flatMap((e) => results.get(e.system).outPaths), ...fodDrvs.flatMap((d) => outputPathsOf(d, derivations))]);
+  await settleResults(validAfter, evaluated, results, derivations, closures, log, mainStart, cancelled);
   const systems = plans.map((p) => results.get(p.system));
-  const fodValidAfter = await pathInfo(nix, fodDrvs.flatMap((d) => outputPathsOf(d, derivations)));
+  const fodValidAfter = validAfter;
   const fixedOutputs = fodDrvs.map((drvPath) => {
     const drv = derivations.get(drvPath);
     const output = Object.values(drv.outputs)[0];
@@ -3370,8 +3376,7 @@ async function runBuildStage(options) {
     durationMs: Date.now() - started
   };
 }
-async function settleResults(nix, evaluated, results, derivations, closures, log, mainStart, cancelled) {
-  const infos = await pathInfo(nix, evaluated.flatMap((e) => results.get(e.system).outPaths));
+async function settleResults(infos, evaluated, results, derivations, closures, log, mainStart, cancelled) {
   for (const { system, drvPath } of evaluated) {
     const result = results.get(system);
     const valid = result.outPaths.length > 0 && result.outPaths.every((p) => infos.get(p)?.valid === true);
@@ -3452,10 +3457,1272 @@ function mergeElf(a, b) {
   };
 }
 
+// src/hashes/codec.ts
+import { Buffer as Buffer2 } from "node:buffer";
+var DIGEST_BYTES = { sha1: 20, sha256: 32, sha512: 64 };
+var ALGOS = Object.keys(DIGEST_BYTES);
+var InvalidHashError = class extends Error {
+  constructor(text, reason) {
+    super(`'${text}' is not a valid Nix hash: ${reason}`);
+    this.text = text;
+    this.name = "InvalidHashError";
+  }
+  text;
+};
+var NIX32_ALPHABET = "0123456789abcdfghijklmnpqrsvwxyz";
+var NIX32_INDEX = new Map([...NIX32_ALPHABET].map((c, i) => [c, i]));
+function nix32Length(bytes) {
+  return Math.ceil(bytes * 8 / 5);
+}
+function base64Length(bytes) {
+  return Math.ceil(bytes / 3) * 4;
+}
+function toNix32(digest) {
+  let out = "";
+  for (let n = nix32Length(digest.length) - 1; n >= 0; n--) {
+    const b = n * 5;
+    const i = b >> 3;
+    const j = b & 7;
+    const c = digest[i] >> j | (i + 1 < digest.length ? digest[i + 1] << 8 - j : 0);
+    out += NIX32_ALPHABET[c & 31];
+  }
+  return out;
+}
+function fromNix32(text, bytes) {
+  if (text.length !== nix32Length(bytes)) return void 0;
+  const digest = Buffer2.alloc(bytes);
+  for (let n = 0; n < text.length; n++) {
+    const digit = NIX32_INDEX.get(text[text.length - n - 1]);
+    if (digit === void 0) return void 0;
+    const b = n * 5;
+    const i = b >> 3;
+    const j = b & 7;
+    digest[i] |= digit << j & 255;
+    const carry = digit >> 8 - j;
+    if (i < bytes - 1) digest[i + 1] |= carry;
+    else if (carry !== 0) return void 0;
+  }
+  return digest;
+}
+function fromBase16(text, bytes) {
+  if (text.length !== bytes * 2 || !/^[0-9a-fA-F]*$/.test(text)) return void 0;
+  return Buffer2.from(text, "hex");
+}
+function fromBase64(text, bytes) {
+  if (text.length !== base64Length(bytes) || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return void 0;
+  const digest = Buffer2.from(text, "base64");
+  if (digest.length !== bytes || digest.toString("base64") !== text) return void 0;
+  return digest;
+}
+function encodeDigest(digest, encoding) {
+  const buf = Buffer2.from(digest);
+  switch (encoding) {
+    case "nix32":
+      return toNix32(buf);
+    case "base16":
+      return buf.toString("hex");
+    case "base64":
+      return buf.toString("base64");
+  }
+}
+function isAlgo(text) {
+  return ALGOS.includes(text);
+}
+function decodeBare(text, algo) {
+  const bytes = DIGEST_BYTES[algo];
+  if (text.length === bytes * 2) {
+    const digest = fromBase16(text, bytes);
+    return digest && { digest, encoding: "base16" };
+  }
+  if (text.length === nix32Length(bytes)) {
+    const digest = fromNix32(text, bytes);
+    return digest && { digest, encoding: "nix32" };
+  }
+  if (text.length === base64Length(bytes)) {
+    const digest = fromBase64(text, bytes);
+    return digest && { digest, encoding: "base64" };
+  }
+  return void 0;
+}
+function tryParseHash(text, algo) {
+  const sri2 = /^(sha1|sha256|sha512)-(.*)$/.exec(text);
+  if (sri2) {
+    const a = sri2[1];
+    if (algo !== void 0 && algo !== a) return void 0;
+    const digest = fromBase64(sri2[2], DIGEST_BYTES[a]);
+    return digest && { algo: a, digest, encoding: "sri", prefixed: false };
+  }
+  const colon = /^([a-z0-9]+):(.*)$/.exec(text);
+  if (colon) {
+    if (!isAlgo(colon[1]) || algo !== void 0 && algo !== colon[1]) return void 0;
+    const bare = decodeBare(colon[2], colon[1]);
+    return bare && { algo: colon[1], ...bare, prefixed: true };
+  }
+  for (const a of algo ? [algo] : ALGOS) {
+    const bare = decodeBare(text, a);
+    if (bare) return { algo: a, ...bare, prefixed: false };
+  }
+  return void 0;
+}
+function parseHash(text, algo) {
+  const parsed = tryParseHash(text, algo);
+  if (!parsed) {
+    throw new InvalidHashError(
+      text,
+      algo ? `expected a ${algo} hash as SRI (${algo}-\u2026), ${algo}:\u2026 or bare nix32/base16/base64 of the right length` : "expected SRI (sha256-\u2026), sha256:\u2026 , or a bare nix32/base16/base64 digest of a known length"
+    );
+  }
+  return parsed;
+}
+function formatHash(algo, digest, form) {
+  if (digest.length !== DIGEST_BYTES[algo]) {
+    throw new Error(`A ${algo} digest has ${DIGEST_BYTES[algo]} bytes, not ${digest.length}`);
+  }
+  if (form.encoding === "sri") return `${algo}-${Buffer2.from(digest).toString("base64")}`;
+  const body = encodeDigest(digest, form.encoding);
+  return form.prefixed ? `${algo}:${body}` : body;
+}
+function toSri(hash) {
+  const h = typeof hash === "string" ? parseHash(hash) : hash;
+  return formatHash(h.algo, h.digest, { encoding: "sri", prefixed: false });
+}
+function hashesEqual(a, b) {
+  return a.algo === b.algo && a.digest.equals(b.digest);
+}
+function allSpellings(hash) {
+  const forms = [
+    { encoding: "sri", prefixed: false },
+    { encoding: "nix32", prefixed: true },
+    { encoding: "base16", prefixed: true },
+    { encoding: "base64", prefixed: true },
+    { encoding: "nix32", prefixed: false },
+    { encoding: "base16", prefixed: false },
+    { encoding: "base64", prefixed: false }
+  ];
+  return forms.map((form) => ({ text: formatHash(hash.algo, hash.digest, form), form }));
+}
+var FAKE_HASHES = {
+  fakeHash: `sha256-${"A".repeat(43)}=`,
+  fakeSha256: "0".repeat(52),
+  fakeSha512: "0".repeat(128)
+};
+var FAKE_HASH_EXPRESSION = /^(?:[A-Za-z_][\w'-]*\.)*fake(Hash|Sha1|Sha256|Sha512)$/;
+function fakeExpressionAlgo(expression) {
+  const m = FAKE_HASH_EXPRESSION.exec(expression);
+  if (!m) return void 0;
+  return { Hash: "sha256", Sha1: "sha1", Sha256: "sha256", Sha512: "sha512" }[m[1]];
+}
+function isZeroDigest(digest) {
+  return digest.every((b) => b === 0);
+}
+function encodeLike(newHash, oldHashText) {
+  const next = typeof newHash === "string" ? parseHash(newHash) : newHash;
+  let form = { encoding: "sri", prefixed: false };
+  let oldAlgo = fakeExpressionAlgo(oldHashText);
+  if (oldHashText !== "" && oldAlgo === void 0) {
+    const old = tryParseHash(oldHashText, next.algo) ?? tryParseHash(oldHashText);
+    if (!old) throw new InvalidHashError(oldHashText, "cannot tell which form to write the new hash in");
+    form = { encoding: old.encoding, prefixed: old.prefixed };
+    oldAlgo = old.algo;
+    if (old.encoding === "base16" && /[A-F]/.test(oldHashText) && !/[a-f]/.test(oldHashText)) {
+      if (oldAlgo !== next.algo) throw algoMismatch(next.algo, oldAlgo);
+      const text = formatHash(next.algo, next.digest, form);
+      return old.prefixed ? `${next.algo}:${text.slice(next.algo.length + 1).toUpperCase()}` : text.toUpperCase();
+    }
+  }
+  if (oldAlgo !== void 0 && oldAlgo !== next.algo) throw algoMismatch(next.algo, oldAlgo);
+  return formatHash(next.algo, next.digest, form);
+}
+function algoMismatch(next, old) {
+  return new Error(
+    `Refusing to replace a ${old} hash with a ${next} hash: Nix reports the hash it got in the algorithm that was specified, so this pairing means the mismatch and the location do not belong together.`
+  );
+}
+
+// src/hashes/mismatch-parser.ts
+function isActionable(mismatch) {
+  return mismatch.source === "nix";
+}
+var STORE_PATH = /^\/(?:[^\s'/]+\/)+[0123456789abcdfghijklmnpqrsvwxyz]{32}-[A-Za-z0-9+\-._?=]+$/;
+var FOD_HEADER = /^\s*(?:error:\s*)?hash mismatch in fixed-output derivation '([^']+)':\s*$/;
+var IMPORT_HEADER = /^\s*(?:error:\s*)?(?:ca )?hash mismatch importing path '([^']+)';\s*$/;
+var DOWNLOAD_HEADER = /^\s*(?:error:\s*)?hash mismatch in file downloaded from '([^']+)':\s*$/;
+var NAR_INPUT = /^\s*(?:error:\s*)?NAR hash mismatch in input '(.*?)'(?: \([^)]*\))?, expected '([^']+)'(?:(?:,| but) got '([^']+)')?/;
+var FIELD_INPUT = /^\s*(?:error:\s*)?mismatch in field '([^']+)' of input '(.*)', got '(.*)'\s*$/;
+var NIX_20 = /^\s*(?:error:\s*)?fixed-output derivation produced path '([^']+)' with (sha1|sha256|sha512) hash '([^']+)' instead of the expected hash '([^']+)'/;
+var SPECIFIED = /^\s*(specified|wanted):\s*(\S+)\s*$/;
+var GOT = /^\s*got:\s*(\S+)\s*$/;
+var LIKELY_URL = /^\s*likely URL:\s*(.*?)\s*$/;
+var LIX_PATHS = /^\s*(?:expected path|got path):\s*\S*\s*$/;
+var BUILDER_PREFIX = /^[A-Za-z0-9+\-._?=]+> ?/;
+var QUOTED_LOG = /^\s*> ?/;
+var MAX_BODY_LINES = 10;
+var MAX_PENDING_ACTIVITIES = 64;
+var MismatchParser = class {
+  constructor(options) {
+    this.options = options;
+    this.maxReports = options.maxReports ?? 1e3;
+  }
+  options;
+  mismatches = [];
+  others = [];
+  truncated = false;
+  lineNo = 0;
+  plainBlock;
+  plainBuilderBlock;
+  /** Builder output of internal-json runs (result events), per activity, while a report-like block is open. */
+  resultBlocks = /* @__PURE__ */ new Map();
+  maxReports;
+  /** Feeds the runner's lines (stderr only; stdout carries results, not logs). */
+  onLine = (line) => {
+    if (line.stream === "stderr") this.push(line.text);
+  };
+  /** One log line, without its newline. */
+  push(rawLine) {
+    this.lineNo++;
+    if (rawLine.startsWith("@nix ")) {
+      this.pushInternalJson(rawLine);
+      return;
+    }
+    if (this.options.trust === "internal-json-only") return;
+    if (!this.plainBlock && !this.plainBuilderBlock && !mayStartReport(rawLine)) return;
+    const line = stripAnsi(rawLine).replace(/\r$/, "");
+    const prefixed = BUILDER_PREFIX.exec(line) ?? QUOTED_LOG.exec(line);
+    if (prefixed) {
+      this.plainBuilderBlock = this.step(this.plainBuilderBlock, line.slice(prefixed[0].length), "builder-output");
+    } else {
+      this.plainBlock = this.step(this.plainBlock, line, "unverified");
+    }
+  }
+  /** Closes what is still open; returns everything found so far. */
+  finish() {
+    this.plainBlock = void 0;
+    this.plainBuilderBlock = void 0;
+    this.resultBlocks.clear();
+    return this.result();
+  }
+  result() {
+    return { mismatches: [...this.mismatches], otherHashErrors: [...this.others], truncated: this.truncated };
+  }
+  pushInternalJson(rawLine) {
+    const interesting = mayStartReport(rawLine);
+    if (!interesting && (this.resultBlocks.size === 0 || !rawLine.includes('"result"'))) return;
+    const logLine = builderLogLine(rawLine);
+    if (logLine) {
+      this.readBuilderLine(logLine.id, logLine.text);
+      return;
+    }
+    const event = parseInternalJsonLine(rawLine);
+    if (!event) return;
+    if (event.action === "msg") {
+      if (event.level !== 0) return;
+      const verified = event.raw_msg !== void 0;
+      this.readMessage(verified ? event.raw_msg : event.msg, verified ? "nix" : "unverified");
+      return;
+    }
+    if (event.action === "result") {
+      if (event.type !== ResultType.BuildLogLine && event.type !== ResultType.PostBuildLogLine) return;
+      this.readBuilderLine(event.id, typeof event.fields[0] === "string" ? event.fields[0] : "");
+    }
+  }
+  /** A builder's output line (result event): only ever 'builder-output'. */
+  readBuilderLine(id, rawText) {
+    const open2 = this.resultBlocks.get(id);
+    if (!open2 && !mayStartReport(rawText)) return;
+    const next = this.step(open2, stripAnsi(rawText), "builder-output");
+    if (next) {
+      if (!open2 && this.resultBlocks.size >= MAX_PENDING_ACTIVITIES) return;
+      this.resultBlocks.set(id, next);
+    } else {
+      this.resultBlocks.delete(id);
+    }
+  }
+  /**
+   * A whole message from Nix's logger. Its first line must be the report's header and every other
+   * line must belong to the report, with exactly one `specified`/`wanted` and one `got`: text that
+   * is merely contained in a message (a failed builder's quoted tail, an evaluation trace, or a
+   * derivation's `url` that Lix prints as "likely URL") is never read as a report.
+   */
+  readMessage(message, source) {
+    const lines = stripAnsi(message).replace(/\n+$/, "").split("\n");
+    if (lines.length > MAX_BODY_LINES + 1) return;
+    const body = lines.slice(1);
+    const count = (re) => body.filter((l) => re.test(l)).length;
+    const known = (l) => l.trim() === "" || SPECIFIED.test(l) || GOT.test(l) || LIKELY_URL.test(l) || LIX_PATHS.test(l);
+    let block = this.openBlock(lines[0], source);
+    if (!block) return;
+    if (!body.every(known) || count(SPECIFIED) !== 1 || count(GOT) !== 1 || count(LIKELY_URL) > 1) return;
+    for (const line of body) {
+      const next = this.continueBlock(block, line);
+      if (next === "rejected" || next === void 0) return;
+      block = next;
+    }
+  }
+  /** Advances a plain/result line stream by one line; returns the block still open, if any. */
+  step(open2, line, source) {
+    if (open2) {
+      const next = this.continueBlock(open2, line);
+      if (next !== "rejected") return next;
+    }
+    return this.openBlock(line, source);
+  }
+  openBlock(line, source) {
+    let m;
+    const base = { headerText: line, line: this.lineNo, source, lixLines: false, bodyLines: 0 };
+    if ((m = FOD_HEADER.exec(line)) && STORE_PATH.test(m[1])) return { ...base, category: "fod", subject: m[1] };
+    if (m = IMPORT_HEADER.exec(line)) return { ...base, category: "path-import", subject: m[1] };
+    if (m = DOWNLOAD_HEADER.exec(line)) return { ...base, category: "fetcher-download", subject: m[1] };
+    if (m = NAR_INPUT.exec(line)) {
+      this.addOther({ kind: "flake-input-nar-hash", subject: m[1], specified: m[2], got: m[3], source, line: this.lineNo, text: line });
+    } else if (m = FIELD_INPUT.exec(line)) {
+      this.addOther({ kind: "flake-input-field", subject: m[2], source, line: this.lineNo, text: line });
+    } else if ((m = NIX_20.exec(line)) && STORE_PATH.test(m[1])) {
+      const algo = m[2];
+      if (tryParseHash(m[4], algo) && tryParseHash(m[3], algo)) {
+        this.addMismatch({
+          derivation: m[1],
+          kind: m[1].endsWith(".drv") ? "drv" : "output-path",
+          specified: m[4],
+          got: m[3],
+          algo,
+          source,
+          format: "nix-2.0",
+          line: this.lineNo
+        });
+      }
+    }
+    return void 0;
+  }
+  continueBlock(block, line) {
+    if (++block.bodyLines > MAX_BODY_LINES) return "rejected";
+    let m;
+    if (line.trim() === "") return block;
+    if (m = SPECIFIED.exec(line)) {
+      if (block.specified !== void 0) return "rejected";
+      block.specified = m[2];
+      block.specifiedWord = m[1];
+      return block;
+    }
+    if (m = GOT.exec(line)) {
+      if (block.specified === void 0) return "rejected";
+      block.got = m[1];
+      return this.complete(block);
+    }
+    if ((m = LIKELY_URL.exec(line)) && block.specified === void 0) {
+      block.likelyUrl = m[1];
+      block.lixLines = true;
+      return block;
+    }
+    if (LIX_PATHS.test(line)) return block;
+    return "rejected";
+  }
+  complete(block) {
+    const specified = block.specified;
+    const got = block.got;
+    const a = tryParseHash(specified);
+    const b = tryParseHash(got);
+    if (!a || !b || a.algo !== b.algo) return "rejected";
+    if (block.category === "fod") {
+      this.addMismatch({
+        derivation: block.subject,
+        kind: block.subject.endsWith(".drv") ? "drv" : "output-path",
+        specified,
+        got,
+        algo: a.algo,
+        source: block.source,
+        format: block.lixLines ? "lix" : block.specifiedWord === "wanted" ? "nix-2.3" : "nix-2.4+",
+        ...block.likelyUrl !== void 0 ? { likelyUrl: block.likelyUrl } : {},
+        line: block.line
+      });
+    } else {
+      this.addOther({
+        kind: block.category,
+        subject: block.subject,
+        specified,
+        got,
+        source: block.source,
+        line: block.line,
+        text: block.headerText
+      });
+    }
+    return void 0;
+  }
+  addMismatch(mismatch) {
+    if (this.mismatches.length >= this.maxReports) {
+      this.truncated = true;
+      return;
+    }
+    this.mismatches.push(mismatch);
+  }
+  addOther(error) {
+    if (this.others.length >= this.maxReports) {
+      this.truncated = true;
+      return;
+    }
+    const text = error.text.trim().slice(0, 500);
+    this.others.push({ ...error, text });
+  }
+};
+var BUILDER_LOG_LINE = /^@nix \{"action":"result","fields":\[("(?:[^"\\]|\\.)*")\],"id":(\d+),"type":10[17]\}$/;
+function builderLogLine(rawLine) {
+  const m = BUILDER_LOG_LINE.exec(rawLine);
+  if (!m) return void 0;
+  try {
+    return { id: Number(m[2]), text: JSON.parse(m[1]) };
+  } catch {
+    return void 0;
+  }
+}
+function mayStartReport(text) {
+  return text.includes("mismatch") || text.includes("instead of the expected hash");
+}
+
+// src/stages/hashes/discover.ts
+function liveMismatchParser() {
+  return new MismatchParser({ trust: "internal-json-only" });
+}
+function fodOfReport(report, fixedOutputs) {
+  return fixedOutputs.find((f) => report.kind === "drv" ? f.drvPath === report.derivation : f.outputPaths.includes(report.derivation));
+}
+function staleFodsOf(reports, fixedOutputs, silent = false) {
+  const stale = [];
+  for (const report of reports.filter(isActionable)) {
+    const fod = fodOfReport(report, fixedOutputs);
+    stale.push({
+      drvPath: fod?.drvPath ?? report.derivation,
+      name: fod?.name ?? report.derivation.replace(/^\/nix\/store\/[a-z0-9]{32}-/, "").replace(/\.drv$/, ""),
+      system: fod?.system ?? "unknown",
+      specified: report.specified,
+      got: report.got,
+      silent
+    });
+  }
+  return stale;
+}
+function fodsNeedingConfirmation(reports, fixedOutputs) {
+  const covered = new Set(reports.filter(isActionable).flatMap((r) => fodOfReport(r, fixedOutputs)?.outputPaths ?? []));
+  const needing = [];
+  for (const fod of fixedOutputs) {
+    if (fod.validAfter || fod.outputPaths.some((p) => covered.has(p))) continue;
+    fod.outputPaths.forEach((p) => covered.add(p));
+    needing.push(fod);
+  }
+  return needing;
+}
+async function buildEachAlone(context, fods, check) {
+  const outcome = { stale: [], otherHashErrors: [] };
+  for (const fod of fods) {
+    if (context.signal?.aborted) break;
+    const parser = liveMismatchParser();
+    const log = new BuildLog((text) => context.reporter.info(text));
+    await realise({
+      nix: context.nix,
+      nixVersion: context.nixVersion,
+      drvPaths: [fod.drvPath],
+      log,
+      observe: parser.onLine,
+      extraArgs: check ? ["--rebuild"] : [],
+      cwd: context.cwd,
+      signal: context.signal
+    });
+    const result = parser.finish();
+    outcome.stale.push(...staleFodsOf(result.mismatches, context.fixedOutputs, check));
+    outcome.otherHashErrors.push(...result.otherHashErrors);
+  }
+  return outcome;
+}
+
+// src/stages/hashes/fix-hashes-stage.ts
+import { readFileSync as readFileSync4, writeFileSync as writeFileSync3 } from "node:fs";
+import { join as join6 } from "node:path";
+
+// src/hashes/locate.ts
+import { Buffer as Buffer3 } from "node:buffer";
+
+// src/hashes/nix-source.ts
+function scanNixSource(text) {
+  const chars = text.split("");
+  const braces = [];
+  const stack = [];
+  const mode = () => stack[stack.length - 1]?.kind ?? "code";
+  const blank = (from, to) => {
+    for (let k = from; k < to; k++) if (chars[k] !== "\n") chars[k] = " ";
+  };
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    const m = mode();
+    if (m === "dq") {
+      if (c === "\\") i += 2;
+      else if (c === "$" && text[i + 1] === "{") {
+        stack.push({ kind: "interp", pos: i + 1 });
+        i += 2;
+      } else {
+        if (c === '"') stack.pop();
+        i++;
+      }
+      continue;
+    }
+    if (m === "ind") {
+      if (c === "'" && text[i + 1] === "'") {
+        const next = text[i + 2];
+        if (next === "$" || next === "'") i += 3;
+        else if (next === "\\") i += 4;
+        else {
+          stack.pop();
+          i += 2;
+        }
+      } else if (c === "$" && text[i + 1] === "{") {
+        stack.push({ kind: "interp", pos: i + 1 });
+        i += 2;
+      } else i++;
+      continue;
+    }
+    if (c === "#") {
+      const end = text.indexOf("\n", i);
+      const stop = end === -1 ? text.length : end;
+      blank(i, stop);
+      i = stop;
+    } else if (c === "/" && text[i + 1] === "*") {
+      const end = text.indexOf("*/", i + 2);
+      const stop = end === -1 ? text.length : end + 2;
+      blank(i, stop);
+      i = stop;
+    } else if (c === '"') {
+      stack.push({ kind: "dq", pos: i });
+      i++;
+    } else if (c === "'" && text[i + 1] === "'") {
+      stack.push({ kind: "ind", pos: i });
+      i += 2;
+    } else if (c === "{") {
+      stack.push({ kind: "brace", pos: i });
+      i++;
+    } else if (c === "}") {
+      const top = stack[stack.length - 1];
+      if (top && (top.kind === "brace" || top.kind === "interp")) {
+        stack.pop();
+        braces.push({ open: top.pos, close: i, interpolation: top.kind === "interp" });
+      }
+      i++;
+    } else i++;
+  }
+  return { masked: chars.join(""), braces };
+}
+function enclosingAttrsets(map, offset) {
+  return map.braces.filter((b) => !b.interpolation && b.open < offset && offset < b.close).sort((a, b) => b.open - a.open);
+}
+function directStringBindings(map, set) {
+  const nested = map.braces.filter((b) => !b.interpolation && b.open > set.open && b.close < set.close);
+  const isNested = (pos) => nested.some((b) => b.open < pos && pos < b.close);
+  const body = map.masked.slice(set.open + 1, set.close);
+  const out = [];
+  const re = /(?:^|[;{\s])([A-Za-z_][\w'-]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*;/g;
+  for (let m = re.exec(body); m; m = re.exec(body)) {
+    const offset = set.open + 1 + m.index;
+    if (!isNested(offset + m[0].indexOf(m[1]))) out.push({ name: m[1], value: m[2], offset });
+  }
+  return out;
+}
+function calleeBefore(map, set) {
+  const before = map.masked.slice(Math.max(0, set.open - 120), set.open);
+  return /([A-Za-z_][\w'.-]*)\s*(?:\(\s*)?$/.exec(before)?.[1];
+}
+function templateMatcher(template, resolve3) {
+  let source = "";
+  let literal = "";
+  let rest = template;
+  for (; ; ) {
+    const start = rest.indexOf("${");
+    if (start === -1) break;
+    const end = rest.indexOf("}", start);
+    if (end === -1) break;
+    literal += rest.slice(0, start);
+    source += escapeRegex(rest.slice(0, start));
+    const value = resolve3(rest.slice(start + 2, end).trim());
+    if (value !== void 0) {
+      literal += value;
+      source += escapeRegex(value);
+    } else {
+      source += ".+";
+    }
+    rest = rest.slice(end + 1);
+  }
+  literal += rest;
+  source += escapeRegex(rest);
+  return { regex: new RegExp(`^${source}$`), literalChars: (literal.match(/[A-Za-z0-9]/g) ?? []).length };
+}
+function escapeRegex(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+function parseDrvName(name) {
+  for (let i = 0; i < name.length - 1; i++) {
+    if (name[i] === "-" && !/[A-Za-z]/.test(name[i + 1])) return { pname: name.slice(0, i), version: name.slice(i + 1) };
+  }
+  return { pname: name, version: "" };
+}
+function derivationName(storePath) {
+  const base = storePath.slice(storePath.lastIndexOf("/") + 1);
+  const name = base.replace(/^[0-9a-z]{32}-/, "");
+  return name.endsWith(".drv") ? name.slice(0, -4) : name;
+}
+
+// src/hashes/repo-files.ts
+import { execFileSync } from "node:child_process";
+import { lstatSync, readFileSync } from "node:fs";
+import { join as join3 } from "node:path";
+var MAX_TEXT_FILE_BYTES = 1 << 20;
+function readTrackedTextFiles(repoDir) {
+  let listing;
+  try {
+    listing = execFileSync("git", ["-C", repoDir, "ls-files", "-z", "--cached"], {
+      encoding: "utf8",
+      maxBuffer: 64 << 20,
+      stdio: ["ignore", "pipe", "pipe"]
+    });
+  } catch (err) {
+    const detail = err.stderr?.trim() || String(err);
+    throw new Error(`Cannot list the files of the git repository at ${repoDir} (${detail}). Run nix-ci inside a git checkout.`);
+  }
+  const files = [];
+  let skipped = 0;
+  for (const path of new Set(listing.split("\0").filter((p) => p !== ""))) {
+    const full = join3(repoDir, path);
+    let size;
+    try {
+      const stat = lstatSync(full);
+      if (!stat.isFile()) {
+        skipped++;
+        continue;
+      }
+      size = stat.size;
+    } catch {
+      skipped++;
+      continue;
+    }
+    if (size > MAX_TEXT_FILE_BYTES) {
+      skipped++;
+      continue;
+    }
+    const bytes = readFileSync(full);
+    if (isBinary(bytes)) {
+      skipped++;
+      continue;
+    }
+    files.push({ path, text: bytes.toString("latin1") });
+  }
+  return { repoDir, files, skipped };
+}
+function isBinary(bytes) {
+  return bytes.subarray(0, 8e3).includes(0);
+}
+
+// src/hashes/locate.ts
+var HASH_ATTRIBUTE = /^(?:hash|sha1|sha256|sha512|outputHash|[A-Za-z][\w'-]*(?:Hash|Sha1|Sha256|Sha512))$/;
+function locateStaleHash(repo, stale) {
+  const files = typeof repo === "string" ? readTrackedTextFiles(repo) : repo;
+  const specified = parseHash(stale.specified, stale.algo);
+  const name = derivationName(stale.derivation);
+  const fake = isZeroDigest(specified.digest);
+  const candidates = fake ? findPlaceholders(files.files, specified.algo) : findHashOccurrences(files.files, specified);
+  const where2 = (list) => list.map((o) => `  ${o.file}:${o.line}:${o.column}  ${show(o)}`).join("\n");
+  const subject = fake ? `the placeholder hash of '${name}' (Nix reports it as ${stale.specified})` : `the stale hash ${stale.specified} of '${name}'`;
+  if (candidates.length === 0) {
+    return {
+      kind: "not-found",
+      candidates,
+      message: `Could not find ${subject} in any git-tracked text file` + (fake ? ' (looked for lib.fakeHash, lib.fakeSha256/512, "" and all-zero hashes bound to a hash attribute)' : " in any encoding (SRI, nix32, base16, base64, with or without the sha256: prefix)") + (files.skipped > 0 ? `; ${files.skipped} tracked files were skipped as binary, symlinks or larger than 1 MiB` : "") + '. It may come from a flake input or another repository, or from an untracked file: update it there, using the hash Nix printed as "got".'
+    };
+  }
+  if (!fake && candidates.length === 1) {
+    return { kind: "found", occurrence: candidates[0], candidates, message: `Found ${subject} at ${at(candidates[0])}.` };
+  }
+  const scored = candidates.map((o) => ({ o, score: scoreForDerivation(files.files, o, name) }));
+  const best = Math.max(...scored.map((s) => s.score));
+  const top = scored.filter((s) => s.score === best).map((s) => s.o);
+  if (best > 0 && top.length === 1) {
+    return {
+      kind: "found",
+      occurrence: top[0],
+      candidates,
+      message: `Found ${subject} at ${at(top[0])}, the only candidate whose attrset names '${name}'.`
+    };
+  }
+  return {
+    kind: "ambiguous",
+    candidates,
+    message: `Found ${candidates.length === 1 ? "one candidate" : `${candidates.length} candidates`} for ${subject}, but ${best > 0 ? "several are tied to" : "none is clearly tied to"} that derivation:
+${where2(candidates)}
+nix-ci does not guess. Replace the right one by hand with the hash Nix printed as "got", or give each derivation its own name/pname next to its hash so it can be told apart.`
+  };
+}
+function findHashOccurrences(files, hash) {
+  const spellings = allSpellings(hash);
+  const out = [];
+  for (const file of files) {
+    const nix = file.path.endsWith(".nix") ? scanNixSource(file.text) : void 0;
+    const text = nix?.masked ?? file.text;
+    const lower = text.toLowerCase();
+    const found = [];
+    for (const { text: spelling, form } of spellings) {
+      const haystack = form.encoding === "base16" ? lower : text;
+      for (let at2 = haystack.indexOf(spelling); at2 !== -1; at2 = haystack.indexOf(spelling, at2 + 1)) {
+        if (!isDelimited(text, at2, spelling.length)) continue;
+        const exact = file.text.slice(at2, at2 + spelling.length);
+        found.push(occurrence(file, nix, at2, exact, form.encoding, form.prefixed, false));
+      }
+    }
+    for (const o of found) {
+      const inside = found.some((p) => p !== o && p.offset <= o.offset && o.offset + o.text.length <= p.offset + p.text.length && p.text.length > o.text.length);
+      if (!inside) out.push(o);
+    }
+  }
+  return out.sort((a, b) => a.file.localeCompare(b.file) || a.offset - b.offset);
+}
+var PLACEHOLDER_BINDING = /([A-Za-z_][\w'-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|((?:[A-Za-z_][\w'-]*\.)*fake(?:Hash|Sha1|Sha256|Sha512)))\s*;/g;
+function findPlaceholders(files, algo) {
+  const out = [];
+  for (const file of files) {
+    if (!file.path.endsWith(".nix")) continue;
+    const nix = scanNixSource(file.text);
+    PLACEHOLDER_BINDING.lastIndex = 0;
+    for (let m = PLACEHOLDER_BINDING.exec(nix.masked); m; m = PLACEHOLDER_BINDING.exec(nix.masked)) {
+      const attribute = m[1];
+      if (!HASH_ATTRIBUTE.test(attribute) || !isBindingStart(nix.masked, m.index)) continue;
+      if (m[3] !== void 0) {
+        if (fakeExpressionAlgo(m[3]) !== algo) continue;
+        const at3 = m.index + m[0].lastIndexOf(m[3]);
+        out.push({ ...occurrence(file, nix, at3, m[3], "fake-expression", false, true), attribute });
+        continue;
+      }
+      const value = m[2];
+      const at2 = m.index + m[0].indexOf('"') + 1;
+      if (value === "") {
+        out.push({ ...occurrence(file, nix, at2, "", "empty-string", false, true), attribute });
+        continue;
+      }
+      const parsed = tryParseHash(value, algo);
+      if (parsed && isZeroDigest(parsed.digest)) {
+        out.push({ ...occurrence(file, nix, at2, value, parsed.encoding, parsed.prefixed, true), attribute });
+      }
+    }
+  }
+  return out;
+}
+function occurrence(file, nix, offset, text, encoding, prefixed, fake) {
+  const lineStart = file.text.lastIndexOf("\n", offset - 1) + 1;
+  let line = 1;
+  for (let i = file.text.indexOf("\n"); i !== -1 && i < offset; i = file.text.indexOf("\n", i + 1)) line++;
+  const column = Buffer3.from(file.text.slice(lineStart, offset), "latin1").toString("utf8").length + 1;
+  const attribute = nix ? attributeBefore(nix.masked, offset) : void 0;
+  return { file: file.path, line, column, offset, text, encoding, prefixed, fake, ...attribute ? { attribute } : {} };
+}
+function attributeBefore(masked, offset) {
+  const before = masked.slice(Math.max(0, offset - 200), offset);
+  return /([A-Za-z_][\w'-]*)\s*=\s*(?:"|'')?$/.exec(before)?.[1];
+}
+function isBindingStart(text, index) {
+  return index === 0 || /[\s;{(]/.test(text[index - 1]);
+}
+var CHAR_BEFORE_TOKEN = /[A-Za-z0-9+/_-]/;
+var CHAR_IN_TOKEN = /[A-Za-z0-9+/=_-]/;
+function isDelimited(text, at2, length) {
+  return !(at2 > 0 && CHAR_BEFORE_TOKEN.test(text[at2 - 1])) && !CHAR_IN_TOKEN.test(text[at2 + length] ?? " ");
+}
+function scoreForDerivation(files, o, drvName) {
+  if (!o.file.endsWith(".nix")) return 0;
+  const file = files.find((f) => f.path === o.file);
+  if (!file) return 0;
+  const nix = scanNixSource(file.text);
+  const sets = enclosingAttrsets(nix, o.offset).slice(0, 3);
+  const drv = parseDrvName(drvName);
+  const literals = /* @__PURE__ */ new Map();
+  for (const set of [...sets].reverse()) {
+    for (const b of directStringBindings(nix, set)) if (!b.value.includes("${")) literals.set(b.name, b.value);
+  }
+  const resolve3 = (expression) => literals.get(expression.replace(/^(?:finalAttrs\.|self\.|attrs\.)/, ""));
+  let best = 0;
+  sets.forEach((set, depth) => {
+    const bindings = directStringBindings(nix, set);
+    const get = (key) => bindings.find((b) => b.name === key)?.value;
+    let score = 0;
+    const name = get("name");
+    const pname = get("pname");
+    const url = get("url");
+    const strong = (template, target) => {
+      const t = templateMatcher(template, resolve3);
+      return (t.literalChars >= 3 || !template.includes("${")) && t.regex.test(target);
+    };
+    if (name !== void 0 && strong(name, drvName)) score = 40;
+    else if (pname !== void 0 && strong(pname, drv.pname) && versionAgrees(get("version"), drv.version, resolve3)) score = 30;
+    else if (url !== void 0 && strong(url.replace(/[?#].*$/, "").replace(/^.*\//, ""), drvName)) score = 30;
+    else if (drvName === "source" && /^(?:[\w'-]+\.)*fetch/.test(calleeBefore(nix, set) ?? "") && name === void 0) score = 20;
+    else if (pname !== void 0 && !pname.includes("${") && pname.length >= 3 && drvName.startsWith(`${pname}-`)) score = 20;
+    if (score > 0) best = Math.max(best, score - depth);
+  });
+  return best;
+}
+function versionAgrees(version, drvVersion, resolve3) {
+  if (version === void 0 || drvVersion === "") return true;
+  return templateMatcher(version, resolve3).regex.test(drvVersion);
+}
+function at(o) {
+  return `${o.file}:${o.line}:${o.column}`;
+}
+function show(o) {
+  const value = o.encoding === "empty-string" ? '""' : o.text;
+  return o.attribute ? `${o.attribute} = ${value}` : value;
+}
+
+// src/hashes/patch.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { chmodSync, lstatSync as lstatSync2, readFileSync as readFileSync2, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join as join4, relative, resolve, sep } from "node:path";
+var HashPatchError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "HashPatchError";
+  }
+};
+function patchStaleHashes(repoDir, patches) {
+  const byFile = /* @__PURE__ */ new Map();
+  for (const p of patches) byFile.set(p.occurrence.file, [...byFile.get(p.occurrence.file) ?? [], p]);
+  const results = [];
+  for (const [file, filePatches] of byFile) results.push(...patchFile(repoDir, file, filePatches));
+  return results;
+}
+function patchFile(repoDir, file, patches) {
+  const path = insideRepo(repoDir, file);
+  const stat = lstatSync2(path);
+  if (!stat.isFile()) throw new HashPatchError(`${file} is not a regular file (symlink?); nix-ci only edits regular files.`);
+  const original = readFileSync2(path);
+  const edits = patches.map((p) => planEdit(original, p)).sort((a, b) => a.start - b.start);
+  for (let i = 1; i < edits.length; i++) {
+    if (edits[i].start < edits[i - 1].end || edits[i].start === edits[i - 1].start && edits[i].end === edits[i - 1].end) {
+      throw new HashPatchError(`Two patches overlap in ${file} at byte ${edits[i].start}; locate the hashes again.`);
+    }
+  }
+  const parts = [];
+  let cursor = 0;
+  for (const e of edits) {
+    parts.push(original.subarray(cursor, e.start), e.replacement);
+    cursor = e.end;
+  }
+  parts.push(original.subarray(cursor));
+  const updated = Buffer.concat(parts);
+  writePreservingMode(path, updated, stat.mode);
+  try {
+    verify(path, original, updated, edits, stat.mode);
+  } catch (err) {
+    writePreservingMode(path, original, stat.mode);
+    throw err;
+  }
+  return edits.map((e) => ({
+    file,
+    line: e.patch.occurrence.line,
+    column: e.patch.occurrence.column,
+    before: e.patch.occurrence.text,
+    after: e.after
+  }));
+}
+function planEdit(original, patch) {
+  const o = patch.occurrence;
+  let got;
+  try {
+    got = parseHash(patch.got);
+  } catch (err) {
+    throw new HashPatchError(`Refusing to write '${patch.got}' into ${o.file}:${o.line}: ${err.message}`);
+  }
+  if (isZeroDigest(got.digest)) {
+    throw new HashPatchError(`Refusing to write the placeholder '${patch.got}' into ${o.file}:${o.line}: Nix never reports it as "got".`);
+  }
+  const start = o.offset;
+  const end = o.offset + Buffer.byteLength(o.text, "latin1");
+  const found = original.subarray(start, end).toString("latin1");
+  if (found !== o.text || end > original.length) {
+    throw new HashPatchError(
+      `${o.file}:${o.line}:${o.column} no longer holds '${o.text}' (the file changed after the hash was located); locate it again.`
+    );
+  }
+  const encoded = encodeLike(got, o.encoding === "empty-string" ? "" : o.text);
+  const after = o.encoding === "fake-expression" ? `"${encoded}"` : encoded;
+  return { start, end, replacement: Buffer.from(after, "latin1"), patch, after };
+}
+function verify(path, original, expected, edits, mode) {
+  const written = readFileSync2(path);
+  const stat = lstatSync2(path);
+  if (!written.equals(expected)) throw new HashPatchError(`${path} does not hold what nix-ci wrote; it was restored.`);
+  if ((stat.mode & 4095) !== (mode & 4095)) throw new HashPatchError(`${path} changed mode while patching; it was restored.`);
+  let o = 0;
+  let w = 0;
+  for (const e of edits) {
+    const same = e.start - o;
+    if (!written.subarray(w, w + same).equals(original.subarray(o, e.start))) {
+      throw new HashPatchError(`Unexpected bytes changed in ${path}; it was restored.`);
+    }
+    w += same + e.replacement.length;
+    o = e.end;
+  }
+  if (!written.subarray(w).equals(original.subarray(o))) throw new HashPatchError(`Unexpected bytes changed in ${path}; it was restored.`);
+}
+function writePreservingMode(path, bytes, mode) {
+  const temp = join4(dirname(path), `.${basename(path)}.nix-ci-${randomBytes2(4).toString("hex")}`);
+  try {
+    writeFileSync(temp, bytes, { mode: mode & 4095, flag: "wx" });
+    chmodSync(temp, mode & 4095);
+    renameSync(temp, path);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+}
+function insideRepo(repoDir, file) {
+  const root = resolve(repoDir);
+  const path = resolve(root, file);
+  const rel = relative(root, path);
+  if (rel === "" || rel.startsWith(`..${sep}`) || rel === ".." || resolve(root, rel) !== path) {
+    throw new HashPatchError(`'${file}' is outside the repository ${repoDir}.`);
+  }
+  return path;
+}
+
+// src/stages/hashes/recheck-policy.ts
+import { execFileSync as execFileSync2 } from "node:child_process";
+var LOCK_FILE = /(^|\/)(mix\.lock|Cargo\.lock|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?|go\.sum|go\.mod|Gemfile\.lock|poetry\.lock|uv\.lock|composer\.lock|gradle\.lockfile|deps\.edn|pubspec\.lock)$/;
+var VENDORED_DEPS_NAME = /(mix-deps|-deps-|-deps$|go-modules|npm-deps|node-modules|vendor|cargo-deps|yarn-deps|pnpm-deps|offline-cache|gradle-deps)/;
+function fodsToRecheck(inputs) {
+  if (inputs.policy === "never") return [];
+  const built = new Set(inputs.builtDerivations);
+  const choices = [];
+  const seenOutputs = /* @__PURE__ */ new Set();
+  for (const fod of inputs.fixedOutputs) {
+    if (!fod.validBefore || built.has(fod.drvPath)) continue;
+    if (fod.outputPaths.some((p) => seenOutputs.has(p))) continue;
+    const reason = recheckReason(fod, inputs);
+    if (reason === void 0) continue;
+    fod.outputPaths.forEach((p) => seenOutputs.add(p));
+    choices.push({ fod, reason });
+  }
+  return choices;
+}
+function recheckReason(fod, inputs) {
+  if (inputs.policy === "always") return "check-fods: always";
+  if (fod.outputPaths.some((p) => inputs.cachedPaths.has(p))) return "its output was restored from a cache";
+  if (!VENDORED_DEPS_NAME.test(fod.name)) return void 0;
+  if (inputs.changedLockFiles === void 0) return "it vendors dependencies and no base commit is known to rule out a lock file change";
+  if (inputs.changedLockFiles.length > 0) return `it vendors dependencies and ${inputs.changedLockFiles.join(", ")} changed since the base commit`;
+  return void 0;
+}
+function changedLockFilesSince(repoDir, base) {
+  if (!base || /^0+$/.test(base)) return void 0;
+  try {
+    const output = execFileSync2("git", ["diff", "--name-only", base, "--"], { cwd: repoDir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    return output.split("\n").filter((file) => LOCK_FILE.test(file));
+  } catch {
+    return void 0;
+  }
+}
+
+// src/stages/hashes/revert.ts
+import { readFileSync as readFileSync3, writeFileSync as writeFileSync2 } from "node:fs";
+import { join as join5 } from "node:path";
+function revertPatchedHash(repoDir, patched) {
+  const path = join5(repoDir, patched.file);
+  const content = readFileSync3(path, "utf8");
+  const lines = content.split("\n");
+  const line = lines[patched.line - 1];
+  const at2 = [...line ?? ""].slice(0, patched.column - 1).join("").length;
+  if (line === void 0 || line.slice(at2, at2 + patched.after.length) !== patched.after) {
+    throw new Error(`Cannot undo the hash written at ${patched.file}:${patched.line}: the file changed since. Restore it with git.`);
+  }
+  lines[patched.line - 1] = line.slice(0, at2) + patched.before + line.slice(at2 + patched.after.length);
+  writeFileSync2(path, lines.join("\n"));
+}
+
+// src/stages/hashes/fix-hashes-stage.ts
+async function runFixHashesStage(options) {
+  const { reporter } = options;
+  const maxRounds = options.maxRounds ?? 4;
+  const originals = /* @__PURE__ */ new Map();
+  const applied = [];
+  const problems = [];
+  const blockedSpecified = /* @__PURE__ */ new Set();
+  const checkedTwins = /* @__PURE__ */ new Set();
+  let build = options.firstBuild;
+  let reports = options.firstReports;
+  let round = 1;
+  let rechecked = [];
+  let completed = false;
+  const context = (b) => ({
+    nix: b.nix,
+    nixVersion: b.nixVersion,
+    reporter,
+    cwd: options.repoDir,
+    signal: options.signal,
+    fixedOutputs: b.fixedOutputs
+  });
+  try {
+    const silent = await recheckSilentCandidates(options, context(build));
+    rechecked = silent.rechecked;
+    let stale = [...silent.stale];
+    for (; ; ) {
+      stale.push(...staleFodsOf(reports.mismatches, build.fixedOutputs));
+      const unconfirmed = build.cancelled ? [] : fodsNeedingConfirmation(reports.mismatches, build.fixedOutputs);
+      if (unconfirmed.length > 0) {
+        const confirmed = await reporter.group(
+          `Stale hashes: confirming ${unconfirmed.length} failed fixed-output derivation(s) one by one`,
+          () => buildEachAlone(context(build), unconfirmed, false)
+        );
+        stale.push(...confirmed.stale);
+        reports = { ...reports, otherHashErrors: [...reports.otherHashErrors, ...confirmed.otherHashErrors] };
+      }
+      for (const other of reports.otherHashErrors) {
+        problems.push({
+          kind: "other-hash-error",
+          message: `${other.text} \u2014 this is not a fixed-output derivation's hash (${other.kind}); nix-ci does not patch it. ${otherHashAdvice(other.kind)}`
+        });
+      }
+      const newFixes = applyRound(options, dedupe(stale), applied, problems, blockedSpecified, originals);
+      if (newFixes === 0) break;
+      if (round >= maxRounds) {
+        problems.push({ kind: "not-converged", message: `Still finding stale hashes after ${maxRounds} rounds; stopped. Run nix-ci fix-hashes again, or fix the rest by hand.` });
+        break;
+      }
+      if (options.signal?.aborted) break;
+      round++;
+      const parser = liveMismatchParser();
+      build = await reporter.group(
+        `Stale hashes: verify round ${round} (build every system with the fixes)`,
+        () => runBuildStage({ ...buildOptions(options), observe: parser.onLine })
+      );
+      reports = parser.finish();
+      stale = await checkTwins(build, applied, checkedTwins, context(build), reporter);
+    }
+    const fixes = verifiedFixes(applied, build, problems, options.repoDir);
+    completed = true;
+    return {
+      status: applied.length === 0 && problems.length === 0 ? "clean" : fixes.length === 0 ? "failed" : problems.length === 0 ? "fixed" : "partial",
+      fixes,
+      problems,
+      writtenFiles: options.mode === "report" ? [] : [...new Set(fixes.map((f) => f.file))],
+      rounds: round,
+      rechecked,
+      nixVersion: build.nixVersion
+    };
+  } finally {
+    if (options.mode === "report" || !completed || options.signal?.aborted) {
+      for (const [file, bytes] of originals) writeFileSync3(join6(options.repoDir, file), bytes);
+    }
+  }
+}
+async function checkTwins(build, applied, checked, context, reporter) {
+  const built = new Set(build.builtDerivations);
+  const twins = build.fixedOutputs.filter(
+    (f) => f.validAfter && !built.has(f.drvPath) && !checked.has(f.drvPath) && applied.some((a) => matchesHash(f, a.newSri) && a.stale.system !== f.system)
+  );
+  if (twins.length === 0) return [];
+  twins.forEach((t) => checked.add(t.drvPath));
+  const outcome = await reporter.group(
+    `Stale hashes: check-mode rebuild of ${twins.length} other-system twin(s) of the fixed derivations`,
+    () => buildEachAlone(context, twins, true)
+  );
+  return outcome.stale;
+}
+function buildOptions(options) {
+  return {
+    flake: options.flake,
+    package: options.package,
+    systems: options.systems,
+    nix: options.nix,
+    reporter: options.reporter,
+    cwd: options.repoDir,
+    signal: options.signal,
+    hostFacts: options.hostFacts
+  };
+}
+async function recheckSilentCandidates(options, context) {
+  const choices = fodsToRecheck({
+    policy: options.recheck,
+    fixedOutputs: options.firstBuild.fixedOutputs,
+    builtDerivations: options.firstBuild.builtDerivations,
+    changedLockFiles: changedLockFilesSince(options.repoDir, options.base),
+    cachedPaths: options.cachedPaths ?? /* @__PURE__ */ new Set()
+  });
+  if (choices.length === 0) return { stale: [], rechecked: [] };
+  const outcome = await options.reporter.group(`Stale hashes: re-checking ${choices.length} output(s) already in the store`, async () => {
+    for (const choice of choices) options.reporter.info(`${choice.fod.name}: ${choice.reason}`);
+    return buildEachAlone(context, choices.map((c) => c.fod), true);
+  });
+  return { stale: outcome.stale, rechecked: choices.map((c) => c.fod.drvPath) };
+}
+function dedupe(stale) {
+  const seen = /* @__PURE__ */ new Set();
+  return stale.filter((s) => {
+    const key = `${s.system} ${sri(s.specified)} ${sri(s.got)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+function applyRound(options, stale, applied, problems, blocked, originals) {
+  let written = 0;
+  const bySpecified = /* @__PURE__ */ new Map();
+  for (const s of stale) bySpecified.set(sri(s.specified), [...bySpecified.get(sri(s.specified)) ?? [], s]);
+  for (const [specified, group] of bySpecified) {
+    if (blocked.has(specified)) continue;
+    const earlier = applied.find((a) => a.newSri === specified);
+    const gots = [...new Set(group.map((s) => sri(s.got)))];
+    if (earlier || gots.length > 1) {
+      const values = earlier ? [{ system: earlier.stale.system, got: earlier.stale.got }, ...group] : group;
+      if (earlier) {
+        revertPatchedHash(options.repoDir, earlier.patched);
+        applied.splice(applied.indexOf(earlier), 1);
+        blocked.add(sri(earlier.stale.specified));
+      }
+      blocked.add(specified);
+      problems.push({
+        kind: "platform-conflict",
+        derivation: group[0].name,
+        message: `'${group[0].name}' has different correct hashes on different systems (${values.map((v) => `${v.system}: ${v.got}`).join("; ")}). Its output depends on the platform (e.g. precompiled NIFs or per-arch binaries): give each system its own hash (e.g. \`hash = { x86_64-linux = "\u2026"; aarch64-linux = "\u2026"; }.\${system};\`) and nix-ci will fix each. Nothing was patched.`
+      });
+      continue;
+    }
+    const first = group[0];
+    const location = locateStaleHash(options.repoDir, { derivation: first.drvPath, specified: first.specified });
+    if (location.kind !== "found") {
+      blocked.add(specified);
+      problems.push({ kind: location.kind, derivation: first.name, message: location.message, candidates: location.candidates });
+      continue;
+    }
+    if (!location.occurrence.fake && location.candidates.length > 1) {
+      blocked.add(specified);
+      const where2 = location.candidates.map((c) => `${c.file}:${c.line}`).join(", ");
+      problems.push({
+        kind: "ambiguous",
+        derivation: first.name,
+        candidates: location.candidates,
+        message: `The stale hash ${first.specified} of '${first.name}' stands in ${location.candidates.length} places (${where2}); nix-ci does not guess which to change. Nix says the right hash for '${first.name}' is ${first.got}: if those places are the same source, write it in all of them; otherwise give each derivation its own hash.`
+      });
+      continue;
+    }
+    const file = location.occurrence.file;
+    if (!originals.has(file)) originals.set(file, readFileSync4(join6(options.repoDir, file)));
+    const [patched] = patchStaleHashes(options.repoDir, [{ occurrence: location.occurrence, got: first.got }]);
+    applied.push({ stale: first, patched, newSri: sri(first.got) });
+    options.reporter.info(`${file}:${patched.line}: ${patched.before || '""'} -> ${patched.after} (${first.name}, ${first.system})`);
+    written++;
+  }
+  return written;
+}
+function verifiedFixes(applied, build, problems, repoDir) {
+  const fixes = [];
+  for (const fix of applied) {
+    const realised = build.fixedOutputs.filter((f) => f.validAfter && matchesHash(f, fix.newSri));
+    if (realised.length === 0) {
+      revertPatchedHash(repoDir, fix.patched);
+      problems.push({
+        kind: "not-verified",
+        derivation: fix.stale.name,
+        message: `The new hash for '${fix.stale.name}' (${fix.stale.got}) was not confirmed by a successful build, so it was not kept. See the build log above.`
+      });
+      continue;
+    }
+    fixes.push({
+      derivation: fix.stale.drvPath,
+      name: fix.stale.name,
+      file: fix.patched.file,
+      line: fix.patched.line,
+      column: fix.patched.column,
+      old: fix.patched.before,
+      new: fix.patched.after.replace(/^"|"$/g, ""),
+      systems: [...new Set(realised.flatMap((f) => f.neededBy))].sort(),
+      silent: fix.stale.silent
+    });
+  }
+  return fixes;
+}
+function matchesHash(fod, wantedSri) {
+  const algo = fod.hashAlgo.replace(/^r:/, "");
+  const declared = tryParseHash(fod.hash, algo);
+  const wanted = tryParseHash(wantedSri);
+  return declared !== void 0 && wanted !== void 0 && hashesEqual(declared, wanted);
+}
+function sri(hash) {
+  try {
+    return toSri(hash);
+  } catch {
+    return hash;
+  }
+}
+function otherHashAdvice(kind) {
+  switch (kind) {
+    case "path-import":
+      return "A store path from a substituter did not match its NAR hash: a corrupt binary cache or a compromised one. Retry, or drop that substituter.";
+    case "flake-input-nar-hash":
+    case "flake-input-field":
+      return "flake.lock does not match the fetched input: run `nix flake lock --update-input <name>` (or check the input was not force-pushed).";
+    case "fetcher-download":
+      return "A builtins.fetchurl/fetchTarball hash is wrong: update the hash where it is called (nix-ci fixes only fixed-output derivations).";
+    default:
+      return "";
+  }
+}
+
+// src/stages/hashes/hashes-report.ts
+function hashMismatchesOutput(result) {
+  return result.fixes.map((f) => ({ derivation: f.derivation, file: f.file, line: f.line, old: f.old, new: f.new, systems: f.systems }));
+}
+function reportHashes(result, reporter, written) {
+  for (const fix of result.fixes) {
+    const how = fix.silent ? "Stale (hidden by an output already in the store)" : "Stale";
+    reporter.error(
+      `${how} hash for ${fix.name}: ${fix.old || '""'} -> ${fix.new}. Verified by building ${fix.systems.join(", ")}` + (written ? "; the fix is in the work tree." : "; nothing was written (fix-hashes: report)."),
+      { title: `Stale fixed-output hash: ${fix.name}`, file: fix.file, startLine: fix.line }
+    );
+  }
+  for (const problem of result.problems) {
+    const first = problem.candidates?.[0];
+    reporter.error(problem.message, {
+      title: `Stale hash not fixed${problem.derivation ? `: ${problem.derivation}` : ""} (${problem.kind})`,
+      ...first ? { file: first.file, startLine: first.line } : {}
+    });
+  }
+  reporter.setOutput("hash-mismatches", JSON.stringify(hashMismatchesOutput(result)));
+  reporter.addSummary(hashesSummary(result, written));
+}
+function hashesSummary(result, written) {
+  if (result.status === "clean") {
+    const rechecked = result.rechecked.length ? ` (${result.rechecked.length} output(s) already in the store re-checked)` : "";
+    return `### nix-ci fix-hashes: no stale fixed-output hash${rechecked}`;
+  }
+  const lines = [`### nix-ci fix-hashes: ${result.fixes.length} fixed and verified, ${result.problems.length} not fixed`];
+  if (result.fixes.length > 0) {
+    lines.push(
+      "",
+      markdownTable(
+        ["Derivation", "Where", "Old", "New", "Systems verified"],
+        result.fixes.map((f) => [`\`${f.name}\``, `\`${f.file}:${f.line}\``, `\`${f.old || '""'}\``, `\`${f.new}\``, f.systems.join(", ")])
+      ),
+      "",
+      written ? "The verified fix is in the work tree." : "Nothing was written (`fix-hashes: report`); run `nix-ci fix-hashes --write` to apply it locally."
+    );
+  }
+  for (const problem of result.problems) lines.push("", `- **${problem.kind}**${problem.derivation ? ` \`${problem.derivation}\`` : ""}: ${problem.message.split("\n")[0]}`);
+  lines.push("", `Nix ${result.nixVersion}; ${result.rounds} build round(s).`);
+  return lines.join("\n");
+}
+
 // src/pipeline.ts
-function unbuiltStageRequests(inputs) {
+function unbuiltStageRequests(inputs, context = {}) {
   const requests = [];
-  if (inputs.fixHashes !== "off") requests.push({ stage: "fix-hashes", requested: inputs.fixHashes, off: "off", fatal: inputs.fixHashes !== "pull-request" });
+  if ((inputs.fixHashes === "pull-request" || inputs.fixHashes === "commit") && !context.writeFixesOnly) {
+    requests.push({
+      stage: "fix-hashes",
+      requested: inputs.fixHashes,
+      off: "report",
+      fatal: inputs.fixHashes === "commit",
+      what: inputs.fixHashes === "commit" ? "Pushing the fix commit is not built in this version of nix-ci: stale hashes are fixed and verified in the work tree only." : "Opening the pull request is not built in this version of nix-ci: stale hashes are fixed and verified in the work tree only (a later step can commit them)."
+    });
+  }
   if (inputs.vmTest.mode !== "off") {
     requests.push({ stage: "vm-test", requested: inputs.vmTest.mode === "attribute" ? inputs.vmTest.attribute : inputs.vmTest.mode, off: "off", fatal: inputs.vmTest.mode !== "auto" });
   }
@@ -3466,18 +4733,20 @@ function unbuiltStageRequests(inputs) {
 async function runPipeline(inputs, context) {
   const { reporter } = context;
   const failures = [];
-  for (const request of unbuiltStageRequests(inputs)) {
-    const message = `The '${request.stage}' stage (${request.stage}: ${request.requested}) is not built in this version of nix-ci, so it does not run. Set '${request.stage}: ${request.off}' ${request.fatal ? "until it is" : "to silence this"}.`;
+  for (const request of unbuiltStageRequests(inputs, context)) {
+    const message = request.what ?? `The '${request.stage}' stage (${request.stage}: ${request.requested}) is not built in this version of nix-ci, so it does not run.`;
+    const fix = ` Set '${request.stage}: ${request.off}' ${request.fatal ? "until it is" : "to silence this"}.`;
     if (request.fatal) {
-      reporter.error(message, { title: `${request.stage}: not available yet` });
-      failures.push(message);
+      reporter.error(message + fix, { title: `${request.stage}: not available yet` });
+      failures.push(message + fix);
     } else {
-      reporter.notice(message, { title: `${request.stage}: not available yet` });
+      reporter.notice(message + fix, { title: `${request.stage}: not available yet` });
     }
   }
   if (failures.length > 0) return { ok: false, failures };
   reporter.setOutput("vm-test-result", "skipped");
   reporter.setOutput("pull-request-operation", "none");
+  const parser = inputs.fixHashes !== "off" ? liveMismatchParser() : void 0;
   const build = await runBuildStage({
     flake: inputs.flake,
     package: inputs.package,
@@ -3485,14 +4754,42 @@ async function runPipeline(inputs, context) {
     nix: context.nix,
     reporter,
     cwd: context.cwd,
-    signal: context.signal
+    signal: context.signal,
+    observe: parser?.onLine
   });
   await reportBuild(build, reporter);
   if (!build.ok) {
     const failed = build.systems.filter((s) => s.status !== "built").map((s) => `${s.system} (${s.status})`);
     failures.push(build.cancelled ? `Build cancelled; unfinished: ${failed.join(", ")}` : `Build failed for ${failed.join(", ")}`);
   }
-  return { ok: failures.length === 0, build, failures };
+  let hashes;
+  if (parser && !build.cancelled && inputs.fixHashes !== "off") {
+    const keep = inputs.fixHashes !== "report";
+    hashes = await reporter.group(
+      "Stale fixed-output hashes",
+      () => runFixHashesStage({
+        mode: inputs.fixHashes === "off" ? "report" : inputs.fixHashes,
+        flake: inputs.flake,
+        package: inputs.package,
+        systems: inputs.systems,
+        nix: context.nix,
+        reporter,
+        repoDir: context.cwd,
+        firstBuild: build,
+        firstReports: parser.finish(),
+        recheck: inputs.checkFods,
+        base: context.base,
+        signal: context.signal
+      })
+    );
+    reportHashes(hashes, reporter, keep);
+    if (hashes.status !== "clean") {
+      failures.push(
+        `Stale fixed-output hashes: ${hashes.fixes.length} fixed and verified${keep ? " (in the work tree)" : " (reported only)"}, ${hashes.problems.length} not fixed`
+      );
+    }
+  }
+  return { ok: failures.length === 0, build, hashes, failures };
 }
 
 // src/report/terminal-reporter.ts
@@ -3575,7 +4872,8 @@ var USAGE = `Usage: nix-ci <stage> [options]
 
 Stages:
   build        build packages.<system>.<package> for every system (QEMU for foreign ones)
-  fix-hashes   (not built yet) find and fix stale fixed-output hashes
+  fix-hashes   build, then find stale fixed-output hashes, fix them in the repository's files and
+               verify by building again; without --write the files are left as they were
   vm-test      (not built yet) run the NixOS VM test
   release      (not built yet) tag a release
 
@@ -3584,10 +4882,13 @@ Options:
   --package NAME           package attribute (default: default)
   --systems "A B"          systems, separated by spaces or commas (default: x86_64-linux aarch64-linux)
   --extra-nix-config TEXT  nix.conf lines for every Nix call, e.g. $'sandbox = true\\nsubstituters ='
+  --write                  (fix-hashes) keep the verified fixes in the work tree
+  --base REV               (fix-hashes) compare lock files with REV to decide what to re-check
+  --check-fods POLICY      (fix-hashes) auto, always or never (see action.yml)
   --json                   print the stage's outputs as JSON on stdout
   -h, --help               this help
 `;
-var NOT_BUILT = /* @__PURE__ */ new Set(["fix-hashes", "vm-test", "release"]);
+var NOT_BUILT = /* @__PURE__ */ new Set(["vm-test", "release"]);
 async function main(argv) {
   let parsed;
   try {
@@ -3599,6 +4900,9 @@ async function main(argv) {
         package: { type: "string" },
         systems: { type: "string" },
         "extra-nix-config": { type: "string" },
+        write: { type: "boolean", default: false },
+        base: { type: "string" },
+        "check-fods": { type: "string" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false }
       }
@@ -3616,12 +4920,13 @@ ${USAGE}`);
     return stage === void 0 && !values.help ? 2 : 0;
   }
   if (NOT_BUILT.has(stage)) {
-    process.stderr.write(`nix-ci: the '${stage}' stage is not built in this version of nix-ci yet; only 'build' runs.
+    process.stderr.write(`nix-ci: the '${stage}' stage is not built in this version of nix-ci yet; 'build' and 'fix-hashes' run.
 `);
     return 2;
   }
-  if (stage !== "build" || positionals.length > 1) {
-    process.stderr.write(`nix-ci: unknown stage or extra argument '${positionals.slice(stage === "build" ? 1 : 0).join(" ")}'
+  const known = stage === "build" || stage === "fix-hashes";
+  if (!known || positionals.length > 1) {
+    process.stderr.write(`nix-ci: unknown stage or extra argument '${positionals.slice(known ? 1 : 0).join(" ")}'
 
 ${USAGE}`);
     return 2;
@@ -3634,17 +4939,22 @@ ${USAGE}`);
       package: values.package,
       systems: values.systems,
       "extra-nix-config": values["extra-nix-config"],
-      "fix-hashes": "off",
+      "check-fods": values["check-fods"],
+      "fix-hashes": stage === "fix-hashes" ? values.write ? "pull-request" : "report" : "off",
       "vm-test": "off",
       release: "off",
       cache: "false"
     };
+    const flakeDir = values.flake !== void 0 && !values.flake.includes(":") && isDirectory(values.flake) ? resolve2(values.flake) : void 0;
+    if (flakeDir) given.flake = ".";
     const inputs = parseInputs((name) => given[name]);
     const result = await runPipeline(inputs, {
       nix: new NixRunner({ nixConfig: inputs.extraNixConfig }),
       reporter,
-      cwd: process.cwd(),
-      signal: cancellation.signal
+      cwd: flakeDir ?? process.cwd(),
+      signal: cancellation.signal,
+      base: values.base,
+      writeFixesOnly: values.write
     });
     process.stderr.write(`
 ${reporter.summary()}
@@ -3659,6 +4969,13 @@ ${reporter.summary()}
     return error instanceof InputError ? 2 : 1;
   } finally {
     cancellation.dispose();
+  }
+}
+function isDirectory(path) {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 function tryJson(value) {

@@ -5,6 +5,9 @@ import semver from 'semver'
 export const FIX_HASHES_MODES = ['pull-request', 'commit', 'report', 'off'] as const
 export type FixHashesMode = (typeof FIX_HASHES_MODES)[number]
 
+export const CHECK_FODS_POLICIES = ['auto', 'always', 'never'] as const
+export type CheckFodsPolicy = (typeof CHECK_FODS_POLICIES)[number]
+
 export const RELEASE_MODES = ['off', 'tag'] as const
 export type ReleaseMode = (typeof RELEASE_MODES)[number]
 
@@ -33,6 +36,7 @@ export interface Inputs {
   package: string
   systems: string[]
   fixHashes: FixHashesMode
+  checkFods: CheckFodsPolicy
   vmTest: VmTest
   service: string
   servicePort: number
@@ -51,6 +55,7 @@ export const DEFAULTS: Record<string, string> = {
   package: 'default',
   systems: 'x86_64-linux aarch64-linux',
   'fix-hashes': 'pull-request',
+  'check-fods': 'auto',
   'vm-test': 'auto',
   service: 'mast',
   'service-port': '4000',
@@ -82,6 +87,7 @@ export function parseInputs(get: (name: string) => string | undefined): Inputs {
     package: parseAttrName('package', raw('package')),
     systems: parseSystems(raw('systems')),
     fixHashes: oneOf('fix-hashes', raw('fix-hashes'), FIX_HASHES_MODES),
+    checkFods: oneOf('check-fods', raw('check-fods'), CHECK_FODS_POLICIES),
     vmTest: parseVmTest(raw('vm-test')),
     service: parseAttrName('service', raw('service')),
     servicePort: parsePort(raw('service-port')),

@@ -1,6 +1,7 @@
 // The action: reads inputs from the INPUT_* environment GitHub sets, runs the pipeline, writes the
 // outputs and the job summary, and fails the step with a message that says what to do.
 import * as core from '@actions/core'
+import { readRunContext } from './github/context.js'
 import { InputError, parseInputs } from './inputs.js'
 import { NixRunner } from './nix/runner.js'
 import { runPipeline } from './pipeline.js'
@@ -10,6 +11,13 @@ import { cancelOnSignals } from './signals.js'
 /** INPUT_<NAME> as @actions/core spells it, but undefined when unset (so '' can mean empty). */
 export function actionInput(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`]
+}
+
+/** The commit a change is compared with: the PR's base, or what a push replaced. */
+function baseCommit(env: NodeJS.ProcessEnv): string | undefined {
+  if (!env.GITHUB_REPOSITORY) return undefined
+  const context = readRunContext(env)
+  return context.pullRequest?.baseSha ?? context.before
 }
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -22,7 +30,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       nix: new NixRunner({ nixConfig: inputs.extraNixConfig }),
       reporter,
       cwd: env.GITHUB_WORKSPACE || process.cwd(),
-      signal: cancellation.signal
+      signal: cancellation.signal,
+      base: baseCommit(env)
     })
     if (!result.ok) core.setFailed(result.failures.join('\n'))
   } catch (error) {

@@ -37,7 +37,9 @@ export interface FodSpec {
   /** Busybox shell snippet that writes $out instead of `content` (for heavier work). */
   script?: string
   /** 'correct' (default), a deliberately wrong hash, or a literal hash string. */
-  hash?: 'correct' | 'stale' | { literal: string }
+  hash?: 'correct' | 'stale' | { literal: string } | { expression: string }
+  /** Other FOD attrs whose outputs this FOD reads (a chain: this one builds only after them). */
+  inputs?: string[]
   encoding?: HashEncoding
 }
 
@@ -133,18 +135,20 @@ export function renderFlake(spec: FixtureSpec, salt: string): { flake: string; c
     correctHash[fod.attr] = encodeSha256(digest, 'sri')
     const encoding = fod.encoding ?? 'sri'
     let hash: string
-    if (fod.hash === undefined || fod.hash === 'correct') hash = encodeSha256(digest, encoding)
-    else if (fod.hash === 'stale') hash = encodeSha256(sha256(`stale ${fod.attr} ${salt}`), encoding)
-    else hash = fod.hash.literal
+    if (fod.hash === undefined || fod.hash === 'correct') hash = nixString(encodeSha256(digest, encoding))
+    else if (fod.hash === 'stale') hash = nixString(encodeSha256(sha256(`stale ${fod.attr} ${salt}`), encoding))
+    else if ('literal' in fod.hash) hash = nixString(fod.hash.literal)
+    else hash = fod.hash.expression
     const script = fod.script ?? `printf '%s\\n%s' ${shellQuote(fod.content)} "$salt" > $out`
     fodLines.push(
       `      ${fod.attr} = derivation {`,
       `        name = "${fod.attr}-0.1.0";`,
       `        inherit system builder salt;`,
+      `        inputs = [ ${(fod.inputs ?? []).map(i => `${i} `).join('')}];`,
       `        args = [ "sh" "-c" ${nixString(script)} ];`,
       `        outputHashMode = "flat";`,
       `        outputHashAlgo = "sha256";`,
-      `        outputHash = "${hash}";`,
+      `        outputHash = ${hash};`,
       `      };`
     )
   }
@@ -171,6 +175,8 @@ export function renderFlake(spec: FixtureSpec, salt: string): { flake: string; c
   outputs = { self }:
     let
       salt = ${nixString(salt)};
+      # nixpkgs' placeholder hashes, for fixtures that use them
+      lib = { fakeHash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="; fakeSha256 = "0000000000000000000000000000000000000000000000000000"; };
       builderFor = system: {
 ${builders}
       }.\${system};

@@ -3,7 +3,7 @@
 import { readNixConfig } from '../../nix/config.js'
 import { checkElfMachines, machineName } from '../../nix/elf.js'
 import { NixLine, NixRunner } from '../../nix/runner.js'
-import { Derivation, closureOf, isFixedOutput, pathInfo, showDerivationClosure } from '../../nix/store.js'
+import { Derivation, PathInfo, closureOf, isFixedOutput, pathInfo, showDerivationClosure } from '../../nix/store.js'
 import type { Reporter } from '../../report/reporter.js'
 import { EmulationError, setUpEmulation } from '../../setup/emulation.js'
 import { HostFacts, detectHostFacts } from '../../setup/host.js'
@@ -112,9 +112,11 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
     })
   }
 
-  await settleResults(nix, evaluated, results, derivations, closures, log, mainStart, cancelled)
+  // One store query for both: the packages' outputs and the FODs' outputs.
+  const validAfter = await pathInfo(nix, [...evaluated.flatMap(e => (results.get(e.system) as SystemBuildResult).outPaths), ...fodDrvs.flatMap(d => outputPathsOf(d, derivations))])
+  await settleResults(validAfter, evaluated, results, derivations, closures, log, mainStart, cancelled)
   const systems = plans.map(p => results.get(p.system) as SystemBuildResult)
-  const fodValidAfter = await pathInfo(nix, fodDrvs.flatMap(d => outputPathsOf(d, derivations)))
+  const fodValidAfter = validAfter
   const fixedOutputs = fodDrvs.map(drvPath => {
     const drv = derivations.get(drvPath) as Derivation
     const output = Object.values(drv.outputs)[0]
@@ -147,7 +149,7 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
 
 /** Decides each system's status from the store itself, then checks what was built. */
 async function settleResults(
-  nix: NixRunner,
+  infos: Map<string, PathInfo>,
   evaluated: { system: string; drvPath: string }[],
   results: Map<string, SystemBuildResult>,
   derivations: Map<string, Derivation>,
@@ -156,7 +158,6 @@ async function settleResults(
   mainStart: number,
   cancelled: boolean
 ): Promise<void> {
-  const infos = await pathInfo(nix, evaluated.flatMap(e => (results.get(e.system) as SystemBuildResult).outPaths))
   for (const { system, drvPath } of evaluated) {
     const result = results.get(system) as SystemBuildResult
     const valid = result.outPaths.length > 0 && result.outPaths.every(p => infos.get(p)?.valid === true)
