@@ -1,11 +1,13 @@
 // The bundle as GitHub runs it: `node dist/index.js` with INPUT_* variables, GITHUB_OUTPUT and
 // GITHUB_STEP_SUMMARY files; and the CLI bundle as a user runs it.
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { spawnSync } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Fixture, REPO_ROOT, createFixture } from './support/fixtures.js'
+import { Fixture, REPO_ROOT, createFixture, testNix } from './support/fixtures.js'
+import { startCacheServer } from './support/cache-server/server.js'
+import { expectNoViolations, startGitHubServer } from './support/github-server/index.js'
 
 const OFFLINE = 'sandbox = true\nsubstituters ='
 const cleanups: (() => void)[] = []
@@ -43,7 +45,7 @@ function readOutputs(file: string): Record<string, string> {
   return outputs
 }
 
-function runAction(inputs: Record<string, string>, workspace: string) {
+function actionEnv(inputs: Record<string, string>, workspace: string, extraEnv: Record<string, string> = {}) {
   const dir = tempDir()
   const outputFile = join(dir, 'output')
   const summaryFile = join(dir, 'summary')
@@ -57,8 +59,24 @@ function runAction(inputs: Record<string, string>, workspace: string) {
     GITHUB_STEP_SUMMARY: summaryFile
   }
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+  Object.assign(env, extraEnv)
+  return { env, read: () => ({ outputs: readOutputs(outputFile), summary: readFileSync(summaryFile, 'utf8') }) }
+}
+
+function runAction(inputs: Record<string, string>, workspace: string) {
+  const { env, read } = actionEnv(inputs, workspace)
   const child = spawnSync('node', [join(REPO_ROOT, 'dist/index.js')], { env, encoding: 'utf8', timeout: 240_000 })
-  return { ...child, outputs: readOutputs(outputFile), summary: readFileSync(summaryFile, 'utf8') }
+  return { ...child, ...read() }
+}
+
+/** For runs that talk to a server in this process: the event loop must keep running. */
+function runActionAsync(inputs: Record<string, string>, workspace: string, extraEnv: Record<string, string>) {
+  const { env, read } = actionEnv(inputs, workspace, extraEnv)
+  return new Promise<{ status: number; stdout: string; stderr: string; outputs: Record<string, string>; summary: string }>(done => {
+    execFile('node', [join(REPO_ROOT, 'dist/index.js')], { env, encoding: 'utf8', timeout: 240_000 }, (error, stdout, stderr) => {
+      done({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr, ...read() })
+    })
+  })
 }
 
 describe('node dist/index.js (the GitHub contract)', () => {
@@ -76,15 +94,67 @@ describe('node dist/index.js (the GitHub contract)', () => {
     expect(run.summary).toMatch(/\| `aarch64-linux` \| emulated \| ✅ built \|/)
   })
 
-  it('says plainly that a requested stage is not built yet, and never pretends to run it', () => {
+  it('says plainly what it cannot do: release outside GitHub, and stages not built yet', () => {
     const f = fixture()
-    const run = runAction({ release: 'tag', 'extra-nix-config': OFFLINE }, f.dir)
+    const run = runAction({ release: 'tag', 'version-from': '1.0.0', 'extra-nix-config': OFFLINE }, f.dir)
     expect(run.status).toBe(1)
-    expect(run.stdout).toMatch(/::error title=release%3A not available yet::The 'release' stage \(release: tag\) is not built in this version of nix-ci, so it does not run. Set 'release: off' until it is./)
-    expect(run.stdout).toMatch(/::notice title=vm-test%3A not available yet::/)
-    expect(run.stdout).toMatch(/Set 'cache: false' to silence this/)
-    expect(run.stdout).not.toContain('::group::Build')
+    expect(run.stdout).toMatch(/::error title=release%3A no GitHub repository::release: tag needs the repository and a token/)
+    // The default fix-hashes mode finds no stale hash here; opening PRs is announced as not built.
+    expect(run.stdout).toMatch(/::notice title=fix-hashes%3A not available yet::Opening the pull request is not built/)
+    expect(run.stdout).toMatch(/Nix store cache off for this run: the Actions cache service is not available here/)
+    // vm-test: auto skips a flake without nixosModules.default, and says so.
+    expect(run.outputs['vm-test-result']).toBe('skipped')
     expect(run.outputs['tag']).toBeUndefined()
+  })
+
+  it('tags and releases through the GitHub API after a green build (spec-checked local GitHub)', async () => {
+    const f = fixture()
+    const github = await startGitHubServer()
+    cleanups.push(() => void github.stop())
+    const { headSha } = github.seedRepo({ owner: 'mast', repo: 'mast' })
+    const run = await runActionAsync(
+      { release: 'tag', 'version-from': '1.4.0', 'major-tag': 'true', 'fix-hashes': 'off', 'vm-test': 'off', cache: 'false', 'github-token': 'ghs_secrettoken123', 'extra-nix-config': OFFLINE },
+      f.dir,
+      { GITHUB_REPOSITORY: 'mast/mast', GITHUB_SHA: headSha, GITHUB_API_URL: github.url, GITHUB_EVENT_NAME: 'push' }
+    )
+    // The token appears once, in the mask command that hides it from every later line.
+    expect(run.stdout.split('ghs_secrettoken123').length - 1).toBe(1)
+    expect(run.stdout).toContain('::add-mask::ghs_secrettoken123')
+    expect(run.status).toBe(0)
+    expect(run.outputs['version']).toBe('1.4.0')
+    expect(run.outputs['tag']).toBe('v1.4.0')
+    expect(run.outputs['release-url']).toMatch(/\/mast\/mast\/releases\/tag\/v1.4.0$/)
+    expect(github.callsTo('repos/create-release')).toHaveLength(1)
+    expectNoViolations(github)
+  })
+
+  it('saves the Nix store to the Actions cache, and a warm run restores it and builds nothing', async () => {
+    const f = fixture()
+    const cache = await startCacheServer()
+    cleanups.push(() => void cache.stop())
+    const env = {
+      ACTIONS_CACHE_SERVICE_V2: 'true',
+      ACTIONS_RESULTS_URL: `${cache.url}/`,
+      ACTIONS_RUNTIME_TOKEN: cache.token,
+      RUNNER_TEMP: tempDir()
+    }
+    const inputs = { 'fix-hashes': 'off', 'vm-test': 'off', cache: 'true', 'extra-nix-config': OFFLINE }
+    const cold = await runActionAsync(inputs, f.dir, env)
+    expect(cold.status).toBe(0)
+    expect(cache.twirpCalls()).toEqual(expect.arrayContaining(['CreateCacheEntry', 'FinalizeCacheEntryUpload']))
+
+    // Forget everything the cold run built, then run again: the cache must bring it back.
+    const outPaths = Object.values(JSON.parse(cold.outputs['out-paths']) as Record<string, string[]>).flat()
+    const closure = (await testNix().run({ args: ['path-info', '-r', ...outPaths], captureStdoutBytes: 1 << 20 })).stdout.trim().split('\n')
+    const deleted = await testNix().run({ args: ['store', 'delete', ...closure] })
+    expect(deleted.exitCode).toBe(0)
+    const warm = await runActionAsync(inputs, f.dir, env)
+    expect(warm.status).toBe(0)
+    const results = JSON.parse(warm.outputs['build-results'])
+    expect(results['x86_64-linux'].alreadyValid).toBe(true)
+    expect(results['aarch64-linux'].alreadyValid).toBe(true)
+    expect(warm.stdout).not.toContain("building '")
+    expect(warm.summary).toMatch(/hit/i)
   })
 
   it('fails at once on a bad input, naming the input, the value and the fix', () => {
@@ -125,10 +195,10 @@ describe('dist/cli.js (the terminal contract)', () => {
     expect(cli().status).toBe(0)
   })
 
-  it('refuses stages that are not built yet and unknown options, with usage', () => {
-    const notBuilt = spawnSync('node', [join(REPO_ROOT, 'dist/cli.js'), 'release'], { encoding: 'utf8' })
-    expect(notBuilt.status).toBe(2)
-    expect(notBuilt.stderr).toMatch(/the 'release' stage is not built in this version/)
+  it('refuses unknown stages and unknown options, with usage', () => {
+    const unknownStage = spawnSync('node', [join(REPO_ROOT, 'dist/cli.js'), 'deploy'], { encoding: 'utf8' })
+    expect(unknownStage.status).toBe(2)
+    expect(unknownStage.stderr).toMatch(/unknown stage or extra argument 'deploy'[^]*Usage: nix-ci/)
     const unknown = spawnSync('node', [join(REPO_ROOT, 'dist/cli.js'), 'build', '--flak', '.'], { encoding: 'utf8' })
     expect(unknown.status).toBe(2)
     expect(unknown.stderr).toMatch(/Unknown option '--flak'[^]*Usage: nix-ci/)

@@ -13,6 +13,7 @@ describe('parseInputs', () => {
       fixHashes: 'pull-request',
       checkFods: 'auto',
       vmTest: { mode: 'auto' },
+      vmTestTimeout: 30,
       service: 'mast',
       servicePort: 4000,
       healthPath: '/',
@@ -21,6 +22,7 @@ describe('parseInputs', () => {
       tagPrefix: 'v',
       majorTag: false,
       cache: true,
+      cacheMaxSize: 2 * 1024 ** 3,
       extraNixConfig: '',
       githubToken: ''
     })
@@ -46,6 +48,7 @@ describe('parseInputs', () => {
     ['fix-hashes', 'yes', /Input 'fix-hashes' has the value 'yes'.*'pull-request', 'commit', 'report', 'off'/],
     ['check-fods', 'sometimes', /Input 'check-fods' has the value 'sometimes'.*'auto', 'always', 'never'/],
     ['vm-test', 'maybe', /Input 'vm-test' has the value 'maybe'.*'auto', 'builtin', 'off'/],
+    ['vm-test-timeout', '0', /Input 'vm-test-timeout' has the value '0'.*1 to 1440/],
     ['service-port', '70000', /Input 'service-port' has the value '70000'.*1 to 65535/],
     ['service-port', '80a', /Input 'service-port'/],
     ['health-path', 'health', /Input 'health-path'.*starting with `\/`/],
@@ -54,6 +57,7 @@ describe('parseInputs', () => {
     ['tag-prefix', 'v..', /Input 'tag-prefix'/],
     ['major-tag', 'sure', /Input 'major-tag'.*'true' or 'false'/],
     ['cache', 'enabled', /Input 'cache'/],
+    ['cache-max-size', 'lots', /Input 'cache-max-size' has the value 'lots'.*2GiB/],
     ['package', 'my pkg', /Input 'package'.*attribute name/],
     ['service', 'a.b', /Input 'service'/],
     ['extra-nix-config', 'sandbox true', /Input 'extra-nix-config'.*key = value/],

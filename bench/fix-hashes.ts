@@ -10,7 +10,7 @@ import { patchStaleHashes } from '../src/hashes/patch.js'
 import { NixRunOptions, NixRunResult, NixRunner } from '../src/nix/runner.js'
 import { runPipeline } from '../src/pipeline.js'
 import { TerminalReporter } from '../src/report/terminal-reporter.js'
-import { TEST_NIX_CONFIG, createFixture } from '../__tests__/support/fixtures.js'
+import { REPO_ROOT, TEST_NIX_CONFIG, createFixture } from '../__tests__/support/fixtures.js'
 
 const MEGABYTES = Number(process.env.BENCH_FOD_MB ?? 64)
 // Both sides may use both cores, as a CI runner would (install-nix-action sets max-jobs = auto).
@@ -57,7 +57,7 @@ async function stage(k: number): Promise<{ builds: number; ms: number }> {
   const counter = { builds: 0 }
   const inputs = parseInputs(name => ({ systems: 'x86_64-linux', 'fix-hashes': 'pull-request', 'vm-test': 'off', cache: 'false' })[name])
   const started = Date.now()
-  const result = await runPipeline(inputs, { nix: new CountingNixRunner(counter, NIX_CONFIG), reporter: new TerminalReporter(() => {}), cwd: fixture.dir, writeFixesOnly: true })
+  const result = await runPipeline(inputs, { nix: new CountingNixRunner(counter, NIX_CONFIG), reporter: new TerminalReporter(() => {}), cwd: fixture.dir, writeFixesOnly: true, actionDir: REPO_ROOT })
   const ms = Date.now() - started
   fixture.cleanup()
   if (result.hashes?.fixes.length !== k) throw new Error(`stage fixed ${result.hashes?.fixes.length} of ${k}`)

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // `nix-ci <stage> [options]`: the action's stages from a terminal, with a terminal reporter.
 // This is how users reproduce CI locally.
+import { execFileSync } from 'node:child_process'
 import { statSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createGitHubClient } from './github/client.js'
 import { parseArgs } from 'node:util'
 import { InputError, parseInputs } from './inputs.js'
 import { NixRunner } from './nix/runner.js'
-import { runPipeline } from './pipeline.js'
+import { GitHubTarget, runPipeline } from './pipeline.js'
 import { TerminalReporter } from './report/terminal-reporter.js'
 import { cancelOnSignals } from './signals.js'
 
@@ -16,8 +19,9 @@ Stages:
   build        build packages.<system>.<package> for every system (QEMU for foreign ones)
   fix-hashes   build, then find stale fixed-output hashes, fix them in the repository's files and
                verify by building again; without --write the files are left as they were
-  vm-test      (not built yet) run the NixOS VM test
-  release      (not built yet) tag a release
+  vm-test      build, then run the NixOS VM test (the built-in one, or --vm-test ATTR)
+  release      build, then tag the version and publish a GitHub release
+               (needs --repo OWNER/NAME, --sha SHA and GITHUB_TOKEN)
 
 Options:
   --flake REF              flake to build (default: .)
@@ -27,11 +31,20 @@ Options:
   --write                  (fix-hashes) keep the verified fixes in the work tree
   --base REV               (fix-hashes) compare lock files with REV to decide what to re-check
   --check-fods POLICY      (fix-hashes) auto, always or never (see action.yml)
+  --vm-test MODE           (vm-test) builtin (default), auto, or a flake attribute path
+  --service NAME           (vm-test) services.<NAME> (default: mast)
+  --service-port PORT      (vm-test) default 4000
+  --health-path PATH       (vm-test) default /
+  --version-from SOURCE    (release) auto, mix.exs, flake, package.json or a version
+  --tag-prefix PREFIX      (release) default v
+  --major-tag              (release) move v<major> and v<major>.<minor>
+  --repo OWNER/NAME        (release) the GitHub repository
+  --sha SHA                (release) the commit that was built (default: git HEAD)
   --json                   print the stage's outputs as JSON on stdout
   -h, --help               this help
 `
 
-const NOT_BUILT = new Set(['vm-test', 'release'])
+const STAGES = ['build', 'fix-hashes', 'vm-test', 'release']
 
 export async function main(argv: string[]): Promise<number> {
   let parsed
@@ -47,6 +60,15 @@ export async function main(argv: string[]): Promise<number> {
         write: { type: 'boolean', default: false },
         base: { type: 'string' },
         'check-fods': { type: 'string' },
+        'vm-test': { type: 'string' },
+        service: { type: 'string' },
+        'service-port': { type: 'string' },
+        'health-path': { type: 'string' },
+        'version-from': { type: 'string' },
+        'tag-prefix': { type: 'string' },
+        'major-tag': { type: 'boolean', default: false },
+        repo: { type: 'string' },
+        sha: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false }
       }
@@ -61,11 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE)
     return stage === undefined && !values.help ? 2 : 0
   }
-  if (NOT_BUILT.has(stage)) {
-    process.stderr.write(`nix-ci: the '${stage}' stage is not built in this version of nix-ci yet; 'build' and 'fix-hashes' run.\n`)
-    return 2
-  }
-  const known = stage === 'build' || stage === 'fix-hashes'
+  const known = STAGES.includes(stage)
   if (!known || positionals.length > 1) {
     process.stderr.write(`nix-ci: unknown stage or extra argument '${positionals.slice(known ? 1 : 0).join(' ')}'\n\n${USAGE}`)
     return 2
@@ -81,8 +99,14 @@ export async function main(argv: string[]): Promise<number> {
       'extra-nix-config': values['extra-nix-config'],
       'check-fods': values['check-fods'],
       'fix-hashes': stage === 'fix-hashes' ? (values.write ? 'pull-request' : 'report') : 'off',
-      'vm-test': 'off',
-      release: 'off',
+      'vm-test': stage === 'vm-test' ? (values['vm-test'] ?? 'builtin') : 'off',
+      service: values.service,
+      'service-port': values['service-port'],
+      'health-path': values['health-path'],
+      release: stage === 'release' ? 'tag' : 'off',
+      'version-from': values['version-from'],
+      'tag-prefix': values['tag-prefix'],
+      'major-tag': values['major-tag'] ? 'true' : 'false',
       cache: 'false'
     }
     // A local flake directory is also the repository whose files hold the hashes.
@@ -95,7 +119,9 @@ export async function main(argv: string[]): Promise<number> {
       cwd: flakeDir ?? process.cwd(),
       signal: cancellation.signal,
       base: values.base,
-      writeFixesOnly: values.write
+      writeFixesOnly: values.write,
+      actionDir: packageRoot(),
+      github: stage === 'release' ? cliGitHubTarget(values.repo, values.sha, flakeDir ?? process.cwd(), reporter) : undefined
     })
     process.stderr.write(`\n${reporter.summary()}\n`)
     if (values.json) process.stdout.write(JSON.stringify(Object.fromEntries([...reporter.outputs].map(([k, v]) => [k, tryJson(v)])), null, 2) + '\n')
@@ -107,6 +133,20 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     cancellation.dispose()
   }
+}
+
+/** dist/cli.js sits one folder below the package root, where flake.nix and nix/ are. */
+function packageRoot(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..')
+}
+
+function cliGitHubTarget(repo: string | undefined, sha: string | undefined, cwd: string, reporter: TerminalReporter): GitHubTarget | undefined {
+  const token = process.env.GITHUB_TOKEN ?? ''
+  const [owner, name] = (repo ?? '').split('/')
+  if (!owner || !name || !token) return undefined
+  reporter.setSecret(token)
+  const commit = sha ?? execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8' }).trim()
+  return { octokit: createGitHubClient({ token, baseUrl: process.env.GITHUB_API_URL, log: m => reporter.warning(m) }), owner, repo: name, sha: commit }
 }
 
 function isDirectory(path: string): boolean {

@@ -1,6 +1,7 @@
 // Every input of action.yml is parsed and validated here, once. A bad value fails at once with a
 // message that names the input, the value and what is allowed.
 import semver from 'semver'
+import { parseByteSize } from './cache/size.js'
 
 export const FIX_HASHES_MODES = ['pull-request', 'commit', 'report', 'off'] as const
 export type FixHashesMode = (typeof FIX_HASHES_MODES)[number]
@@ -38,6 +39,8 @@ export interface Inputs {
   fixHashes: FixHashesMode
   checkFods: CheckFodsPolicy
   vmTest: VmTest
+  /** Minutes for the whole VM test build. */
+  vmTestTimeout: number
   service: string
   servicePort: number
   healthPath: string
@@ -46,6 +49,8 @@ export interface Inputs {
   tagPrefix: string
   majorTag: boolean
   cache: boolean
+  /** Bytes: a larger store closure is not saved to the cache. */
+  cacheMaxSize: number
   extraNixConfig: string
   githubToken: string
 }
@@ -57,6 +62,7 @@ export const DEFAULTS: Record<string, string> = {
   'fix-hashes': 'pull-request',
   'check-fods': 'auto',
   'vm-test': 'auto',
+  'vm-test-timeout': '30',
   service: 'mast',
   'service-port': '4000',
   'health-path': '/',
@@ -65,6 +71,7 @@ export const DEFAULTS: Record<string, string> = {
   'tag-prefix': 'v',
   'major-tag': 'false',
   cache: 'true',
+  'cache-max-size': '2GiB',
   'extra-nix-config': '',
   'github-token': ''
 }
@@ -89,6 +96,7 @@ export function parseInputs(get: (name: string) => string | undefined): Inputs {
     fixHashes: oneOf('fix-hashes', raw('fix-hashes'), FIX_HASHES_MODES),
     checkFods: oneOf('check-fods', raw('check-fods'), CHECK_FODS_POLICIES),
     vmTest: parseVmTest(raw('vm-test')),
+    vmTestTimeout: parseMinutes('vm-test-timeout', raw('vm-test-timeout')),
     service: parseAttrName('service', raw('service')),
     servicePort: parsePort(raw('service-port')),
     healthPath: parseHealthPath(raw('health-path')),
@@ -97,6 +105,7 @@ export function parseInputs(get: (name: string) => string | undefined): Inputs {
     tagPrefix: parseTagPrefix(get('tag-prefix')),
     majorTag: parseBoolean('major-tag', raw('major-tag')),
     cache: parseBoolean('cache', raw('cache')),
+    cacheMaxSize: parseSize('cache-max-size', raw('cache-max-size')),
     extraNixConfig: parseNixConfigLines(get('extra-nix-config') ?? ''),
     githubToken: (get('github-token') ?? '').trim()
   }
@@ -142,6 +151,12 @@ function parsePort(value: string): number {
   throw new InputError('service-port', value, 'use a TCP port number from 1 to 65535')
 }
 
+function parseMinutes(input: string, value: string): number {
+  const minutes = /^\d+$/.test(value) ? Number(value) : NaN
+  if (Number.isInteger(minutes) && minutes >= 1 && minutes <= 24 * 60) return minutes
+  throw new InputError(input, value, 'use a whole number of minutes from 1 to 1440')
+}
+
 function parseHealthPath(value: string): string {
   if (/^\/[^\s]*$/.test(value)) return value
   throw new InputError('health-path', value, 'use an HTTP path starting with `/`, without spaces, e.g. `/health`')
@@ -159,6 +174,14 @@ function parseTagPrefix(value: string | undefined): string {
   const prefix = value === undefined ? DEFAULTS['tag-prefix'] : value.trim()
   if (/^[A-Za-z0-9._/-]*$/.test(prefix) && !prefix.includes('..') && !prefix.startsWith('/') && !prefix.startsWith('-')) return prefix
   throw new InputError('tag-prefix', prefix, 'use characters valid in a git tag name (letters, digits, . _ / -), e.g. `v`')
+}
+
+function parseSize(input: string, value: string): number {
+  try {
+    return parseByteSize(value)
+  } catch {
+    throw new InputError(input, value, 'give bytes or a number with KiB, MiB, GiB or TiB, e.g. `2GiB` or `500MiB`')
+  }
 }
 
 function parseBoolean(input: string, value: string): boolean {

@@ -1,10 +1,13 @@
 // The action: reads inputs from the INPUT_* environment GitHub sets, runs the pipeline, writes the
 // outputs and the job summary, and fails the step with a message that says what to do.
 import * as core from '@actions/core'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createGitHubClient } from './github/client.js'
 import { readRunContext } from './github/context.js'
 import { InputError, parseInputs } from './inputs.js'
 import { NixRunner } from './nix/runner.js'
-import { runPipeline } from './pipeline.js'
+import { GitHubTarget, runPipeline } from './pipeline.js'
 import { ActionReporter } from './report/action-reporter.js'
 import { cancelOnSignals } from './signals.js'
 
@@ -20,6 +23,12 @@ function baseCommit(env: NodeJS.ProcessEnv): string | undefined {
   return context.pullRequest?.baseSha ?? context.before
 }
 
+function gitHubTarget(env: NodeJS.ProcessEnv, token: string, log: (message: string) => void): GitHubTarget | undefined {
+  if (!env.GITHUB_REPOSITORY || !token) return undefined
+  const context = readRunContext(env)
+  return { octokit: createGitHubClient({ token, baseUrl: context.apiUrl, log }), owner: context.owner, repo: context.repo, sha: context.sha }
+}
+
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const reporter = new ActionReporter()
   const cancellation = cancelOnSignals(signal => reporter.warning(`Received ${signal}: stopping Nix and reporting what finished`))
@@ -31,7 +40,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       reporter,
       cwd: env.GITHUB_WORKSPACE || process.cwd(),
       signal: cancellation.signal,
-      base: baseCommit(env)
+      base: baseCommit(env),
+      // dist/index.js sits one folder below the action's root, where flake.nix and nix/ are.
+      actionDir: env.GITHUB_ACTION_PATH || resolve(dirname(fileURLToPath(import.meta.url)), '..'),
+      github: gitHubTarget(env, inputs.githubToken, message => reporter.warning(message))
     })
     if (!result.ok) core.setFailed(result.failures.join('\n'))
   } catch (error) {

@@ -10,6 +10,18 @@ import { liveMismatchParser } from './stages/hashes/discover.js'
 import { runFixHashesStage } from './stages/hashes/fix-hashes-stage.js'
 import { reportHashes } from './stages/hashes/hashes-report.js'
 import type { FixHashesResult } from './stages/hashes/types.js'
+import type { GitHubClient } from './github/client.js'
+import { restoreNixCache, saveNixCache } from './cache/index.js'
+import { ReleaseStageResult, runReleaseStage } from './stages/release/release-stage.js'
+import { VmTestResult, runVmTestStage } from './stages/vm-test/vm-test-stage.js'
+
+/** What the release stage needs of GitHub: a client, the repository and the commit that was built. */
+export interface GitHubTarget {
+  octokit: GitHubClient
+  owner: string
+  repo: string
+  sha: string
+}
 
 export interface PipelineContext {
   nix: NixRunner
@@ -20,12 +32,18 @@ export interface PipelineContext {
   base?: string
   /** The CLI's `fix-hashes --write`: keep verified fixes in the work tree, no PR step. */
   writeFixesOnly?: boolean
+  /** nix-ci's own folder: the built-in VM test (flake.nix and nix/) lives there. */
+  actionDir: string
+  /** Where releases go; absent outside GitHub Actions unless the CLI was told. */
+  github?: GitHubTarget
 }
 
 export interface PipelineResult {
   ok: boolean
   build?: BuildStageResult
   hashes?: FixHashesResult
+  vmTest?: VmTestResult
+  release?: ReleaseStageResult
   /** Human-readable reasons the run failed. */
   failures: string[]
 }
@@ -55,11 +73,6 @@ export function unbuiltStageRequests(inputs: Inputs, context: Pick<PipelineConte
           : 'Opening the pull request is not built in this version of nix-ci: stale hashes are fixed and verified in the work tree only (a later step can commit them).'
     })
   }
-  if (inputs.vmTest.mode !== 'off') {
-    requests.push({ stage: 'vm-test', requested: inputs.vmTest.mode === 'attribute' ? inputs.vmTest.attribute : inputs.vmTest.mode, off: 'off', fatal: inputs.vmTest.mode !== 'auto' })
-  }
-  if (inputs.release !== 'off') requests.push({ stage: 'release', requested: inputs.release, off: 'off', fatal: true })
-  if (inputs.cache) requests.push({ stage: 'cache', requested: 'true', off: 'false', fatal: false })
   return requests
 }
 
@@ -82,6 +95,8 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
   reporter.setOutput('vm-test-result', 'skipped')
   reporter.setOutput('pull-request-operation', 'none')
 
+  const cacheOptions = { nix: context.nix, reporter, cwd: context.cwd, flake: inputs.flake, systems: inputs.systems, signal: context.signal }
+  const restored = inputs.cache ? await restoreNixCache(cacheOptions) : undefined
   const parser = inputs.fixHashes !== 'off' ? liveMismatchParser() : undefined
   const build = await runBuildStage({
     flake: inputs.flake,
@@ -115,6 +130,7 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
         firstReports: parser.finish(),
         recheck: inputs.checkFods,
         base: context.base,
+        cachedPaths: new Set(restored?.restoredPaths ?? []),
         signal: context.signal
       })
     )
@@ -125,5 +141,66 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
       )
     }
   }
-  return { ok: failures.length === 0, build, hashes, failures }
+  const hashesClean = hashes === undefined || hashes.status === 'clean'
+  // Saved only after the hash check: a stale fixed output must not be cached as good.
+  if (inputs.cache) {
+    if (hashesClean) await saveNixCache({ ...cacheOptions, build, restored, maxSizeBytes: inputs.cacheMaxSize })
+    else reporter.info('Cache: not saved, the run found stale fixed-output hashes.')
+  }
+
+  let vmTest: VmTestResult | undefined
+  if (inputs.vmTest.mode !== 'off' && !build.cancelled) {
+    if (!build.ok) {
+      reporter.notice('NixOS VM test skipped: the build did not pass for every system.', { title: 'vm-test: skipped' })
+    } else {
+      vmTest = await runVmTestStage({
+        mode: inputs.vmTest,
+        flake: inputs.flake,
+        service: inputs.service,
+        servicePort: inputs.servicePort,
+        healthPath: inputs.healthPath,
+        timeoutMinutes: inputs.vmTestTimeout,
+        actionDir: context.actionDir,
+        nix: context.nix,
+        reporter,
+        cwd: context.cwd,
+        signal: context.signal
+      })
+      if (vmTest.result === 'failed') failures.push(`NixOS VM test failed: ${vmTest.reason}`)
+    }
+  }
+
+  let release: ReleaseStageResult | undefined
+  if (inputs.release === 'tag' && !build.cancelled) {
+    if (!context.github) {
+      const message =
+        "release: tag needs the repository and a token: it runs inside GitHub Actions (GITHUB_REPOSITORY, GITHUB_SHA, 'github-token'), " +
+        'or from the CLI with --repo OWNER/NAME --sha SHA and GITHUB_TOKEN set.'
+      reporter.error(message, { title: 'release: no GitHub repository' })
+      failures.push(message)
+    } else {
+      release = await reporter.group('Release', () =>
+        runReleaseStage({
+          versionFrom: inputs.versionFrom,
+          tagPrefix: inputs.tagPrefix,
+          majorTag: inputs.majorTag,
+          cwd: context.cwd,
+          flake: inputs.flake,
+          package: inputs.package,
+          system: build.hostSystem,
+          nix: context.nix,
+          reporter,
+          octokit: (context.github as GitHubTarget).octokit,
+          owner: (context.github as GitHubTarget).owner,
+          repo: (context.github as GitHubTarget).repo,
+          commitSha: (context.github as GitHubTarget).sha,
+          buildOk: build.ok && hashesClean,
+          vmTestOk: vmTest === undefined || vmTest.result === 'skipped' ? undefined : vmTest.result === 'passed',
+          signal: context.signal
+        })
+      )
+      if (!release.ok) failures.push(...release.failures)
+    }
+  }
+  return { ok: failures.length === 0, build, hashes, vmTest, release, failures }
 }

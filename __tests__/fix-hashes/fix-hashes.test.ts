@@ -5,7 +5,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseInputs } from '../../src/inputs.js'
 import { runPipeline } from '../../src/pipeline.js'
-import { Fixture, FixtureSpec, createFixture, testNix } from '../support/fixtures.js'
+import { Fixture, FixtureSpec, REPO_ROOT, createFixture, testNix } from '../support/fixtures.js'
 import { recordingReporter } from '../support/reporting.js'
 
 const fixtures: Fixture[] = []
@@ -32,7 +32,7 @@ async function fixHashes(f: Fixture, options: { mode?: string; systems?: string[
       cache: 'false'
     })[name]
   )
-  const result = await runPipeline(inputs, { nix: testNix(), reporter, cwd: f.dir, base: options.base, writeFixesOnly: options.mode === 'pull-request' })
+  const result = await runPipeline(inputs, { nix: testNix(), reporter, cwd: f.dir, base: options.base, writeFixesOnly: options.mode === 'pull-request', actionDir: REPO_ROOT })
   return { result, reporter, hashes: result.hashes!, flake: () => readFileSync(join(f.dir, 'flake.nix'), 'utf8') }
 }
 

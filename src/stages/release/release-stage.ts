@@ -1,0 +1,163 @@
+// The release stage: read the version, decide against the repository's tags, then tag the built
+// commit, publish a GitHub release and move the `v1`/`v1.2` tags. Only a green run releases.
+import type { VersionFrom } from '../../inputs.js'
+import { explainGitHubError, type GitHubClient } from '../../github/client.js'
+import type { NixRunner } from '../../nix/runner.js'
+import type { Reporter } from '../../report/reporter.js'
+import { decideRelease, tagsNeedingCommits, type ReleaseDecision } from './decide.js'
+import { createAnnotatedTag, ensureRelease, existingTags, listTagRefs, moveTag, type MoveOutcome, type Repo } from './github-tags.js'
+import { readVersion, VersionSourceError, whereToBump, type VersionReading } from './version-source.js'
+
+export interface ReleaseStageOptions {
+  versionFrom: VersionFrom
+  tagPrefix: string
+  majorTag: boolean
+  /** The repository checkout (where mix.exs / package.json / flake.nix are). */
+  cwd: string
+  flake: string
+  package: string
+  /** The host system, for `packages.<system>.<package>.version`. */
+  system: string
+  nix: NixRunner
+  reporter: Reporter
+  octokit: GitHubClient
+  owner: string
+  repo: string
+  /** The commit that was built; the tag points here. */
+  commitSha: string
+  buildOk: boolean
+  /** false when the VM test failed; undefined when it did not run. */
+  vmTestOk?: boolean
+  signal?: AbortSignal
+}
+
+export type ReleaseStatus = 'released' | 'already-released' | 'refused' | 'failed'
+
+export interface ReleaseStageResult {
+  ok: boolean
+  status: ReleaseStatus
+  version?: string
+  tag?: string
+  releaseUrl?: string
+  /** Moving tags (`v1`, `v1.2`) and what happened to each. */
+  movingTags: { tag: string; outcome: MoveOutcome }[]
+  failures: string[]
+}
+
+export async function runReleaseStage(options: ReleaseStageOptions): Promise<ReleaseStageResult> {
+  const { reporter } = options
+  const gate = redRunReason(options)
+  if (gate) return fail(options, 'refused', `Not releasing: ${gate}. A release is only made from a green run; fix it and re-run.`, {})
+
+  let reading: VersionReading
+  try {
+    reading = await readVersion(options)
+  } catch (error) {
+    if (!(error instanceof VersionSourceError)) throw error
+    return fail(options, 'failed', error.message, {}, { file: error.file, startLine: error.line, title: 'Release: version unreadable' })
+  }
+  reporter.info(`Version ${reading.version} from ${reading.file ? `${reading.file}${reading.line ? `:${reading.line}` : ''}` : reading.source}`)
+  reporter.setOutput('version', reading.version)
+
+  const gh: Repo = { octokit: options.octokit, owner: options.owner, repo: options.repo }
+  const context = (action: string) => ({ action, owner: options.owner, repo: options.repo, permissions: { contents: 'write' as const } })
+  let decision: ReleaseDecision
+  try {
+    const refs = await listTagRefs(gh, options.tagPrefix)
+    const tags = await existingTags(gh, refs, tagsNeedingCommits(reading.version, options.tagPrefix, refs))
+    decision = decideRelease({ version: reading.version, prefix: options.tagPrefix, tags, commitSha: options.commitSha, bumpIn: whereToBump(reading) })
+  } catch (error) {
+    return fail(options, 'failed', explainGitHubError(error, { ...context('read the tags'), permissions: { contents: 'read' } }), { version: reading.version })
+  }
+  reporter.setOutput('tag', decision.tag)
+  if (decision.action === 'refuse') {
+    const annotation = reading.file ? { file: reading.file, startLine: reading.line, title: 'Release: bump the version' } : { title: 'Release: bump the version' }
+    return fail(options, 'refused', decision.message, { version: reading.version, tag: decision.tag }, annotation)
+  }
+
+  const short = options.commitSha.slice(0, 12)
+  let status: ReleaseStatus = decision.action === 'create' ? 'released' : 'already-released'
+  let releaseUrl: string
+  try {
+    if (decision.action === 'create') {
+      const tagged = await createAnnotatedTag(gh, decision.tag, options.commitSha, `Release ${decision.version}`)
+      if (tagged.created) {
+        reporter.info(`Created tag ${decision.tag} on ${short}${decision.previousTag ? ` (previous: ${decision.previousTag})` : ''}`)
+      } else if (tagged.commitSha === options.commitSha) {
+        status = 'already-released'
+        reporter.info(`Tag ${decision.tag} was created on ${short} by a concurrent run: nothing to do for the tag`)
+      } else {
+        const message =
+          `The tag ${decision.tag} was just created on commit ${tagged.commitSha.slice(0, 12)} by another run, not on this commit ${short}: ` +
+          `bump the version in ${whereToBump(reading)} to release this commit.`
+        return fail(options, 'refused', message, { version: reading.version, tag: decision.tag })
+      }
+    } else {
+      reporter.info(`${decision.tag} already tags this commit (${short}): nothing to tag`)
+    }
+    const release = await ensureRelease(gh, decision.tag, options.commitSha, decision.prerelease)
+    releaseUrl = release.url
+    reporter.info(release.created ? `Published release ${decision.tag}: ${release.url}` : `Release ${decision.tag} already exists: ${release.url}`)
+  } catch (error) {
+    return fail(options, 'failed', commitHint(explainGitHubError(error, context(`release ${decision.tag}`)), error, options.commitSha), {
+      version: reading.version,
+      tag: decision.tag
+    })
+  }
+  reporter.setOutput('release-url', releaseUrl)
+
+  const failures: string[] = []
+  const movingTags: ReleaseStageResult['movingTags'] = []
+  if (options.majorTag) {
+    if (decision.prerelease) reporter.info(`${decision.version} is a prerelease: moving tags stay where they are`)
+    for (const tag of decision.movingTags) {
+      try {
+        const outcome = await moveTag(gh, tag, options.commitSha)
+        movingTags.push({ tag, outcome })
+        reporter.info(`${tag}: ${outcome === 'unchanged' ? 'already at' : outcome === 'created' ? 'created at' : 'moved to'} ${short}`)
+      } catch (error) {
+        const message =
+          explainGitHubError(error, context(`move the tag ${tag}`)) +
+          ` If ${tag} has a release and releases are immutable, that tag can never move: delete the release of ${tag} (nix-ci never makes releases for moving tags).`
+        reporter.error(message, { title: `Release: could not move ${tag}` })
+        failures.push(message)
+      }
+    }
+  }
+
+  const verb = status === 'released' ? 'Released' : 'Already released'
+  const moved = movingTags.filter(m => m.outcome !== 'unchanged').map(m => m.tag)
+  reporter.addSummary(
+    `**Release:** ${verb} [${decision.tag}](${releaseUrl}) on \`${short}\`${decision.prerelease ? ' (prerelease)' : ''}` +
+      (moved.length ? `; moved ${moved.map(t => `\`${t}\``).join(', ')}` : '') +
+      (failures.length ? `; ${failures.length} moving tag(s) failed` : '')
+  )
+  return { ok: failures.length === 0, status, version: reading.version, tag: decision.tag, releaseUrl, movingTags, failures }
+}
+
+function redRunReason(options: ReleaseStageOptions): string | undefined {
+  if (!options.buildOk) return 'the build failed in this run'
+  if (options.vmTestOk === false) return 'the VM test failed in this run'
+  return undefined
+}
+
+function fail(
+  options: ReleaseStageOptions,
+  status: 'refused' | 'failed',
+  message: string,
+  found: { version?: string; tag?: string },
+  annotation: { file?: string; startLine?: number; title?: string } = {}
+): ReleaseStageResult {
+  options.reporter.error(message, { title: status === 'refused' ? 'Release refused' : 'Release failed', ...annotation })
+  options.reporter.addSummary(`**Release:** ${status} — ${message.split('\n')[0]}`)
+  return { ok: false, status, ...found, movingTags: [], failures: [message] }
+}
+
+/** GitHub's "Object does not exist" means the built commit was never pushed. */
+function commitHint(message: string, error: unknown, commitSha: string): string {
+  const data = (error as { response?: { data?: { message?: string } } }).response?.data
+  if (/Object does not exist/i.test(data?.message ?? '')) {
+    return `${message}. The commit ${commitSha} is not on GitHub: push it before releasing, or release from a workflow triggered by the push.`
+  }
+  return message
+}

@@ -1,0 +1,243 @@
+// Reads a NixOS test driver's output line by line and keeps only what explains a failure: the
+// subtest and command that failed, the driver's error, the command's output, and the journal lines
+// of the service and of PostgreSQL. Bounded buffers throughout: a VM's console log can be huge.
+//
+// Formats recognised (nixos/lib/test-driver, Python driver, 2020 to today):
+//   `<machine>: must succeed: <cmd>`, `<machine>: waiting for unit <unit>`, ... (logger.nested heads)
+//   `<machine>: output: <out>` then unprefixed continuation lines (succeed() on failure)
+//   `<machine> # <console line>` (serial console; journald forwards to it in test VMs)
+//   `subtest: <name>` / `(finished: subtest: <name>, in N seconds)`
+//   `!!! Test "<name>" failed with error: "<msg>"`, `!!! RequestedAssertionFailed: <msg>` (2024+)
+//   `Exception: command `<cmd>` failed (exit code N)` after a Python traceback (before 2024)
+//   `nix-ci: journal begin|end <unit>` (printed by nix-ci's own test script, nix/service-test.py)
+import { stripAnsi } from '../../nix/internal-json.js'
+import type { VmTestFailure } from './types.js'
+
+const MAX_OUTPUT = 60
+const MAX_TRACEBACK = 40
+const MAX_CONSOLE_JOURNAL = 80
+const MAX_DUMPED_JOURNAL = 300
+
+const SERIAL = /^(\S+) # (.*)$/
+const MACHINE_LINE = /^([A-Za-z0-9_.-]+): (.*)$/
+const ACTION = /^(must succeed: |must fail: |waiting for )/
+const ACTION_FINISHED = /^\(finished: (.*), in [\d.]+ seconds\)$/
+const SUBTEST_START = /^subtest: (.*)$/
+const SUBTEST_END = /^\(finished: subtest: (.*), in [\d.]+ seconds\)$/
+const DRIVER_ERROR = /^!!! ?(.*)$/
+const TEST_FAILED = /^Test "(.*)" failed with error: "(.*)"$/s
+const EXCEPTION = /^((?:[A-Za-z_][\w.]*)?(?:Error|Exception|Failed|Failure)): (.*)$/
+const LEGACY_ERROR = /^error: (.*)$/
+const COMMAND_FAILED = /command `(.*)` (?:failed \(exit code \d+\)|unexpectedly succeeded|did not succeed)/s
+const JOURNAL_BEGIN = /^nix-ci: journal begin (\S+)$/
+const JOURNAL_END = /^nix-ci: journal end (\S+)$/
+const CONSOLE_SOURCE = /^\[\s*[\d.]+\]\s+([^\s[:]+)(?:\[\d+\])?:\s?(.*)$/
+const GLOBAL_TIMEOUT = /timeout reached; test terminating/
+
+export class VmTestLog {
+  private readonly machines = new Set<string>()
+  private subtest?: string
+  private lastAction?: string
+  private failedAction?: string
+  private error?: string
+  private failedCheck?: string
+  private driverTimedOut = false
+  private output: string[] = []
+  private collectingOutput = false
+  private readonly traceback: string[] = []
+  private inTraceback = false
+  private readonly consoleJournal = { service: [] as string[], postgresql: [] as string[] }
+  private readonly dumped = { service: [] as string[], postgresql: [] as string[] }
+  private dumping?: 'service' | 'postgresql' | 'other'
+  private readonly serviceIds: RegExp
+  private readonly serviceUnit: string
+
+  constructor(service: string) {
+    const name = escapeRegExp(service)
+    // The unit's own lines (`mast[812]`), its scripts (`mast-pre-start[..]`, `...-unit-script-mast-start`).
+    this.serviceIds = new RegExp(`^(?:.*-unit-script-)?${name}(?:-[a-z-]+)?$`)
+    this.serviceUnit = `${service}.service`
+  }
+
+  push(rawLine: string): void {
+    const line = stripAnsi(rawLine).replace(/\r$/, '')
+    if (this.dumping !== undefined) {
+      const end = JOURNAL_END.exec(line)
+      if (end) this.dumping = undefined
+      else if (this.dumping !== 'other') pushBounded(this.dumped[this.dumping], line, MAX_DUMPED_JOURNAL)
+      return
+    }
+    const begin = JOURNAL_BEGIN.exec(line)
+    if (begin) {
+      this.dumping = this.journalKind(begin[1])
+      if (this.dumping !== 'other') this.dumped[this.dumping] = []
+      return
+    }
+
+    const serial = SERIAL.exec(line)
+    if (serial) {
+      this.machines.add(serial[1])
+      this.onConsole(serial[2])
+      return
+    }
+
+    const driverError = DRIVER_ERROR.exec(line)
+    if (driverError) {
+      this.collectingOutput = false
+      this.onError(driverError[1])
+      pushBounded(this.traceback, driverError[1], MAX_TRACEBACK)
+      return
+    }
+
+    const machineLine = MACHINE_LINE.exec(line)
+    if (machineLine && this.isMachine(machineLine[1], machineLine[2])) {
+      this.collectingOutput = false
+      this.onMachineMessage(machineLine[2])
+      return
+    }
+
+    if (this.collectingOutput && !this.isDriverChatter(line)) {
+      pushBounded(this.output, line, MAX_OUTPUT)
+      return
+    }
+    this.collectingOutput = false
+
+    const start = SUBTEST_START.exec(line)
+    if (start) {
+      this.subtest = start[1]
+      return
+    }
+    const end = SUBTEST_END.exec(line)
+    if (end) {
+      if (this.subtest === end[1]) this.subtest = undefined
+      return
+    }
+    if (GLOBAL_TIMEOUT.test(line)) {
+      this.driverTimedOut = true
+      this.error ??= 'the test driver reached its global timeout and terminated the test'
+      return
+    }
+    if (line.startsWith('Traceback (most recent call last)')) {
+      this.inTraceback = true
+      pushBounded(this.traceback, line, MAX_TRACEBACK)
+      return
+    }
+    if (this.inTraceback) {
+      pushBounded(this.traceback, line, MAX_TRACEBACK)
+      const exception = EXCEPTION.exec(line)
+      if (exception) {
+        this.inTraceback = false
+        this.onError(line)
+      }
+      return
+    }
+    const legacy = LEGACY_ERROR.exec(line)
+    if (legacy && this.error === undefined) this.onError(legacy[1])
+  }
+
+  /** What the log says about the failure; undefined when the driver reported none. */
+  failure(): VmTestFailure | undefined {
+    const serviceJournal = this.dumped.service.length > 0 ? this.dumped.service : this.consoleJournal.service
+    const postgresqlJournal = this.dumped.postgresql.length > 0 ? this.dumped.postgresql : this.consoleJournal.postgresql
+    if (this.error === undefined && this.traceback.length === 0 && !this.driverTimedOut) return undefined
+    const fromError = this.error ? COMMAND_FAILED.exec(this.error) : null
+    return {
+      check: this.failedCheck ?? this.subtest,
+      command: this.failedAction ?? (fromError ? `must succeed: ${fromError[1]}` : this.lastAction),
+      error: this.error,
+      output: [...this.output],
+      traceback: [...this.traceback],
+      serviceJournal: [...serviceJournal],
+      postgresqlJournal: [...postgresqlJournal],
+      journalSource: this.dumped.service.length + this.dumped.postgresql.length > 0 ? 'dump' : serviceJournal.length + postgresqlJournal.length > 0 ? 'console' : 'none',
+      driverTimedOut: this.driverTimedOut
+    }
+  }
+
+  private onMachineMessage(message: string): void {
+    if (message.startsWith('output: ')) {
+      // succeed() logs the output of a failed command just before raising.
+      this.output = [message.slice('output: '.length)]
+      this.collectingOutput = true
+      this.failedAction ??= this.lastAction
+      return
+    }
+    if (ACTION.test(message)) {
+      this.lastAction = message
+      return
+    }
+    // A finished action did not fail: it must not be blamed for a later error.
+    const finished = ACTION_FINISHED.exec(message)
+    if (finished && finished[1] === this.lastAction) this.lastAction = undefined
+  }
+
+  private onError(message: string): void {
+    const failed = TEST_FAILED.exec(message)
+    if (failed) {
+      this.failedCheck ??= failed[1]
+      this.error ??= failed[2]
+      return
+    }
+    const exception = EXCEPTION.exec(message)
+    if (exception) {
+      // The exception is the most precise statement of what failed; it wins over a subtest summary.
+      this.error = exception[2]
+      if (/timed out after/.test(exception[2])) this.failedAction ??= this.lastAction
+      return
+    }
+    if (message.trim() !== '' && !message.startsWith('Traceback') && !/^\s+(File|\S)/.test(message) && this.error === undefined) {
+      this.error = message.trim()
+    }
+  }
+
+  private onConsole(text: string): void {
+    const source = CONSOLE_SOURCE.exec(text)
+    if (!source) return
+    const [, id, message] = source
+    const kind = this.serviceIds.test(id)
+      ? 'service'
+      : /^(?:.*-unit-script-)?(postgres|postgresql)(?:-[a-z-]+)?$/.test(id)
+        ? 'postgresql'
+        : id === 'systemd' && message.includes(this.serviceUnit)
+          ? 'service'
+          : id === 'systemd' && /postgresql(-setup)?\.service/.test(message)
+            ? 'postgresql'
+            : undefined
+    if (kind) pushBounded(this.consoleJournal[kind], text, MAX_CONSOLE_JOURNAL)
+  }
+
+  private journalKind(unit: string): 'service' | 'postgresql' | 'other' {
+    if (unit === this.serviceUnit) return 'service'
+    if (unit === 'postgresql.service') return 'postgresql'
+    return 'other'
+  }
+
+  /** A `name: message` line is the driver's only when name is a machine it has seen or is starting. */
+  private isMachine(name: string, message: string): boolean {
+    if (this.machines.has(name)) return true
+    if (/^(starting vm|must succeed|must fail|waiting for |QEMU running|output: )/.test(message)) {
+      this.machines.add(name)
+      return true
+    }
+    return false
+  }
+
+  private isDriverChatter(line: string): boolean {
+    return (
+      SUBTEST_START.test(line) ||
+      SUBTEST_END.test(line) ||
+      /^\((finished: .*|[\d.]+ seconds)\)$/.test(line) ||
+      line.startsWith('Traceback') ||
+      /^(cleanup|kill |vde_switch: )/.test(line)
+    )
+  }
+}
+
+function pushBounded(lines: string[], line: string, max: number): void {
+  lines.push(line)
+  if (lines.length > max) lines.shift()
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
