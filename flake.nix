@@ -1,5 +1,5 @@
 {
-  description = "nix-ci: release CI for Nix flakes (GitHub Action) - contributor tooling and the built-in VM test";
+  description = "nix-ci: release CI for Nix flakes (GitHub Action): the CLI, contributor tooling and the built-in VM test";
 
   inputs = {
     nixpkgs.url = "github:NixOS/nixpkgs/nixpkgs-unstable";
@@ -20,6 +20,11 @@
       forAllSystems = f: nixpkgs.lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
     in
     {
+      # `nix run .# -- build`: the CLI; release.yml builds this for the release.
+      packages = forAllSystems (pkgs: {
+        default = pkgs.callPackage ./nix/package.nix { };
+      });
+
       # `nix develop`: what a contributor needs to build, bundle and test the action.
       devShells = forAllSystems (pkgs: {
         default = pkgs.mkShell {
