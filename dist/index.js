@@ -36449,6 +36449,33 @@ function isTrustedUser(trustedUsers, user, groups2) {
   return trustedUsers.some((entry) => entry === "*" || entry === user || entry.startsWith("@") && groups2.includes(entry.slice(1)));
 }
 
+// src/setup/nix-settings.ts
+async function applyNixSettings(nix, facts, reporter, request2) {
+  const config = await readNixConfig(nix);
+  const daemon = await usesNixDaemon(config.store);
+  if (!daemon || facts.isRoot || isTrustedUser(config.trustedUsers, facts.user, facts.groups)) {
+    return { nix: nix.withConfig(request2.settings), how: "client-settings" };
+  }
+  const names = [...new Set(request2.settings.split("\n").map((line) => line.split("=")[0].trim()))].join("', '");
+  if (!facts.canSudo) {
+    throw request2.error(
+      `Nix ignores '${names}' from user '${facts.user}', who is not in trusted-users, and nix-ci cannot edit ${facts.nixConfPath} (no root, no passwordless sudo), so ${request2.withoutThem}. To fix: install Nix with these settings (cachix/install-nix-action: \`extra_nix_config: ${request2.settings.replace(/\n/g, "\\n")}\`), or add '${facts.user}' to trusted-users.`
+    );
+  }
+  reporter.info(`Nix daemon does not trust '${facts.user}': writing the ${request2.purpose} settings to ${facts.nixConfPath} and restarting it`);
+  const block = `
+# Added by nix-ci for ${request2.purpose}
+${request2.settings}
+`;
+  const append = await runAsRoot(facts, "sh", ["-c", 'printf "%s" "$1" >> "$2"', "sh", block, facts.nixConfPath]);
+  if (append.code !== 0) throw request2.error(`Cannot write ${facts.nixConfPath}: ${append.stderr.trim()}`);
+  const restart = await runAsRoot(facts, "systemctl", ["restart", "nix-daemon.service"]);
+  if (restart.code !== 0) {
+    throw request2.error(`Wrote ${facts.nixConfPath} but could not restart the Nix daemon (${restart.stderr.trim()}); restart it so the settings take effect.`);
+  }
+  return { nix, how: "nix.conf" };
+}
+
 // src/setup/emulation.ts
 var EmulationError = class extends Error {
   constructor(message) {
@@ -36531,41 +36558,16 @@ async function setUpEmulation(plans, nix, facts, reporter) {
   for (const plan of emulated) handlers[plan.system] = await ensureBinfmtHandler(plan.qemuArch, plan.system, facts, reporter);
   const systems = emulated.map((p) => p.system);
   const settings = emulationNixConfig(systems, Object.values(handlers));
-  const config = await readNixConfig(nix);
-  const daemon = await usesNixDaemon(config.store);
-  const trusted = !daemon || facts.isRoot || isTrustedUser(config.trustedUsers, facts.user, facts.groups);
-  let configured;
-  let how;
-  if (trusted) {
-    configured = nix.withConfig(settings);
-    how = "client-settings";
-  } else {
-    await writeDaemonConfig(settings, facts, systems, reporter);
-    configured = nix;
-    how = "nix.conf";
-  }
+  const applied = await applyNixSettings(nix, facts, reporter, {
+    settings,
+    purpose: "QEMU user emulation",
+    withoutThem: `${systems.join(", ")} would silently not be built`,
+    error: (message) => new EmulationError(message)
+  });
+  const configured = applied.nix;
+  const how = applied.how;
   await confirmPlatforms(configured, systems);
   return { nix: configured, handlers, how };
-}
-async function writeDaemonConfig(settings, facts, systems, reporter) {
-  if (!facts.canSudo) {
-    throw new EmulationError(
-      `Nix ignores 'extra-platforms' from user '${facts.user}', who is not in trusted-users, and nix-ci cannot edit ${facts.nixConfPath} (no root, no passwordless sudo), so ${systems.join(", ")} would silently not be built. To fix: install Nix with these settings (cachix/install-nix-action: \`extra_nix_config: extra-platforms = ${systems.join(" ")}\`), or add '${facts.user}' to trusted-users.`
-    );
-  }
-  reporter.info(`Nix daemon does not trust '${facts.user}': writing the emulation settings to ${facts.nixConfPath} and restarting it`);
-  const block = `
-# Added by nix-ci for QEMU user emulation
-${settings}
-`;
-  const append = await runAsRoot(facts, "sh", ["-c", 'printf "%s" "$1" >> "$2"', "sh", block, facts.nixConfPath]);
-  if (append.code !== 0) throw new EmulationError(`Cannot write ${facts.nixConfPath}: ${append.stderr.trim()}`);
-  const restart = await runAsRoot(facts, "systemctl", ["restart", "nix-daemon.service"]);
-  if (restart.code !== 0) {
-    throw new EmulationError(
-      `Wrote ${facts.nixConfPath} but could not restart the Nix daemon (${restart.stderr.trim()}); restart it so the settings take effect.`
-    );
-  }
 }
 async function confirmPlatforms(nix, systems) {
   const nonce = randomBytes(6).toString("hex");
@@ -79049,15 +79051,14 @@ async function setUpKvm(options) {
   let nix = options.nix;
   let features = "already-enabled";
   if (missing.length > 0) {
-    const settings = `extra-system-features = ${KVM_FEATURES.join(" ")}`;
-    const daemon = await usesNixDaemon(config.store);
-    if (!daemon || facts.isRoot || isTrustedUser(config.trustedUsers, facts.user, facts.groups)) {
-      nix = nix.withConfig(settings);
-      features = "client-settings";
-    } else {
-      await writeDaemonConfig2(settings, facts, reporter);
-      features = "nix.conf";
-    }
+    const applied = await applyNixSettings(nix, facts, reporter, {
+      settings: `extra-system-features = ${KVM_FEATURES.join(" ")}`,
+      purpose: "NixOS VM tests",
+      withoutThem: "the VM test would never be scheduled",
+      error: (message) => new KvmError(message)
+    });
+    nix = applied.nix;
+    features = applied.how;
   }
   await confirmKvmFeatures(nix);
   const probe = await probeKvm(nix, config.system, options.probeShell ?? DEFAULT_PROBE_SHELL);
@@ -79127,24 +79128,6 @@ async function probeKvm(nix, system, shell) {
     throw new KvmError(`Nix's build sandbox cannot open /dev/kvm (${denied.replace(/^\s*>\s*/, "").trim()}). To fix: ${KVM_FIX}.`);
   }
   return "scheduled";
-}
-async function writeDaemonConfig2(settings, facts, reporter) {
-  if (!facts.canSudo) {
-    throw new KvmError(
-      `Nix ignores 'extra-system-features' from user '${facts.user}', who is not in trusted-users, and nix-ci cannot edit ${facts.nixConfPath} (no root, no passwordless sudo), so the VM test would never be scheduled. To fix: install Nix with \`extra_nix_config: ${settings}\` (cachix/install-nix-action), or add '${facts.user}' to trusted-users.`
-    );
-  }
-  reporter.info(`Nix daemon does not trust '${facts.user}': writing '${settings}' to ${facts.nixConfPath} and restarting it`);
-  const block = `
-# Added by nix-ci for NixOS VM tests
-${settings}
-`;
-  const append = await runAsRoot(facts, "sh", ["-c", 'printf "%s" "$1" >> "$2"', "sh", block, facts.nixConfPath]);
-  if (append.code !== 0) throw new KvmError(`Cannot write ${facts.nixConfPath}: ${append.stderr.trim()}`);
-  const restart = await runAsRoot(facts, "systemctl", ["restart", "nix-daemon.service"]);
-  if (restart.code !== 0) {
-    throw new KvmError(`Wrote ${facts.nixConfPath} but could not restart the Nix daemon (${restart.stderr.trim()}); restart it so the settings take effect.`);
-  }
 }
 async function deviceMode(device) {
   try {

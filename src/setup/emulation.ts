@@ -3,11 +3,11 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { readNixConfig } from '../nix/config.js'
 import { NixRunner } from '../nix/runner.js'
 import { stripAnsi } from '../nix/internal-json.js'
 import type { Reporter } from '../report/reporter.js'
-import { HostFacts, isTrustedUser, runAsRoot, usesNixDaemon } from './host.js'
+import { HostFacts, runAsRoot } from './host.js'
+import { applyNixSettings } from './nix-settings.js'
 import type { SystemPlan } from './platforms.js'
 
 export class EmulationError extends Error {
@@ -124,44 +124,16 @@ export async function setUpEmulation(plans: SystemPlan[], nix: NixRunner, facts:
   const systems = emulated.map(p => p.system)
   const settings = emulationNixConfig(systems, Object.values(handlers))
 
-  const config = await readNixConfig(nix)
-  const daemon = await usesNixDaemon(config.store)
-  const trusted = !daemon || facts.isRoot || isTrustedUser(config.trustedUsers, facts.user, facts.groups)
-  let configured: NixRunner
-  let how: EmulationSetup['how']
-  if (trusted) {
-    // A trusted client (or no daemon): per-call settings are honoured.
-    configured = nix.withConfig(settings)
-    how = 'client-settings'
-  } else {
-    await writeDaemonConfig(settings, facts, systems, reporter)
-    configured = nix
-    how = 'nix.conf'
-  }
+  const applied = await applyNixSettings(nix, facts, reporter, {
+    settings,
+    purpose: 'QEMU user emulation',
+    withoutThem: `${systems.join(', ')} would silently not be built`,
+    error: message => new EmulationError(message)
+  })
+  const configured = applied.nix
+  const how = applied.how
   await confirmPlatforms(configured, systems)
   return { nix: configured, handlers, how }
-}
-
-/** For an untrusted user the daemon ignores client settings: they go into nix.conf, then a restart. */
-async function writeDaemonConfig(settings: string, facts: HostFacts, systems: string[], reporter: Reporter): Promise<void> {
-  if (!facts.canSudo) {
-    throw new EmulationError(
-      `Nix ignores 'extra-platforms' from user '${facts.user}', who is not in trusted-users, and nix-ci cannot edit ` +
-        `${facts.nixConfPath} (no root, no passwordless sudo), so ${systems.join(', ')} would silently not be built. ` +
-        `To fix: install Nix with these settings (cachix/install-nix-action: \`extra_nix_config: extra-platforms = ${systems.join(' ')}\`), ` +
-        `or add '${facts.user}' to trusted-users.`
-    )
-  }
-  reporter.info(`Nix daemon does not trust '${facts.user}': writing the emulation settings to ${facts.nixConfPath} and restarting it`)
-  const block = `\n# Added by nix-ci for QEMU user emulation\n${settings}\n`
-  const append = await runAsRoot(facts, 'sh', ['-c', 'printf "%s" "$1" >> "$2"', 'sh', block, facts.nixConfPath])
-  if (append.code !== 0) throw new EmulationError(`Cannot write ${facts.nixConfPath}: ${append.stderr.trim()}`)
-  const restart = await runAsRoot(facts, 'systemctl', ['restart', 'nix-daemon.service'])
-  if (restart.code !== 0) {
-    throw new EmulationError(
-      `Wrote ${facts.nixConfPath} but could not restart the Nix daemon (${restart.stderr.trim()}); restart it so the settings take effect.`
-    )
-  }
 }
 
 /**

@@ -7,7 +7,8 @@ import { readNixConfig } from '../../nix/config.js'
 import { stripAnsi } from '../../nix/internal-json.js'
 import { NixRunner } from '../../nix/runner.js'
 import type { Reporter } from '../../report/reporter.js'
-import { HostFacts, isTrustedUser, runAsRoot, usesNixDaemon } from '../../setup/host.js'
+import { HostFacts, runAsRoot } from '../../setup/host.js'
+import { applyNixSettings } from '../../setup/nix-settings.js'
 
 export const KVM_FEATURES = ['kvm', 'nixos-test'] as const
 /** GitHub's documented rule for hosted runners: /dev/kvm for every user. */
@@ -75,16 +76,14 @@ export async function setUpKvm(options: KvmSetupOptions): Promise<KvmSetup> {
   let nix = options.nix
   let features: KvmSetup['features'] = 'already-enabled'
   if (missing.length > 0) {
-    const settings = `extra-system-features = ${KVM_FEATURES.join(' ')}`
-    const daemon = await usesNixDaemon(config.store)
-    if (!daemon || facts.isRoot || isTrustedUser(config.trustedUsers, facts.user, facts.groups)) {
-      // A trusted client (or no daemon): per-call settings are honoured.
-      nix = nix.withConfig(settings)
-      features = 'client-settings'
-    } else {
-      await writeDaemonConfig(settings, facts, reporter)
-      features = 'nix.conf'
-    }
+    const applied = await applyNixSettings(nix, facts, reporter, {
+      settings: `extra-system-features = ${KVM_FEATURES.join(' ')}`,
+      purpose: 'NixOS VM tests',
+      withoutThem: 'the VM test would never be scheduled',
+      error: message => new KvmError(message)
+    })
+    nix = applied.nix
+    features = applied.how
   }
   await confirmKvmFeatures(nix)
   const probe = await probeKvm(nix, config.system, options.probeShell ?? DEFAULT_PROBE_SHELL)
@@ -171,25 +170,6 @@ export async function probeKvm(nix: NixRunner, system: string, shell: ProbeShell
     throw new KvmError(`Nix's build sandbox cannot open /dev/kvm (${denied.replace(/^\s*>\s*/, '').trim()}). To fix: ${KVM_FIX}.`)
   }
   return 'scheduled'
-}
-
-/** For an untrusted user the daemon ignores client settings: they go into nix.conf, then a restart. */
-async function writeDaemonConfig(settings: string, facts: HostFacts, reporter: Reporter): Promise<void> {
-  if (!facts.canSudo) {
-    throw new KvmError(
-      `Nix ignores 'extra-system-features' from user '${facts.user}', who is not in trusted-users, and nix-ci cannot edit ` +
-        `${facts.nixConfPath} (no root, no passwordless sudo), so the VM test would never be scheduled. ` +
-        `To fix: install Nix with \`extra_nix_config: ${settings}\` (cachix/install-nix-action), or add '${facts.user}' to trusted-users.`
-    )
-  }
-  reporter.info(`Nix daemon does not trust '${facts.user}': writing '${settings}' to ${facts.nixConfPath} and restarting it`)
-  const block = `\n# Added by nix-ci for NixOS VM tests\n${settings}\n`
-  const append = await runAsRoot(facts, 'sh', ['-c', 'printf "%s" "$1" >> "$2"', 'sh', block, facts.nixConfPath])
-  if (append.code !== 0) throw new KvmError(`Cannot write ${facts.nixConfPath}: ${append.stderr.trim()}`)
-  const restart = await runAsRoot(facts, 'systemctl', ['restart', 'nix-daemon.service'])
-  if (restart.code !== 0) {
-    throw new KvmError(`Wrote ${facts.nixConfPath} but could not restart the Nix daemon (${restart.stderr.trim()}); restart it so the settings take effect.`)
-  }
 }
 
 async function deviceMode(device: string): Promise<number | undefined> {

@@ -1,0 +1,50 @@
+// Puts nix.conf settings in force for the builds of this run. A trusted client (or a Nix without
+// a daemon) passes them per call; for an untrusted user the daemon ignores client settings, so they
+// go into nix.conf and the daemon restarts. Callers confirm the result with Nix itself afterwards.
+import { readNixConfig } from '../nix/config.js'
+import type { NixRunner } from '../nix/runner.js'
+import type { Reporter } from '../report/reporter.js'
+import { HostFacts, isTrustedUser, runAsRoot, usesNixDaemon } from './host.js'
+
+export interface AppliedSettings {
+  /** The runner to build with: carries the settings when Nix accepts them per call. */
+  nix: NixRunner
+  how: 'client-settings' | 'nix.conf'
+}
+
+export interface SettingsRequest {
+  /** nix.conf lines, e.g. `extra-platforms = aarch64-linux`. */
+  settings: string
+  /** What they are for, in the user's words: "QEMU user emulation", "NixOS VM tests". */
+  purpose: string
+  /** What would silently go wrong without them, for the error message. */
+  withoutThem: string
+  /** Thrown for a refusal the user must fix (so each stage keeps its own error type). */
+  error: (message: string) => Error
+}
+
+export async function applyNixSettings(nix: NixRunner, facts: HostFacts, reporter: Reporter, request: SettingsRequest): Promise<AppliedSettings> {
+  const config = await readNixConfig(nix)
+  const daemon = await usesNixDaemon(config.store)
+  if (!daemon || facts.isRoot || isTrustedUser(config.trustedUsers, facts.user, facts.groups)) {
+    return { nix: nix.withConfig(request.settings), how: 'client-settings' }
+  }
+  const names = [...new Set(request.settings.split('\n').map(line => line.split('=')[0].trim()))].join("', '")
+  if (!facts.canSudo) {
+    throw request.error(
+      `Nix ignores '${names}' from user '${facts.user}', who is not in trusted-users, and nix-ci cannot edit ` +
+        `${facts.nixConfPath} (no root, no passwordless sudo), so ${request.withoutThem}. ` +
+        `To fix: install Nix with these settings (cachix/install-nix-action: \`extra_nix_config: ${request.settings.replace(/\n/g, '\\n')}\`), ` +
+        `or add '${facts.user}' to trusted-users.`
+    )
+  }
+  reporter.info(`Nix daemon does not trust '${facts.user}': writing the ${request.purpose} settings to ${facts.nixConfPath} and restarting it`)
+  const block = `\n# Added by nix-ci for ${request.purpose}\n${request.settings}\n`
+  const append = await runAsRoot(facts, 'sh', ['-c', 'printf "%s" "$1" >> "$2"', 'sh', block, facts.nixConfPath])
+  if (append.code !== 0) throw request.error(`Cannot write ${facts.nixConfPath}: ${append.stderr.trim()}`)
+  const restart = await runAsRoot(facts, 'systemctl', ['restart', 'nix-daemon.service'])
+  if (restart.code !== 0) {
+    throw request.error(`Wrote ${facts.nixConfPath} but could not restart the Nix daemon (${restart.stderr.trim()}); restart it so the settings take effect.`)
+  }
+  return { nix, how: 'nix.conf' }
+}
