@@ -14,7 +14,7 @@ import { formatBytes } from '../src/report/reporter.js'
 import { TerminalReporter } from '../src/report/terminal-reporter.js'
 import { runBuildStage } from '../src/stages/build/build-stage.js'
 import { startCacheServer, useCacheServer } from '../__tests__/support/cache-server/server.js'
-import { type Fixture, createFixture, encodeSha256, sha256, testNix } from '../__tests__/support/fixtures.js'
+import { type Fixture, createFixture, hashingFod, testNix } from '../__tests__/support/fixtures.js'
 
 const FOD_MB = Number(process.env.BENCH_FOD_MB ?? 128)
 const PACKAGE_MB = Number(process.env.BENCH_PACKAGE_MB ?? 256)
@@ -29,18 +29,10 @@ const nix = testNix()
  */
 function benchFixture(): Fixture {
   const salt = randomBytes(8).toString('hex')
-  const output = `${sha256(Buffer.concat([Buffer.from(salt), Buffer.alloc(FOD_MB << 20)])).toString('hex')}  -\n`
   return createFixture({
     salt,
     systems: SYSTEMS,
-    fods: [
-      {
-        attr: 'mast-mix-deps',
-        content: '',
-        script: `(printf %s "$salt"; dd if=/dev/zero bs=1048576 count=${FOD_MB} 2>/dev/null) | sha256sum > $out`,
-        hash: { literal: encodeSha256(sha256(output), 'sri') }
-      }
-    ],
+    fods: [hashingFod('mast-mix-deps', FOD_MB, salt)],
     packages: [
       {
         attr: 'mast',

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { runBuildStage } from '../src/stages/build/build-stage.js'
 import { TerminalReporter } from '../src/report/terminal-reporter.js'
-import { createFixture, encodeSha256, sha256, testNix } from '../__tests__/support/fixtures.js'
+import { createFixture, hashingFod, testNix } from '../__tests__/support/fixtures.js'
 
 const MEGABYTES = Number(process.env.BENCH_FOD_MB ?? 128)
 const SYSTEMS = ['x86_64-linux', 'aarch64-linux']
@@ -13,21 +13,7 @@ const SYSTEMS = ['x86_64-linux', 'aarch64-linux']
 /** A FOD that hashes MEGABYTES of data with busybox (measurable work, slow under QEMU). */
 function fodFixture() {
   const salt = randomBytes(8).toString('hex')
-  const data = Buffer.concat([Buffer.from(salt), Buffer.alloc(MEGABYTES << 20)])
-  const output = `${sha256(data).toString('hex')}  -\n`
-  return createFixture({
-    salt,
-    systems: SYSTEMS,
-    fods: [
-      {
-        attr: 'mast-mix-deps',
-        content: '',
-        script: `(printf %s "$salt"; dd if=/dev/zero bs=1048576 count=${MEGABYTES} 2>/dev/null) | sha256sum > $out`,
-        hash: { literal: encodeSha256(sha256(output), 'sri') }
-      }
-    ],
-    packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
-  })
+  return createFixture({ salt, systems: SYSTEMS, fods: [hashingFod('mast-mix-deps', MEGABYTES, salt)], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
 }
 
 async function naive(): Promise<number> {

@@ -104,6 +104,17 @@ export function sha256(content: string | Buffer): Buffer {
   return createHash('sha256').update(content).digest()
 }
 
+/** A FOD doing measurable work (hashes `megabytes` MiB with busybox; slow under QEMU), with its right hash. */
+export function hashingFod(attr: string, megabytes: number, salt: string): FodSpec {
+  const output = `${sha256(Buffer.concat([Buffer.from(salt), Buffer.alloc(megabytes << 20)])).toString('hex')}  -\n`
+  return {
+    attr,
+    content: '',
+    script: `(printf %s "$salt"; dd if=/dev/zero bs=1048576 count=${megabytes} 2>/dev/null) | sha256sum > $out`,
+    hash: { literal: encodeSha256(sha256(output), 'sri') }
+  }
+}
+
 export function builderPath(system: string): string {
   const path = join(BUILDERS_DIR, system, 'busybox')
   if (!existsSync(path)) {
