@@ -195,6 +195,19 @@ describe('dist/cli.js (the terminal contract)', () => {
     expect(cli().status).toBe(0)
   })
 
+  it('explain reads a saved log from a file or stdin and prints findings with their fix', () => {
+    const log = join(REPO_ROOT, '__tests__/fixtures/nix-logs/nix-2.8-single.stderr.log')
+    const people = spawnSync('node', [join(REPO_ROOT, 'dist/cli.js'), 'explain', log], { encoding: 'utf8' })
+    expect(people.status).toBe(0)
+    expect(people.stdout).toMatch(/mast-mix-deps-0\.1\.0/)
+    const json = spawnSync('node', [join(REPO_ROOT, 'dist/cli.js'), 'explain', '-', '--json'], { input: readFileSync(log), encoding: 'utf8' })
+    expect(json.status).toBe(0)
+    const findings = JSON.parse(json.stdout)
+    expect(Object.keys(findings)).toEqual(['fodMismatches', 'otherHashErrors', 'platformMismatches', 'execFormatErrors', 'vmTests', 'failedBuilds', 'advice'])
+    expect(findings.fodMismatches).toEqual([expect.objectContaining({ specified: 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', source: 'nix' })])
+    expect(findings.advice[0]).toMatch(/nix-ci fix-hashes --write/)
+  })
+
   it('refuses unknown stages and unknown options, with usage', () => {
     const unknownStage = spawnSync('node', [join(REPO_ROOT, 'dist/cli.js'), 'deploy'], { encoding: 'utf8' })
     expect(unknownStage.status).toBe(2)

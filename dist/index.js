@@ -36073,6 +36073,1275 @@ function signalGroup(pid, signal) {
   }
 }
 
+// src/nix/internal-json.ts
+var ActivityType = {
+  CopyPath: 100,
+  FileTransfer: 101,
+  Realise: 102,
+  CopyPaths: 103,
+  Builds: 104,
+  Build: 105,
+  OptimiseStore: 106,
+  VerifyPaths: 107,
+  Substitute: 108,
+  QueryPathInfo: 109,
+  PostBuildHook: 110,
+  BuildWaiting: 111
+};
+var ResultType = {
+  FileLinked: 100,
+  BuildLogLine: 101,
+  UntrustedPath: 102,
+  CorruptedPath: 103,
+  SetPhase: 104,
+  Progress: 105,
+  SetExpected: 106,
+  PostBuildLogLine: 107
+};
+var PREFIX = "@nix ";
+function parseInternalJsonLine(line) {
+  if (!line.startsWith(PREFIX)) return void 0;
+  let value;
+  try {
+    value = JSON.parse(line.slice(PREFIX.length));
+  } catch {
+    return void 0;
+  }
+  if (typeof value !== "object" || value === null) return void 0;
+  const v = value;
+  switch (v.action) {
+    case "msg":
+      if (typeof v.msg !== "string" || typeof v.level !== "number") return void 0;
+      return {
+        action: "msg",
+        level: v.level,
+        msg: v.msg,
+        ...typeof v.raw_msg === "string" ? { raw_msg: v.raw_msg } : {}
+      };
+    case "start":
+      if (typeof v.id !== "number" || typeof v.type !== "number") return void 0;
+      return {
+        action: "start",
+        id: v.id,
+        level: typeof v.level === "number" ? v.level : 0,
+        type: v.type,
+        text: typeof v.text === "string" ? v.text : "",
+        fields: Array.isArray(v.fields) ? v.fields : [],
+        ...typeof v.parent === "number" ? { parent: v.parent } : {}
+      };
+    case "stop":
+      if (typeof v.id !== "number") return void 0;
+      return { action: "stop", id: v.id };
+    case "result":
+      if (typeof v.id !== "number" || typeof v.type !== "number") return void 0;
+      return { action: "result", id: v.id, type: v.type, fields: Array.isArray(v.fields) ? v.fields : [] };
+    default:
+      return void 0;
+  }
+}
+var ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
+function stripAnsi(text) {
+  return text.replace(ANSI, "");
+}
+
+// src/explain/normalise.ts
+var ACTIONS_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/;
+var ACTIONS_MARKER = /^##\[[a-z]+\]/;
+var NOM_FRAME_LINE = /^[┏┣┗]━/;
+var FENCE = /^\s*(?:```|~~~)/;
+var PasteNormaliser = class {
+  /** Leading whitespace every line of this paste got (a Markdown code block, a quoted e-mail). */
+  indent;
+  normalise(raw) {
+    let line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (line.startsWith("@nix ") && this.indent !== void 0) return line;
+    if (line.includes("\x1B")) line = stripAnsi(line);
+    const first = line.charCodeAt(0);
+    if (first >= 48 && first <= 57) line = line.replace(ACTIONS_TIMESTAMP, "");
+    if (line.startsWith("##[")) line = line.replace(ACTIONS_MARKER, "");
+    if (this.indent === void 0) {
+      if (line.trim() === "" || FENCE.test(line)) return "";
+      this.indent = line.length - line.trimStart().length;
+    }
+    if (this.indent > 0) line = dedent(line, this.indent);
+    if (line.startsWith("\u2503")) line = line.slice(line.startsWith("\u2503 ") ? 2 : 1);
+    else if (NOM_FRAME_LINE.test(line) || FENCE.test(line)) return "";
+    return line;
+  }
+};
+function dedent(line, width) {
+  let i = 0;
+  while (i < width && (line[i] === " " || line[i] === "	")) i++;
+  return line.slice(i);
+}
+
+// src/explain/types.ts
+var MAX_FINDINGS = 200;
+function pushBounded(list, item, onDrop) {
+  if (list.length >= MAX_FINDINGS) onDrop();
+  else list.push(item);
+}
+function drvName(path12) {
+  const base = path12.slice(path12.lastIndexOf("/") + 1);
+  const name = base.replace(/^[0-9a-z]{32}-/, "");
+  return name.endsWith(".drv") ? name.slice(0, -4) : name;
+}
+
+// src/explain/recognisers/exec-format.ts
+var QUOTED = /[`'‘]([^'’`]+)['’]: (?:cannot execute binary file: )?Exec format error/;
+var BARE = /(?:^|\s)([^\s:'"`]+): (?:cannot execute binary file: )?Exec format error/;
+var ExecFormatRecogniser = class {
+  candidates = [];
+  truncated = false;
+  push(text, origin) {
+    if (!text.includes("Exec format error")) return;
+    const clean2 = text.replace(/\u0000/g, " ");
+    const m = QUOTED.exec(clean2) ?? BARE.exec(clean2);
+    if (!m) return;
+    if (this.candidates.some((c) => c.executable === m[1])) return;
+    if (this.candidates.length >= MAX_FINDINGS) {
+      this.truncated = true;
+      return;
+    }
+    this.candidates.push({
+      executable: m[1],
+      fromBuilder: origin.from === "builder",
+      ...origin.from === "builder" && origin.drv ? { drv: origin.drv } : {}
+    });
+  }
+  /** Every candidate (saved logs), or only those a failed build of Nix's own report backs (live runs). */
+  finish(confirmedBy) {
+    return this.candidates.filter((c) => confirmedBy === void 0 || !c.fromBuilder || c.drv !== void 0 && confirmedBy.has(c.drv)).map((c) => ({ executable: c.executable }));
+  }
+};
+
+// src/explain/recognisers/failed-builds.ts
+var BUILDER_FAILED = /^\s*(?:error:\s*)?(?:build of '[^']+' on '[^']+' failed: )?builder for [`'‘]([^'’]+)['’] failed(?: with exit code (\d+))?/;
+var CANNOT_BUILD = /Cannot build '([^']+)'\.(.*)$/;
+var REASON = /^\s*Reason: (.*)$/;
+var FailedBuildRecogniser = class {
+  found = /* @__PURE__ */ new Map();
+  truncated = false;
+  /** The derivation whose failure Nix is describing: its quoted log lines (`> …`) are its builder's. */
+  lastFailing;
+  pending;
+  push(text, origin) {
+    if (origin.from !== "nix") return;
+    let m;
+    if (this.pending !== void 0) {
+      const drv = this.pending;
+      this.pending = void 0;
+      if (m = REASON.exec(text)) return this.onReason(drv, m[1]);
+      this.add({ derivation: drv });
+    }
+    if (m = BUILDER_FAILED.exec(text)) {
+      this.lastFailing = m[1];
+      this.add({ derivation: m[1], ...m[2] !== void 0 ? { exitCode: Number(m[2]) } : {} });
+      return;
+    }
+    if (m = CANNOT_BUILD.exec(text)) {
+      this.lastFailing = m[1];
+      const sameLine = REASON.exec(m[2]);
+      if (sameLine) this.onReason(m[1], sameLine[1]);
+      else this.pending = m[1];
+    }
+  }
+  finish() {
+    if (this.pending !== void 0) this.add({ derivation: this.pending });
+    this.pending = void 0;
+    return [...this.found.values()];
+  }
+  /** The key `nix build -L` would give the failing derivation's lines. */
+  get lastFailingName() {
+    return this.lastFailing === void 0 ? void 0 : drvName(this.lastFailing);
+  }
+  onReason(drv, reason) {
+    if (/dependenc(?:y|ies) failed|required system or feature not available/.test(reason)) return;
+    const exit = /exit code (\d+)/.exec(reason);
+    this.add({ derivation: drv, ...exit ? { exitCode: Number(exit[1]) } : {} });
+  }
+  add(build) {
+    const seen = this.found.get(build.derivation);
+    if (seen) {
+      if (seen.exitCode === void 0 && build.exitCode !== void 0) seen.exitCode = build.exitCode;
+      return;
+    }
+    if (this.found.size >= MAX_FINDINGS) this.truncated = true;
+    else this.found.set(build.derivation, build);
+  }
+};
+
+// src/hashes/codec.ts
+import { Buffer as Buffer2 } from "node:buffer";
+var DIGEST_BYTES = { sha1: 20, sha256: 32, sha512: 64 };
+var ALGOS = Object.keys(DIGEST_BYTES);
+var InvalidHashError = class extends Error {
+  constructor(text, reason) {
+    super(`'${text}' is not a valid Nix hash: ${reason}`);
+    this.text = text;
+    this.name = "InvalidHashError";
+  }
+  text;
+};
+var NIX32_ALPHABET = "0123456789abcdfghijklmnpqrsvwxyz";
+var NIX32_INDEX = new Map([...NIX32_ALPHABET].map((c, i) => [c, i]));
+function nix32Length(bytes) {
+  return Math.ceil(bytes * 8 / 5);
+}
+function base64Length(bytes) {
+  return Math.ceil(bytes / 3) * 4;
+}
+function toNix32(digest) {
+  let out = "";
+  for (let n = nix32Length(digest.length) - 1; n >= 0; n--) {
+    const b = n * 5;
+    const i = b >> 3;
+    const j = b & 7;
+    const c = digest[i] >> j | (i + 1 < digest.length ? digest[i + 1] << 8 - j : 0);
+    out += NIX32_ALPHABET[c & 31];
+  }
+  return out;
+}
+function fromNix32(text, bytes) {
+  if (text.length !== nix32Length(bytes)) return void 0;
+  const digest = Buffer2.alloc(bytes);
+  for (let n = 0; n < text.length; n++) {
+    const digit = NIX32_INDEX.get(text[text.length - n - 1]);
+    if (digit === void 0) return void 0;
+    const b = n * 5;
+    const i = b >> 3;
+    const j = b & 7;
+    digest[i] |= digit << j & 255;
+    const carry = digit >> 8 - j;
+    if (i < bytes - 1) digest[i + 1] |= carry;
+    else if (carry !== 0) return void 0;
+  }
+  return digest;
+}
+function fromBase16(text, bytes) {
+  if (text.length !== bytes * 2 || !/^[0-9a-fA-F]*$/.test(text)) return void 0;
+  return Buffer2.from(text, "hex");
+}
+function fromBase64(text, bytes) {
+  if (text.length !== base64Length(bytes) || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return void 0;
+  const digest = Buffer2.from(text, "base64");
+  if (digest.length !== bytes || digest.toString("base64") !== text) return void 0;
+  return digest;
+}
+function encodeDigest(digest, encoding) {
+  const buf = Buffer2.from(digest);
+  switch (encoding) {
+    case "nix32":
+      return toNix32(buf);
+    case "base16":
+      return buf.toString("hex");
+    case "base64":
+      return buf.toString("base64");
+  }
+}
+function isAlgo(text) {
+  return ALGOS.includes(text);
+}
+function decodeBare(text, algo) {
+  const bytes = DIGEST_BYTES[algo];
+  if (text.length === bytes * 2) {
+    const digest = fromBase16(text, bytes);
+    return digest && { digest, encoding: "base16" };
+  }
+  if (text.length === nix32Length(bytes)) {
+    const digest = fromNix32(text, bytes);
+    return digest && { digest, encoding: "nix32" };
+  }
+  if (text.length === base64Length(bytes)) {
+    const digest = fromBase64(text, bytes);
+    return digest && { digest, encoding: "base64" };
+  }
+  return void 0;
+}
+function tryParseHash(text, algo) {
+  const sri2 = /^(sha1|sha256|sha512)-(.*)$/.exec(text);
+  if (sri2) {
+    const a = sri2[1];
+    if (algo !== void 0 && algo !== a) return void 0;
+    const digest = fromBase64(sri2[2], DIGEST_BYTES[a]);
+    return digest && { algo: a, digest, encoding: "sri", prefixed: false };
+  }
+  const colon = /^([a-z0-9]+):(.*)$/.exec(text);
+  if (colon) {
+    if (!isAlgo(colon[1]) || algo !== void 0 && algo !== colon[1]) return void 0;
+    const bare = decodeBare(colon[2], colon[1]);
+    return bare && { algo: colon[1], ...bare, prefixed: true };
+  }
+  for (const a of algo ? [algo] : ALGOS) {
+    const bare = decodeBare(text, a);
+    if (bare) return { algo: a, ...bare, prefixed: false };
+  }
+  return void 0;
+}
+function parseHash(text, algo) {
+  const parsed = tryParseHash(text, algo);
+  if (!parsed) {
+    throw new InvalidHashError(
+      text,
+      algo ? `expected a ${algo} hash as SRI (${algo}-\u2026), ${algo}:\u2026 or bare nix32/base16/base64 of the right length` : "expected SRI (sha256-\u2026), sha256:\u2026 , or a bare nix32/base16/base64 digest of a known length"
+    );
+  }
+  return parsed;
+}
+function formatHash(algo, digest, form) {
+  if (digest.length !== DIGEST_BYTES[algo]) {
+    throw new Error(`A ${algo} digest has ${DIGEST_BYTES[algo]} bytes, not ${digest.length}`);
+  }
+  if (form.encoding === "sri") return `${algo}-${Buffer2.from(digest).toString("base64")}`;
+  const body2 = encodeDigest(digest, form.encoding);
+  return form.prefixed ? `${algo}:${body2}` : body2;
+}
+function toSri(hash) {
+  const h = typeof hash === "string" ? parseHash(hash) : hash;
+  return formatHash(h.algo, h.digest, { encoding: "sri", prefixed: false });
+}
+function hashesEqual(a, b) {
+  return a.algo === b.algo && a.digest.equals(b.digest);
+}
+function allSpellings(hash) {
+  const forms = [
+    { encoding: "sri", prefixed: false },
+    { encoding: "nix32", prefixed: true },
+    { encoding: "base16", prefixed: true },
+    { encoding: "base64", prefixed: true },
+    { encoding: "nix32", prefixed: false },
+    { encoding: "base16", prefixed: false },
+    { encoding: "base64", prefixed: false }
+  ];
+  return forms.map((form) => ({ text: formatHash(hash.algo, hash.digest, form), form }));
+}
+var FAKE_HASHES = {
+  fakeHash: `sha256-${"A".repeat(43)}=`,
+  fakeSha256: "0".repeat(52),
+  fakeSha512: "0".repeat(128)
+};
+var FAKE_HASH_EXPRESSION = /^(?:[A-Za-z_][\w'-]*\.)*fake(Hash|Sha1|Sha256|Sha512)$/;
+function fakeExpressionAlgo(expression) {
+  const m = FAKE_HASH_EXPRESSION.exec(expression);
+  if (!m) return void 0;
+  return { Hash: "sha256", Sha1: "sha1", Sha256: "sha256", Sha512: "sha512" }[m[1]];
+}
+function isZeroDigest(digest) {
+  return digest.every((b) => b === 0);
+}
+function encodeLike(newHash, oldHashText) {
+  const next = typeof newHash === "string" ? parseHash(newHash) : newHash;
+  let form = { encoding: "sri", prefixed: false };
+  let oldAlgo = fakeExpressionAlgo(oldHashText);
+  if (oldHashText !== "" && oldAlgo === void 0) {
+    const old = tryParseHash(oldHashText, next.algo) ?? tryParseHash(oldHashText);
+    if (!old) throw new InvalidHashError(oldHashText, "cannot tell which form to write the new hash in");
+    form = { encoding: old.encoding, prefixed: old.prefixed };
+    oldAlgo = old.algo;
+    if (old.encoding === "base16" && /[A-F]/.test(oldHashText) && !/[a-f]/.test(oldHashText)) {
+      if (oldAlgo !== next.algo) throw algoMismatch(next.algo, oldAlgo);
+      const text = formatHash(next.algo, next.digest, form);
+      return old.prefixed ? `${next.algo}:${text.slice(next.algo.length + 1).toUpperCase()}` : text.toUpperCase();
+    }
+  }
+  if (oldAlgo !== void 0 && oldAlgo !== next.algo) throw algoMismatch(next.algo, oldAlgo);
+  return formatHash(next.algo, next.digest, form);
+}
+function algoMismatch(next, old) {
+  return new Error(
+    `Refusing to replace a ${old} hash with a ${next} hash: Nix reports the hash it got in the algorithm that was specified, so this pairing means the mismatch and the location do not belong together.`
+  );
+}
+
+// src/hashes/mismatch-parser.ts
+function isActionable(mismatch) {
+  return mismatch.source === "nix";
+}
+var STORE_PATH = /^\/(?:[^\s'/]+\/)+[0123456789abcdfghijklmnpqrsvwxyz]{32}-[A-Za-z0-9+\-._?=]+$/;
+var FOD_HEADER = /^\s*(?:error:\s*)?hash mismatch in fixed-output derivation '([^']+)':\s*$/;
+var IMPORT_HEADER = /^\s*(?:error:\s*)?(?:ca )?hash mismatch importing path '([^']+)';\s*$/;
+var DOWNLOAD_HEADER = /^\s*(?:error:\s*)?hash mismatch in file downloaded from '([^']+)':\s*$/;
+var NAR_INPUT = /^\s*(?:error:\s*)?NAR hash mismatch in input '(.*?)'(?: \([^)]*\))?, expected '([^']+)'(?:(?:,| but) got '([^']+)')?/;
+var FIELD_INPUT = /^\s*(?:error:\s*)?mismatch in field '([^']+)' of input '(.*)', got '(.*)'\s*$/;
+var NIX_20 = /^\s*(?:error:\s*)?fixed-output derivation produced path '([^']+)' with (sha1|sha256|sha512) hash '([^']+)' instead of the expected hash '([^']+)'/;
+var NIX_1X = /^\s*(?:error:\s*)?output path [`'‘]([^'’]+)['’] should have (?:r:)?(sha1|sha256|sha512) hash [`'‘]([^'’]+)['’], instead has [`'‘]([^'’]+)['’]/;
+var SPECIFIED = /^\s*(specified|wanted):\s*(\S+)\s*$/;
+var GOT = /^\s*got:\s*(\S+)\s*$/;
+var LIKELY_URL = /^\s*likely URL:\s*(.*?)\s*$/;
+var LIX_PATHS = /^\s*(?:expected path|got path):\s*\S*\s*$/;
+var BUILDER_PREFIX = /^[A-Za-z0-9+\-._?=]+> ?/;
+var QUOTED_LOG = /^\s*> ?/;
+var MAX_BODY_LINES = 10;
+var MAX_PENDING_ACTIVITIES = 64;
+var MismatchParser = class {
+  constructor(options) {
+    this.options = options;
+    this.maxReports = options.maxReports ?? 1e3;
+  }
+  options;
+  mismatches = [];
+  others = [];
+  truncated = false;
+  lineNo = 0;
+  plainBlock;
+  plainBuilderBlock;
+  /** Builder output of internal-json runs (result events), per activity, while a report-like block is open. */
+  resultBlocks = /* @__PURE__ */ new Map();
+  maxReports;
+  /** Feeds the runner's lines (stderr only; stdout carries results, not logs). */
+  onLine = (line) => {
+    if (line.stream === "stderr") this.push(line.text);
+  };
+  /** One log line, without its newline. */
+  push(rawLine) {
+    this.lineNo++;
+    if (rawLine.startsWith("@nix ")) {
+      this.pushInternalJson(rawLine);
+      return;
+    }
+    if (this.options.trust === "internal-json-only") return;
+    if (!this.plainBlock && !this.plainBuilderBlock && !mayStartReport(rawLine)) return;
+    const line = stripAnsi(rawLine).replace(/\r$/, "");
+    const prefixed = BUILDER_PREFIX.exec(line) ?? QUOTED_LOG.exec(line);
+    if (prefixed) {
+      this.plainBuilderBlock = this.step(this.plainBuilderBlock, line.slice(prefixed[0].length), "builder-output");
+    } else {
+      this.plainBlock = this.step(this.plainBlock, line, "unverified");
+    }
+  }
+  /** Closes what is still open; returns everything found so far. */
+  finish() {
+    this.plainBlock = void 0;
+    this.plainBuilderBlock = void 0;
+    this.resultBlocks.clear();
+    return this.result();
+  }
+  result() {
+    return { mismatches: [...this.mismatches], otherHashErrors: [...this.others], truncated: this.truncated };
+  }
+  pushInternalJson(rawLine) {
+    const interesting = mayStartReport(rawLine);
+    if (!interesting && (this.resultBlocks.size === 0 || !rawLine.includes('"result"'))) return;
+    const logLine = builderLogLine(rawLine);
+    if (logLine) {
+      this.readBuilderLine(logLine.id, logLine.text);
+      return;
+    }
+    const event = parseInternalJsonLine(rawLine);
+    if (!event) return;
+    if (event.action === "msg") {
+      if (event.level !== 0) return;
+      const verified = event.raw_msg !== void 0;
+      this.readMessage(verified ? event.raw_msg : event.msg, verified ? "nix" : "unverified");
+      return;
+    }
+    if (event.action === "result") {
+      if (event.type !== ResultType.BuildLogLine && event.type !== ResultType.PostBuildLogLine) return;
+      this.readBuilderLine(event.id, typeof event.fields[0] === "string" ? event.fields[0] : "");
+    }
+  }
+  /** A builder's output line (result event): only ever 'builder-output'. */
+  readBuilderLine(id, rawText) {
+    const open3 = this.resultBlocks.get(id);
+    if (!open3 && !mayStartReport(rawText)) return;
+    const next = this.step(open3, stripAnsi(rawText), "builder-output");
+    if (next) {
+      if (!open3 && this.resultBlocks.size >= MAX_PENDING_ACTIVITIES) return;
+      this.resultBlocks.set(id, next);
+    } else {
+      this.resultBlocks.delete(id);
+    }
+  }
+  /**
+   * A whole message from Nix's logger. Its first line must be the report's header and every other
+   * line must belong to the report, with exactly one `specified`/`wanted` and one `got`: text that
+   * is merely contained in a message (a failed builder's quoted tail, an evaluation trace, or a
+   * derivation's `url` that Lix prints as "likely URL") is never read as a report.
+   */
+  readMessage(message, source) {
+    const lines = stripAnsi(message).replace(/\n+$/, "").split("\n");
+    if (lines.length > MAX_BODY_LINES + 1) return;
+    const body2 = lines.slice(1);
+    const count = (re) => body2.filter((l) => re.test(l)).length;
+    const known = (l) => l.trim() === "" || SPECIFIED.test(l) || GOT.test(l) || LIKELY_URL.test(l) || LIX_PATHS.test(l);
+    let block = this.openBlock(lines[0], source);
+    if (!block) return;
+    if (!body2.every(known) || count(SPECIFIED) !== 1 || count(GOT) !== 1 || count(LIKELY_URL) > 1) return;
+    for (const line of body2) {
+      const next = this.continueBlock(block, line);
+      if (next === "rejected" || next === void 0) return;
+      block = next;
+    }
+  }
+  /** Advances a plain/result line stream by one line; returns the block still open, if any. */
+  step(open3, line, source) {
+    if (open3) {
+      const next = this.continueBlock(open3, line);
+      if (next !== "rejected") return next;
+    }
+    return this.openBlock(line, source);
+  }
+  openBlock(line, source) {
+    let m;
+    const base = { headerText: line, line: this.lineNo, source, lixLines: false, bodyLines: 0 };
+    if ((m = FOD_HEADER.exec(line)) && STORE_PATH.test(m[1])) return { ...base, category: "fod", subject: m[1] };
+    if (m = IMPORT_HEADER.exec(line)) return { ...base, category: "path-import", subject: m[1] };
+    if (m = DOWNLOAD_HEADER.exec(line)) return { ...base, category: "fetcher-download", subject: m[1] };
+    if (m = NAR_INPUT.exec(line)) {
+      this.addOther({ kind: "flake-input-nar-hash", subject: m[1], specified: m[2], got: m[3], source, line: this.lineNo, text: line });
+    } else if (m = FIELD_INPUT.exec(line)) {
+      this.addOther({ kind: "flake-input-field", subject: m[2], source, line: this.lineNo, text: line });
+    } else if ((m = NIX_20.exec(line)) && STORE_PATH.test(m[1])) {
+      this.addOneLine(m[1], m[2], m[4], m[3], source, "nix-2.0");
+    } else if ((m = NIX_1X.exec(line)) && STORE_PATH.test(m[1])) {
+      this.addOneLine(m[1], m[2], m[3], m[4], source, "nix-1.x");
+    }
+    return void 0;
+  }
+  /** The one-line reports of Nix 2.0/2.1 and 1.x: bare hashes of the algorithm the sentence names. */
+  addOneLine(path12, algo, specified, got, source, format) {
+    if (!tryParseHash(specified, algo) || !tryParseHash(got, algo)) return;
+    this.addMismatch({
+      derivation: path12,
+      kind: path12.endsWith(".drv") ? "drv" : "output-path",
+      specified,
+      got,
+      algo,
+      source,
+      format,
+      line: this.lineNo
+    });
+  }
+  continueBlock(block, line) {
+    if (++block.bodyLines > MAX_BODY_LINES) return "rejected";
+    let m;
+    if (line.trim() === "") return block;
+    if (m = SPECIFIED.exec(line)) {
+      if (block.specified !== void 0) return "rejected";
+      block.specified = m[2];
+      block.specifiedWord = m[1];
+      return block;
+    }
+    if (m = GOT.exec(line)) {
+      if (block.specified === void 0) return "rejected";
+      block.got = m[1];
+      return this.complete(block);
+    }
+    if ((m = LIKELY_URL.exec(line)) && block.specified === void 0) {
+      block.likelyUrl = m[1];
+      block.lixLines = true;
+      return block;
+    }
+    if (LIX_PATHS.test(line)) return block;
+    return "rejected";
+  }
+  complete(block) {
+    const specified = block.specified;
+    const got = block.got;
+    const a = tryParseHash(specified);
+    const b = tryParseHash(got);
+    if (!a || !b || a.algo !== b.algo) return "rejected";
+    if (block.category === "fod") {
+      this.addMismatch({
+        derivation: block.subject,
+        kind: block.subject.endsWith(".drv") ? "drv" : "output-path",
+        specified,
+        got,
+        algo: a.algo,
+        source: block.source,
+        format: block.lixLines ? "lix" : block.specifiedWord === "wanted" ? "nix-2.3" : "nix-2.4+",
+        ...block.likelyUrl !== void 0 ? { likelyUrl: block.likelyUrl } : {},
+        line: block.line
+      });
+    } else {
+      this.addOther({
+        kind: block.category,
+        subject: block.subject,
+        specified,
+        got,
+        source: block.source,
+        line: block.line,
+        text: block.headerText
+      });
+    }
+    return void 0;
+  }
+  addMismatch(mismatch) {
+    if (this.mismatches.length >= this.maxReports) {
+      this.truncated = true;
+      return;
+    }
+    this.mismatches.push(mismatch);
+  }
+  addOther(error2) {
+    if (this.others.length >= this.maxReports) {
+      this.truncated = true;
+      return;
+    }
+    const text = error2.text.trim().slice(0, 500);
+    this.others.push({ ...error2, text });
+  }
+};
+var BUILDER_LOG_LINE = /^@nix \{"action":"result","fields":\[("(?:[^"\\]|\\.)*")\],"id":(\d+),"type":10[17]\}$/;
+function builderLogLine(rawLine) {
+  const m = BUILDER_LOG_LINE.exec(rawLine);
+  if (!m) return void 0;
+  try {
+    return { id: Number(m[2]), text: JSON.parse(m[1]) };
+  } catch {
+    return void 0;
+  }
+}
+function mayStartReport(text) {
+  return text.includes("mismatch") || text.includes("instead of the expected hash") || text.includes("instead has");
+}
+
+// src/explain/recognisers/hash-errors.ts
+var COPYING = /copying path '([^']+)' from '([^']+)'/;
+var REMOTE_FAILED = /^(\s*)(?:error:\s*)?build of '[^']+' on '[^']+' failed: /;
+var HASH_SYNTAX = [
+  /hash '([^']*)' does not include a type/,
+  /invalid SRI hash '([^']*)'/,
+  /hash '([^']*)' has wrong length for hash (?:type|algorithm)/,
+  /invalid base-(?:16|32|64) hash '([^']*)'/,
+  /unknown hash (?:type|algorithm) '([^']*)'/
+];
+var MAX_COPIES = 1024;
+var HashErrorRecogniser = class {
+  constructor(trust) {
+    this.trust = trust;
+    this.parser = new MismatchParser({ trust, maxReports: MAX_FINDINGS });
+  }
+  trust;
+  parser;
+  /** Store path -> the cache it was being copied from (the latest MAX_COPIES). */
+  copies = /* @__PURE__ */ new Map();
+  syntax = [];
+  dropped = false;
+  /** Every line of the log, as normalised: the parser keeps its own state across them. */
+  pushLogLine(line) {
+    this.parser.push(line.includes("' failed: ") ? unwrapRemote(line) : line);
+  }
+  push(text, origin) {
+    if (origin.from !== "nix") return;
+    const copy = COPYING.exec(text);
+    if (copy) return this.noteCopy(copy[1], copy[2]);
+    if (!text.includes("hash")) return;
+    for (const re of HASH_SYNTAX) {
+      const m = re.exec(text);
+      if (m) return pushBounded(this.syntax, { kind: "hash-syntax", expected: m[1] }, () => this.dropped = true);
+    }
+  }
+  noteCopy(path12, from) {
+    this.copies.delete(path12);
+    this.copies.set(path12, from);
+    if (this.copies.size > MAX_COPIES) this.copies.delete(this.copies.keys().next().value);
+  }
+  finish() {
+    const parsed = this.parser.finish();
+    const fods = /* @__PURE__ */ new Map();
+    for (const m of parsed.mismatches) {
+      const source = m.source === "unverified" ? this.trust === "plain-log" ? "nix" : void 0 : m.source;
+      if (source === void 0) continue;
+      const key = `${m.derivation} ${m.specified} ${m.got}`;
+      const seen = fods.get(key);
+      if (!seen || seen.source === "builder-output" && source === "nix") {
+        fods.set(key, { derivation: m.derivation, specified: m.specified, got: m.got, source });
+      }
+    }
+    const others = /* @__PURE__ */ new Map();
+    for (const e of parsed.otherHashErrors) {
+      if (e.source === "builder-output" || e.source === "unverified" && this.trust !== "plain-log") continue;
+      const mapped = this.mapOther(e);
+      others.set(JSON.stringify(mapped), mapped);
+    }
+    for (const e of this.syntax) others.set(JSON.stringify(e), e);
+    return { fodMismatches: [...fods.values()], otherHashErrors: [...others.values()], truncated: parsed.truncated || this.dropped };
+  }
+  mapOther(e) {
+    const hashes = { ...e.specified !== void 0 ? { expected: e.specified } : {}, ...e.got !== void 0 ? { got: e.got } : {} };
+    switch (e.kind) {
+      case "path-import": {
+        const from = this.copies.get(e.subject);
+        return from !== void 0 ? { kind: "substitution", path: e.subject, url: from, ...hashes } : { kind: "import-path", path: e.subject, ...hashes };
+      }
+      case "fetcher-download":
+        return { kind: "builtin-fetch", url: e.subject, ...hashes };
+      case "flake-input-nar-hash":
+        return { kind: "flake-input", url: e.subject, ...hashes };
+      case "flake-input-field":
+        return { kind: "flake-input", ...fieldMismatch(e.text, e.subject) };
+    }
+  }
+};
+function fieldMismatch(text, subject) {
+  const m = /^(?:error:\s*)?mismatch in field '([^']+)' of input '(.*)', got '(.*)'\s*$/.exec(text);
+  const wanted = parseAttrs(subject);
+  const got = m ? parseAttrs(m[3]) : void 0;
+  const field = m?.[1] ?? "narHash";
+  const url2 = typeof wanted?.url === "string" ? wanted.url : subject;
+  return {
+    url: url2,
+    ...typeof wanted?.[field] === "string" ? { expected: wanted[field] } : {},
+    ...typeof got?.[field] === "string" ? { got: got[field] } : {}
+  };
+}
+function parseAttrs(text) {
+  try {
+    const value = JSON.parse(text);
+    return typeof value === "object" && value !== null ? value : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function unwrapRemote(line) {
+  if (!line.startsWith("@nix ")) {
+    const m = REMOTE_FAILED.exec(line);
+    return m ? `${m[1]}error: ${line.slice(m[0].length)}` : line;
+  }
+  if (!line.includes("build of ")) return line;
+  const event = parseInternalJsonLine(line);
+  if (event?.action !== "msg") return line;
+  const strip = (text) => stripAnsi(text).replace(REMOTE_FAILED, "$1");
+  const raw = event.raw_msg !== void 0 ? { raw_msg: strip(event.raw_msg) } : {};
+  return `@nix ${JSON.stringify({ action: "msg", level: event.level, msg: strip(event.msg).replace(/^(?!error:)/, "error: "), ...raw })}`;
+}
+
+// src/explain/recognisers/platform.ts
+var ONE_LINE = /a [`'‘]([^'’]+)['’](?: with features \{([^}]*)\})? is required to build [`'‘]([^'’]+)['’], but I am a [`'‘]([^'’]+)['’](?: with features \{([^}]*)\})?/;
+var CANNOT_BUILD2 = /Cannot build '([^']+)'\./;
+var REASON2 = /(?:^|\s)Reason: required system or feature not available/;
+var REQUIRED = /^\s*Required system: '([^']+)'(?: with features \{([^}]*)\})?/;
+var CURRENT = /^\s*Current system: '([^']+)'(?: with features \{([^}]*)\})?/;
+var PlatformRecogniser = class {
+  found = [];
+  truncated = false;
+  lastCannotBuild;
+  open;
+  push(text, origin) {
+    if (origin.from !== "nix") return;
+    if (this.lastCannotBuild && ++this.lastCannotBuild.age > 3) this.lastCannotBuild = void 0;
+    let m;
+    if (this.open) {
+      if (m = REQUIRED.exec(text)) {
+        this.open.required = { ...this.open.drv ? { derivation: this.open.drv } : {}, requiredSystem: m[1], requiredFeatures: features(m[2]) };
+        return;
+      }
+      if ((m = CURRENT.exec(text)) && this.open.required) {
+        this.add({ ...this.open.required, hostSystem: m[1], hostFeatures: features(m[2]) });
+        this.open = void 0;
+        return;
+      }
+      this.flush();
+    }
+    if (m = ONE_LINE.exec(text)) {
+      this.add({ derivation: m[3], requiredSystem: m[1], requiredFeatures: features(m[2]), hostSystem: m[4], ...m[5] !== void 0 ? { hostFeatures: features(m[5]) } : {} });
+      return;
+    }
+    if (m = CANNOT_BUILD2.exec(text)) this.lastCannotBuild = { drv: m[1], age: 0 };
+    if (REASON2.test(text)) this.open = { drv: this.lastCannotBuild?.drv };
+  }
+  finish() {
+    this.flush();
+  }
+  /** A block that named the required system but not the current one still says what is needed. */
+  flush() {
+    if (this.open?.required) this.add(this.open.required);
+    this.open = void 0;
+  }
+  add(p) {
+    const key = `${p.derivation} ${p.requiredSystem}`;
+    if (this.found.some((f) => `${f.derivation} ${f.requiredSystem}` === key)) return;
+    if (this.found.length >= MAX_FINDINGS) this.truncated = true;
+    else this.found.push(p);
+  }
+};
+function features(list) {
+  return (list ?? "").split(",").map((f) => f.trim()).filter((f) => f !== "");
+}
+
+// src/stages/vm-test/vm-test-log.ts
+var MAX_OUTPUT = 60;
+var MAX_TRACEBACK = 40;
+var MAX_CONSOLE_JOURNAL = 80;
+var MAX_DUMPED_JOURNAL = 300;
+var SERIAL = /^(\S+) # (.*)$/;
+var MACHINE_LINE = /^([A-Za-z0-9_.-]+): (.*)$/;
+var ACTION = /^(must succeed: |must fail: |waiting for )/;
+var ACTION_FINISHED = /^\(finished: (.*), in [\d.]+ seconds\)$/;
+var SUBTEST_START = /^subtest: (.*)$/;
+var SUBTEST_END = /^\(finished: subtest: (.*), in [\d.]+ seconds\)$/;
+var DRIVER_ERROR = /^!!! ?(.*)$/;
+var TEST_FAILED = /^Test "(.*)" failed with error: "(.*)"$/s;
+var EXCEPTION = /^((?:[A-Za-z_][\w.]*)?(?:Error|Exception|Failed|Failure)): (.*)$/;
+var LEGACY_ERROR = /^error: (.*)$/;
+var COMMAND_FAILED = /command `(.*)` (?:failed \(exit code \d+\)|unexpectedly succeeded|did not succeed)/s;
+var JOURNAL_BEGIN = /^nix-ci: journal begin (\S+)$/;
+var JOURNAL_END = /^nix-ci: journal end (\S+)$/;
+var CONSOLE_SOURCE = /^\[\s*[\d.]+\]\s+([^\s[:]+)(?:\[\d+\])?:\s?(.*)$/;
+var GLOBAL_TIMEOUT = /timeout reached; test terminating/;
+var VmTestLog = class {
+  machines = /* @__PURE__ */ new Set();
+  subtest;
+  lastAction;
+  failedAction;
+  error;
+  failedCheck;
+  driverTimedOut = false;
+  output = [];
+  collectingOutput = false;
+  traceback = [];
+  inTraceback = false;
+  consoleJournal = { service: [], postgresql: [] };
+  dumped = { service: [], postgresql: [] };
+  dumping;
+  serviceIds;
+  serviceUnit;
+  constructor(service) {
+    const name = escapeRegExp(service);
+    this.serviceIds = new RegExp(`^(?:.*-unit-script-)?${name}(?:-[a-z-]+)?$`);
+    this.serviceUnit = `${service}.service`;
+  }
+  push(rawLine) {
+    const line = stripAnsi(rawLine).replace(/\r$/, "");
+    if (this.dumping !== void 0) {
+      const end2 = JOURNAL_END.exec(line);
+      if (end2) this.dumping = void 0;
+      else if (this.dumping !== "other") pushBounded2(this.dumped[this.dumping], line, MAX_DUMPED_JOURNAL);
+      return;
+    }
+    const begin = JOURNAL_BEGIN.exec(line);
+    if (begin) {
+      this.dumping = this.journalKind(begin[1]);
+      if (this.dumping !== "other") this.dumped[this.dumping] = [];
+      return;
+    }
+    const serial = SERIAL.exec(line);
+    if (serial) {
+      this.machines.add(serial[1]);
+      this.onConsole(serial[2]);
+      return;
+    }
+    const driverError = DRIVER_ERROR.exec(line);
+    if (driverError) {
+      this.collectingOutput = false;
+      this.onError(driverError[1]);
+      pushBounded2(this.traceback, driverError[1], MAX_TRACEBACK);
+      return;
+    }
+    const machineLine = MACHINE_LINE.exec(line);
+    if (machineLine && this.isMachine(machineLine[1], machineLine[2])) {
+      this.collectingOutput = false;
+      this.onMachineMessage(machineLine[2]);
+      return;
+    }
+    if (this.collectingOutput && !this.isDriverChatter(line)) {
+      pushBounded2(this.output, line, MAX_OUTPUT);
+      return;
+    }
+    this.collectingOutput = false;
+    const start = SUBTEST_START.exec(line);
+    if (start) {
+      this.subtest = start[1];
+      return;
+    }
+    const end = SUBTEST_END.exec(line);
+    if (end) {
+      if (this.subtest === end[1]) this.subtest = void 0;
+      return;
+    }
+    if (GLOBAL_TIMEOUT.test(line)) {
+      this.driverTimedOut = true;
+      this.error ??= "the test driver reached its global timeout and terminated the test";
+      return;
+    }
+    if (line.startsWith("Traceback (most recent call last)")) {
+      this.inTraceback = true;
+      pushBounded2(this.traceback, line, MAX_TRACEBACK);
+      return;
+    }
+    if (this.inTraceback) {
+      pushBounded2(this.traceback, line, MAX_TRACEBACK);
+      const exception = EXCEPTION.exec(line);
+      if (exception) {
+        this.inTraceback = false;
+        this.onError(line);
+      }
+      return;
+    }
+    const legacy = LEGACY_ERROR.exec(line);
+    if (legacy && this.error === void 0) this.onError(legacy[1]);
+  }
+  /** What the log says about the failure; undefined when the driver reported none. */
+  failure() {
+    const serviceJournal = this.dumped.service.length > 0 ? this.dumped.service : this.consoleJournal.service;
+    const postgresqlJournal = this.dumped.postgresql.length > 0 ? this.dumped.postgresql : this.consoleJournal.postgresql;
+    if (this.error === void 0 && this.traceback.length === 0 && !this.driverTimedOut) return void 0;
+    const fromError = this.error ? COMMAND_FAILED.exec(this.error) : null;
+    return {
+      check: this.failedCheck ?? this.subtest,
+      command: this.failedAction ?? (fromError ? `must succeed: ${fromError[1]}` : this.lastAction),
+      error: this.error,
+      output: [...this.output],
+      traceback: [...this.traceback],
+      serviceJournal: [...serviceJournal],
+      postgresqlJournal: [...postgresqlJournal],
+      journalSource: this.dumped.service.length + this.dumped.postgresql.length > 0 ? "dump" : serviceJournal.length + postgresqlJournal.length > 0 ? "console" : "none",
+      driverTimedOut: this.driverTimedOut
+    };
+  }
+  onMachineMessage(message) {
+    if (message.startsWith("output: ")) {
+      this.output = [message.slice("output: ".length)];
+      this.collectingOutput = true;
+      this.failedAction ??= this.lastAction;
+      return;
+    }
+    if (ACTION.test(message)) {
+      this.lastAction = message;
+      return;
+    }
+    const finished = ACTION_FINISHED.exec(message);
+    if (finished && finished[1] === this.lastAction) this.lastAction = void 0;
+  }
+  onError(message) {
+    const failed2 = TEST_FAILED.exec(message);
+    if (failed2) {
+      this.failedCheck ??= failed2[1];
+      this.error ??= failed2[2];
+      return;
+    }
+    const exception = EXCEPTION.exec(message);
+    if (exception) {
+      this.error = exception[2];
+      if (/timed out after/.test(exception[2])) this.failedAction ??= this.lastAction;
+      return;
+    }
+    if (message.trim() !== "" && !message.startsWith("Traceback") && !/^\s+(File|\S)/.test(message) && this.error === void 0) {
+      this.error = message.trim();
+    }
+  }
+  onConsole(text) {
+    const source = CONSOLE_SOURCE.exec(text);
+    if (!source) return;
+    const [, id, message] = source;
+    const kind = this.serviceIds.test(id) ? "service" : /^(?:.*-unit-script-)?(postgres|postgresql)(?:-[a-z-]+)?$/.test(id) ? "postgresql" : id === "systemd" && message.includes(this.serviceUnit) ? "service" : id === "systemd" && /postgresql(-setup)?\.service/.test(message) ? "postgresql" : void 0;
+    if (kind) pushBounded2(this.consoleJournal[kind], text, MAX_CONSOLE_JOURNAL);
+  }
+  journalKind(unit) {
+    if (unit === this.serviceUnit) return "service";
+    if (unit === "postgresql.service") return "postgresql";
+    return "other";
+  }
+  /** A `name: message` line is the driver's only when name is a machine it has seen or is starting. */
+  isMachine(name, message) {
+    if (this.machines.has(name)) return true;
+    if (/^(starting vm|must succeed|must fail|waiting for |QEMU running|output: )/.test(message)) {
+      this.machines.add(name);
+      return true;
+    }
+    return false;
+  }
+  isDriverChatter(line) {
+    return SUBTEST_START.test(line) || SUBTEST_END.test(line) || /^\((finished: .*|[\d.]+ seconds)\)$/.test(line) || line.startsWith("Traceback") || /^(cleanup|kill |vde_switch: )/.test(line);
+  }
+};
+function pushBounded2(lines, line, max) {
+  lines.push(line);
+  if (lines.length > max) lines.shift();
+}
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+// src/explain/recognisers/vm-tests.ts
+var DRIVER_LINE = /^(?:[A-Za-z0-9_.-]+: (?:must succeed: |must fail: |waiting for |starting vm|QEMU running)|subtest: |!!! |Test ".*" failed with error: |test script finished in |run the VM test script|Machine state will be reset|Test will time out and terminate)/;
+var FINISHED = /^test script finished in [\d.]+s/;
+var KVM = /(Could not access KVM kernel module: .*|failed to initiali[sz]e kvm: .*|failed to initiali[sz]e KVM: .*|\/dev\/kvm[^\n]*(?:Permission denied|No such file or directory))/;
+var MAX_TESTS = 16;
+var NO_SERVICE = "nix-ci-explain-no-service";
+var VmTestRecogniser = class {
+  runs = /* @__PURE__ */ new Map();
+  truncated = false;
+  /** The latest `building '…vm-test-run-….drv'` Nix announced: the test of unprefixed driver output. */
+  lastTestDrv;
+  get active() {
+    return this.runs.size > 0;
+  }
+  /** Nix announced a build: remembers NixOS test derivations for unprefixed driver output. */
+  noteBuilding(drv) {
+    if (/-(?:vm-test-run|nixos-test)[^/]*\.drv$/.test(drv)) this.lastTestDrv = drv;
+  }
+  push(text, origin) {
+    const key = origin.from === "builder" ? origin.key : "";
+    let run2 = this.runs.get(key);
+    if (!run2) {
+      const kvm2 = KVM.exec(text);
+      if (!kvm2 && !DRIVER_LINE.test(text)) return;
+      if (this.runs.size >= MAX_TESTS) {
+        this.truncated = true;
+        return;
+      }
+      run2 = { log: new VmTestLog(NO_SERVICE), finished: false };
+      this.runs.set(key, run2);
+    }
+    if (origin.from === "builder" && origin.drv) run2.drv = origin.drv;
+    else if (key === "" && this.lastTestDrv) run2.drv ??= this.lastTestDrv;
+    if (FINISHED.test(text)) run2.finished = true;
+    const kvm = text.includes("KVM") || text.includes("kvm") ? KVM.exec(text) : null;
+    if (kvm) run2.kvmError ??= kvm[1].trim();
+    run2.log.push(text);
+  }
+  /** @param failedDrvs derivations Nix reported as failed: a test whose build failed did not pass. */
+  finish(failedDrvs, drvOfName) {
+    const tests = [];
+    for (const [key, run2] of this.runs) {
+      const failure = run2.log.failure();
+      const derivation = run2.drv ?? (key !== "" ? drvOfName(key) : void 0);
+      const failed2 = failure !== void 0 || run2.kvmError !== void 0 || derivation !== void 0 && failedDrvs.has(derivation);
+      if (!failed2 && !run2.finished) continue;
+      const error2 = failure?.error ?? run2.kvmError;
+      tests.push({
+        ...derivation !== void 0 ? { derivation } : {},
+        result: failed2 ? "failed" : "passed",
+        ...failed2 && failure?.check !== void 0 ? { subtest: failure.check } : {},
+        ...failed2 && failure?.command !== void 0 ? { failedCommand: failure.command } : {},
+        ...failed2 && error2 !== void 0 ? { error: error2 } : {},
+        ...run2.kvmError !== void 0 ? { kvmError: run2.kvmError } : {}
+      });
+      if (tests.length >= MAX_FINDINGS) break;
+    }
+    return tests;
+  }
+};
+
+// src/explain/classifier.ts
+var BUILDER_PREFIX2 = /^([A-Za-z0-9+\-._?=]+)> ?/;
+var QUOTED2 = /^\s*> ?/;
+var BUILDING = /^building '([^']+\.drv)'/;
+var INTERESTING = /failed|Cannot build|Reason: |Required system|Current system|is required to build|Exec format error|hash '|SRI hash|copying path|building '|must succeed|must fail|waiting for|starting vm|QEMU running|subtest: |!!! |test script finished|run the VM test script|Machine state will be reset|Test will time out|kvm|KVM/;
+var MAX_ACTIVITIES = 1024;
+var LogClassifier = class {
+  trust;
+  normaliser = new PasteNormaliser();
+  hashes;
+  platforms = new PlatformRecogniser();
+  failed = new FailedBuildRecogniser();
+  exec = new ExecFormatRecogniser();
+  vm = new VmTestRecogniser();
+  /** internal-json activity id -> derivation being built; derivation name -> path. Both capped. */
+  activityDrv = /* @__PURE__ */ new Map();
+  nameDrv = /* @__PURE__ */ new Map();
+  constructor(options = {}) {
+    this.trust = options.trust ?? "plain-log";
+    this.hashes = new HashErrorRecogniser(this.trust);
+  }
+  /** Feeds a NixRunner's lines (stderr carries the log). */
+  onLine = (line) => {
+    if (line.stream === "stderr") this.push(line.text);
+  };
+  /** One log line, without its newline. */
+  push(raw) {
+    const line = this.normaliser.normalise(raw);
+    this.hashes.pushLogLine(line);
+    if (line.startsWith("@nix ")) return this.pushInternalJson(line);
+    if (this.trust === "internal-json-only") return;
+    if (!this.vm.active && !INTERESTING.test(line)) return;
+    this.dispatch(line);
+  }
+  /** A builder's output line known to belong to `drv` (e.g. a failed build's kept tail). */
+  pushBuilderLine(text, drv) {
+    this.remember(drvName(drv), drv);
+    this.hashes.pushLogLine(`${drvName(drv)}> ${text}`);
+    this.toRecognisers(text, { from: "builder", key: drvName(drv), drv });
+  }
+  finish() {
+    const hash = this.hashes.finish();
+    this.platforms.finish();
+    const fodDrvs = new Set(hash.fodMismatches.filter((m) => m.source === "nix").map((m) => m.derivation));
+    const failedBuilds = this.failed.finish().filter((f) => !fodDrvs.has(f.derivation));
+    const failedDrvs = new Set(failedBuilds.map((f) => f.derivation));
+    return {
+      fodMismatches: hash.fodMismatches,
+      otherHashErrors: hash.otherHashErrors,
+      platformMismatches: [...this.platforms.found],
+      execFormatErrors: this.exec.finish(this.trust === "internal-json-only" ? failedDrvs : void 0),
+      vmTests: this.vm.finish(failedDrvs, (name) => this.nameDrv.get(name) ?? failedBuilds.find((f) => drvName(f.derivation) === name)?.derivation),
+      failedBuilds,
+      truncated: hash.truncated || this.platforms.truncated || this.failed.truncated || this.exec.truncated || this.vm.truncated
+    };
+  }
+  /** A plain line, or a line of a msg event's text: Nix's own, unless it quotes a builder. */
+  dispatch(line) {
+    const prefixed = BUILDER_PREFIX2.exec(line);
+    if (prefixed) {
+      const key = prefixed[1];
+      return this.toRecognisers(line.slice(prefixed[0].length), { from: "builder", key, ...this.drvOf(key) });
+    }
+    const quoted = QUOTED2.exec(line);
+    if (quoted) {
+      const drv = this.failed.lastFailing;
+      const origin = { from: "builder", key: drv !== void 0 ? drvName(drv) : ">", ...drv !== void 0 ? { drv } : {} };
+      return this.toRecognisers(line.slice(quoted[0].length), origin);
+    }
+    const building = BUILDING.exec(line);
+    if (building) this.noteBuilding(building[1]);
+    this.toRecognisers(line, { from: "nix" });
+  }
+  toRecognisers(text, origin) {
+    this.hashes.push(text, origin);
+    this.platforms.push(text, origin);
+    this.failed.push(text, origin);
+    this.exec.push(text, origin);
+    this.vm.push(text, origin);
+  }
+  pushInternalJson(line) {
+    const isResult = line.startsWith('@nix {"action":"result"');
+    if (isResult && !this.vm.active && !INTERESTING.test(line)) return;
+    const isStart = line.startsWith('@nix {"action":"start"');
+    if (isStart && !line.includes(`"type":${ActivityType.Build}`) && !line.includes(`"type":${ActivityType.CopyPath}`)) return;
+    const event = parseInternalJsonLine(line);
+    if (!event) return;
+    switch (event.action) {
+      case "start": {
+        const [path12, from] = event.fields;
+        if (typeof path12 !== "string") return;
+        if (event.type === ActivityType.Build) {
+          if (this.activityDrv.size >= MAX_ACTIVITIES) this.activityDrv.delete(this.activityDrv.keys().next().value);
+          this.activityDrv.set(event.id, path12);
+          this.noteBuilding(path12);
+        } else if (event.type === ActivityType.CopyPath && typeof from === "string" && from !== "") {
+          this.hashes.noteCopy(path12, from);
+        }
+        return;
+      }
+      case "result": {
+        if (event.type !== ResultType.BuildLogLine && event.type !== ResultType.PostBuildLogLine) return;
+        const drv = this.activityDrv.get(event.id);
+        const origin = { from: "builder", key: drv !== void 0 ? drvName(drv) : `#${event.id}`, ...drv !== void 0 ? { drv } : {} };
+        for (const text of stripAnsi(String(event.fields[0] ?? "")).split("\n")) this.toRecognisers(text, origin);
+        return;
+      }
+      case "msg":
+        if (event.level !== 0 || this.trust === "internal-json-only" && event.raw_msg === void 0) return;
+        for (const text of stripAnsi(event.msg).split("\n")) this.dispatch(text);
+        return;
+    }
+  }
+  noteBuilding(drv) {
+    this.remember(drvName(drv), drv);
+    this.vm.noteBuilding(drv);
+  }
+  remember(name, drv) {
+    this.nameDrv.delete(name);
+    this.nameDrv.set(name, drv);
+    if (this.nameDrv.size > MAX_ACTIVITIES) this.nameDrv.delete(this.nameDrv.keys().next().value);
+  }
+  drvOf(name) {
+    const drv = this.nameDrv.get(name);
+    return drv !== void 0 ? { drv } : {};
+  }
+};
+function classifyNixMessages(messages, builderTails) {
+  const classifier = new LogClassifier({ trust: "plain-log" });
+  for (const message of messages) for (const line of message.split("\n")) classifier.push(line);
+  const confirmed = classifier.finish();
+  if (!builderTails || builderTails.size === 0) return confirmed;
+  const failed2 = new Set(confirmed.failedBuilds.map((f) => f.derivation));
+  const tails = new LogClassifier({ trust: "plain-log" });
+  for (const [drv, tail] of builderTails) if (failed2.has(drv)) for (const line of tail) tails.pushBuilderLine(line, drv);
+  const extra = tails.finish().execFormatErrors.filter((e) => !confirmed.execFormatErrors.some((c) => c.executable === e.executable));
+  return { ...confirmed, execFormatErrors: [...confirmed.execFormatErrors, ...extra] };
+}
+
+// src/explain/advice.ts
+var KVM_UDEV_RULE = 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"';
+var KVM_SETUP = `give the runner /dev/kvm (on GitHub's Ubuntu runners: echo '${KVM_UDEV_RULE}' | sudo tee /etc/udev/rules.d/99-kvm4all.rules && sudo udevadm control --reload-rules && sudo udevadm trigger --name-match=kvm), then let Nix schedule it: \`system-features = kvm nixos-test benchmark big-parallel\` in nix.conf or nix-ci's extra-nix-config input (system-features replaces the defaults; \`extra-system-features = kvm nixos-test\` adds to them)`;
+var BINFMT_SETUP = "register a QEMU binfmt_misc handler with the F (fix-binary) flag, so the interpreter works inside the Nix sandbox: docker/setup-qemu-action, or nix-ci's `systems` input, which registers it and configures Nix";
+var PLACEHOLDER = /^(?:sha\d+[-:])?(?:A{20,}=*|0{20,})$/;
+function fodAdvice(m) {
+  const name = drvName(m.derivation);
+  if (m.source === "builder-output") {
+    return `A hash-mismatch report for ${name} appeared in builder output (a nested nix call, or a test printing one): it is not Nix\u2019s verdict on this build, so change nothing on its word.`;
+  }
+  const what = PLACEHOLDER.test(m.specified) ? "holds a placeholder hash" : "has a stale fixed-output hash";
+  return `${name} ${what}: replace ${m.specified} with ${m.got} where the expression writes it (the file may spell the same hash as nix32 or hex: \`nix hash to-sri\` converts), or run \`nix-ci fix-hashes --write\` to locate, patch and verify it by rebuilding.`;
+}
+function otherHashAdvice(e) {
+  switch (e.kind) {
+    case "flake-input":
+      return `The flake input ${e.url ?? ""} no longer matches the narHash locked in flake.lock${e.expected && e.got ? ` (locked ${e.expected}, fetched ${e.got})` : ""}: the source changed under the same reference (a force-pushed branch or tag, a regenerated tarball, a hand-edited lock). Re-lock it: \`nix flake lock --update-input <input>\` (\`nix flake update <input>\` on Nix 2.19+), then review the diff of flake.lock.`;
+    case "substitution":
+      return `The binary cache ${e.url ?? ""} served ${e.path ?? "a path"} with contents that do not match its own narinfo: a corrupt or tampered cache entry. Never turn the check off: build without that cache (\`--option substituters ''\`) and purge the entry (for the Actions cache, change the cache key).`;
+    case "import-path":
+      return `Importing ${e.path ?? "a store path"} failed its hash check: the export, NAR or store it came from is corrupt. Recreate it from the source (\`nix copy\`/\`nix-store --export\` again), or repair a local copy with \`nix-store --repair-path\`.`;
+    case "builtin-fetch":
+      return `The file at ${e.url ?? "a URL"}, fetched during evaluation (builtins.fetchurl/fetchTarball/fetchTree), hashes to ${e.got ?? "something else"}, not ${e.expected ?? "the hash given"}. If the change upstream is legitimate, put the new hash in the expression; nix-ci fix-hashes only patches fixed-output derivations, not builtin fetches.`;
+    case "hash-syntax":
+      return `The hash ${e.expected !== void 0 ? `'${e.expected}' ` : ""}cannot be read: write it in SRI form (sha256-\u2026) or name its algorithm (outputHashAlgo, or the \`sha256 =\` attribute); use lib.fakeHash to learn the real one from the mismatch Nix then reports.`;
+  }
+}
+function platformAdvice(p) {
+  const name = p.derivation !== void 0 ? drvName(p.derivation) : "A derivation";
+  const advice = [];
+  if (p.hostSystem !== void 0 && p.hostSystem !== p.requiredSystem) advice.push(`${name} ${systemAdvice(p.requiredSystem, p.hostSystem)}`);
+  const missing = p.requiredFeatures.filter((f) => !(p.hostFeatures ?? []).includes(f));
+  if (missing.includes("kvm") || missing.includes("nixos-test")) {
+    advice.push(`${name} needs the system feature${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (a NixOS VM test): ${KVM_SETUP}.`);
+  } else if (missing.length > 0) {
+    advice.push(`${name} needs the system feature${missing.length > 1 ? "s" : ""} ${missing.join(", ")}: add ${missing.length > 1 ? "them" : "it"} to \`extra-system-features\` on a machine that really has ${missing.length > 1 ? "them" : "it"}, or build on such a machine.`);
+  }
+  return advice;
+}
+function systemAdvice(required, host) {
+  const [, requiredOs] = required.split("-");
+  const [, hostOs] = host.split("-");
+  if (requiredOs === "darwin") {
+    return `needs ${required} and this machine is ${host}: Darwin builds need macOS (a ${required.startsWith("aarch64") ? "macos-14" : "macos-13"} runner, or a Darwin remote builder); QEMU cannot run Darwin.`;
+  }
+  if (requiredOs === "linux" && hostOs === "darwin") {
+    return `needs ${required} and this machine is ${host}: add a Linux builder (nix-darwin's \`nix.linux-builder.enable = true\`, or \`builders = ssh-ng://\u2026\`) or build on a Linux runner.`;
+  }
+  const native = required === "aarch64-linux" ? " (`ubuntu-24.04-arm`)" : required === "x86_64-linux" ? " (`ubuntu-24.04`)" : "";
+  return `needs ${required} and this machine is ${host}, which Nix will not build for: ${BINFMT_SETUP}, and add \`extra-platforms = ${required}\` to nix.conf; or build on a native ${required} runner${native}.`;
+}
+function execFormatAdvice(e) {
+  return `The kernel could not run ${e.executable} (Exec format error): it is a program for another CPU and no binfmt_misc handler took it, or the handler lacks the F flag and is invisible inside the Nix sandbox. ${capitalise(BINFMT_SETUP)}; \`cat /proc/sys/fs/binfmt_misc/qemu-<cpu>\` must show \`flags: F\` (or PF, POCF).`;
+}
+function vmTestAdvice(t) {
+  if (t.result === "passed") return void 0;
+  const name = t.derivation !== void 0 ? drvName(t.derivation) : "The NixOS VM test";
+  if (t.kvmError !== void 0) return `${name} could not use KVM (${t.kvmError}): ${KVM_SETUP}.`;
+  const where2 = `${t.subtest !== void 0 ? ` in subtest "${t.subtest}"` : ""}${t.failedCommand !== void 0 ? ` at \`${t.failedCommand}\`` : ""}`;
+  const error2 = t.error ?? "";
+  const hint = /timed out|timeout/.test(error2) ? "the machine never got there: read the unit\u2019s journal in this log (usually a crash loop or a missing setting); raise the timeout only if it is merely slow." : /reached state "failed"|unit .* failed/.test(error2) ? "the unit failed: its journal (in this log, or `journalctl -u <unit>` in the interactive driver) says why." : "reproduce it step by step with the interactive driver: `nix build .#checks.<system>.<test>.driverInteractive && ./result/bin/nixos-test-driver`.";
+  return `${name} failed${where2}${error2 ? `: ${error2}` : ""}. ${capitalise(hint)}`;
+}
+function failedBuildAdvice(b, execFormatSeen) {
+  const name = drvName(b.derivation);
+  const exit = b.exitCode !== void 0 ? ` with exit code ${b.exitCode}` : "";
+  if (execFormatSeen) return `The builder of ${name} failed${exit}; the Exec format error above is the likely cause.`;
+  const hint = b.exitCode === 127 ? " (127: a command was not found: a tool missing from nativeBuildInputs?)" : b.exitCode === 126 ? " (126: a file was not executable)" : "";
+  return `The builder of ${name} failed${exit}${hint}: the build itself broke, no Nix setting will fix it. Read its whole log: \`nix log ${b.derivation}\`.`;
+}
+function explainFindings(findings) {
+  const advice = [];
+  const vmDrvs = new Set(findings.vmTests.filter((t) => t.result === "failed").map((t) => t.derivation));
+  advice.push(...findings.fodMismatches.map(fodAdvice));
+  advice.push(...findings.otherHashErrors.map(otherHashAdvice));
+  for (const p of findings.platformMismatches) advice.push(...platformAdvice(p));
+  advice.push(...findings.execFormatErrors.map(execFormatAdvice));
+  for (const t of findings.vmTests) {
+    const a = vmTestAdvice(t);
+    if (a !== void 0) advice.push(a);
+  }
+  for (const b of findings.failedBuilds) if (!vmDrvs.has(b.derivation)) advice.push(failedBuildAdvice(b, findings.execFormatErrors.length > 0));
+  return [...new Set(advice)];
+}
+function capitalise(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 // src/report/reporter.ts
 function markdownTable(header, rows) {
   const cell = (text) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
@@ -36172,6 +37441,7 @@ function buildSummary(result) {
     s.closureSize === void 0 ? "\u2013" : formatBytes(s.closureSize),
     s.outPaths.length && s.status === "built" ? s.outPaths.map((p) => `\`${p}\``).join("<br>") : s.error ?? "\u2013"
   ]);
+  const advice = buildAdvice(result);
   const lines = [
     `### nix-ci build: ${result.ok ? "all systems built" : result.cancelled ? "cancelled" : "failed"}`,
     "",
@@ -36179,7 +37449,12 @@ function buildSummary(result) {
     "",
     `Nix ${result.nixVersion} on \`${result.hostSystem}\`, ${formatDuration(result.durationMs)} in all.` + (result.nativeFodsFirst.length ? ` ${result.nativeFodsFirst.length} fixed-output derivation(s) realised natively before the emulated build.` : "")
   ];
+  if (advice.length > 0) lines.push("", "**What to do**", "", ...advice.map((a) => `- ${a}`));
   return lines.join("\n");
+}
+function buildAdvice(result) {
+  const tails = new Map(result.systems.flatMap((s) => s.failures.map((f) => [f.drvPath, f.tail])));
+  return explainFindings(classifyNixMessages(result.nixErrors, tails));
 }
 
 // src/nix/config.ts
@@ -36333,77 +37608,6 @@ async function pathInfo(nix, paths) {
 import { randomBytes } from "node:crypto";
 import { readFile, readdir as readdir3 } from "node:fs/promises";
 import { join as join4 } from "node:path";
-
-// src/nix/internal-json.ts
-var ActivityType = {
-  CopyPath: 100,
-  FileTransfer: 101,
-  Realise: 102,
-  CopyPaths: 103,
-  Builds: 104,
-  Build: 105,
-  OptimiseStore: 106,
-  VerifyPaths: 107,
-  Substitute: 108,
-  QueryPathInfo: 109,
-  PostBuildHook: 110,
-  BuildWaiting: 111
-};
-var ResultType = {
-  FileLinked: 100,
-  BuildLogLine: 101,
-  UntrustedPath: 102,
-  CorruptedPath: 103,
-  SetPhase: 104,
-  Progress: 105,
-  SetExpected: 106,
-  PostBuildLogLine: 107
-};
-var PREFIX = "@nix ";
-function parseInternalJsonLine(line) {
-  if (!line.startsWith(PREFIX)) return void 0;
-  let value;
-  try {
-    value = JSON.parse(line.slice(PREFIX.length));
-  } catch {
-    return void 0;
-  }
-  if (typeof value !== "object" || value === null) return void 0;
-  const v = value;
-  switch (v.action) {
-    case "msg":
-      if (typeof v.msg !== "string" || typeof v.level !== "number") return void 0;
-      return {
-        action: "msg",
-        level: v.level,
-        msg: v.msg,
-        ...typeof v.raw_msg === "string" ? { raw_msg: v.raw_msg } : {}
-      };
-    case "start":
-      if (typeof v.id !== "number" || typeof v.type !== "number") return void 0;
-      return {
-        action: "start",
-        id: v.id,
-        level: typeof v.level === "number" ? v.level : 0,
-        type: v.type,
-        text: typeof v.text === "string" ? v.text : "",
-        fields: Array.isArray(v.fields) ? v.fields : [],
-        ...typeof v.parent === "number" ? { parent: v.parent } : {}
-      };
-    case "stop":
-      if (typeof v.id !== "number") return void 0;
-      return { action: "stop", id: v.id };
-    case "result":
-      if (typeof v.id !== "number" || typeof v.type !== "number") return void 0;
-      return { action: "result", id: v.id, type: v.type, fields: Array.isArray(v.fields) ? v.fields : [] };
-    default:
-      return void 0;
-  }
-}
-var ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
-function stripAnsi(text) {
-  return text.replace(ANSI, "");
-}
 
 // src/setup/host.ts
 import { execFile } from "node:child_process";
@@ -36979,426 +38183,6 @@ function mergeElf(a, b) {
   };
 }
 
-// src/hashes/codec.ts
-import { Buffer as Buffer2 } from "node:buffer";
-var DIGEST_BYTES = { sha1: 20, sha256: 32, sha512: 64 };
-var ALGOS = Object.keys(DIGEST_BYTES);
-var InvalidHashError = class extends Error {
-  constructor(text, reason) {
-    super(`'${text}' is not a valid Nix hash: ${reason}`);
-    this.text = text;
-    this.name = "InvalidHashError";
-  }
-  text;
-};
-var NIX32_ALPHABET = "0123456789abcdfghijklmnpqrsvwxyz";
-var NIX32_INDEX = new Map([...NIX32_ALPHABET].map((c, i) => [c, i]));
-function nix32Length(bytes) {
-  return Math.ceil(bytes * 8 / 5);
-}
-function base64Length(bytes) {
-  return Math.ceil(bytes / 3) * 4;
-}
-function toNix32(digest) {
-  let out = "";
-  for (let n = nix32Length(digest.length) - 1; n >= 0; n--) {
-    const b = n * 5;
-    const i = b >> 3;
-    const j = b & 7;
-    const c = digest[i] >> j | (i + 1 < digest.length ? digest[i + 1] << 8 - j : 0);
-    out += NIX32_ALPHABET[c & 31];
-  }
-  return out;
-}
-function fromNix32(text, bytes) {
-  if (text.length !== nix32Length(bytes)) return void 0;
-  const digest = Buffer2.alloc(bytes);
-  for (let n = 0; n < text.length; n++) {
-    const digit = NIX32_INDEX.get(text[text.length - n - 1]);
-    if (digit === void 0) return void 0;
-    const b = n * 5;
-    const i = b >> 3;
-    const j = b & 7;
-    digest[i] |= digit << j & 255;
-    const carry = digit >> 8 - j;
-    if (i < bytes - 1) digest[i + 1] |= carry;
-    else if (carry !== 0) return void 0;
-  }
-  return digest;
-}
-function fromBase16(text, bytes) {
-  if (text.length !== bytes * 2 || !/^[0-9a-fA-F]*$/.test(text)) return void 0;
-  return Buffer2.from(text, "hex");
-}
-function fromBase64(text, bytes) {
-  if (text.length !== base64Length(bytes) || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return void 0;
-  const digest = Buffer2.from(text, "base64");
-  if (digest.length !== bytes || digest.toString("base64") !== text) return void 0;
-  return digest;
-}
-function encodeDigest(digest, encoding) {
-  const buf = Buffer2.from(digest);
-  switch (encoding) {
-    case "nix32":
-      return toNix32(buf);
-    case "base16":
-      return buf.toString("hex");
-    case "base64":
-      return buf.toString("base64");
-  }
-}
-function isAlgo(text) {
-  return ALGOS.includes(text);
-}
-function decodeBare(text, algo) {
-  const bytes = DIGEST_BYTES[algo];
-  if (text.length === bytes * 2) {
-    const digest = fromBase16(text, bytes);
-    return digest && { digest, encoding: "base16" };
-  }
-  if (text.length === nix32Length(bytes)) {
-    const digest = fromNix32(text, bytes);
-    return digest && { digest, encoding: "nix32" };
-  }
-  if (text.length === base64Length(bytes)) {
-    const digest = fromBase64(text, bytes);
-    return digest && { digest, encoding: "base64" };
-  }
-  return void 0;
-}
-function tryParseHash(text, algo) {
-  const sri2 = /^(sha1|sha256|sha512)-(.*)$/.exec(text);
-  if (sri2) {
-    const a = sri2[1];
-    if (algo !== void 0 && algo !== a) return void 0;
-    const digest = fromBase64(sri2[2], DIGEST_BYTES[a]);
-    return digest && { algo: a, digest, encoding: "sri", prefixed: false };
-  }
-  const colon = /^([a-z0-9]+):(.*)$/.exec(text);
-  if (colon) {
-    if (!isAlgo(colon[1]) || algo !== void 0 && algo !== colon[1]) return void 0;
-    const bare = decodeBare(colon[2], colon[1]);
-    return bare && { algo: colon[1], ...bare, prefixed: true };
-  }
-  for (const a of algo ? [algo] : ALGOS) {
-    const bare = decodeBare(text, a);
-    if (bare) return { algo: a, ...bare, prefixed: false };
-  }
-  return void 0;
-}
-function parseHash(text, algo) {
-  const parsed = tryParseHash(text, algo);
-  if (!parsed) {
-    throw new InvalidHashError(
-      text,
-      algo ? `expected a ${algo} hash as SRI (${algo}-\u2026), ${algo}:\u2026 or bare nix32/base16/base64 of the right length` : "expected SRI (sha256-\u2026), sha256:\u2026 , or a bare nix32/base16/base64 digest of a known length"
-    );
-  }
-  return parsed;
-}
-function formatHash(algo, digest, form) {
-  if (digest.length !== DIGEST_BYTES[algo]) {
-    throw new Error(`A ${algo} digest has ${DIGEST_BYTES[algo]} bytes, not ${digest.length}`);
-  }
-  if (form.encoding === "sri") return `${algo}-${Buffer2.from(digest).toString("base64")}`;
-  const body2 = encodeDigest(digest, form.encoding);
-  return form.prefixed ? `${algo}:${body2}` : body2;
-}
-function toSri(hash) {
-  const h = typeof hash === "string" ? parseHash(hash) : hash;
-  return formatHash(h.algo, h.digest, { encoding: "sri", prefixed: false });
-}
-function hashesEqual(a, b) {
-  return a.algo === b.algo && a.digest.equals(b.digest);
-}
-function allSpellings(hash) {
-  const forms = [
-    { encoding: "sri", prefixed: false },
-    { encoding: "nix32", prefixed: true },
-    { encoding: "base16", prefixed: true },
-    { encoding: "base64", prefixed: true },
-    { encoding: "nix32", prefixed: false },
-    { encoding: "base16", prefixed: false },
-    { encoding: "base64", prefixed: false }
-  ];
-  return forms.map((form) => ({ text: formatHash(hash.algo, hash.digest, form), form }));
-}
-var FAKE_HASHES = {
-  fakeHash: `sha256-${"A".repeat(43)}=`,
-  fakeSha256: "0".repeat(52),
-  fakeSha512: "0".repeat(128)
-};
-var FAKE_HASH_EXPRESSION = /^(?:[A-Za-z_][\w'-]*\.)*fake(Hash|Sha1|Sha256|Sha512)$/;
-function fakeExpressionAlgo(expression) {
-  const m = FAKE_HASH_EXPRESSION.exec(expression);
-  if (!m) return void 0;
-  return { Hash: "sha256", Sha1: "sha1", Sha256: "sha256", Sha512: "sha512" }[m[1]];
-}
-function isZeroDigest(digest) {
-  return digest.every((b) => b === 0);
-}
-function encodeLike(newHash, oldHashText) {
-  const next = typeof newHash === "string" ? parseHash(newHash) : newHash;
-  let form = { encoding: "sri", prefixed: false };
-  let oldAlgo = fakeExpressionAlgo(oldHashText);
-  if (oldHashText !== "" && oldAlgo === void 0) {
-    const old = tryParseHash(oldHashText, next.algo) ?? tryParseHash(oldHashText);
-    if (!old) throw new InvalidHashError(oldHashText, "cannot tell which form to write the new hash in");
-    form = { encoding: old.encoding, prefixed: old.prefixed };
-    oldAlgo = old.algo;
-    if (old.encoding === "base16" && /[A-F]/.test(oldHashText) && !/[a-f]/.test(oldHashText)) {
-      if (oldAlgo !== next.algo) throw algoMismatch(next.algo, oldAlgo);
-      const text = formatHash(next.algo, next.digest, form);
-      return old.prefixed ? `${next.algo}:${text.slice(next.algo.length + 1).toUpperCase()}` : text.toUpperCase();
-    }
-  }
-  if (oldAlgo !== void 0 && oldAlgo !== next.algo) throw algoMismatch(next.algo, oldAlgo);
-  return formatHash(next.algo, next.digest, form);
-}
-function algoMismatch(next, old) {
-  return new Error(
-    `Refusing to replace a ${old} hash with a ${next} hash: Nix reports the hash it got in the algorithm that was specified, so this pairing means the mismatch and the location do not belong together.`
-  );
-}
-
-// src/hashes/mismatch-parser.ts
-function isActionable(mismatch) {
-  return mismatch.source === "nix";
-}
-var STORE_PATH = /^\/(?:[^\s'/]+\/)+[0123456789abcdfghijklmnpqrsvwxyz]{32}-[A-Za-z0-9+\-._?=]+$/;
-var FOD_HEADER = /^\s*(?:error:\s*)?hash mismatch in fixed-output derivation '([^']+)':\s*$/;
-var IMPORT_HEADER = /^\s*(?:error:\s*)?(?:ca )?hash mismatch importing path '([^']+)';\s*$/;
-var DOWNLOAD_HEADER = /^\s*(?:error:\s*)?hash mismatch in file downloaded from '([^']+)':\s*$/;
-var NAR_INPUT = /^\s*(?:error:\s*)?NAR hash mismatch in input '(.*?)'(?: \([^)]*\))?, expected '([^']+)'(?:(?:,| but) got '([^']+)')?/;
-var FIELD_INPUT = /^\s*(?:error:\s*)?mismatch in field '([^']+)' of input '(.*)', got '(.*)'\s*$/;
-var NIX_20 = /^\s*(?:error:\s*)?fixed-output derivation produced path '([^']+)' with (sha1|sha256|sha512) hash '([^']+)' instead of the expected hash '([^']+)'/;
-var SPECIFIED = /^\s*(specified|wanted):\s*(\S+)\s*$/;
-var GOT = /^\s*got:\s*(\S+)\s*$/;
-var LIKELY_URL = /^\s*likely URL:\s*(.*?)\s*$/;
-var LIX_PATHS = /^\s*(?:expected path|got path):\s*\S*\s*$/;
-var BUILDER_PREFIX = /^[A-Za-z0-9+\-._?=]+> ?/;
-var QUOTED_LOG = /^\s*> ?/;
-var MAX_BODY_LINES = 10;
-var MAX_PENDING_ACTIVITIES = 64;
-var MismatchParser = class {
-  constructor(options) {
-    this.options = options;
-    this.maxReports = options.maxReports ?? 1e3;
-  }
-  options;
-  mismatches = [];
-  others = [];
-  truncated = false;
-  lineNo = 0;
-  plainBlock;
-  plainBuilderBlock;
-  /** Builder output of internal-json runs (result events), per activity, while a report-like block is open. */
-  resultBlocks = /* @__PURE__ */ new Map();
-  maxReports;
-  /** Feeds the runner's lines (stderr only; stdout carries results, not logs). */
-  onLine = (line) => {
-    if (line.stream === "stderr") this.push(line.text);
-  };
-  /** One log line, without its newline. */
-  push(rawLine) {
-    this.lineNo++;
-    if (rawLine.startsWith("@nix ")) {
-      this.pushInternalJson(rawLine);
-      return;
-    }
-    if (this.options.trust === "internal-json-only") return;
-    if (!this.plainBlock && !this.plainBuilderBlock && !mayStartReport(rawLine)) return;
-    const line = stripAnsi(rawLine).replace(/\r$/, "");
-    const prefixed = BUILDER_PREFIX.exec(line) ?? QUOTED_LOG.exec(line);
-    if (prefixed) {
-      this.plainBuilderBlock = this.step(this.plainBuilderBlock, line.slice(prefixed[0].length), "builder-output");
-    } else {
-      this.plainBlock = this.step(this.plainBlock, line, "unverified");
-    }
-  }
-  /** Closes what is still open; returns everything found so far. */
-  finish() {
-    this.plainBlock = void 0;
-    this.plainBuilderBlock = void 0;
-    this.resultBlocks.clear();
-    return this.result();
-  }
-  result() {
-    return { mismatches: [...this.mismatches], otherHashErrors: [...this.others], truncated: this.truncated };
-  }
-  pushInternalJson(rawLine) {
-    const interesting = mayStartReport(rawLine);
-    if (!interesting && (this.resultBlocks.size === 0 || !rawLine.includes('"result"'))) return;
-    const logLine = builderLogLine(rawLine);
-    if (logLine) {
-      this.readBuilderLine(logLine.id, logLine.text);
-      return;
-    }
-    const event = parseInternalJsonLine(rawLine);
-    if (!event) return;
-    if (event.action === "msg") {
-      if (event.level !== 0) return;
-      const verified = event.raw_msg !== void 0;
-      this.readMessage(verified ? event.raw_msg : event.msg, verified ? "nix" : "unverified");
-      return;
-    }
-    if (event.action === "result") {
-      if (event.type !== ResultType.BuildLogLine && event.type !== ResultType.PostBuildLogLine) return;
-      this.readBuilderLine(event.id, typeof event.fields[0] === "string" ? event.fields[0] : "");
-    }
-  }
-  /** A builder's output line (result event): only ever 'builder-output'. */
-  readBuilderLine(id, rawText) {
-    const open3 = this.resultBlocks.get(id);
-    if (!open3 && !mayStartReport(rawText)) return;
-    const next = this.step(open3, stripAnsi(rawText), "builder-output");
-    if (next) {
-      if (!open3 && this.resultBlocks.size >= MAX_PENDING_ACTIVITIES) return;
-      this.resultBlocks.set(id, next);
-    } else {
-      this.resultBlocks.delete(id);
-    }
-  }
-  /**
-   * A whole message from Nix's logger. Its first line must be the report's header and every other
-   * line must belong to the report, with exactly one `specified`/`wanted` and one `got`: text that
-   * is merely contained in a message (a failed builder's quoted tail, an evaluation trace, or a
-   * derivation's `url` that Lix prints as "likely URL") is never read as a report.
-   */
-  readMessage(message, source) {
-    const lines = stripAnsi(message).replace(/\n+$/, "").split("\n");
-    if (lines.length > MAX_BODY_LINES + 1) return;
-    const body2 = lines.slice(1);
-    const count = (re) => body2.filter((l) => re.test(l)).length;
-    const known = (l) => l.trim() === "" || SPECIFIED.test(l) || GOT.test(l) || LIKELY_URL.test(l) || LIX_PATHS.test(l);
-    let block = this.openBlock(lines[0], source);
-    if (!block) return;
-    if (!body2.every(known) || count(SPECIFIED) !== 1 || count(GOT) !== 1 || count(LIKELY_URL) > 1) return;
-    for (const line of body2) {
-      const next = this.continueBlock(block, line);
-      if (next === "rejected" || next === void 0) return;
-      block = next;
-    }
-  }
-  /** Advances a plain/result line stream by one line; returns the block still open, if any. */
-  step(open3, line, source) {
-    if (open3) {
-      const next = this.continueBlock(open3, line);
-      if (next !== "rejected") return next;
-    }
-    return this.openBlock(line, source);
-  }
-  openBlock(line, source) {
-    let m;
-    const base = { headerText: line, line: this.lineNo, source, lixLines: false, bodyLines: 0 };
-    if ((m = FOD_HEADER.exec(line)) && STORE_PATH.test(m[1])) return { ...base, category: "fod", subject: m[1] };
-    if (m = IMPORT_HEADER.exec(line)) return { ...base, category: "path-import", subject: m[1] };
-    if (m = DOWNLOAD_HEADER.exec(line)) return { ...base, category: "fetcher-download", subject: m[1] };
-    if (m = NAR_INPUT.exec(line)) {
-      this.addOther({ kind: "flake-input-nar-hash", subject: m[1], specified: m[2], got: m[3], source, line: this.lineNo, text: line });
-    } else if (m = FIELD_INPUT.exec(line)) {
-      this.addOther({ kind: "flake-input-field", subject: m[2], source, line: this.lineNo, text: line });
-    } else if ((m = NIX_20.exec(line)) && STORE_PATH.test(m[1])) {
-      const algo = m[2];
-      if (tryParseHash(m[4], algo) && tryParseHash(m[3], algo)) {
-        this.addMismatch({
-          derivation: m[1],
-          kind: m[1].endsWith(".drv") ? "drv" : "output-path",
-          specified: m[4],
-          got: m[3],
-          algo,
-          source,
-          format: "nix-2.0",
-          line: this.lineNo
-        });
-      }
-    }
-    return void 0;
-  }
-  continueBlock(block, line) {
-    if (++block.bodyLines > MAX_BODY_LINES) return "rejected";
-    let m;
-    if (line.trim() === "") return block;
-    if (m = SPECIFIED.exec(line)) {
-      if (block.specified !== void 0) return "rejected";
-      block.specified = m[2];
-      block.specifiedWord = m[1];
-      return block;
-    }
-    if (m = GOT.exec(line)) {
-      if (block.specified === void 0) return "rejected";
-      block.got = m[1];
-      return this.complete(block);
-    }
-    if ((m = LIKELY_URL.exec(line)) && block.specified === void 0) {
-      block.likelyUrl = m[1];
-      block.lixLines = true;
-      return block;
-    }
-    if (LIX_PATHS.test(line)) return block;
-    return "rejected";
-  }
-  complete(block) {
-    const specified = block.specified;
-    const got = block.got;
-    const a = tryParseHash(specified);
-    const b = tryParseHash(got);
-    if (!a || !b || a.algo !== b.algo) return "rejected";
-    if (block.category === "fod") {
-      this.addMismatch({
-        derivation: block.subject,
-        kind: block.subject.endsWith(".drv") ? "drv" : "output-path",
-        specified,
-        got,
-        algo: a.algo,
-        source: block.source,
-        format: block.lixLines ? "lix" : block.specifiedWord === "wanted" ? "nix-2.3" : "nix-2.4+",
-        ...block.likelyUrl !== void 0 ? { likelyUrl: block.likelyUrl } : {},
-        line: block.line
-      });
-    } else {
-      this.addOther({
-        kind: block.category,
-        subject: block.subject,
-        specified,
-        got,
-        source: block.source,
-        line: block.line,
-        text: block.headerText
-      });
-    }
-    return void 0;
-  }
-  addMismatch(mismatch) {
-    if (this.mismatches.length >= this.maxReports) {
-      this.truncated = true;
-      return;
-    }
-    this.mismatches.push(mismatch);
-  }
-  addOther(error2) {
-    if (this.others.length >= this.maxReports) {
-      this.truncated = true;
-      return;
-    }
-    const text = error2.text.trim().slice(0, 500);
-    this.others.push({ ...error2, text });
-  }
-};
-var BUILDER_LOG_LINE = /^@nix \{"action":"result","fields":\[("(?:[^"\\]|\\.)*")\],"id":(\d+),"type":10[17]\}$/;
-function builderLogLine(rawLine) {
-  const m = BUILDER_LOG_LINE.exec(rawLine);
-  if (!m) return void 0;
-  try {
-    return { id: Number(m[2]), text: JSON.parse(m[1]) };
-  } catch {
-    return void 0;
-  }
-}
-function mayStartReport(text) {
-  return text.includes("mismatch") || text.includes("instead of the expected hash");
-}
-
 // src/stages/hashes/discover.ts
 function liveMismatchParser() {
   return new MismatchParser({ trust: "internal-json-only" });
@@ -37750,13 +38534,13 @@ var CHAR_IN_TOKEN = /[A-Za-z0-9+/=_-]/;
 function isDelimited(text, at2, length) {
   return !(at2 > 0 && CHAR_BEFORE_TOKEN.test(text[at2 - 1])) && !CHAR_IN_TOKEN.test(text[at2 + length] ?? " ");
 }
-function scoreForDerivation(files, o, drvName) {
+function scoreForDerivation(files, o, drvName2) {
   if (!o.file.endsWith(".nix")) return 0;
   const file = files.find((f) => f.path === o.file);
   if (!file) return 0;
   const nix = scanNixSource(file.text);
   const sets = enclosingAttrsets(nix, o.offset).slice(0, 3);
-  const drv = parseDrvName(drvName);
+  const drv = parseDrvName(drvName2);
   const literals = /* @__PURE__ */ new Map();
   for (const set of [...sets].reverse()) {
     for (const b of directStringBindings(nix, set)) if (!b.value.includes("${")) literals.set(b.name, b.value);
@@ -37774,11 +38558,11 @@ function scoreForDerivation(files, o, drvName) {
       const t = templateMatcher(template, resolve6);
       return (t.literalChars >= 3 || !template.includes("${")) && t.regex.test(target);
     };
-    if (name !== void 0 && strong(name, drvName)) score = 40;
+    if (name !== void 0 && strong(name, drvName2)) score = 40;
     else if (pname !== void 0 && strong(pname, drv.pname) && versionAgrees(get("version"), drv.version, resolve6)) score = 30;
-    else if (url2 !== void 0 && strong(url2.replace(/[?#].*$/, "").replace(/^.*\//, ""), drvName)) score = 30;
-    else if (drvName === "source" && /^(?:[\w'-]+\.)*fetch/.test(calleeBefore(nix, set) ?? "") && name === void 0) score = 20;
-    else if (pname !== void 0 && !pname.includes("${") && pname.length >= 3 && drvName.startsWith(`${pname}-`)) score = 20;
+    else if (url2 !== void 0 && strong(url2.replace(/[?#].*$/, "").replace(/^.*\//, ""), drvName2)) score = 30;
+    else if (drvName2 === "source" && /^(?:[\w'-]+\.)*fetch/.test(calleeBefore(nix, set) ?? "") && name === void 0) score = 20;
+    else if (pname !== void 0 && !pname.includes("${") && pname.length >= 3 && drvName2.startsWith(`${pname}-`)) score = 20;
     if (score > 0) best = Math.max(best, score - depth);
   });
   return best;
@@ -38000,7 +38784,7 @@ async function runFixHashesStage(options) {
       for (const other of reports.otherHashErrors) {
         problems.push({
           kind: "other-hash-error",
-          message: `${other.text} \u2014 this is not a fixed-output derivation's hash (${other.kind}); nix-ci does not patch it. ${otherHashAdvice(other.kind)}`
+          message: `${other.text} \u2014 this is not a fixed-output derivation's hash (${other.kind}); nix-ci does not patch it. ${otherHashAdvice2(other.kind)}`
         });
       }
       const newFixes = applyRound(options, dedupe(stale), applied, problems, blockedSpecified, originals);
@@ -38175,7 +38959,7 @@ function sri(hash) {
     return hash;
   }
 }
-function otherHashAdvice(kind) {
+function otherHashAdvice2(kind) {
   switch (kind) {
     case "path-import":
       return "A store path from a substituter did not match its NAR hash: a corrupt binary cache or a compromised one. Retry, or drop that substituter.";
@@ -79025,9 +79809,9 @@ function commitHint(message, error2, commitSha) {
 import { randomBytes as randomBytes3 } from "node:crypto";
 import { access as access4, constants as constants5, stat as stat3 } from "node:fs/promises";
 var KVM_FEATURES = ["kvm", "nixos-test"];
-var KVM_UDEV_RULE = 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"';
+var KVM_UDEV_RULE2 = 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"';
 var KVM_UDEV_RULE_FILE = "99-nix-ci-kvm.rules";
-var KVM_FIX = `add a step before nix-ci that runs \`echo '${KVM_UDEV_RULE}' | sudo tee /etc/udev/rules.d/${KVM_UDEV_RULE_FILE} && sudo udevadm control --reload-rules && sudo udevadm trigger --name-match=kvm\``;
+var KVM_FIX = `add a step before nix-ci that runs \`echo '${KVM_UDEV_RULE2}' | sudo tee /etc/udev/rules.d/${KVM_UDEV_RULE_FILE} && sudo udevadm control --reload-rules && sudo udevadm trigger --name-match=kvm\``;
 var KvmError = class extends Error {
   constructor(message) {
     super(message);
@@ -79049,7 +79833,7 @@ async function setUpKvm(options) {
   const config = await readNixConfig(options.nix);
   const missing = KVM_FEATURES.filter((f) => !config.systemFeatures.includes(f));
   let nix = options.nix;
-  let features = "already-enabled";
+  let features2 = "already-enabled";
   if (missing.length > 0) {
     const applied = await applyNixSettings(nix, facts, reporter, {
       settings: `extra-system-features = ${KVM_FEATURES.join(" ")}`,
@@ -79058,11 +79842,11 @@ async function setUpKvm(options) {
       error: (message) => new KvmError(message)
     });
     nix = applied.nix;
-    features = applied.how;
+    features2 = applied.how;
   }
   await confirmKvmFeatures(nix);
   const probe = await probeKvm(nix, config.system, options.probeShell ?? DEFAULT_PROBE_SHELL);
-  return { nix, device, features, probe };
+  return { nix, device, features: features2, probe };
 }
 async function ensureKvmDevice(facts, reporter, device, udevRulesDir) {
   const mode = await deviceMode(device);
@@ -79077,7 +79861,7 @@ async function ensureKvmDevice(facts, reporter, device, udevRulesDir) {
   const udevadm = await facts.run("udevadm", ["--version"]);
   if (udevadm.code === 0 && await isDirectory2(udevRulesDir)) {
     reporter.info(`Making ${device} usable by Nix's build users: udev rule ${udevRulesDir}/${KVM_UDEV_RULE_FILE}`);
-    const rule = `${KVM_UDEV_RULE}
+    const rule = `${KVM_UDEV_RULE2}
 `;
     const write = await runAsRoot(facts, "sh", ["-c", 'printf "%s" "$1" > "$2"', "sh", rule, `${udevRulesDir}/${KVM_UDEV_RULE_FILE}`]);
     if (write.code !== 0) throw new KvmError(`Cannot write the KVM udev rule: ${write.stderr.trim()}. To fix: ${KVM_FIX}.`);
@@ -79146,200 +79930,6 @@ async function isDirectory2(path12) {
 }
 function octal(mode) {
   return `0${mode.toString(8).padStart(3, "0")}`;
-}
-
-// src/stages/vm-test/vm-test-log.ts
-var MAX_OUTPUT = 60;
-var MAX_TRACEBACK = 40;
-var MAX_CONSOLE_JOURNAL = 80;
-var MAX_DUMPED_JOURNAL = 300;
-var SERIAL = /^(\S+) # (.*)$/;
-var MACHINE_LINE = /^([A-Za-z0-9_.-]+): (.*)$/;
-var ACTION = /^(must succeed: |must fail: |waiting for )/;
-var ACTION_FINISHED = /^\(finished: (.*), in [\d.]+ seconds\)$/;
-var SUBTEST_START = /^subtest: (.*)$/;
-var SUBTEST_END = /^\(finished: subtest: (.*), in [\d.]+ seconds\)$/;
-var DRIVER_ERROR = /^!!! ?(.*)$/;
-var TEST_FAILED = /^Test "(.*)" failed with error: "(.*)"$/s;
-var EXCEPTION = /^((?:[A-Za-z_][\w.]*)?(?:Error|Exception|Failed|Failure)): (.*)$/;
-var LEGACY_ERROR = /^error: (.*)$/;
-var COMMAND_FAILED = /command `(.*)` (?:failed \(exit code \d+\)|unexpectedly succeeded|did not succeed)/s;
-var JOURNAL_BEGIN = /^nix-ci: journal begin (\S+)$/;
-var JOURNAL_END = /^nix-ci: journal end (\S+)$/;
-var CONSOLE_SOURCE = /^\[\s*[\d.]+\]\s+([^\s[:]+)(?:\[\d+\])?:\s?(.*)$/;
-var GLOBAL_TIMEOUT = /timeout reached; test terminating/;
-var VmTestLog = class {
-  machines = /* @__PURE__ */ new Set();
-  subtest;
-  lastAction;
-  failedAction;
-  error;
-  failedCheck;
-  driverTimedOut = false;
-  output = [];
-  collectingOutput = false;
-  traceback = [];
-  inTraceback = false;
-  consoleJournal = { service: [], postgresql: [] };
-  dumped = { service: [], postgresql: [] };
-  dumping;
-  serviceIds;
-  serviceUnit;
-  constructor(service) {
-    const name = escapeRegExp(service);
-    this.serviceIds = new RegExp(`^(?:.*-unit-script-)?${name}(?:-[a-z-]+)?$`);
-    this.serviceUnit = `${service}.service`;
-  }
-  push(rawLine) {
-    const line = stripAnsi(rawLine).replace(/\r$/, "");
-    if (this.dumping !== void 0) {
-      const end2 = JOURNAL_END.exec(line);
-      if (end2) this.dumping = void 0;
-      else if (this.dumping !== "other") pushBounded(this.dumped[this.dumping], line, MAX_DUMPED_JOURNAL);
-      return;
-    }
-    const begin = JOURNAL_BEGIN.exec(line);
-    if (begin) {
-      this.dumping = this.journalKind(begin[1]);
-      if (this.dumping !== "other") this.dumped[this.dumping] = [];
-      return;
-    }
-    const serial = SERIAL.exec(line);
-    if (serial) {
-      this.machines.add(serial[1]);
-      this.onConsole(serial[2]);
-      return;
-    }
-    const driverError = DRIVER_ERROR.exec(line);
-    if (driverError) {
-      this.collectingOutput = false;
-      this.onError(driverError[1]);
-      pushBounded(this.traceback, driverError[1], MAX_TRACEBACK);
-      return;
-    }
-    const machineLine = MACHINE_LINE.exec(line);
-    if (machineLine && this.isMachine(machineLine[1], machineLine[2])) {
-      this.collectingOutput = false;
-      this.onMachineMessage(machineLine[2]);
-      return;
-    }
-    if (this.collectingOutput && !this.isDriverChatter(line)) {
-      pushBounded(this.output, line, MAX_OUTPUT);
-      return;
-    }
-    this.collectingOutput = false;
-    const start = SUBTEST_START.exec(line);
-    if (start) {
-      this.subtest = start[1];
-      return;
-    }
-    const end = SUBTEST_END.exec(line);
-    if (end) {
-      if (this.subtest === end[1]) this.subtest = void 0;
-      return;
-    }
-    if (GLOBAL_TIMEOUT.test(line)) {
-      this.driverTimedOut = true;
-      this.error ??= "the test driver reached its global timeout and terminated the test";
-      return;
-    }
-    if (line.startsWith("Traceback (most recent call last)")) {
-      this.inTraceback = true;
-      pushBounded(this.traceback, line, MAX_TRACEBACK);
-      return;
-    }
-    if (this.inTraceback) {
-      pushBounded(this.traceback, line, MAX_TRACEBACK);
-      const exception = EXCEPTION.exec(line);
-      if (exception) {
-        this.inTraceback = false;
-        this.onError(line);
-      }
-      return;
-    }
-    const legacy = LEGACY_ERROR.exec(line);
-    if (legacy && this.error === void 0) this.onError(legacy[1]);
-  }
-  /** What the log says about the failure; undefined when the driver reported none. */
-  failure() {
-    const serviceJournal = this.dumped.service.length > 0 ? this.dumped.service : this.consoleJournal.service;
-    const postgresqlJournal = this.dumped.postgresql.length > 0 ? this.dumped.postgresql : this.consoleJournal.postgresql;
-    if (this.error === void 0 && this.traceback.length === 0 && !this.driverTimedOut) return void 0;
-    const fromError = this.error ? COMMAND_FAILED.exec(this.error) : null;
-    return {
-      check: this.failedCheck ?? this.subtest,
-      command: this.failedAction ?? (fromError ? `must succeed: ${fromError[1]}` : this.lastAction),
-      error: this.error,
-      output: [...this.output],
-      traceback: [...this.traceback],
-      serviceJournal: [...serviceJournal],
-      postgresqlJournal: [...postgresqlJournal],
-      journalSource: this.dumped.service.length + this.dumped.postgresql.length > 0 ? "dump" : serviceJournal.length + postgresqlJournal.length > 0 ? "console" : "none",
-      driverTimedOut: this.driverTimedOut
-    };
-  }
-  onMachineMessage(message) {
-    if (message.startsWith("output: ")) {
-      this.output = [message.slice("output: ".length)];
-      this.collectingOutput = true;
-      this.failedAction ??= this.lastAction;
-      return;
-    }
-    if (ACTION.test(message)) {
-      this.lastAction = message;
-      return;
-    }
-    const finished = ACTION_FINISHED.exec(message);
-    if (finished && finished[1] === this.lastAction) this.lastAction = void 0;
-  }
-  onError(message) {
-    const failed2 = TEST_FAILED.exec(message);
-    if (failed2) {
-      this.failedCheck ??= failed2[1];
-      this.error ??= failed2[2];
-      return;
-    }
-    const exception = EXCEPTION.exec(message);
-    if (exception) {
-      this.error = exception[2];
-      if (/timed out after/.test(exception[2])) this.failedAction ??= this.lastAction;
-      return;
-    }
-    if (message.trim() !== "" && !message.startsWith("Traceback") && !/^\s+(File|\S)/.test(message) && this.error === void 0) {
-      this.error = message.trim();
-    }
-  }
-  onConsole(text) {
-    const source = CONSOLE_SOURCE.exec(text);
-    if (!source) return;
-    const [, id, message] = source;
-    const kind = this.serviceIds.test(id) ? "service" : /^(?:.*-unit-script-)?(postgres|postgresql)(?:-[a-z-]+)?$/.test(id) ? "postgresql" : id === "systemd" && message.includes(this.serviceUnit) ? "service" : id === "systemd" && /postgresql(-setup)?\.service/.test(message) ? "postgresql" : void 0;
-    if (kind) pushBounded(this.consoleJournal[kind], text, MAX_CONSOLE_JOURNAL);
-  }
-  journalKind(unit) {
-    if (unit === this.serviceUnit) return "service";
-    if (unit === "postgresql.service") return "postgresql";
-    return "other";
-  }
-  /** A `name: message` line is the driver's only when name is a machine it has seen or is starting. */
-  isMachine(name, message) {
-    if (this.machines.has(name)) return true;
-    if (/^(starting vm|must succeed|must fail|waiting for |QEMU running|output: )/.test(message)) {
-      this.machines.add(name);
-      return true;
-    }
-    return false;
-  }
-  isDriverChatter(line) {
-    return SUBTEST_START.test(line) || SUBTEST_END.test(line) || /^\((finished: .*|[\d.]+ seconds)\)$/.test(line) || line.startsWith("Traceback") || /^(cleanup|kill |vde_switch: )/.test(line);
-  }
-};
-function pushBounded(lines, line, max) {
-  lines.push(line);
-  if (lines.length > max) lines.shift();
-}
-function escapeRegExp(text) {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 // src/stages/vm-test/run-test.ts
@@ -79467,6 +80057,11 @@ function vmTestSummary(result, service) {
   if (result.nixErrors.length > 0 && (!failure || failure.error === void 0)) {
     lines.push("", details("Nix reported", result.nixErrors.join("\n").split("\n").slice(-40), true));
   }
+  const advice = [
+    ...failure ? [vmTestAdvice({ result: "failed", subtest: failure.check, failedCommand: failure.command, error: failure.error })] : [],
+    ...explainFindings(classifyNixMessages(result.nixErrors))
+  ].filter((a) => a !== void 0);
+  if (advice.length > 0) lines.push("", "**What to do**", "", ...[...new Set(advice)].map((a) => `- ${a}`));
   return lines.join("\n");
 }
 function failureLines(failure, service) {

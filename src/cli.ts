@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { runExplainCommand } from './explain/index.js'
 import { createGitHubClient } from './github/client.js'
 import { parseArgs } from 'node:util'
 import { InputError, parseInputs } from './inputs.js'
@@ -22,6 +23,9 @@ Stages:
   vm-test      build, then run the NixOS VM test (the built-in one, or --vm-test ATTR)
   release      build, then tag the version and publish a GitHub release
                (needs --repo OWNER/NAME, --sha SHA and GITHUB_TOKEN)
+  explain [FILE|-] [--json]
+               read a saved Nix log (a CI job log, a terminal paste) and explain each failure
+               with its fix
 
 Options:
   --flake REF              flake to build (default: .)
@@ -47,6 +51,8 @@ Options:
 const STAGES = ['build', 'fix-hashes', 'vm-test', 'release']
 
 export async function main(argv: string[]): Promise<number> {
+  // explain takes a FILE argument and options of its own.
+  if (argv[0] === 'explain') return runExplainCommand(argv.slice(1), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
   let parsed
   try {
     parsed = parseArgs({

@@ -83,6 +83,8 @@ describe('build stage', () => {
     expect(reporter.text()).toMatch(/error: packages.aarch64-linux.default: Failed: mast-0.1.0\nLast log lines of mast-0.1.0:\n[^]*cc: fatal error/)
     expect(JSON.parse(reporter.outputs.get('out-paths') ?? '')).toEqual({ 'x86_64-linux': x86.outPaths })
     expect(JSON.parse(reporter.outputs.get('build-results') ?? '')['aarch64-linux']).toMatchObject({ status: 'failed', failedDerivations: [arm.failures[0].drvPath] })
+    // The job summary says what to do, from Nix's own error.
+    expect(reporter.summary()).toContain(`**What to do**\n\n- The builder of mast-0.1.0 failed with exit code 3: the build itself broke, no Nix setting will fix it. Read its whole log: \`nix log ${arm.failures[0].drvPath}\`.`)
   })
 
   it('tries a failing shared fixed-output derivation once, natively, and fails every system that needs it', async () => {

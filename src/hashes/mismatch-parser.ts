@@ -16,13 +16,13 @@ import { HashAlgo, tryParseHash } from './codec.js'
 
 export type TrustMode = 'internal-json-only' | 'plain-log'
 export type ReportSource = 'nix' | 'unverified' | 'builder-output'
-export type ReportFormat = 'nix-2.4+' | 'nix-2.3' | 'lix' | 'nix-2.0'
+export type ReportFormat = 'nix-2.4+' | 'nix-2.3' | 'lix' | 'nix-2.0' | 'nix-1.x'
 
 export interface HashMismatch {
   /** The store path as printed: a .drv (Nix >= 2.4, Lix) or the output path (Nix 2.3 and older). */
   derivation: string
   kind: 'drv' | 'output-path'
-  /** Hash text exactly as printed (SRI since Nix 2.4, `sha256:<nix32>` in 2.3, bare in 2.0). */
+  /** Hash text exactly as printed (SRI since Nix 2.4, `sha256:<nix32>` in 2.3, bare in 2.0 and 1.x). */
   specified: string
   got: string
   algo: HashAlgo
@@ -85,6 +85,12 @@ const NAR_INPUT =
 const FIELD_INPUT = /^\s*(?:error:\s*)?mismatch in field '([^']+)' of input '(.*)', got '(.*)'\s*$/
 const NIX_20 =
   /^\s*(?:error:\s*)?fixed-output derivation produced path '([^']+)' with (sha1|sha256|sha512) hash '([^']+)' instead of the expected hash '([^']+)'/
+/**
+ * Nix 1.x (libstore/build.cc): "output path `%1%' should have %2% hash `%3%', instead has `%4%'"
+ * (`r:` marks a recursive hash; 1.11 quotes with ‘’). The output path, wanted first, bare hashes.
+ */
+const NIX_1X =
+  /^\s*(?:error:\s*)?output path [`'‘]([^'’]+)['’] should have (?:r:)?(sha1|sha256|sha512) hash [`'‘]([^'’]+)['’], instead has [`'‘]([^'’]+)['’]/
 
 const SPECIFIED = /^\s*(specified|wanted):\s*(\S+)\s*$/
 const GOT = /^\s*got:\s*(\S+)\s*$/
@@ -245,21 +251,26 @@ export class MismatchParser {
     } else if ((m = FIELD_INPUT.exec(line))) {
       this.addOther({ kind: 'flake-input-field', subject: m[2], source, line: this.lineNo, text: line })
     } else if ((m = NIX_20.exec(line)) && STORE_PATH.test(m[1])) {
-      const algo = m[2] as HashAlgo
-      if (tryParseHash(m[4], algo) && tryParseHash(m[3], algo)) {
-        this.addMismatch({
-          derivation: m[1],
-          kind: m[1].endsWith('.drv') ? 'drv' : 'output-path',
-          specified: m[4],
-          got: m[3],
-          algo,
-          source,
-          format: 'nix-2.0',
-          line: this.lineNo
-        })
-      }
+      this.addOneLine(m[1], m[2] as HashAlgo, m[4], m[3], source, 'nix-2.0')
+    } else if ((m = NIX_1X.exec(line)) && STORE_PATH.test(m[1])) {
+      this.addOneLine(m[1], m[2] as HashAlgo, m[3], m[4], source, 'nix-1.x')
     }
     return undefined
+  }
+
+  /** The one-line reports of Nix 2.0/2.1 and 1.x: bare hashes of the algorithm the sentence names. */
+  private addOneLine(path: string, algo: HashAlgo, specified: string, got: string, source: ReportSource, format: ReportFormat): void {
+    if (!tryParseHash(specified, algo) || !tryParseHash(got, algo)) return
+    this.addMismatch({
+      derivation: path,
+      kind: path.endsWith('.drv') ? 'drv' : 'output-path',
+      specified,
+      got,
+      algo,
+      source,
+      format,
+      line: this.lineNo
+    })
   }
 
   private continueBlock(block: PendingBlock, line: string): PendingBlock | undefined | 'rejected' {
@@ -354,7 +365,7 @@ function builderLogLine(rawLine: string): { id: number; text: string } | undefin
 }
 
 function mayStartReport(text: string): boolean {
-  return text.includes('mismatch') || text.includes('instead of the expected hash')
+  return text.includes('mismatch') || text.includes('instead of the expected hash') || text.includes('instead has')
 }
 
 /** Parses a whole saved log (or its lines). */

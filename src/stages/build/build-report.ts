@@ -1,5 +1,6 @@
 // Tells the user what the build stage did: one log group per system, annotations for failures,
 // a job summary table, and the `out-paths` / `build-results` outputs.
+import { classifyNixMessages, explainFindings } from '../../explain/index.js'
 import { Reporter, formatBytes, formatDuration, markdownTable } from '../../report/reporter.js'
 import type { BuildStageResult, SystemBuildResult } from './types.js'
 
@@ -82,6 +83,7 @@ export function buildSummary(result: BuildStageResult): string {
     s.closureSize === undefined ? '–' : formatBytes(s.closureSize),
     s.outPaths.length && s.status === 'built' ? s.outPaths.map(p => `\`${p}\``).join('<br>') : (s.error ?? '–')
   ])
+  const advice = buildAdvice(result)
   const lines = [
     `### nix-ci build: ${result.ok ? 'all systems built' : result.cancelled ? 'cancelled' : 'failed'}`,
     '',
@@ -90,5 +92,12 @@ export function buildSummary(result: BuildStageResult): string {
     `Nix ${result.nixVersion} on \`${result.hostSystem}\`, ${formatDuration(result.durationMs)} in all.` +
       (result.nativeFodsFirst.length ? ` ${result.nativeFodsFirst.length} fixed-output derivation(s) realised natively before the emulated build.` : '')
   ]
+  if (advice.length > 0) lines.push('', '**What to do**', '', ...advice.map(a => `- ${a}`))
   return lines.join('\n')
+}
+
+/** Advice for what Nix itself reported (its errors, and the tails of builds it said failed). */
+export function buildAdvice(result: BuildStageResult): string[] {
+  const tails = new Map(result.systems.flatMap(s => s.failures.map(f => [f.drvPath, f.tail] as const)))
+  return explainFindings(classifyNixMessages(result.nixErrors, tails))
 }

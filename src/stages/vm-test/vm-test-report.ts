@@ -1,5 +1,6 @@
 // The job summary of the VM test: the verdict in one line, and on failure the failed check, the
 // command, the driver's error, the command's output and the journals, each collapsible.
+import { classifyNixMessages, explainFindings, vmTestAdvice } from '../../explain/index.js'
 import { formatDuration } from '../../report/reporter.js'
 import type { VmTestFailure, VmTestResult } from './types.js'
 
@@ -16,6 +17,11 @@ export function vmTestSummary(result: VmTestResult, service: string): string {
   if (result.nixErrors.length > 0 && (!failure || failure.error === undefined)) {
     lines.push('', details('Nix reported', result.nixErrors.join('\n').split('\n').slice(-40), true))
   }
+  const advice = [
+    ...(failure ? [vmTestAdvice({ result: 'failed', subtest: failure.check, failedCommand: failure.command, error: failure.error })] : []),
+    ...explainFindings(classifyNixMessages(result.nixErrors))
+  ].filter((a): a is string => a !== undefined)
+  if (advice.length > 0) lines.push('', '**What to do**', '', ...[...new Set(advice)].map(a => `- ${a}`))
   return lines.join('\n')
 }
 

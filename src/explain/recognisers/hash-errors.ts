@@ -1,0 +1,135 @@
+// Hash findings, read by the MismatchParser (every Nix version's FOD report, trust labels) and
+// mapped to explain's kinds. Adds what the parser leaves to its callers: which imports came from a
+// binary cache (substitution), flake `mismatch in field` details, malformed hashes (hash-syntax),
+// and remote builds, whose report hides behind "build of '…' on '…' failed: ".
+import { MismatchParser, OtherHashError as ParsedOther, TrustMode } from '../../hashes/mismatch-parser.js'
+import { parseInternalJsonLine, stripAnsi } from '../../nix/internal-json.js'
+import { FodMismatch, LineRecogniser, MAX_FINDINGS, Origin, OtherHashError, pushBounded } from '../types.js'
+
+const COPYING = /copying path '([^']+)' from '([^']+)'/
+const REMOTE_FAILED = /^(\s*)(?:error:\s*)?build of '[^']+' on '[^']+' failed: /
+const HASH_SYNTAX = [
+  /hash '([^']*)' does not include a type/,
+  /invalid SRI hash '([^']*)'/,
+  /hash '([^']*)' has wrong length for hash (?:type|algorithm)/,
+  /invalid base-(?:16|32|64) hash '([^']*)'/,
+  /unknown hash (?:type|algorithm) '([^']*)'/
+]
+const MAX_COPIES = 1024
+
+export class HashErrorRecogniser implements LineRecogniser {
+  private readonly parser: MismatchParser
+  /** Store path -> the cache it was being copied from (the latest MAX_COPIES). */
+  private readonly copies = new Map<string, string>()
+  private readonly syntax: OtherHashError[] = []
+  private dropped = false
+
+  constructor(private readonly trust: TrustMode) {
+    this.parser = new MismatchParser({ trust, maxReports: MAX_FINDINGS })
+  }
+
+  /** Every line of the log, as normalised: the parser keeps its own state across them. */
+  pushLogLine(line: string): void {
+    this.parser.push(line.includes("' failed: ") ? unwrapRemote(line) : line)
+  }
+
+  push(text: string, origin: Origin): void {
+    if (origin.from !== 'nix') return
+    const copy = COPYING.exec(text)
+    if (copy) return this.noteCopy(copy[1], copy[2])
+    if (!text.includes('hash')) return
+    for (const re of HASH_SYNTAX) {
+      const m = re.exec(text)
+      if (m) return pushBounded(this.syntax, { kind: 'hash-syntax', expected: m[1] }, () => (this.dropped = true))
+    }
+  }
+
+  noteCopy(path: string, from: string): void {
+    this.copies.delete(path)
+    this.copies.set(path, from)
+    if (this.copies.size > MAX_COPIES) this.copies.delete(this.copies.keys().next().value as string)
+  }
+
+  finish(): { fodMismatches: FodMismatch[]; otherHashErrors: OtherHashError[]; truncated: boolean } {
+    const parsed = this.parser.finish()
+    const fods = new Map<string, FodMismatch>()
+    for (const m of parsed.mismatches) {
+      // A saved plain log cannot prove who wrote an unprefixed report ('unverified'), but explain
+      // only reports: it shows it as Nix's, as a reader would read it. A live run trusts only
+      // raw_msg ('nix'); an unverified msg there may be a builder's `@nix` line, so it is dropped.
+      const source = m.source === 'unverified' ? (this.trust === 'plain-log' ? 'nix' : undefined) : m.source
+      if (source === undefined) continue
+      const key = `${m.derivation} ${m.specified} ${m.got}`
+      const seen = fods.get(key)
+      if (!seen || (seen.source === 'builder-output' && source === 'nix')) {
+        fods.set(key, { derivation: m.derivation, specified: m.specified, got: m.got, source })
+      }
+    }
+    const others = new Map<string, OtherHashError>()
+    for (const e of parsed.otherHashErrors) {
+      if (e.source === 'builder-output' || (e.source === 'unverified' && this.trust !== 'plain-log')) continue
+      const mapped = this.mapOther(e)
+      others.set(JSON.stringify(mapped), mapped)
+    }
+    for (const e of this.syntax) others.set(JSON.stringify(e), e)
+    return { fodMismatches: [...fods.values()], otherHashErrors: [...others.values()], truncated: parsed.truncated || this.dropped }
+  }
+
+  private mapOther(e: ParsedOther): OtherHashError {
+    const hashes = { ...(e.specified !== undefined ? { expected: e.specified } : {}), ...(e.got !== undefined ? { got: e.got } : {}) }
+    switch (e.kind) {
+      case 'path-import': {
+        const from = this.copies.get(e.subject)
+        return from !== undefined
+          ? { kind: 'substitution', path: e.subject, url: from, ...hashes }
+          : { kind: 'import-path', path: e.subject, ...hashes }
+      }
+      case 'fetcher-download':
+        return { kind: 'builtin-fetch', url: e.subject, ...hashes }
+      case 'flake-input-nar-hash':
+        return { kind: 'flake-input', url: e.subject, ...hashes }
+      case 'flake-input-field':
+        return { kind: 'flake-input', ...fieldMismatch(e.text, e.subject) }
+    }
+  }
+}
+
+/** "mismatch in field 'narHash' of input '{…}', got '{…}'": the attribute sets are JSON. */
+function fieldMismatch(text: string, subject: string): Omit<OtherHashError, 'kind'> {
+  const m = /^(?:error:\s*)?mismatch in field '([^']+)' of input '(.*)', got '(.*)'\s*$/.exec(text)
+  const wanted = parseAttrs(subject)
+  const got = m ? parseAttrs(m[3]) : undefined
+  const field = m?.[1] ?? 'narHash'
+  const url = typeof wanted?.url === 'string' ? wanted.url : subject
+  return {
+    url,
+    ...(typeof wanted?.[field] === 'string' ? { expected: wanted[field] as string } : {}),
+    ...(typeof got?.[field] === 'string' ? { got: got[field] as string } : {})
+  }
+}
+
+function parseAttrs(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A remote build's failure arrives as "build of 'D' on 'ssh-ng://…' failed: <the remote's error>";
+ * the parser wants the error's own first line, so the wrapper is taken off (plain and msg events).
+ */
+function unwrapRemote(line: string): string {
+  if (!line.startsWith('@nix ')) {
+    const m = REMOTE_FAILED.exec(line)
+    return m ? `${m[1]}error: ${line.slice(m[0].length)}` : line
+  }
+  if (!line.includes('build of ')) return line
+  const event = parseInternalJsonLine(line)
+  if (event?.action !== 'msg') return line
+  const strip = (text: string): string => stripAnsi(text).replace(REMOTE_FAILED, '$1')
+  const raw = event.raw_msg !== undefined ? { raw_msg: strip(event.raw_msg) } : {}
+  return `@nix ${JSON.stringify({ action: 'msg', level: event.level, msg: strip(event.msg).replace(/^(?!error:)/, 'error: '), ...raw })}`
+}

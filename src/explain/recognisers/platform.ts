@@ -1,0 +1,69 @@
+// Nix refusing to build a derivation on this machine: its system or required features are not
+// offered. Two shapes:
+//   Nix 2.x to ~2.2x, one line: "a 'aarch64-linux' with features {kvm} is required to build '…',
+//     but I am a 'x86_64-linux' with features {benchmark, big-parallel}" (older: no features)
+//   newer Nix: "Cannot build '…'." / "Reason: required system or feature not available" /
+//     "Required system: '…' with features {…}" / "Current system: '…' with features {…}"
+import { LineRecogniser, MAX_FINDINGS, Origin, PlatformMismatch } from '../types.js'
+
+const ONE_LINE =
+  /a [`'‘]([^'’]+)['’](?: with features \{([^}]*)\})? is required to build [`'‘]([^'’]+)['’], but I am a [`'‘]([^'’]+)['’](?: with features \{([^}]*)\})?/
+const CANNOT_BUILD = /Cannot build '([^']+)'\./
+const REASON = /(?:^|\s)Reason: required system or feature not available/
+const REQUIRED = /^\s*Required system: '([^']+)'(?: with features \{([^}]*)\})?/
+const CURRENT = /^\s*Current system: '([^']+)'(?: with features \{([^}]*)\})?/
+
+export class PlatformRecogniser implements LineRecogniser {
+  readonly found: PlatformMismatch[] = []
+  truncated = false
+  private lastCannotBuild?: { drv: string; age: number }
+  private open?: { drv?: string; required?: PlatformMismatch }
+
+  push(text: string, origin: Origin): void {
+    if (origin.from !== 'nix') return
+    if (this.lastCannotBuild && ++this.lastCannotBuild.age > 3) this.lastCannotBuild = undefined
+    let m: RegExpExecArray | null
+    if (this.open) {
+      if ((m = REQUIRED.exec(text))) {
+        this.open.required = { ...(this.open.drv ? { derivation: this.open.drv } : {}), requiredSystem: m[1], requiredFeatures: features(m[2]) }
+        return
+      }
+      if ((m = CURRENT.exec(text)) && this.open.required) {
+        this.add({ ...this.open.required, hostSystem: m[1], hostFeatures: features(m[2]) })
+        this.open = undefined
+        return
+      }
+      this.flush()
+    }
+    if ((m = ONE_LINE.exec(text))) {
+      this.add({ derivation: m[3], requiredSystem: m[1], requiredFeatures: features(m[2]), hostSystem: m[4], ...(m[5] !== undefined ? { hostFeatures: features(m[5]) } : {}) })
+      return
+    }
+    if ((m = CANNOT_BUILD.exec(text))) this.lastCannotBuild = { drv: m[1], age: 0 }
+    if (REASON.test(text)) this.open = { drv: this.lastCannotBuild?.drv }
+  }
+
+  finish(): void {
+    this.flush()
+  }
+
+  /** A block that named the required system but not the current one still says what is needed. */
+  private flush(): void {
+    if (this.open?.required) this.add(this.open.required)
+    this.open = undefined
+  }
+
+  private add(p: PlatformMismatch): void {
+    const key = `${p.derivation} ${p.requiredSystem}`
+    if (this.found.some(f => `${f.derivation} ${f.requiredSystem}` === key)) return
+    if (this.found.length >= MAX_FINDINGS) this.truncated = true
+    else this.found.push(p)
+  }
+}
+
+function features(list: string | undefined): string[] {
+  return (list ?? '')
+    .split(',')
+    .map(f => f.trim())
+    .filter(f => f !== '')
+}

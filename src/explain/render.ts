@@ -1,0 +1,48 @@
+// The report for people: each finding, then what to do about it.
+import { execFormatAdvice, failedBuildAdvice, fodAdvice, otherHashAdvice, platformAdvice, vmTestAdvice } from './advice.js'
+import { Findings } from './types.js'
+
+export function renderForPeople(findings: Findings): string {
+  const out: string[] = []
+  const section = (title: string, items: string[][]): void => {
+    if (items.length === 0) return
+    out.push(`${title}`)
+    for (const lines of items) out.push(...lines.map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)))
+    out.push('')
+  }
+  const fix = (advice: string | undefined): string[] => (advice === undefined ? [] : [`fix: ${advice}`])
+
+  section('Fixed-output hash mismatches', findings.fodMismatches.map(m => [
+    `${m.derivation}${m.source === 'builder-output' ? '  (printed by a builder, not by Nix)' : ''}`,
+    `specified: ${m.specified}`,
+    `got:       ${m.got}`,
+    ...fix(fodAdvice(m))
+  ]))
+  section('Other hash errors', findings.otherHashErrors.map(e => [
+    `${e.kind}${e.path !== undefined ? ` ${e.path}` : ''}${e.url !== undefined ? ` ${e.url}` : ''}`,
+    ...(e.expected !== undefined ? [`expected: ${e.expected}`] : []),
+    ...(e.got !== undefined ? [`got:      ${e.got}`] : []),
+    ...fix(otherHashAdvice(e))
+  ]))
+  section('Platform mismatches', findings.platformMismatches.map(p => [
+    `${p.derivation ?? '(derivation not named)'}`,
+    `needs ${p.requiredSystem}${p.requiredFeatures.length > 0 ? ` with {${p.requiredFeatures.join(', ')}}` : ''}${p.hostSystem !== undefined ? `, this machine is ${p.hostSystem}${p.hostFeatures ? ` with {${p.hostFeatures.join(', ')}}` : ''}` : ''}`,
+    ...platformAdvice(p).flatMap(fix)
+  ]))
+  section('Exec format errors', findings.execFormatErrors.map(e => [e.executable, ...fix(execFormatAdvice(e))]))
+  section('NixOS VM tests', findings.vmTests.map(t => [
+    `${t.derivation ?? '(test derivation not named)'}: ${t.result}`,
+    ...(t.subtest !== undefined ? [`subtest: ${t.subtest}`] : []),
+    ...(t.failedCommand !== undefined ? [`command: ${t.failedCommand}`] : []),
+    ...(t.error !== undefined ? [`error:   ${t.error}`] : []),
+    ...fix(vmTestAdvice(t))
+  ]))
+  const vmDrvs = new Set(findings.vmTests.map(t => t.derivation))
+  section('Failed builds', findings.failedBuilds.map(b => [
+    `${b.derivation}${b.exitCode !== undefined ? ` (exit code ${b.exitCode})` : ''}`,
+    ...(vmDrvs.has(b.derivation) ? ['(the NixOS VM test above)'] : fix(failedBuildAdvice(b, findings.execFormatErrors.length > 0)))
+  ]))
+  if (out.length === 0) return 'No known Nix failure found in this log: nothing to explain.\n'
+  if (findings.truncated) out.push('(more findings than nix-ci keeps: the list above is cut short)', '')
+  return out.join('\n')
+}

@@ -1,0 +1,106 @@
+// What `nix-ci explain` finds in a log. The JSON shape (`ExplainJson`) is a public contract: each
+// list holds exactly the fields named here, in this order. The classifier keeps a little more
+// (`Platform.hostFeatures`, a VM test's KVM error) to word its advice; json.ts drops it.
+
+export type FodSource = 'nix' | 'builder-output'
+
+export interface FodMismatch {
+  /** The store path as Nix printed it: a .drv, or the output path (Nix 2.3 and older). */
+  derivation: string
+  /** Hash text exactly as printed. */
+  specified: string
+  got: string
+  /**
+   * 'nix': printed as Nix's own report. 'builder-output': printed by a builder (`name> ` lines,
+   * the quoted tail of a failed build, result events); listed so a reader sees it, never acted on.
+   */
+  source: FodSource
+}
+
+export type OtherHashErrorKind = 'import-path' | 'flake-input' | 'builtin-fetch' | 'hash-syntax' | 'substitution'
+
+export interface OtherHashError {
+  kind: OtherHashErrorKind
+  /** The store path the error names (import-path, substitution). */
+  path?: string
+  /** The URL or flake reference (flake-input, builtin-fetch, substitution: the cache). */
+  url?: string
+  /** The hash that was expected; for hash-syntax, the malformed hash text as written. */
+  expected?: string
+  got?: string
+}
+
+export interface PlatformMismatch {
+  derivation?: string
+  requiredSystem: string
+  requiredFeatures: string[]
+  hostSystem?: string
+  /** Not in the JSON: what the host offers, to say which features are missing. */
+  hostFeatures?: string[]
+}
+
+export interface ExecFormatError {
+  executable: string
+}
+
+export interface VmTest {
+  derivation?: string
+  result: 'passed' | 'failed'
+  subtest?: string
+  failedCommand?: string
+  error?: string
+  /** Not in the JSON: QEMU could not use KVM (permissions, missing module). */
+  kvmError?: string
+}
+
+export interface FailedBuild {
+  derivation: string
+  exitCode?: number
+}
+
+export interface Findings {
+  fodMismatches: FodMismatch[]
+  otherHashErrors: OtherHashError[]
+  platformMismatches: PlatformMismatch[]
+  execFormatErrors: ExecFormatError[]
+  vmTests: VmTest[]
+  failedBuilds: FailedBuild[]
+  /** More findings than the classifier keeps arrived; the rest were dropped. */
+  truncated: boolean
+}
+
+/** The exact `nix-ci explain --json` document. */
+export interface ExplainJson {
+  fodMismatches: FodMismatch[]
+  otherHashErrors: OtherHashError[]
+  platformMismatches: Omit<PlatformMismatch, 'hostFeatures'>[]
+  execFormatErrors: ExecFormatError[]
+  vmTests: Omit<VmTest, 'kvmError'>[]
+  failedBuilds: FailedBuild[]
+  advice: string[]
+}
+
+/**
+ * Where a line came from. Only 'nix' lines can be Nix's own messages; 'builder' lines are a
+ * builder's output (key: the derivation's name as `nix build -L` prints it, when known).
+ */
+export type Origin = { from: 'nix' } | { from: 'builder'; key: string; drv?: string }
+
+export interface LineRecogniser {
+  push(text: string, origin: Origin): void
+}
+
+/** Cap on every list of findings: a log is unbounded, the report is not. */
+export const MAX_FINDINGS = 200
+
+export function pushBounded<T>(list: T[], item: T, onDrop: () => void): void {
+  if (list.length >= MAX_FINDINGS) onDrop()
+  else list.push(item)
+}
+
+/** `/nix/store/<hash>-hello-1.0.drv` -> `hello-1.0`, the name `nix build -L` prefixes lines with. */
+export function drvName(path: string): string {
+  const base = path.slice(path.lastIndexOf('/') + 1)
+  const name = base.replace(/^[0-9a-z]{32}-/, '')
+  return name.endsWith('.drv') ? name.slice(0, -4) : name
+}
