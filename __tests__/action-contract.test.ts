@@ -73,7 +73,7 @@ function runAction(inputs: Record<string, string>, workspace: string) {
 function runActionAsync(inputs: Record<string, string>, workspace: string, extraEnv: Record<string, string>) {
   const { env, read } = actionEnv(inputs, workspace, extraEnv)
   return new Promise<{ status: number; stdout: string; stderr: string; outputs: Record<string, string>; summary: string }>(done => {
-    execFile('node', [join(REPO_ROOT, 'dist/index.js')], { env, encoding: 'utf8', timeout: 240_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(REPO_ROOT, 'dist/index.js')], { env, encoding: 'utf8', timeout: 240_000 }, (error, stdout, stderr) => {
       done({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr, ...read() })
     })
   })
@@ -94,13 +94,13 @@ describe('node dist/index.js (the GitHub contract)', () => {
     expect(run.summary).toMatch(/\| `aarch64-linux` \| emulated \| ✅ built \|/)
   })
 
-  it('says plainly what it cannot do: release outside GitHub, and stages not built yet', () => {
+  it('says plainly what it cannot do outside GitHub: release, and fix pull requests', () => {
     const f = fixture()
     const run = runAction({ release: 'tag', 'version-from': '1.0.0', 'extra-nix-config': OFFLINE }, f.dir)
     expect(run.status).toBe(1)
     expect(run.stdout).toMatch(/::error title=release%3A no GitHub repository::release: tag needs the repository and a token/)
-    // The default fix-hashes mode finds no stale hash here; opening PRs is announced as not built.
-    expect(run.stdout).toMatch(/::notice title=fix-hashes%3A not available yet::Opening the pull request is not built/)
+    // The default fix-hashes mode finds no stale hash here, and says there is no PR to look after.
+    expect(run.stdout).toMatch(/::notice::fix-hashes: pull-request: no stale hash; outside GitHub Actions there is no fix pull request to look after/)
     expect(run.stdout).toMatch(/Nix store cache off for this run: the Actions cache service is not available here/)
     // vm-test: auto skips a flake without nixosModules.default, and says so.
     expect(run.outputs['vm-test-result']).toBe('skipped')
@@ -125,6 +125,42 @@ describe('node dist/index.js (the GitHub contract)', () => {
     expect(run.outputs['tag']).toBe('v1.4.0')
     expect(run.outputs['release-url']).toMatch(/\/mast\/mast\/releases\/tag\/v1.4.0$/)
     expect(github.callsTo('repos/create-release')).toHaveLength(1)
+    expectNoViolations(github)
+  })
+
+  it('fixes a stale hash end to end: real Nix verifies it, one commit and one PR on the spec-checked GitHub', async () => {
+    const f = createFixture({ systems: ['x86_64-linux'], fods: [{ attr: 'mast-mix-deps', content: 'e2e', hash: 'stale' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
+    cleanups.push(f.cleanup)
+    const flakeBefore = readFileSync(join(f.dir, 'flake.nix'), 'utf8')
+    const github = await startGitHubServer()
+    cleanups.push(() => void github.stop())
+    const { headSha } = github.seedRepo({ owner: 'mast', repo: 'mast', files: { 'flake.nix': { content: flakeBefore, mode: '100644' } } })
+    const eventPath = join(tempDir(), 'event.json')
+    writeFileSync(eventPath, JSON.stringify({ ref: 'refs/heads/main', before: headSha, repository: { default_branch: 'main', full_name: 'mast/mast' } }))
+    const env = { GITHUB_REPOSITORY: 'mast/mast', GITHUB_SHA: headSha, GITHUB_REF: 'refs/heads/main', GITHUB_API_URL: github.url, GITHUB_EVENT_NAME: 'push', GITHUB_EVENT_PATH: eventPath }
+    const inputs = { systems: 'x86_64-linux', 'fix-hashes': 'pull-request', 'vm-test': 'off', cache: 'false', 'github-token': 'ghs_e2etoken', 'extra-nix-config': OFFLINE }
+
+    const run = await runActionAsync(inputs, f.dir, env)
+    // The commit under test has a stale hash, so the run fails; the fix goes out as a PR.
+    expect(run.status).toBe(1)
+    expect(run.outputs['pull-request-operation']).toBe('created')
+    const repo = github.store.repo('mast', 'mast')
+    expect(repo.pulls).toHaveLength(1)
+    expect(run.outputs['pull-request-number']).toBe(String(repo.pulls[0].number))
+    const branchHead = repo.refs.get('refs/heads/nix-ci/fix-hashes/main') as string
+    const commit = github.store.object(repo, branchHead) as { type: 'commit'; tree: string; parents: string[] }
+    expect(commit.parents).toEqual([headSha])
+    const file = github.store.flattenTree(repo, commit.tree).get('flake.nix')
+    expect(file?.mode).toBe('100644')
+    const committed = (github.store.object(repo, file?.sha ?? '') as { content: Buffer }).content.toString('utf8')
+    expect(committed).toBe(flakeBefore.replace(/outputHash = "[^"]+"/, `outputHash = "${f.correctHash['mast-mix-deps']}"`))
+
+    // A rerun on the same commit changes nothing on GitHub: still one branch commit, one PR.
+    f.git('checkout', '--', 'flake.nix')
+    const rerun = await runActionAsync(inputs, f.dir, env)
+    expect(rerun.outputs['pull-request-operation']).toMatch(/^(updated|none)$/)
+    expect(repo.pulls).toHaveLength(1)
+    expect(repo.refs.get('refs/heads/nix-ci/fix-hashes/main')).toBe(branchHead)
     expectNoViolations(github)
   })
 
@@ -155,6 +191,18 @@ describe('node dist/index.js (the GitHub contract)', () => {
     expect(results['aarch64-linux'].alreadyValid).toBe(true)
     expect(warm.stdout).not.toContain("building '")
     expect(warm.summary).toMatch(/hit/i)
+  })
+
+  it('refuses to build a fork under pull_request_target, before any Nix call', async () => {
+    const eventPath = join(tempDir(), 'event.json')
+    writeFileSync(
+      eventPath,
+      JSON.stringify({ pull_request: { number: 7, head: { ref: 'main', sha: 'a'.repeat(40), repo: { full_name: 'mallory/mast' } }, base: { ref: 'main', sha: 'b'.repeat(40) }, user: { login: 'mallory' } } })
+    )
+    const run = await runActionAsync({ 'github-token': 'ghs_x' }, tempDir(), { GITHUB_REPOSITORY: 'mast/mast', GITHUB_EVENT_NAME: 'pull_request_target', GITHUB_EVENT_PATH: eventPath, PATH: '/nonexistent' })
+    expect(run.status).toBe(1)
+    expect(run.stdout).toMatch(/::error::Refusing to build pull request #7 from the fork mallory\/mast under 'pull_request_target'/)
+    expect(run.stdout).not.toContain('::group::')
   })
 
   it('fails at once on a bad input, naming the input, the value and the fix', () => {

@@ -11,6 +11,7 @@ describe('parseInputs', () => {
       package: 'default',
       systems: ['x86_64-linux', 'aarch64-linux'],
       fixHashes: 'pull-request',
+      pullRequestLabels: ['dependencies', 'nix'],
       checkFods: 'auto',
       vmTest: { mode: 'auto' },
       vmTestTimeout: 30,
@@ -36,6 +37,11 @@ describe('parseInputs', () => {
     const inputs = parseInputs(from({ 'vm-test': 'checks.x86_64-linux.vm', 'version-from': '1.2.3-rc.1' }))
     expect(inputs.vmTest).toEqual({ mode: 'attribute', attribute: 'checks.x86_64-linux.vm' })
     expect(inputs.versionFrom).toEqual({ source: 'literal', version: '1.2.3-rc.1' })
+  })
+
+  it('splits pull request labels on commas and newlines only, and an empty value means none', () => {
+    expect(parseInputs(from({ 'pull-request-labels': 'dependencies, nix flake\nbot' })).pullRequestLabels).toEqual(['dependencies', 'nix flake', 'bot'])
+    expect(parseInputs(from({ 'pull-request-labels': '' })).pullRequestLabels).toEqual([])
   })
 
   it('keeps an explicitly empty tag prefix', () => {

@@ -1288,8 +1288,8 @@ var require_util = __commonJS({
             iterator2 = iterable[Symbol.asyncIterator]();
           },
           async pull(controller) {
-            const { done, value } = await iterator2.next();
-            if (done) {
+            const { done: done2, value } = await iterator2.next();
+            if (done2) {
               queueMicrotask(() => {
                 controller.close();
                 controller.byobRequest?.respond(0);
@@ -3834,8 +3834,8 @@ var require_webidl = __commonJS({
           });
         }
         while (true) {
-          const { done, value } = method.next();
-          if (done) {
+          const { done: done2, value } = method.next();
+          if (done2) {
             break;
           }
           seq.push(converter(value, prefix2, `${argument}[${index++}]`));
@@ -4665,8 +4665,8 @@ var require_util2 = __commonJS({
       const bytes = [];
       let byteLength = 0;
       while (true) {
-        const { done, value: chunk } = await reader.read();
-        if (done) {
+        const { done: done2, value: chunk } = await reader.read();
+        if (done2) {
           return Buffer.concat(bytes, byteLength);
         }
         if (!isUint8Array(chunk)) {
@@ -5577,8 +5577,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
             iterator2 = action5(object)[Symbol.asyncIterator]();
           },
           async pull(controller) {
-            const { value, done } = await iterator2.next();
-            if (done) {
+            const { value, done: done2 } = await iterator2.next();
+            if (done2) {
               queueMicrotask(() => {
                 controller.close();
                 controller.byobRequest?.respond(0);
@@ -12285,13 +12285,13 @@ var require_headers = __commonJS({
           return this.#headersList[kHeadersSortedMap];
         }
         const headers = [];
-        const names = this.#headersList.toSortedArray();
+        const names2 = this.#headersList.toSortedArray();
         const cookies = this.#headersList.cookies;
         if (cookies === null || cookies.length === 1) {
-          return this.#headersList[kHeadersSortedMap] = names;
+          return this.#headersList[kHeadersSortedMap] = names2;
         }
-        for (let i = 0; i < names.length; ++i) {
-          const { 0: name, 1: value } = names[i];
+        for (let i = 0; i < names2.length; ++i) {
+          const { 0: name, 1: value } = names2[i];
           if (name === "set-cookie") {
             for (let j = 0; j < cookies.length; ++j) {
               headers.push([name, cookies[j]]);
@@ -14378,11 +14378,11 @@ var require_fetch = __commonJS({
           let bytes;
           let isFailure;
           try {
-            const { done, value } = await fetchParams.controller.next();
+            const { done: done2, value } = await fetchParams.controller.next();
             if (isAborted(fetchParams)) {
               break;
             }
-            bytes = done ? void 0 : value;
+            bytes = done2 ? void 0 : value;
           } catch (err) {
             if (fetchParams.controller.ended && !timingInfo.encodedBodySize) {
               bytes = void 0;
@@ -14981,14 +14981,14 @@ var require_util4 = __commonJS({
       (async () => {
         while (!fr[kAborted]) {
           try {
-            const { done, value } = await chunkPromise;
+            const { done: done2, value } = await chunkPromise;
             if (isFirstChunk && !fr[kAborted]) {
               queueMicrotask(() => {
                 fireAProgressEvent("loadstart", fr);
               });
             }
             isFirstChunk = false;
-            if (!done && types2.isUint8Array(value)) {
+            if (!done2 && types2.isUint8Array(value)) {
               bytes.push(value);
               if ((fr[kLastProgressEventFired] === void 0 || Date.now() - fr[kLastProgressEventFired] >= 50) && !fr[kAborted]) {
                 fr[kLastProgressEventFired] = Date.now();
@@ -14997,7 +14997,7 @@ var require_util4 = __commonJS({
                 });
               }
               chunkPromise = reader.read();
-            } else if (done) {
+            } else if (done2) {
               queueMicrotask(() => {
                 fr[kState] = "done";
                 try {
@@ -21012,7 +21012,7 @@ var require_light = __commonJS({
             });
           }
           stop(options = {}) {
-            var done, waitForExecuting;
+            var done2, waitForExecuting;
             options = parser$5.load(options, this.stopDefaults);
             waitForExecuting = (at2) => {
               var finished;
@@ -21034,7 +21034,7 @@ var require_light = __commonJS({
                 }
               });
             };
-            done = options.dropWaitingJobs ? (this._run = function(index, next) {
+            done2 = options.dropWaitingJobs ? (this._run = function(index, next) {
               return next.doDrop({
                 message: options.dropErrorMessage
               });
@@ -21069,7 +21069,7 @@ var require_light = __commonJS({
             this.stop = () => {
               return this.Promise.reject(new Bottleneck3.prototype.BottleneckError("stop() has already been called"));
             };
-            return done;
+            return done2;
           }
           async _addToQueue(job) {
             var args, blocked, error2, options, reachedHWM, shifted, strategy;
@@ -31451,11 +31451,11 @@ function merge(defaults3, route, options) {
 }
 function addQueryParameters(url2, parameters) {
   const separator = /\?/.test(url2) ? "&" : "?";
-  const names = Object.keys(parameters);
-  if (names.length === 0) {
+  const names2 = Object.keys(parameters);
+  if (names2.length === 0) {
     return url2;
   }
-  return url2 + separator + names.map((name) => {
+  return url2 + separator + names2.map((name) => {
     if (name === "q") {
       return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
     }
@@ -35249,11 +35249,11 @@ function gather(octokit, results, iterator2, mapFn) {
       return results;
     }
     let earlyExit = false;
-    function done() {
+    function done2() {
       earlyExit = true;
     }
     results = results.concat(
-      mapFn ? mapFn(result.value, done) : result.value.data
+      mapFn ? mapFn(result.value, done2) : result.value.data
     );
     if (earlyExit) {
       return results;
@@ -35777,6 +35777,7 @@ var DEFAULTS2 = {
   package: "default",
   systems: "x86_64-linux aarch64-linux",
   "fix-hashes": "pull-request",
+  "pull-request-labels": "dependencies, nix",
   "check-fods": "auto",
   "vm-test": "auto",
   "vm-test-timeout": "30",
@@ -35808,6 +35809,7 @@ function parseInputs(get) {
     package: parseAttrName("package", raw("package")),
     systems: parseSystems(raw("systems")),
     fixHashes: oneOf("fix-hashes", raw("fix-hashes"), FIX_HASHES_MODES),
+    pullRequestLabels: parseLabels(get("pull-request-labels")),
     checkFods: oneOf("check-fods", raw("check-fods"), CHECK_FODS_POLICIES),
     vmTest: parseVmTest(raw("vm-test")),
     vmTestTimeout: parseMinutes("vm-test-timeout", raw("vm-test-timeout")),
@@ -35871,6 +35873,14 @@ function parseVersionFrom(value) {
   const version3 = import_semver.default.valid(value);
   if (version3 !== null) return { source: "literal", version: version3 };
   throw new InputError("version-from", value, `use ${VERSION_SOURCES.map((s) => `'${s}'`).join(", ")}, or a literal semver version such as 1.2.3`);
+}
+function parseLabels(value) {
+  const text = value === void 0 ? DEFAULTS2["pull-request-labels"] : value;
+  const labels = [...new Set(text.split(/[,\n]/).map((l) => l.trim()).filter(Boolean))];
+  for (const label of labels) {
+    if (label.length > 50) throw new InputError("pull-request-labels", label, "GitHub labels are at most 50 characters");
+  }
+  return labels;
 }
 function parseTagPrefix(value) {
   const prefix2 = value === void 0 ? DEFAULTS2["tag-prefix"] : value.trim();
@@ -37660,10 +37670,10 @@ async function applyNixSettings(nix, facts, reporter, request2) {
   if (!daemon || facts.isRoot || isTrustedUser(config.trustedUsers, facts.user, facts.groups)) {
     return { nix: nix.withConfig(request2.settings), how: "client-settings" };
   }
-  const names = [...new Set(request2.settings.split("\n").map((line) => line.split("=")[0].trim()))].join("', '");
+  const names2 = [...new Set(request2.settings.split("\n").map((line) => line.split("=")[0].trim()))].join("', '");
   if (!facts.canSudo) {
     throw request2.error(
-      `Nix ignores '${names}' from user '${facts.user}', who is not in trusted-users, and nix-ci cannot edit ${facts.nixConfPath} (no root, no passwordless sudo), so ${request2.withoutThem}. To fix: install Nix with these settings (cachix/install-nix-action: \`extra_nix_config: ${request2.settings.replace(/\n/g, "\\n")}\`), or add '${facts.user}' to trusted-users.`
+      `Nix ignores '${names2}' from user '${facts.user}', who is not in trusted-users, and nix-ci cannot edit ${facts.nixConfPath} (no root, no passwordless sudo), so ${request2.withoutThem}. To fix: install Nix with these settings (cachix/install-nix-action: \`extra_nix_config: ${request2.settings.replace(/\n/g, "\\n")}\`), or add '${facts.user}' to trusted-users.`
     );
   }
   reporter.info(`Nix daemon does not trust '${facts.user}': writing the ${request2.purpose} settings to ${facts.nixConfPath} and restarting it`);
@@ -37689,13 +37699,13 @@ var EmulationError = class extends Error {
 };
 var QEMU_ADVICE = "add `- uses: docker/setup-qemu-action@v3` before nix-ci (it registers QEMU with the F flag), or build this system on a native runner (for aarch64-linux: `runs-on: ubuntu-24.04-arm`)";
 async function findBinfmtHandler(binfmtDir, qemuArch) {
-  let names;
+  let names2;
   try {
-    names = await readdir3(binfmtDir);
+    names2 = await readdir3(binfmtDir);
   } catch {
     return void 0;
   }
-  for (const name of names.sort()) {
+  for (const name of names2.sort()) {
     if (name === "status" || name === "register") continue;
     let text;
     try {
@@ -38187,19 +38197,19 @@ function mergeElf(a, b) {
 function liveMismatchParser() {
   return new MismatchParser({ trust: "internal-json-only" });
 }
-function fodOfReport(report2, fixedOutputs) {
-  return fixedOutputs.find((f) => report2.kind === "drv" ? f.drvPath === report2.derivation : f.outputPaths.includes(report2.derivation));
+function fodOfReport(report3, fixedOutputs) {
+  return fixedOutputs.find((f) => report3.kind === "drv" ? f.drvPath === report3.derivation : f.outputPaths.includes(report3.derivation));
 }
 function staleFodsOf(reports, fixedOutputs, silent = false) {
   const stale = [];
-  for (const report2 of reports.filter(isActionable)) {
-    const fod = fodOfReport(report2, fixedOutputs);
+  for (const report3 of reports.filter(isActionable)) {
+    const fod = fodOfReport(report3, fixedOutputs);
     stale.push({
-      drvPath: fod?.drvPath ?? report2.derivation,
-      name: fod?.name ?? report2.derivation.replace(/^\/nix\/store\/[a-z0-9]{32}-/, "").replace(/\.drv$/, ""),
+      drvPath: fod?.drvPath ?? report3.derivation,
+      name: fod?.name ?? report3.derivation.replace(/^\/nix\/store\/[a-z0-9]{32}-/, "").replace(/\.drv$/, ""),
       system: fod?.system ?? "unknown",
-      specified: report2.specified,
-      got: report2.got,
+      specified: report3.specified,
+      got: report3.got,
       silent
     });
   }
@@ -38390,33 +38400,33 @@ function readTrackedTextFiles(repoDir) {
     throw new Error(`Cannot list the files of the git repository at ${repoDir} (${detail}). Run nix-ci inside a git checkout.`);
   }
   const files = [];
-  let skipped2 = 0;
+  let skipped3 = 0;
   for (const path12 of new Set(listing.split("\0").filter((p) => p !== ""))) {
     const full = join5(repoDir, path12);
     let size;
     try {
       const stat5 = lstatSync(full);
       if (!stat5.isFile()) {
-        skipped2++;
+        skipped3++;
         continue;
       }
       size = stat5.size;
     } catch {
-      skipped2++;
+      skipped3++;
       continue;
     }
     if (size > MAX_TEXT_FILE_BYTES) {
-      skipped2++;
+      skipped3++;
       continue;
     }
     const bytes = readFileSync3(full);
     if (isBinary(bytes)) {
-      skipped2++;
+      skipped3++;
       continue;
     }
     files.push({ path: path12, text: bytes.toString("latin1") });
   }
-  return { repoDir, files, skipped: skipped2 };
+  return { repoDir, files, skipped: skipped3 };
 }
 function isBinary(bytes) {
   return bytes.subarray(0, 8e3).includes(0);
@@ -39017,12 +39027,809 @@ function hashesSummary(result, written) {
   return lines.join("\n");
 }
 
+// src/stages/pull-request/github-git.ts
+async function readCommit(gh, sha) {
+  const { data } = await gh.octokit.rest.git.getCommit({ owner: gh.owner, repo: gh.repo, commit_sha: sha });
+  return { sha: data.sha, tree: data.tree.sha, parents: data.parents.map((p) => p.sha), message: data.message, author: { name: data.author.name, email: data.author.email } };
+}
+async function entryAt(gh, treeSha, path12) {
+  const parts = path12.split("/");
+  let tree = treeSha;
+  for (let i = 0; i < parts.length; i++) {
+    const { data } = await gh.octokit.rest.git.getTree({ owner: gh.owner, repo: gh.repo, tree_sha: tree });
+    const entry = data.tree.find((e) => e.path === parts[i]);
+    if (!entry?.sha || !entry.mode || !entry.type) return void 0;
+    if (i === parts.length - 1) return { sha: entry.sha, mode: entry.mode, type: entry.type };
+    if (entry.type !== "tree") return void 0;
+    tree = entry.sha;
+  }
+  return void 0;
+}
+async function createTree(gh, baseTree, files) {
+  const items = [];
+  for (const file of files) {
+    const { data: data2 } = await gh.octokit.rest.git.createBlob({ owner: gh.owner, repo: gh.repo, content: file.content.toString("base64"), encoding: "base64" });
+    items.push({ path: file.path, mode: file.mode, type: "blob", sha: data2.sha });
+  }
+  const { data } = await gh.octokit.rest.git.createTree({ owner: gh.owner, repo: gh.repo, base_tree: baseTree, tree: items });
+  return data.sha;
+}
+async function createCommit(gh, message, tree, parent) {
+  const { data } = await gh.octokit.rest.git.createCommit({ owner: gh.owner, repo: gh.repo, message, tree, parents: [parent] });
+  return { sha: data.sha, tree: data.tree.sha, parents: data.parents.map((p) => p.sha), message: data.message, author: { name: data.author.name, email: data.author.email } };
+}
+async function readBranch(gh, branch) {
+  try {
+    const { data } = await gh.octokit.rest.git.getRef({ owner: gh.owner, repo: gh.repo, ref: `heads/${branch}` });
+    return data.object.sha;
+  } catch (error2) {
+    if (isRequestError2(error2) && error2.status === 404) return void 0;
+    throw error2;
+  }
+}
+async function createBranch(gh, branch, sha) {
+  try {
+    await gh.octokit.rest.git.createRef({ owner: gh.owner, repo: gh.repo, ref: `refs/heads/${branch}`, sha });
+    return "created";
+  } catch (error2) {
+    if (isAlreadyExists(error2)) return "exists";
+    throw error2;
+  }
+}
+async function moveBranch(gh, branch, sha, force) {
+  try {
+    await gh.octokit.rest.git.updateRef({ owner: gh.owner, repo: gh.repo, ref: `heads/${branch}`, sha, force });
+    return "moved";
+  } catch (error2) {
+    if (!force && isRequestError2(error2) && error2.status === 422 && /not a fast[- ]forward/i.test(messageOf(error2))) return "not-fast-forward";
+    throw error2;
+  }
+}
+async function deleteBranch(gh, branch) {
+  try {
+    await gh.octokit.rest.git.deleteRef({ owner: gh.owner, repo: gh.repo, ref: `heads/${branch}` });
+    return "deleted";
+  } catch (error2) {
+    if (isRequestError2(error2) && error2.status === 422 && /does not exist/i.test(messageOf(error2))) return "gone";
+    throw error2;
+  }
+}
+async function compareCommits(gh, base, head) {
+  const { data } = await gh.octokit.rest.repos.compareCommitsWithBasehead({ owner: gh.owner, repo: gh.repo, basehead: `${base}...${head}`, per_page: 1 });
+  return data.status;
+}
+function messageOf(error2) {
+  const data = error2.response?.data;
+  const details2 = (data?.errors ?? []).map((e) => typeof e === "string" ? e : e.message ?? "").join(" ");
+  return `${data?.message ?? error2.message ?? ""} ${details2}`.trim();
+}
+function isAlreadyExists(error2) {
+  return isRequestError2(error2) && error2.status === 422 && /already exists/i.test(messageOf(error2));
+}
+
+// src/stages/pull-request/errors.ts
+var PERMISSIONS = { contents: "write", "pull-requests": "write" };
+function explainPullRequestError(error2, context5) {
+  const where2 = `${context5.owner}/${context5.repo}`;
+  const text = isRequestError2(error2) ? messageOf(error2) : "";
+  if (isRequestError2(error2) && error2.status === 403 && /not permitted to create or approve pull requests/i.test(text)) {
+    const manual = context5.branch && context5.base ? ` The fix is already on the branch ${context5.branch}; to open the pull request by hand: ${context5.serverUrl}/${where2}/compare/${context5.base}...${context5.branch}?expand=1` : "";
+    return `GitHub refused to ${context5.action} in ${where2}: "GitHub Actions is not permitted to create or approve pull requests". Turn on "Allow GitHub Actions to create and approve pull requests" in the repository's Settings \u2192 Actions \u2192 General \u2192 Workflow permissions (in an organisation, first in the organisation's Actions settings, which can lock it off), or pass a GitHub App token or a fine-grained personal access token with contents and pull requests write access as 'github-token'.${manual}`;
+  }
+  if (context5.fork && isRequestError2(error2) && error2.status === 403 && /not accessible by integration/i.test(text)) {
+    return `GitHub refused to ${context5.action} in ${where2} (${oneLine2(text)}): a workflow run for a pull request from a fork gets a read-only token, whatever its 'permissions:' say. Run fix-hashes with 'fix-hashes: report' on such pull requests and let a separate 'workflow_run' workflow post the fix without checking out the fork (the pattern in .github/workflows/fix-hashes.yml and fix-hashes-apply.yml).`;
+  }
+  if (isRequestError2(error2) && (error2.status === 422 || error2.status === 403) && /GH006|GH013|protected branch|rule violations?|changes must be made through a pull request|protected ref/i.test(text)) {
+    const branch = context5.branch ? `the branch ${context5.branch}` : "this branch";
+    return `Branch protection or a repository ruleset refused to let nix-ci ${context5.action} in ${where2}: ${oneLine2(text)}. Exempt ${branch} from the rule (for nix-ci's own branches, a ruleset that targets only your release branches and not nix-ci/**), or allow the token's identity to bypass it (GitHub Actions, or the GitHub App whose token you pass as 'github-token').`;
+  }
+  return explainGitHubError(error2, { action: context5.action, owner: context5.owner, repo: context5.repo, permissions: { ...PERMISSIONS } });
+}
+function oneLine2(text) {
+  return text.replace(/\s*\n+\s*/g, " ").trim().replace(/\.+$/, "");
+}
+
+// src/stages/pull-request/types.ts
+var DEFAULT_PULL_REQUEST_LABELS = ["dependencies", "nix"];
+
+// src/stages/pull-request/work-tree.ts
+import { execFileSync as execFileSync3 } from "node:child_process";
+import { readFileSync as readFileSync7, realpathSync } from "node:fs";
+import { join as join9, relative as relative3, sep as sep4 } from "node:path";
+var WorkTreeError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "WorkTreeError";
+  }
+};
+function git(cwd, args) {
+  try {
+    return execFileSync3("git", args, { cwd, maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "pipe"] });
+  } catch (error2) {
+    const detail = error2.stderr?.toString().trim() || error2.message;
+    throw new WorkTreeError(`git ${args.join(" ")} failed in ${cwd} (${detail}). nix-ci needs the git checkout fix-hashes worked in.`);
+  }
+}
+function prefixOf(repoDir) {
+  const root = git(repoDir, ["rev-parse", "--show-toplevel"]).toString().trim();
+  const rel = relative3(realpathSync(root), realpathSync(repoDir)).split(sep4).join("/");
+  return { root, prefix: rel === "" ? "" : `${rel}/` };
+}
+function linesOf(bytes) {
+  return bytes.toString("latin1").split("\n");
+}
+function lineText(bytes, line) {
+  const text = linesOf(bytes)[line - 1];
+  return text === void 0 ? void 0 : Buffer.from(text.replace(/\r$/, ""), "latin1").toString("utf8");
+}
+function readFixedFiles(repoDir, hashes) {
+  const { root, prefix: prefix2 } = prefixOf(repoDir);
+  return hashes.writtenFiles.map((file) => {
+    const path12 = prefix2 + file.split(sep4).join("/");
+    const fixes = hashes.fixes.filter((f) => f.file === file);
+    let content;
+    try {
+      content = readFileSync7(join9(repoDir, file));
+    } catch (error2) {
+      throw new WorkTreeError(`Cannot read ${file}, which fix-hashes wrote (${error2.message}): did a later step remove it?`);
+    }
+    const headBlobSha = git(root, ["rev-parse", `HEAD:${path12}`]).toString().trim();
+    const before = git(root, ["cat-file", "blob", headBlobSha]);
+    checkOnlyFixLines(file, before, content, fixes);
+    return { file, path: path12, content, headBlobSha, before, fixes };
+  });
+}
+function checkOnlyFixLines(file, before, after, fixes) {
+  const old = linesOf(before);
+  const now = linesOf(after);
+  const fixLines = new Map(fixes.map((f) => [f.line, f]));
+  const stray = [];
+  for (let i = 0; i < Math.max(old.length, now.length); i++) {
+    if (old[i] === now[i]) continue;
+    const fix = fixLines.get(i + 1);
+    const expected = fix && old[i] !== void 0 && now[i] !== void 0 && now[i].includes(Buffer.from(fix.new, "utf8").toString("latin1"));
+    if (!expected) stray.push(i + 1);
+  }
+  if (stray.length > 0) {
+    const shown = stray.slice(0, 5).join(", ") + (stray.length > 5 ? ` and ${stray.length - 5} more` : "");
+    throw new WorkTreeError(
+      `${file} differs from the checked-out commit on line(s) ${shown}, which are not verified hash fixes. nix-ci commits only what it verified: make sure no step between checkout and nix-ci edits this file, then re-run.`
+    );
+  }
+  if (before.equals(after)) throw new WorkTreeError(`${file} is listed as written by fix-hashes but equals the checked-out commit: nothing to commit.`);
+}
+
+// src/stages/pull-request/session.ts
+var Refusal = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "Refusal";
+  }
+};
+var StepFailure = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "StepFailure";
+  }
+};
+function openSession(options) {
+  return {
+    options,
+    gh: { octokit: options.octokit, owner: options.context.owner, repo: options.context.repo },
+    reporter: options.reporter,
+    labels: options.labels ?? DEFAULT_PULL_REQUEST_LABELS,
+    progress: { operation: "none" }
+  };
+}
+async function attempt(session, action5, fn, extra = {}) {
+  try {
+    return await fn();
+  } catch (error2) {
+    if (error2 instanceof Refusal || error2 instanceof StepFailure || error2 instanceof WorkTreeError) throw error2;
+    const { context: context5 } = session.options;
+    throw new StepFailure(explainPullRequestError(error2, { action: action5, owner: context5.owner, repo: context5.repo, serverUrl: context5.serverUrl, ...extra }));
+  }
+}
+function done(session, operation, message, status = "done") {
+  session.progress.operation = operation;
+  return { ok: true, status, ...session.progress, operation, message, failures: [] };
+}
+function skipped(session, message) {
+  return done(session, session.progress.operation, message, "skipped");
+}
+function notDelivered(session, status, message) {
+  const operation = session.progress.number !== void 0 ? session.progress.operation : "none";
+  return { ok: false, status, ...session.progress, operation, message, failures: [message] };
+}
+
+// src/stages/pull-request/base-files.ts
+async function treeFilesOver(gh, commit, files) {
+  const out = [];
+  for (const file of files) {
+    const entry = await entryAt(gh, commit.tree, file.path);
+    const at2 = `${gh.owner}/${gh.repo}@${commit.sha.slice(0, 12)}`;
+    if (!entry || entry.type !== "blob") {
+      throw new Refusal(`${file.path} is not a file in ${at2}, the commit the fix would go on: check out that commit (actions/checkout does by default) and re-run.`);
+    }
+    if (entry.mode !== "100644" && entry.mode !== "100755") {
+      throw new Refusal(`${file.path} is not a regular file in ${at2} (mode ${entry.mode}): nix-ci only commits fixes to regular files; apply this one by hand.`);
+    }
+    if (entry.sha !== file.headBlobSha) {
+      throw new Refusal(
+        `${file.path} in the checkout (blob ${file.headBlobSha.slice(0, 12)}) is not the file in ${at2} (blob ${entry.sha.slice(0, 12)}), so the fix was verified on other content than it would be committed onto. Check out exactly that commit (for pull requests: \`ref: \${{ github.event.pull_request.head.sha }}\` or \`head.ref\` in actions/checkout, not the merge commit) and re-run.`
+      );
+    }
+    out.push({ path: file.path, mode: entry.mode, content: file.content });
+  }
+  return out;
+}
+
+// src/stages/pull-request/content.ts
+var FIX_MARKER = "<!-- nix-ci:fix-hashes -->";
+var HUMAN_COMMITS_MARKER = "<!-- nix-ci:fix-hashes:others-commits -->";
+var COMMIT_MARKER = "<!-- nix-ci:fix-hashes:commit -->";
+var CLOSED_MARKER = "<!-- nix-ci:fix-hashes:closed -->";
+function names(fixes) {
+  return [...new Set(fixes.map((f) => f.name))];
+}
+function fixTitle(fixes) {
+  const all = names(fixes);
+  const shown = all.length > 4 ? [...all.slice(0, 3), `${all.length - 3} more`] : all;
+  const list = shown.length === 1 ? shown[0] : `${shown.slice(0, -1).join(", ")} and ${shown[shown.length - 1]}`;
+  return `Fix stale Nix ${all.length === 1 ? "hash" : "hashes"}: ${list}`;
+}
+function commitMessage(fixes, hashes, options = {}) {
+  const lines = [fixTitle(fixes), ""];
+  for (const f of fixes) lines.push(`${f.file}:${f.line}: ${f.name}`, `  ${f.old || '""'} -> ${f.new}`, `  verified on ${f.systems.join(", ")}`);
+  lines.push("", `Verified by nix-ci by building every system with Nix ${hashes.nixVersion}.`);
+  if (options.dependabotSkip) lines.push("", "[dependabot skip]");
+  return lines.join("\n");
+}
+function flakeAttr(ctx, system) {
+  return `${ctx.flake}#packages.${system}.${ctx.package}`;
+}
+function reproduceCommand(ctx) {
+  const args = ["nix-ci fix-hashes --write"];
+  if (ctx.flake !== ".") args.push(`--flake ${ctx.flake}`);
+  if (ctx.package !== "default") args.push(`--package ${ctx.package}`);
+  args.push(`--systems "${ctx.systems.join(" ")}"`);
+  return args.join(" ");
+}
+function fixTable(fixes, ctx, commitSha) {
+  return markdownTable(
+    ["Derivation", "Where", "Old \u2192 new", "Systems verified"],
+    fixes.map((f) => [
+      `\`${f.name}\`${f.silent ? " (was hidden by an output already in the store)" : ""}`,
+      `[\`${f.file}:${f.line}\`](${ctx.serverUrl}/${ctx.owner}/${ctx.repo}/blob/${commitSha}/${f.file}#L${f.line})`,
+      `\`${f.old || '""'}\` \u2192 \`${f.new}\``,
+      f.systems.join(", ")
+    ])
+  );
+}
+var DEFAULT_TOKEN_NOTE = "> [!NOTE]\n> This was pushed with the workflow's default `GITHUB_TOKEN`, and GitHub starts no workflow runs for pushes and pull requests made with it, so checks will not run on it by themselves. To have them run: give nix-ci a GitHub App token or a fine-grained personal access token (contents: write, pull requests: write) through its `github-token` input; or close and reopen this pull request.";
+function pullRequestBody(input, ctx) {
+  const { fixes, hashes } = input;
+  const count = fixes.length === 1 ? "a fixed-output hash" : `${fixes.length} fixed-output hashes`;
+  const parts = [
+    FIX_MARKER,
+    `nix-ci found ${count} on \`${input.base}\` that no longer match${fixes.length === 1 ? "es" : ""} what Nix builds, fixed ${fixes.length === 1 ? "it" : "them"}, and verified the fix by building every system again.`,
+    fixTable(fixes, ctx, input.baseSha),
+    `Built from \`${input.baseSha.slice(0, 12)}\` with Nix ${hashes.nixVersion}.`
+  ];
+  if (hashes.problems.length > 0) {
+    parts.push(
+      "**Not fixed here** (see the workflow run for details):\n" + hashes.problems.map((p) => `- ${p.kind}${p.derivation ? ` \`${p.derivation}\`` : ""}: ${p.message.split("\n")[0]}`).join("\n")
+    );
+  }
+  const system = ctx.systems[0] ?? "x86_64-linux";
+  parts.push(
+    "### Reproduce locally",
+    `\`\`\`sh
+# fails with "hash mismatch in fixed-output derivation" on ${input.base}:
+nix build ${flakeAttr(ctx, system)}
+# finds the stale hashes, fixes them in place and verifies by building again:
+${reproduceCommand(ctx)}
+\`\`\``
+  );
+  if (input.defaultToken) parts.push(DEFAULT_TOKEN_NOTE);
+  parts.push(
+    `<sub>nix-ci keeps this pull request up to date from \`${input.base}\` and closes it once \`${input.base}\` needs no fix. If anyone else pushes to \`${input.branch}\`, nix-ci leaves the branch alone.</sub>`
+  );
+  return parts.join("\n\n");
+}
+function othersCommitsComment(branch, headSha, fixes) {
+  return [
+    HUMAN_COMMITS_MARKER,
+    `nix-ci has a new verified fix (${names(fixes).join(", ")}), but \`${branch}\` now holds commit \`${headSha.slice(0, 12)}\`, which nix-ci did not make, so it has not touched the branch: nothing of yours is overwritten.`,
+    `To let nix-ci take the branch over again, delete \`${branch}\` (your commits stay reachable from this pull request) or close this pull request and delete the branch; the next run rebuilds it. Or apply the hash fix yourself: see the workflow run's annotations for each file:line, old and new hash.`
+  ].join("\n\n");
+}
+function closedComment(base, baseSha, branchDeleted) {
+  return [
+    CLOSED_MARKER,
+    `Every fixed-output hash on \`${base}\` is correct as of \`${baseSha.slice(0, 12)}\` (nix-ci built every system), so this fix is no longer needed: closing.` + (branchDeleted ? " The branch held only nix-ci's commit and is deleted." : "")
+  ].join("\n\n");
+}
+function othersCommitsKeptOpenComment(base, baseSha, branch) {
+  return [
+    CLOSED_MARKER,
+    `Every fixed-output hash on \`${base}\` is correct as of \`${baseSha.slice(0, 12)}\`, so nix-ci's fix is no longer needed. \`${branch}\` also holds commits nix-ci did not make, so nix-ci leaves this pull request and its branch to you.`
+  ].join("\n\n");
+}
+function commitComment(input) {
+  const parts = [
+    COMMIT_MARKER,
+    `nix-ci pushed \`${input.commitSha.slice(0, 12)}\` onto this pull request: it fixes ${names(input.fixes).join(", ")}, whose fixed-output hash no longer matched after this change, verified by building every system.`
+  ];
+  if (input.dependabotSkip) {
+    parts.push(
+      "Its message carries `[dependabot skip]` so Dependabot keeps rebasing this pull request: a rebase drops the fix commit, and the next nix-ci run adds it back, verified again."
+    );
+  } else if (/renovate/i.test(input.author)) {
+    parts.push(
+      "Renovate stops updating a branch that has commits by other authors. To keep it rebasing, add this commit's author to `gitIgnoredAuthors` in the Renovate config; the next nix-ci run re-adds the fix after a rebase."
+    );
+  }
+  if (input.defaultToken) parts.push(DEFAULT_TOKEN_NOTE);
+  return parts.join("\n\n");
+}
+function suggestionBody(fix, newLine) {
+  const fence = newLine.includes("```") ? "````" : "```";
+  return `${FIX_MARKER}
+Stale fixed-output hash of \`${fix.name}\`: nix-ci verified \`${fix.new}\` by building ${fix.systems.join(", ")}.
+
+${fence}suggestion
+${newLine}
+${fence}`;
+}
+function suggestionReviewBody(count) {
+  return `${FIX_MARKER}
+nix-ci: ${count === 1 ? "a fixed-output hash is" : `${count} fixed-output hashes are`} stale after this change. Each suggestion below is verified by building every system: apply ${count === 1 ? "it" : "them"} with "Commit suggestion".`;
+}
+function diffComment(entries) {
+  const body2 = entries.map((e) => `--- a/${e.path}
++++ b/${e.path}
+@@ -${e.fix.line} +${e.fix.line} @@
+-${e.oldLine}
++${e.newLine}`).join("\n");
+  return `${FIX_MARKER}
+**nix-ci: stale fixed-output hashes.** Verified by building this pull request; apply with \`git apply\`:
+
+\`\`\`diff
+${body2}
+\`\`\``;
+}
+
+// src/stages/pull-request/github-pulls.ts
+function pullInfo(data) {
+  return {
+    number: data.number,
+    url: data.html_url,
+    title: data.title,
+    body: data.body ?? "",
+    state: data.state,
+    labels: data.labels.map((l) => l.name ?? "").filter(Boolean),
+    headSha: data.head.sha,
+    headRef: data.head.ref
+  };
+}
+async function getPull(gh, number) {
+  const { data } = await gh.octokit.rest.pulls.get({ owner: gh.owner, repo: gh.repo, pull_number: number });
+  return pullInfo(data);
+}
+async function findOpenPull(gh, branch, base) {
+  const pulls = await gh.octokit.paginate(gh.octokit.rest.pulls.list, { owner: gh.owner, repo: gh.repo, state: "open", head: `${gh.owner}:${branch}`, base, per_page: 100 });
+  const found = pulls.find((p) => p.head.ref === branch);
+  return found ? pullInfo(found) : void 0;
+}
+async function createPull(gh, input) {
+  try {
+    const { data } = await gh.octokit.rest.pulls.create({ owner: gh.owner, repo: gh.repo, head: input.branch, base: input.base, title: input.title, body: input.body });
+    return { pull: pullInfo(data), created: true };
+  } catch (error2) {
+    if (!(isRequestError2(error2) && error2.status === 422 && /pull request already exists/i.test(messageOf(error2)))) throw error2;
+    const existing = await findOpenPull(gh, input.branch, input.base);
+    if (!existing) throw error2;
+    return { pull: existing, created: false };
+  }
+}
+async function updatePull(gh, number, change) {
+  const { data } = await gh.octokit.rest.pulls.update({ owner: gh.owner, repo: gh.repo, pull_number: number, ...change });
+  return pullInfo(data);
+}
+async function addMissingLabels(gh, pull, labels) {
+  const missing = labels.filter((l) => !pull.labels.includes(l));
+  if (missing.length === 0) return [];
+  await gh.octokit.rest.issues.addLabels({ owner: gh.owner, repo: gh.repo, issue_number: pull.number, labels: missing });
+  return missing;
+}
+async function upsertComment(gh, number, marker2, body2) {
+  const text = body2.startsWith(marker2) ? body2 : `${marker2}
+${body2}`;
+  const comments = await gh.octokit.paginate(gh.octokit.rest.issues.listComments, { owner: gh.owner, repo: gh.repo, issue_number: number, per_page: 100 });
+  const own = comments.find((c) => (c.body ?? "").startsWith(marker2));
+  if (!own) {
+    await gh.octokit.rest.issues.createComment({ owner: gh.owner, repo: gh.repo, issue_number: number, body: text });
+    return "created";
+  }
+  if (own.body === text) return "unchanged";
+  await gh.octokit.rest.issues.updateComment({ owner: gh.owner, repo: gh.repo, comment_id: own.id, body: text });
+  return "updated";
+}
+async function listReviewComments(gh, number) {
+  const comments = await gh.octokit.paginate(gh.octokit.rest.pulls.listReviewComments, { owner: gh.owner, repo: gh.repo, pull_number: number, per_page: 100 });
+  return comments.map((c) => ({ path: c.path, line: c.line ?? null, body: c.body }));
+}
+async function diffLines(gh, number) {
+  const files = await gh.octokit.paginate(gh.octokit.rest.pulls.listFiles, { owner: gh.owner, repo: gh.repo, pull_number: number, per_page: 100 });
+  const out = /* @__PURE__ */ new Map();
+  for (const file of files) {
+    const ranges = [];
+    for (const m of (file.patch ?? "").matchAll(/^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/gm)) {
+      const start = Number(m[1]);
+      const count = m[2] === void 0 ? 1 : Number(m[2]);
+      if (count > 0) ranges.push([start, start + count - 1]);
+    }
+    out.set(file.filename, ranges);
+  }
+  return out;
+}
+async function createSuggestionReview(gh, number, input) {
+  await gh.octokit.rest.pulls.createReview({
+    owner: gh.owner,
+    repo: gh.repo,
+    pull_number: number,
+    commit_id: input.commitId,
+    event: "COMMENT",
+    body: input.body,
+    comments: input.comments.map((c) => ({ path: c.path, line: c.line, side: "RIGHT", body: c.body }))
+  });
+}
+
+// src/stages/pull-request/ownership.ts
+import { createHash } from "node:crypto";
+var FIX_TRAILER = "Nix-CI-Fix";
+var TREE_TRAILER = "Nix-CI-Tree";
+function fixFingerprint(fixes) {
+  const parts = fixes.map((f) => `${f.file}\0${f.old}\0${f.new}`).sort();
+  return createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 16);
+}
+function withTrailers(message, fingerprint, tree) {
+  return `${message.trimEnd()}
+
+${FIX_TRAILER}: ${fingerprint}
+${TREE_TRAILER}: ${tree}
+`;
+}
+function trailer(message, name) {
+  const paragraphs = message.trimEnd().split(/\n\s*\n/);
+  const last = paragraphs[paragraphs.length - 1] ?? "";
+  const match3 = new RegExp(`^${name}: *(\\S+) *$`, "m").exec(last);
+  return match3?.[1];
+}
+function isNixCiCommit(commit) {
+  return commit.parents.length === 1 && trailer(commit.message, FIX_TRAILER) !== void 0 && trailer(commit.message, TREE_TRAILER) === commit.tree;
+}
+function madeWithDefaultToken(commit) {
+  return commit.author.name === "github-actions[bot]" || /^41898282\+github-actions\[bot\]@users\.noreply\.github\.com$/i.test(commit.author.email);
+}
+
+// src/stages/pull-request/commit-flow.ts
+async function runCommitFlow(session) {
+  const { context: context5, hashes } = session.options;
+  const pr = context5.pullRequest;
+  if (!pr) {
+    throw new Refusal(
+      `fix-hashes: commit pushes the fix onto the pull request being built, and this run is for a '${context5.eventName}' event with no pull request. On pushes use 'fix-hashes: pull-request'.`
+    );
+  }
+  session.progress.number = pr.number;
+  session.progress.branch = pr.headRef;
+  if (hashes.fixes.length === 0) return skipped(session, hashes.status === "clean" ? "No stale hash: nothing to commit." : "No verified fix to commit (see the annotations).");
+  if (hashes.writtenFiles.length === 0) return skipped(session, "The verified fixes were not written to the work tree (fix-hashes: report): nothing to commit.");
+  const files = readFixedFiles(session.options.repoDir, hashes);
+  const { gh } = session;
+  const current = await attempt(session, `read pull request #${pr.number}`, () => getPull(gh, pr.number));
+  session.progress.url = current.url;
+  if (current.state !== "open") return skipped(session, `Pull request #${pr.number} is ${current.state}: nothing pushed.`);
+  return pr.isFork ? suggestOnFork(session, files) : commitOntoBranch(session, files, current.headSha);
+}
+async function commitOntoBranch(session, files, liveHead) {
+  const { gh, options } = session;
+  const { hashes } = options;
+  const pr = options.context.pullRequest;
+  const parent = await attempt(session, `read the built commit ${pr.headSha.slice(0, 12)}`, () => readCommit(gh, pr.headSha));
+  const treeFiles = await attempt(session, "read the files to fix", () => treeFilesOver(gh, parent, files));
+  const tree = await attempt(session, "upload the fixed files", () => createTree(gh, parent.tree, treeFiles));
+  if (liveHead !== pr.headSha) {
+    const head = await attempt(session, `read the head of ${pr.headRef}`, () => readCommit(gh, liveHead));
+    if (isNixCiCommit(head) && head.parents[0] === pr.headSha && head.tree === tree) {
+      session.progress.commitSha = head.sha;
+      return done(session, "none", `${pr.headRef} already holds this fix (${head.sha.slice(0, 12)}): nothing pushed.`);
+    }
+    return movedOn(session, liveHead);
+  }
+  const dependabotSkip = /^dependabot(\[bot\])?$/i.test(pr.author);
+  const message = withTrailers(commitMessage(hashes.fixes, hashes, { dependabotSkip }), fixFingerprint(hashes.fixes), tree);
+  const commit = await attempt(session, "create the fix commit", () => createCommit(gh, message, tree, pr.headSha));
+  const moved = await attempt(session, `push the fix onto ${pr.headRef}`, () => moveBranch(gh, pr.headRef, commit.sha, false), { branch: pr.headRef });
+  if (moved === "not-fast-forward") {
+    const now = await attempt(session, `read the branch ${pr.headRef}`, () => readBranch(gh, pr.headRef));
+    return movedOn(session, now ?? "a deleted branch");
+  }
+  session.progress.commitSha = commit.sha;
+  session.progress.operation = "updated";
+  session.reporter.info(`Pushed ${commit.sha.slice(0, 12)} onto ${pr.headRef} (pull request #${pr.number})`);
+  const defaultToken = options.defaultToken ?? madeWithDefaultToken(commit);
+  try {
+    await attempt(
+      session,
+      `comment on pull request #${pr.number}`,
+      () => upsertComment(gh, pr.number, COMMIT_MARKER, commitComment({ commitSha: commit.sha, fixes: hashes.fixes, author: pr.author, defaultToken, dependabotSkip }))
+    );
+  } catch (error2) {
+    session.reporter.warning(error2.message);
+  }
+  return done(session, "updated", `Pushed the verified fix ${commit.sha.slice(0, 12)} onto ${pr.headRef} (pull request #${pr.number}).`);
+}
+function movedOn(session, head) {
+  const pr = session.options.context.pullRequest;
+  return notDelivered(
+    session,
+    "refused",
+    `${pr.headRef} moved from ${pr.headSha.slice(0, 12)} (the commit this run built) to ${head.slice(0, 12)} meanwhile, so nix-ci pushed nothing: a fix verified on an older commit must not land on newer work. The run for the new head checks the hashes again.`
+  );
+}
+async function suggestOnFork(session, files) {
+  const { gh, options } = session;
+  const pr = options.context.pullRequest;
+  const [forkOwner, forkName] = pr.headRepo.split("/");
+  const fork = { octokit: gh.octokit, owner: forkOwner, repo: forkName };
+  const fromFork = { fork: true };
+  const head = await attempt(session, `read the built commit ${pr.headSha.slice(0, 12)} in ${pr.headRepo}`, () => readCommit(fork, pr.headSha), fromFork);
+  await attempt(session, "read the files to fix", () => treeFilesOver(fork, head, files), fromFork);
+  const [shown, earlier] = await Promise.all([
+    attempt(session, `list the files of pull request #${pr.number}`, () => diffLines(gh, pr.number), fromFork),
+    attempt(session, `list the review comments of pull request #${pr.number}`, () => listReviewComments(gh, pr.number), fromFork)
+  ]);
+  const suggestions = [];
+  const elsewhere = [];
+  for (const file of files) {
+    for (const fix of file.fixes) {
+      const newLine = lineText(file.content, fix.line) ?? "";
+      const oldLine = lineText(file.before, fix.line) ?? "";
+      const inDiff = (shown.get(file.path) ?? []).some(([from, to]) => fix.line >= from && fix.line <= to);
+      if (!inDiff) {
+        elsewhere.push({ fix, path: file.path, oldLine, newLine });
+        continue;
+      }
+      const body2 = suggestionBody(fix, newLine);
+      if (earlier.some((c) => c.path === file.path && c.line === fix.line && c.body === body2)) continue;
+      suggestions.push({ path: file.path, line: fix.line, body: body2 });
+    }
+  }
+  let posted = false;
+  if (suggestions.length > 0) {
+    await attempt(
+      session,
+      `post suggestions on pull request #${pr.number}`,
+      () => createSuggestionReview(gh, pr.number, { commitId: pr.headSha, body: suggestionReviewBody(suggestions.length), comments: suggestions }),
+      fromFork
+    );
+    posted = true;
+  }
+  if (elsewhere.length > 0) {
+    const outcome = await attempt(session, `comment on pull request #${pr.number}`, () => upsertComment(gh, pr.number, FIX_MARKER, diffComment(elsewhere)), fromFork);
+    posted ||= outcome !== "unchanged";
+  }
+  const message = posted ? `Pull request #${pr.number} comes from the fork ${pr.headRepo}, which nix-ci cannot push to: posted the verified fix as ${suggestions.length} suggestion(s)${elsewhere.length ? ` and a diff comment for ${elsewhere.length} line(s) outside the diff` : ""}.` : `Pull request #${pr.number} already has nix-ci's suggestions for this fix: nothing posted.`;
+  return done(session, posted ? "updated" : "none", message);
+}
+
+// src/stages/pull-request/fix-branch-flow.ts
+var FIX_BRANCH_PREFIX = "nix-ci/fix-hashes/";
+function baseBranchOf(context5) {
+  if (context5.ref.startsWith("refs/heads/")) return context5.ref.slice("refs/heads/".length);
+  return context5.defaultBranch;
+}
+async function runFixBranchFlow(session) {
+  const { context: context5, hashes } = session.options;
+  if (context5.pullRequest) {
+    throw new Refusal(
+      `fix-hashes: pull-request opens a fix pull request against a branch that was pushed, and this run is for pull request #${context5.pullRequest.number}. On pull requests use 'fix-hashes: commit' (pushes the fix onto a same-repository pull request) or 'fix-hashes: report'.`
+    );
+  }
+  const base = baseBranchOf(context5);
+  if (!base || base.startsWith(FIX_BRANCH_PREFIX)) {
+    throw new Refusal(`fix-hashes: pull-request needs a branch to propose the fix to, and this run is for '${context5.ref}'. Run it on pushes to a branch (e.g. main).`);
+  }
+  const branch = FIX_BRANCH_PREFIX + base;
+  session.progress.branch = branch;
+  if (hashes.status === "clean") {
+    if (!session.options.buildOk) return skipped(session, "The build failed, so finding no stale hash proves nothing: the fix pull request (if any) is left as it is.");
+    return closeStaleFix(session, base, branch);
+  }
+  if (hashes.fixes.length === 0) return skipped(session, `No verified fix to propose: ${hashes.problems.length} stale hash problem(s) need a person (see the annotations).`);
+  if (hashes.writtenFiles.length === 0) return skipped(session, "The verified fixes were not written to the work tree (fix-hashes: report): nothing to commit.");
+  const files = readFixedFiles(session.options.repoDir, hashes);
+  const baseSha = context5.sha;
+  const { gh } = session;
+  const baseCommit2 = await attempt(session, `read the built commit ${baseSha.slice(0, 12)}`, () => readCommit(gh, baseSha));
+  const treeFiles = await attempt(session, "read the files to fix", () => treeFilesOver(gh, baseCommit2, files));
+  const tree = await attempt(session, "upload the fixed files", () => createTree(gh, baseCommit2.tree, treeFiles));
+  if (tree === baseCommit2.tree) return skipped(session, `${base} already has these hashes at ${baseSha.slice(0, 12)}: nothing to propose.`);
+  const message = withTrailers(commitMessage(hashes.fixes, hashes), fixFingerprint(hashes.fixes), tree);
+  const placed = await placeFixCommit(session, branch, baseSha, tree, message);
+  if (placed.kind === "others") return stopForOthersCommits(session, branch, base, placed.head);
+  if (placed.kind === "newer") {
+    const pull2 = await attempt(session, "find the fix pull request", () => findOpenPull(gh, branch, base));
+    remember(session, pull2);
+    return done(session, "none", `${branch} already holds a fix built on ${placed.parent.slice(0, 12)}, newer than this run's ${baseSha.slice(0, 12)}: left as it is.`);
+  }
+  session.progress.commitSha = placed.commit.sha;
+  if (placed.changed) session.progress.operation = "updated";
+  session.reporter.info(placed.changed ? `Pushed ${placed.commit.sha.slice(0, 12)} to ${branch} (on ${baseSha.slice(0, 12)})` : `${branch} already holds this fix: no new commit`);
+  const defaultToken = session.options.defaultToken ?? madeWithDefaultToken(placed.commit);
+  const title = fixTitle(hashes.fixes);
+  const body2 = pullRequestBody({ fixes: hashes.fixes, hashes, base, baseSha, branch, defaultToken }, contentContext(session));
+  let pull = await attempt(session, "find the fix pull request", () => findOpenPull(gh, branch, base));
+  if (!pull) {
+    const made = await attempt(session, `open the fix pull request from ${branch}`, () => createPull(gh, { branch, base, title, body: body2 }), { branch, base });
+    pull = made.pull;
+    remember(session, pull);
+    if (made.created) session.progress.operation = "created";
+  }
+  remember(session, pull);
+  if (pull.title !== title || pull.body !== body2) {
+    const number = pull.number;
+    pull = await attempt(session, `update pull request #${number}`, () => updatePull(gh, number, { title, body: body2 }));
+    if (session.progress.operation === "none") session.progress.operation = "updated";
+  }
+  if (session.progress.operation !== "none") await labelPull(session, pull);
+  const verb = { created: "Opened", updated: "Updated", closed: "Closed", none: "Unchanged:" }[session.progress.operation];
+  return done(session, session.progress.operation, `${verb} pull request #${pull.number} (${pull.url}) with the verified fix.`);
+}
+async function placeFixCommit(session, branch, baseSha, tree, message) {
+  const { gh } = session;
+  for (let round = 0; round < 4; round++) {
+    const head = await attempt(session, `read the branch ${branch}`, () => readBranch(gh, branch));
+    if (head === void 0) {
+      const commit2 = await attempt(session, "create the fix commit", () => createCommit(gh, message, tree, baseSha));
+      const created = await attempt(session, `create the branch ${branch}`, () => createBranch(gh, branch, commit2.sha), { branch });
+      if (created === "created") return { kind: "placed", commit: commit2, changed: true };
+      continue;
+    }
+    const current = await attempt(session, `read the head of ${branch}`, () => readCommit(gh, head));
+    if (!isNixCiCommit(current)) return { kind: "others", head };
+    const parent = current.parents[0];
+    if (parent === baseSha && current.tree === tree) return { kind: "placed", commit: current, changed: false };
+    if (parent !== baseSha) {
+      const relation = await attempt(session, "compare the fix branch with the built commit", () => compareCommits(gh, baseSha, parent));
+      if (relation === "ahead") return { kind: "newer", parent };
+    }
+    const commit = await attempt(session, "create the fix commit", () => createCommit(gh, message, tree, baseSha));
+    if (await attempt(session, `read the branch ${branch}`, () => readBranch(gh, branch)) !== head) continue;
+    await attempt(session, `update the branch ${branch}`, () => moveBranch(gh, branch, commit.sha, true), { branch });
+    return { kind: "placed", commit, changed: true };
+  }
+  throw new StepFailure(`The branch ${branch} kept changing while nix-ci updated it (another run or a person pushing to it): re-run the job.`);
+}
+async function stopForOthersCommits(session, branch, base, head) {
+  const { gh, options } = session;
+  const pull = await attempt(session, "find the fix pull request", () => findOpenPull(gh, branch, base));
+  remember(session, pull);
+  const message = `${branch} holds commit ${head.slice(0, 12)}, which nix-ci did not make, so nix-ci did not touch the branch and nothing was overwritten. Delete the branch to let nix-ci rebuild it, or apply the fix yourself (see the annotations).`;
+  if (pull) {
+    const number = pull.number;
+    await attempt(session, `comment on pull request #${number}`, () => upsertComment(gh, number, HUMAN_COMMITS_MARKER, othersCommitsComment(branch, head, options.hashes.fixes)));
+  }
+  return notDelivered(session, "refused", pull ? `${message} Said so on pull request #${pull.number}.` : message);
+}
+async function closeStaleFix(session, base, branch) {
+  const { gh, options } = session;
+  const baseSha = options.context.sha;
+  const [head, pull] = await Promise.all([
+    attempt(session, `read the branch ${branch}`, () => readBranch(gh, branch)),
+    attempt(session, "find the fix pull request", () => findOpenPull(gh, branch, base))
+  ]);
+  remember(session, pull);
+  if (head === void 0 && !pull) return skipped(session, "No stale hash, and no fix pull request to close.");
+  let ours = false;
+  if (head !== void 0) {
+    const current = await attempt(session, `read the head of ${branch}`, () => readCommit(gh, head));
+    ours = isNixCiCommit(current);
+    if (ours && current.parents[0] !== baseSha) {
+      const relation = await attempt(session, "compare the fix branch with the built commit", () => compareCommits(gh, baseSha, current.parents[0]));
+      if (relation === "ahead") return skipped(session, `${branch} holds a fix for ${current.parents[0].slice(0, 12)}, newer than this run's ${baseSha.slice(0, 12)}: left open.`);
+    }
+    if (!ours) {
+      if (pull) {
+        const number = pull.number;
+        await attempt(session, `comment on pull request #${number}`, () => upsertComment(gh, number, CLOSED_MARKER, othersCommitsKeptOpenComment(base, baseSha, branch)));
+      }
+      return skipped(session, `No stale hash on ${base}; ${branch} holds commits nix-ci did not make, so it is left to its authors.`);
+    }
+  }
+  if (pull) {
+    const number = pull.number;
+    await attempt(session, `comment on pull request #${number}`, () => upsertComment(gh, number, CLOSED_MARKER, closedComment(base, baseSha, ours)));
+    await attempt(session, `close pull request #${number}`, () => updatePull(gh, number, { state: "closed" }));
+    session.progress.operation = "closed";
+  }
+  if (ours) {
+    try {
+      await attempt(session, `delete the branch ${branch}`, () => deleteBranch(gh, branch), { branch });
+    } catch (error2) {
+      session.reporter.warning(`${error2.message} The fix pull request is closed; delete ${branch} by hand.`);
+    }
+  }
+  return done(
+    session,
+    session.progress.operation,
+    pull ? `No stale hash on ${base}: closed pull request #${pull.number}${ours ? ` and deleted ${branch}` : ""}.` : `No stale hash on ${base}: deleted the leftover branch ${branch}.`
+  );
+}
+async function labelPull(session, pull) {
+  if (session.labels.length === 0) return;
+  try {
+    const added = await attempt(session, `label pull request #${pull.number}`, () => addMissingLabels(session.gh, pull, session.labels));
+    if (added.length > 0) session.reporter.info(`Labelled #${pull.number}: ${added.join(", ")}`);
+  } catch (error2) {
+    session.reporter.warning(error2.message);
+  }
+}
+function remember(session, pull) {
+  if (!pull) return;
+  session.progress.number = pull.number;
+  session.progress.url = pull.url;
+}
+function contentContext(session) {
+  const { options } = session;
+  return { owner: options.context.owner, repo: options.context.repo, serverUrl: options.context.serverUrl, flake: options.flake, package: options.package, systems: options.systems };
+}
+
+// src/stages/pull-request/safety.ts
+function refuseUnsafeEvent(context5) {
+  const pr = context5.pullRequest;
+  if (context5.eventName !== "pull_request_target" || !pr?.isFork) return void 0;
+  return `Refusing to build pull request #${pr.number} from the fork ${pr.headRepo} under 'pull_request_target': that event runs with ${context5.owner}/${context5.repo}'s write token and secrets, and building the fork's flake would run its code with them. Use two workflows instead: one on 'pull_request' with 'permissions: contents: read' and 'fix-hashes: report' that uploads the 'hash-mismatches' output as an artifact, and one on 'workflow_run' with 'pull-requests: write' that reads that artifact as data (never checking out or building the fork) and comments the fix. nix-ci documents this pattern in .github/workflows/fix-hashes.yml and .github/workflows/fix-hashes-apply.yml.`;
+}
+
+// src/stages/pull-request/pull-request-stage.ts
+async function runPullRequestStage(options) {
+  const session = openSession(options);
+  let result;
+  try {
+    const unsafe = refuseUnsafeEvent(options.context);
+    if (unsafe) throw new Refusal(unsafe);
+    result = options.mode === "commit" ? await runCommitFlow(session) : await runFixBranchFlow(session);
+  } catch (error2) {
+    if (error2 instanceof Refusal || error2 instanceof WorkTreeError) result = notDelivered(session, "refused", error2.message);
+    else if (error2 instanceof StepFailure) result = notDelivered(session, "failed", error2.message);
+    else result = notDelivered(session, "failed", `nix-ci could not deliver the fix (${error2 instanceof Error ? error2.message : String(error2)}): re-run the job; if it persists, report it with this log.`);
+  }
+  report(options, result);
+  return result;
+}
+function report(options, result) {
+  const { reporter } = options;
+  reporter.setOutput("pull-request-operation", result.operation);
+  if (result.number !== void 0) reporter.setOutput("pull-request-number", String(result.number));
+  if (result.url !== void 0) reporter.setOutput("pull-request-url", result.url);
+  const title = options.mode === "commit" ? "fix-hashes: fix not pushed" : "fix-hashes: fix pull request";
+  if (!result.ok) reporter.error(result.message, { title: result.status === "refused" ? `${title} (refused)` : `${title} (failed)` });
+  else if (result.operation === "none" || result.status === "skipped") reporter.info(result.message);
+  else reporter.notice(result.message, { title });
+  const link = result.number !== void 0 && result.url ? ` [#${result.number}](${result.url})` : "";
+  reporter.addSummary(`**Fix ${options.mode === "commit" ? "commit" : "pull request"}:** ${result.ok ? result.operation : result.status}${link} \u2014 ${result.message.split("\n")[0]}`);
+}
+
 // src/cache/restore.ts
 import { rm as rm2 } from "node:fs/promises";
 
 // src/cache/binary-cache.ts
 import { readdir as readdir4, stat as stat2 } from "node:fs/promises";
-import { join as join9 } from "node:path";
+import { join as join10 } from "node:path";
 function binaryCacheUrl(dir) {
   return `file://${dir}?compression=none`;
 }
@@ -39054,7 +39861,7 @@ async function importFromBinaryCache(nix, dir, paths, options) {
 async function directorySize(dir) {
   let total = 0;
   for (const entry of await readdir4(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await stat2(join9(entry.parentPath, entry.name))).size;
+    if (entry.isFile()) total += (await stat2(join10(entry.parentPath, entry.name))).size;
   }
   return total;
 }
@@ -39071,13 +39878,13 @@ function lastLines(keep = 20) {
 
 // src/cache/entry.ts
 import { tmpdir } from "node:os";
-import { join as join11 } from "node:path";
+import { join as join12 } from "node:path";
 
 // src/cache/flake-digest.ts
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readdir as readdir5 } from "node:fs/promises";
-import { isAbsolute, join as join10, relative as relative3, resolve as resolve3, sep as sep4 } from "node:path";
+import { isAbsolute, join as join11, relative as relative4, resolve as resolve3, sep as sep5 } from "node:path";
 var FOD_LOCK_FILES = [
   "flake.lock",
   "mix.lock",
@@ -39118,7 +39925,7 @@ async function digestFlakeFiles(dir) {
   await walk(dir, 0, found, { visited: 0 });
   found.sort();
   const files = [];
-  for (const path12 of found) files.push({ path: relative3(dir, path12).split(sep4).join("/"), sha256: await sha256File(path12) });
+  for (const path12 of found) files.push({ path: relative4(dir, path12).split(sep5).join("/"), sha256: await sha256File(path12) });
   return files;
 }
 async function walk(dir, depth, found, count) {
@@ -39127,20 +39934,20 @@ async function walk(dir, depth, found, count) {
   entries.sort((a, b) => a.name < b.name ? -1 : 1);
   for (const entry of entries) {
     if (found.length >= MAX_FILES || ++count.visited > MAX_ENTRIES_VISITED) return;
-    const path12 = join10(dir, entry.name);
+    const path12 = join11(dir, entry.name);
     if (entry.isDirectory() && !SKIPPED_DIRS.has(entry.name) && !entry.name.startsWith("result")) await walk(path12, depth + 1, found, count);
     else if (entry.isFile() && isKeyFile(entry.name)) found.push(path12);
   }
 }
 function sha256File(path12) {
   return new Promise((resolvePromise, reject) => {
-    const hash = createHash("sha256");
+    const hash = createHash2("sha256");
     createReadStream(path12).on("data", (chunk) => hash.update(chunk)).on("error", reject).on("end", () => resolvePromise(hash.digest("hex")));
   });
 }
 
 // src/cache/key.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 var CACHE_FORMAT_VERSION = 1;
 var PREFIX2 = `nix-ci-store-v${CACHE_FORMAT_VERSION}`;
 function cacheKeys(input) {
@@ -39149,7 +39956,7 @@ function cacheKeys(input) {
   const files = [...input.files].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   const lines = files.map((f) => `${f.sha256}  ${f.path}`);
   if (input.remoteFlake !== void 0) lines.push(`remote ${input.remoteFlake}`);
-  const sourceDigest = createHash2("sha256").update(lines.join("\n")).digest("hex").slice(0, 32);
+  const sourceDigest = createHash3("sha256").update(lines.join("\n")).digest("hex").slice(0, 32);
   const systemsPrefix = `${PREFIX2}-${systems}-`;
   return {
     key: `${systemsPrefix}${nix}-${sourceDigest}`,
@@ -39159,7 +39966,7 @@ function cacheKeys(input) {
 
 // src/cache/entry.ts
 function cacheDirectory(options, env = process.env) {
-  return options.cacheDir ?? join11(env.RUNNER_TEMP || tmpdir(), "nix-ci-store-cache");
+  return options.cacheDir ?? join12(env.RUNNER_TEMP || tmpdir(), "nix-ci-store-cache");
 }
 async function cacheKeysFor(options) {
   const nixVersion = await options.nix.version();
@@ -39170,7 +39977,7 @@ async function cacheKeysFor(options) {
 
 // src/cache/manifest.ts
 import { readFile as readFile2, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 var MANIFEST_FILE = "nix-ci-manifest.json";
 var CorruptEntryError = class extends Error {
   constructor(message) {
@@ -39179,12 +39986,12 @@ var CorruptEntryError = class extends Error {
   }
 };
 async function writeManifest(dir, manifest) {
-  await writeFile2(join12(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + "\n");
+  await writeFile2(join13(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + "\n");
 }
 async function readManifest(dir) {
   let text;
   try {
-    text = await readFile2(join12(dir, MANIFEST_FILE), "utf8");
+    text = await readFile2(join13(dir, MANIFEST_FILE), "utf8");
   } catch {
     throw new CorruptEntryError(`the entry has no ${MANIFEST_FILE}`);
   }
@@ -40480,26 +41287,26 @@ var AST = class {
       }
     } else {
       let iterations = 0;
-      let done = false;
+      let done2 = false;
       do {
-        done = true;
+        done2 = true;
         for (let i = 0; i < this.#parts.length; i++) {
           const c = this.#parts[i];
           if (typeof c === "object") {
             c.#flatten();
             if (this.#canAdopt(c)) {
-              done = false;
+              done2 = false;
               this.#adopt(c, i);
             } else if (this.#canAdoptWithSpace(c)) {
-              done = false;
+              done2 = false;
               this.#adoptWithSpace(c, i);
             } else if (this.#canUsurp(c)) {
-              done = false;
+              done2 = false;
               this.#usurp(c);
             }
           }
         }
-      } while (!done && ++iterations < 10);
+      } while (!done2 && ++iterations < 10);
     }
     this.#toString = void 0;
   }
@@ -40636,8 +41443,8 @@ var path5 = {
   win32: { sep: "\\" },
   posix: { sep: "/" }
 };
-var sep6 = defaultPlatform === "win32" ? path5.win32.sep : path5.posix.sep;
-minimatch.sep = sep6;
+var sep7 = defaultPlatform === "win32" ? path5.win32.sep : path5.posix.sep;
+minimatch.sep = sep7;
 var GLOBSTAR = /* @__PURE__ */ Symbol("globstar **");
 minimatch.GLOBSTAR = GLOBSTAR;
 var qmark2 = "[^/]";
@@ -42166,8 +42973,8 @@ function enabled(namespace) {
   if (namespace.endsWith("*")) {
     return true;
   }
-  for (const skipped2 of skippedNamespaces) {
-    if (namespaceMatches(namespace, skipped2)) {
+  for (const skipped3 of skippedNamespaces) {
+    if (namespaceMatches(namespace, skipped3)) {
       return false;
     }
   }
@@ -43821,8 +44628,8 @@ async function* streamAsyncIterator() {
   const reader = this.getReader();
   try {
     while (true) {
-      const { done, value } = await reader.read();
-      if (done) {
+      const { done: done2, value } = await reader.read();
+      if (done2) {
         return;
       }
       yield value;
@@ -49399,21 +50206,21 @@ var Matcher = class {
    * @returns {string}
    */
   toString(separator, includeNamespace = true) {
-    const sep12 = separator || this.separator;
-    const isDefault = sep12 === this.separator && includeNamespace === true;
+    const sep13 = separator || this.separator;
+    const isDefault = sep13 === this.separator && includeNamespace === true;
     if (isDefault) {
       if (this._pathStringCache !== null) {
         return this._pathStringCache;
       }
       const result = this.path.map(
         (n) => n.namespace ? `${n.namespace}:${n.tag}` : n.tag
-      ).join(sep12);
+      ).join(sep13);
       this._pathStringCache = result;
       return result;
     }
     return this.path.map(
       (n) => includeNamespace && n.namespace ? `${n.namespace}:${n.tag}` : n.tag
-    ).join(sep12);
+    ).join(sep13);
   }
   /**
    * Get path as array of tag names.
@@ -50051,73 +50858,73 @@ var REDOS_PATTERNS = [
 var redos_default = REDOS_PATTERNS;
 
 // node_modules/is-unsafe/src/contexts/nosql.js
-var sep10 = `["'\\s]*:`;
+var sep11 = `["'\\s]*:`;
 var NOSQL_PATTERNS = [
   // ─── MongoDB $ operator injection ────────────────────────────────────────
   {
     id: "nosql-where-operator",
     description: "$where \u2014 executes arbitrary JavaScript server-side in MongoDB",
-    pattern: new RegExp(`\\$where${sep10}`, "i")
+    pattern: new RegExp(`\\$where${sep11}`, "i")
   },
   {
     id: "nosql-ne-operator",
     description: '$ne \u2014 "not equal" operator used to bypass equality checks',
-    pattern: new RegExp(`\\$ne${sep10}`, "i")
+    pattern: new RegExp(`\\$ne${sep11}`, "i")
   },
   {
     id: "nosql-gt-operator",
     description: '$gt \u2014 "greater than" used to bypass password/value checks',
-    pattern: new RegExp(`\\$gte?${sep10}`, "i")
+    pattern: new RegExp(`\\$gte?${sep11}`, "i")
   },
   {
     id: "nosql-lt-operator",
     description: '$lt / $lte \u2014 "less than" bypass variants',
-    pattern: new RegExp(`\\$lte?${sep10}`, "i")
+    pattern: new RegExp(`\\$lte?${sep11}`, "i")
   },
   {
     id: "nosql-regex-operator",
     description: "$regex \u2014 can be used to extract data character by character (blind injection)",
-    pattern: new RegExp(`\\$regex${sep10}`, "i")
+    pattern: new RegExp(`\\$regex${sep11}`, "i")
   },
   {
     id: "nosql-or-operator",
     description: "$or \u2014 logical OR; used to create always-true conditions",
-    pattern: new RegExp(`\\$or${sep10}\\s*\\[`, "i")
+    pattern: new RegExp(`\\$or${sep11}\\s*\\[`, "i")
   },
   {
     id: "nosql-and-operator",
     description: "$and \u2014 logical AND operator injection",
-    pattern: new RegExp(`\\$and${sep10}\\s*\\[`, "i")
+    pattern: new RegExp(`\\$and${sep11}\\s*\\[`, "i")
   },
   {
     id: "nosql-nor-operator",
     description: "$nor \u2014 logical NOR operator injection",
-    pattern: new RegExp(`\\$nor${sep10}\\s*\\[`, "i")
+    pattern: new RegExp(`\\$nor${sep11}\\s*\\[`, "i")
   },
   {
     id: "nosql-exists-operator",
     description: "$exists \u2014 can enumerate fields to determine schema",
-    pattern: new RegExp(`\\$exists${sep10}`, "i")
+    pattern: new RegExp(`\\$exists${sep11}`, "i")
   },
   {
     id: "nosql-in-operator",
     description: "$in \u2014 matches any value in a list; can enumerate values",
-    pattern: new RegExp(`\\$in${sep10}\\s*\\[`, "i")
+    pattern: new RegExp(`\\$in${sep11}\\s*\\[`, "i")
   },
   {
     id: "nosql-expr-operator",
     description: "$expr \u2014 allows aggregation expressions in queries (MongoDB 3.6+)",
-    pattern: new RegExp(`\\$expr${sep10}`, "i")
+    pattern: new RegExp(`\\$expr${sep11}`, "i")
   },
   {
     id: "nosql-function-operator",
     description: "$function \u2014 executes arbitrary JavaScript in MongoDB 4.4+",
-    pattern: new RegExp(`\\$function${sep10}`, "i")
+    pattern: new RegExp(`\\$function${sep11}`, "i")
   },
   {
     id: "nosql-accumulator-operator",
     description: "$accumulator \u2014 custom aggregation with arbitrary JS execution",
-    pattern: new RegExp(`\\$accumulator${sep10}`, "i")
+    pattern: new RegExp(`\\$accumulator${sep11}`, "i")
   },
   // ─── Prototype pollution ─────────────────────────────────────────────────
   {
@@ -50932,8 +51739,8 @@ function readStopNodeData(xmlData, tagName, i) {
           const nextLt = xmlData.indexOf("<", i + 1);
           if (nextLt === -1 || nextLt > nextGt) {
             const exp = xmlData.substring(i + 1, nextGt);
-            const sep12 = exp.search(/\s/);
-            const name = sep12 === -1 ? exp : exp.substring(0, sep12);
+            const sep13 = exp.search(/\s/);
+            const name = sep13 === -1 ? exp : exp.substring(0, sep13);
             if (name === tagName && exp[exp.length - 1] !== "/") openTagCount++;
             i = nextGt;
           }
@@ -55635,9 +56442,9 @@ var StorageRetryPolicy = class extends BaseRequestPolicy {
    * @param attempt -           How many retries has been attempted to performed, starting from 1, which includes
    *                                   the attempt will be performed by this method call.
    */
-  async attemptSendRequest(request2, secondaryHas404, attempt) {
+  async attemptSendRequest(request2, secondaryHas404, attempt2) {
     const newRequest = request2.clone();
-    const isPrimaryRetry = secondaryHas404 || !this.retryOptions.secondaryHost || !(request2.method === "GET" || request2.method === "HEAD" || request2.method === "OPTIONS") || attempt % 2 === 1;
+    const isPrimaryRetry = secondaryHas404 || !this.retryOptions.secondaryHost || !(request2.method === "GET" || request2.method === "HEAD" || request2.method === "OPTIONS") || attempt2 % 2 === 1;
     if (!isPrimaryRetry) {
       newRequest.url = setURLHost(newRequest.url, this.retryOptions.secondaryHost);
     }
@@ -55646,20 +56453,20 @@ var StorageRetryPolicy = class extends BaseRequestPolicy {
     }
     let response;
     try {
-      logger6.info(`RetryPolicy: =====> Try=${attempt} ${isPrimaryRetry ? "Primary" : "Secondary"}`);
+      logger6.info(`RetryPolicy: =====> Try=${attempt2} ${isPrimaryRetry ? "Primary" : "Secondary"}`);
       response = await this._nextPolicy.sendRequest(newRequest);
-      if (!this.shouldRetry(isPrimaryRetry, attempt, response)) {
+      if (!this.shouldRetry(isPrimaryRetry, attempt2, response)) {
         return response;
       }
       secondaryHas404 = secondaryHas404 || !isPrimaryRetry && response.status === 404;
     } catch (err) {
       logger6.error(`RetryPolicy: Caught error, message: ${err.message}, code: ${err.code}`);
-      if (!this.shouldRetry(isPrimaryRetry, attempt, response, err)) {
+      if (!this.shouldRetry(isPrimaryRetry, attempt2, response, err)) {
         throw err;
       }
     }
-    await this.delay(isPrimaryRetry, attempt, request2.abortSignal);
-    return this.attemptSendRequest(request2, secondaryHas404, ++attempt);
+    await this.delay(isPrimaryRetry, attempt2, request2.abortSignal);
+    return this.attemptSendRequest(request2, secondaryHas404, ++attempt2);
   }
   /**
    * Decide whether to retry according to last HTTP response and retry counters.
@@ -55669,9 +56476,9 @@ var StorageRetryPolicy = class extends BaseRequestPolicy {
    * @param response -
    * @param err -
    */
-  shouldRetry(isPrimaryRetry, attempt, response, err) {
-    if (attempt >= this.retryOptions.maxTries) {
-      logger6.info(`RetryPolicy: Attempt(s) ${attempt} >= maxTries ${this.retryOptions.maxTries}, no further try.`);
+  shouldRetry(isPrimaryRetry, attempt2, response, err) {
+    if (attempt2 >= this.retryOptions.maxTries) {
+      logger6.info(`RetryPolicy: Attempt(s) ${attempt2} >= maxTries ${this.retryOptions.maxTries}, no further try.`);
       return false;
     }
     const retriableErrors2 = [
@@ -55731,12 +56538,12 @@ var StorageRetryPolicy = class extends BaseRequestPolicy {
    * @param attempt -
    * @param abortSignal -
    */
-  async delay(isPrimaryRetry, attempt, abortSignal) {
+  async delay(isPrimaryRetry, attempt2, abortSignal) {
     let delayTimeInMs = 0;
     if (isPrimaryRetry) {
       switch (this.retryOptions.retryPolicyType) {
         case StorageRetryPolicyType.EXPONENTIAL:
-          delayTimeInMs = Math.min((Math.pow(2, attempt - 1) - 1) * this.retryOptions.retryDelayInMs, this.retryOptions.maxRetryDelayInMs);
+          delayTimeInMs = Math.min((Math.pow(2, attempt2 - 1) - 1) * this.retryOptions.retryDelayInMs, this.retryOptions.maxRetryDelayInMs);
           break;
         case StorageRetryPolicyType.FIXED:
           delayTimeInMs = this.retryOptions.retryDelayInMs;
@@ -55829,9 +56636,9 @@ function storageRetryPolicy(options = {}) {
   const maxRetryDelayInMs = options.maxRetryDelayInMs ?? DEFAULT_RETRY_OPTIONS2.maxRetryDelayInMs;
   const secondaryHost = options.secondaryHost ?? DEFAULT_RETRY_OPTIONS2.secondaryHost;
   const tryTimeoutInMs = options.tryTimeoutInMs ?? DEFAULT_RETRY_OPTIONS2.tryTimeoutInMs;
-  function shouldRetry({ isPrimaryRetry, attempt, response, error: error2 }) {
-    if (attempt >= maxTries) {
-      logger6.info(`RetryPolicy: Attempt(s) ${attempt} >= maxTries ${maxTries}, no further try.`);
+  function shouldRetry({ isPrimaryRetry, attempt: attempt2, response, error: error2 }) {
+    if (attempt2 >= maxTries) {
+      logger6.info(`RetryPolicy: Attempt(s) ${attempt2} >= maxTries ${maxTries}, no further try.`);
       return false;
     }
     if (error2) {
@@ -55872,12 +56679,12 @@ function storageRetryPolicy(options = {}) {
     }
     return false;
   }
-  function calculateDelay(isPrimaryRetry, attempt) {
+  function calculateDelay(isPrimaryRetry, attempt2) {
     let delayTimeInMs = 0;
     if (isPrimaryRetry) {
       switch (retryPolicyType) {
         case StorageRetryPolicyType.EXPONENTIAL:
-          delayTimeInMs = Math.min((Math.pow(2, attempt - 1) - 1) * retryDelayInMs, maxRetryDelayInMs);
+          delayTimeInMs = Math.min((Math.pow(2, attempt2 - 1) - 1) * retryDelayInMs, maxRetryDelayInMs);
           break;
         case StorageRetryPolicyType.FIXED:
           delayTimeInMs = retryDelayInMs;
@@ -55898,17 +56705,17 @@ function storageRetryPolicy(options = {}) {
       const primaryUrl = request2.url;
       const secondaryUrl = secondaryHost ? setURLHost(request2.url, secondaryHost) : void 0;
       let secondaryHas404 = false;
-      let attempt = 1;
+      let attempt2 = 1;
       let retryAgain = true;
       let response;
       let error2;
       while (retryAgain) {
-        const isPrimaryRetry = secondaryHas404 || !secondaryUrl || !["GET", "HEAD", "OPTIONS"].includes(request2.method) || attempt % 2 === 1;
+        const isPrimaryRetry = secondaryHas404 || !secondaryUrl || !["GET", "HEAD", "OPTIONS"].includes(request2.method) || attempt2 % 2 === 1;
         request2.url = isPrimaryRetry ? primaryUrl : secondaryUrl;
         response = void 0;
         error2 = void 0;
         try {
-          logger6.info(`RetryPolicy: =====> Try=${attempt} ${isPrimaryRetry ? "Primary" : "Secondary"}`);
+          logger6.info(`RetryPolicy: =====> Try=${attempt2} ${isPrimaryRetry ? "Primary" : "Secondary"}`);
           response = await next(request2);
           secondaryHas404 = secondaryHas404 || !isPrimaryRetry && response.status === 404;
         } catch (e) {
@@ -55920,11 +56727,11 @@ function storageRetryPolicy(options = {}) {
             throw e;
           }
         }
-        retryAgain = shouldRetry({ isPrimaryRetry, attempt, response, error: error2 });
+        retryAgain = shouldRetry({ isPrimaryRetry, attempt: attempt2, response, error: error2 });
         if (retryAgain) {
-          await delay3(calculateDelay(isPrimaryRetry, attempt), request2.abortSignal, RETRY_ABORT_ERROR2);
+          await delay3(calculateDelay(isPrimaryRetry, attempt2), request2.abortSignal, RETRY_ABORT_ERROR2);
         }
-        attempt++;
+        attempt2++;
       }
       if (response) {
         return response;
@@ -76834,8 +77641,8 @@ function sleep(milliseconds) {
 function retry2(name_1, method_1, getStatusCode_1) {
   return __awaiter14(this, arguments, void 0, function* (name, method, getStatusCode, maxAttempts = DefaultRetryAttempts, delay4 = DefaultRetryDelay, onError = void 0) {
     let errorMessage = "";
-    let attempt = 1;
-    while (attempt <= maxAttempts) {
+    let attempt2 = 1;
+    while (attempt2 <= maxAttempts) {
       let response = void 0;
       let statusCode = void 0;
       let isRetryable = false;
@@ -76858,13 +77665,13 @@ function retry2(name_1, method_1, getStatusCode_1) {
         isRetryable = isRetryableStatusCode(statusCode);
         errorMessage = `Cache service responded with ${statusCode}`;
       }
-      debug(`${name} - Attempt ${attempt} of ${maxAttempts} failed with error: ${errorMessage}`);
+      debug(`${name} - Attempt ${attempt2} of ${maxAttempts} failed with error: ${errorMessage}`);
       if (!isRetryable) {
         debug(`${name} - Error is not retryable`);
         break;
       }
       yield sleep(delay4);
-      attempt++;
+      attempt2++;
     }
     throw Error(`${name} failed: ${errorMessage}`);
   });
@@ -78290,10 +79097,10 @@ var CacheServiceClient = class {
   }
   retryableRequest(operation) {
     return __awaiter17(this, void 0, void 0, function* () {
-      let attempt = 0;
+      let attempt2 = 0;
       let errorMessage = "";
       let rawBody = "";
-      while (attempt < this.maxAttempts) {
+      while (attempt2 < this.maxAttempts) {
         let isRetryable = false;
         try {
           const response = yield operation();
@@ -78344,13 +79151,13 @@ var CacheServiceClient = class {
         if (!isRetryable) {
           throw new Error(`Received non-retryable error: ${errorMessage}`);
         }
-        if (attempt + 1 === this.maxAttempts) {
+        if (attempt2 + 1 === this.maxAttempts) {
           throw new Error(`Failed to make request after ${this.maxAttempts} attempts: ${errorMessage}`);
         }
-        const retryTimeMilliseconds = this.getExponentialRetryTimeMilliseconds(attempt);
-        info(`Attempt ${attempt + 1} of ${this.maxAttempts} failed with error: ${errorMessage}. Retrying request in ${retryTimeMilliseconds} ms...`);
+        const retryTimeMilliseconds = this.getExponentialRetryTimeMilliseconds(attempt2);
+        info(`Attempt ${attempt2 + 1} of ${this.maxAttempts} failed with error: ${errorMessage}. Retrying request in ${retryTimeMilliseconds} ms...`);
         yield this.sleep(retryTimeMilliseconds);
-        attempt++;
+        attempt2++;
       }
       throw new Error(`Request failed`);
     });
@@ -78376,14 +79183,14 @@ var CacheServiceClient = class {
       return new Promise((resolve6) => setTimeout(resolve6, milliseconds));
     });
   }
-  getExponentialRetryTimeMilliseconds(attempt) {
-    if (attempt < 0) {
+  getExponentialRetryTimeMilliseconds(attempt2) {
+    if (attempt2 < 0) {
       throw new Error("attempt should be a positive integer");
     }
-    if (attempt === 0) {
+    if (attempt2 === 0) {
       return this.baseRetryIntervalMilliseconds;
     }
-    const minTime = this.baseRetryIntervalMilliseconds * Math.pow(this.retryMultiplier, attempt);
+    const minTime = this.baseRetryIntervalMilliseconds * Math.pow(this.retryMultiplier, attempt2);
     const maxTime = minTime * this.retryMultiplier;
     return Math.trunc(Math.random() * (maxTime - minTime) + minTime);
   }
@@ -79238,9 +80045,9 @@ async function importEntry(options, dir, manifest, result, warn) {
     return;
   }
   const trust = options.trust ?? await detectStoreTrust(nix);
-  const { importable, skipped: skipped2 } = importablePaths(missing, trust);
-  result.skippedPaths = skipped2;
-  if (skipped2.length > 0) warn(`${skipped2.length} of the cache entry's store paths were not imported. ${UNTRUSTED_HINT}`);
+  const { importable, skipped: skipped3 } = importablePaths(missing, trust);
+  result.skippedPaths = skipped3;
+  if (skipped3.length > 0) warn(`${skipped3.length} of the cache entry's store paths were not imported. ${UNTRUSTED_HINT}`);
   try {
     await importFromBinaryCache(nix, dir, importable, { checkSigs: trust === "untrusted", signal: options.signal });
   } catch (error2) {
@@ -79439,10 +80246,10 @@ function decideRelease(input) {
 function movingTags(version3, prefix2, tags2) {
   if (version3.prerelease.length > 0) return [];
   const stable = tags2.map((t) => t.version).filter((v) => v.prerelease.length === 0);
-  const names = movingTagNames(version3, prefix2);
+  const names2 = movingTagNames(version3, prefix2);
   const out = [];
-  if (!stable.some((v) => v.major === version3.major && import_semver4.default.gt(v, version3))) out.push(names.major);
-  if (!stable.some((v) => v.major === version3.major && v.minor === version3.minor && import_semver4.default.gt(v, version3))) out.push(names.minor);
+  if (!stable.some((v) => v.major === version3.major && import_semver4.default.gt(v, version3))) out.push(names2.major);
+  if (!stable.some((v) => v.major === version3.major && v.minor === version3.minor && import_semver4.default.gt(v, version3))) out.push(names2.minor);
   return out;
 }
 function sameVersion(a, b) {
@@ -79485,7 +80292,7 @@ async function createAnnotatedTag(gh, name, commitSha, message) {
     await gh.octokit.rest.git.createRef({ owner: gh.owner, repo: gh.repo, ref: `refs/tags/${name}`, sha: tagObject.sha });
     return { created: true };
   } catch (error2) {
-    if (!isAlreadyExists(error2)) throw error2;
+    if (!isAlreadyExists2(error2)) throw error2;
     const existing = await readTagRef(gh, name);
     if (!existing) throw error2;
     return { created: false, commitSha: await peelTagRef(gh, existing) };
@@ -79506,7 +80313,7 @@ async function ensureRelease(gh, tag, commitSha, prerelease) {
     });
     return { url: data.html_url, created: true };
   } catch (error2) {
-    if (!isAlreadyExists(error2)) throw error2;
+    if (!isAlreadyExists2(error2)) throw error2;
     const url2 = await findRelease(gh, tag);
     if (!url2) throw error2;
     return { url: url2, created: false };
@@ -79529,21 +80336,21 @@ async function moveTag(gh, name, commitSha) {
       await gh.octokit.rest.git.createRef({ owner: gh.owner, repo: gh.repo, ref: `refs/tags/${name}`, sha: commitSha });
       return "created";
     } catch (error2) {
-      if (!isAlreadyExists(error2)) throw error2;
+      if (!isAlreadyExists2(error2)) throw error2;
     }
   }
   await gh.octokit.rest.git.updateRef({ owner: gh.owner, repo: gh.repo, ref: `tags/${name}`, sha: commitSha, force: true });
   return "moved";
 }
-function isAlreadyExists(error2) {
+function isAlreadyExists2(error2) {
   if (!isRequestError2(error2) || error2.status !== 422) return false;
   const data = error2.response?.data ?? {};
   return /already exists/i.test(data.message ?? "") || (data.errors ?? []).some((e) => e.code === "already_exists");
 }
 
 // src/stages/release/version-source.ts
-import { existsSync as existsSync5, readFileSync as readFileSync7 } from "node:fs";
-import { join as join17 } from "node:path";
+import { existsSync as existsSync5, readFileSync as readFileSync8 } from "node:fs";
+import { join as join18 } from "node:path";
 var VersionSourceError = class extends Error {
   constructor(message, file, line) {
     super(message);
@@ -79569,7 +80376,7 @@ async function readVersion(options) {
       const reading = readMixExs(options.cwd, false) ?? await readFlakeVersion(options, false) ?? readPackageJson(options.cwd, false);
       if (reading) return validated(reading);
       throw new VersionSourceError(
-        `No version found: there is no mix.exs or package.json in ${options.cwd}, and ${flakeAttr(options)} does not exist. Set 'version-from' to a literal version (e.g. 1.2.3), or add a \`version\` attribute to the flake package.`
+        `No version found: there is no mix.exs or package.json in ${options.cwd}, and ${flakeAttr2(options)} does not exist. Set 'version-from' to a literal version (e.g. 1.2.3), or add a \`version\` attribute to the flake package.`
       );
     }
   }
@@ -79585,7 +80392,7 @@ function validated(reading) {
 }
 function readMixExs(cwd, required) {
   const file = "mix.exs";
-  const text = readIfExists(join17(cwd, file));
+  const text = readIfExists(join18(cwd, file));
   if (text === void 0) {
     if (required) throw new VersionSourceError(`version-from is 'mix.exs' but there is no mix.exs in ${cwd}.`, file);
     return void 0;
@@ -79639,7 +80446,7 @@ function stripElixirComment(line) {
 }
 function readPackageJson(cwd, required) {
   const file = "package.json";
-  const text = readIfExists(join17(cwd, file));
+  const text = readIfExists(join18(cwd, file));
   if (text === void 0) {
     if (required) throw new VersionSourceError(`version-from is 'package.json' but there is no package.json in ${cwd}.`, file);
     return void 0;
@@ -79660,12 +80467,12 @@ function readPackageJson(cwd, required) {
   }
   return { version: version3, source: file, file, line };
 }
-function flakeAttr(options) {
+function flakeAttr2(options) {
   return `${options.flake}#packages.${options.system}.${options.package}.version`;
 }
 async function readFlakeVersion(options, required) {
-  const attr = flakeAttr(options);
-  if (!required && isLocalFlake(options.flake) && !existsSync5(join17(options.cwd, localFlakeDir2(options.flake), "flake.nix"))) return void 0;
+  const attr = flakeAttr2(options);
+  if (!required && isLocalFlake(options.flake) && !existsSync5(join18(options.cwd, localFlakeDir2(options.flake), "flake.nix"))) return void 0;
   const stderr = [];
   const result = await options.nix.run({
     args: ["eval", "--raw", attr],
@@ -79677,7 +80484,7 @@ async function readFlakeVersion(options, required) {
     }
   });
   if (result.exitCode === 0) {
-    return { version: result.stdout.trim(), source: `the flake attribute ${attr}`, file: isLocalFlake(options.flake) ? join17(localFlakeDir2(options.flake), "flake.nix") : void 0 };
+    return { version: result.stdout.trim(), source: `the flake attribute ${attr}`, file: isLocalFlake(options.flake) ? join18(localFlakeDir2(options.flake), "flake.nix") : void 0 };
   }
   const errorText = stderr.filter((l) => /error|attribute/i.test(l)).join("\n") || stderr.slice(-5).join("\n");
   if (!required && /does not provide attribute|attribute 'version' missing/.test(errorText)) return void 0;
@@ -79695,7 +80502,7 @@ function localFlakeDir2(flake) {
 }
 function readIfExists(path12) {
   try {
-    return readFileSync7(path12, "utf8");
+    return readFileSync8(path12, "utf8");
   } catch (error2) {
     if (error2.code === "ENOENT") return void 0;
     throw error2;
@@ -79991,7 +80798,7 @@ async function runVmTestBuild(options) {
 // src/stages/vm-test/target.ts
 import { cp, mkdtemp, rm as rm4, stat as stat4, writeFile as writeFile3 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join18 } from "node:path";
+import { join as join19 } from "node:path";
 var BUILTIN_CHECK = "service-test";
 async function exportsNixosModule(nix, flake, cwd) {
   const errors = [];
@@ -80008,19 +80815,19 @@ async function exportsNixosModule(nix, flake, cwd) {
   throw new NixCommandError(`nix eval ${flake}#nixosModules`, result, errors.slice(-15));
 }
 async function prepareBuiltinTest(actionDir, flake, system, params) {
-  const flakeDir = await mkdtemp(join18(tmpdir2(), "nix-ci-vm-test-flake-"));
-  const paramsDir = await mkdtemp(join18(tmpdir2(), "nix-ci-vm-test-params-"));
+  const flakeDir = await mkdtemp(join19(tmpdir2(), "nix-ci-vm-test-flake-"));
+  const paramsDir = await mkdtemp(join19(tmpdir2(), "nix-ci-vm-test-params-"));
   const cleanup = async () => {
     await rm4(flakeDir, { recursive: true, force: true });
     await rm4(paramsDir, { recursive: true, force: true });
   };
   try {
-    await cp(join18(actionDir, "flake.nix"), join18(flakeDir, "flake.nix"));
-    if (await exists2(join18(actionDir, "flake.lock"))) await cp(join18(actionDir, "flake.lock"), join18(flakeDir, "flake.lock"));
-    await cp(join18(actionDir, "nix"), join18(flakeDir, "nix"), { recursive: true });
+    await cp(join19(actionDir, "flake.nix"), join19(flakeDir, "flake.nix"));
+    if (await exists2(join19(actionDir, "flake.lock"))) await cp(join19(actionDir, "flake.lock"), join19(flakeDir, "flake.lock"));
+    await cp(join19(actionDir, "nix"), join19(flakeDir, "nix"), { recursive: true });
     const json = { service: params.service, port: params.port, healthPath: params.healthPath };
     if (params.table !== void 0) json.table = params.table;
-    await writeFile3(join18(paramsDir, "params.json"), `${JSON.stringify(json, null, 2)}
+    await writeFile3(join19(paramsDir, "params.json"), `${JSON.stringify(json, null, 2)}
 `);
   } catch (error2) {
     await cleanup();
@@ -80093,18 +80900,18 @@ function escapeHtml(text) {
 // src/stages/vm-test/vm-test-stage.ts
 async function runVmTestStage(options) {
   const result = await decideAndRun(options);
-  report(result, options);
+  report2(result, options);
   return result;
 }
 async function decideAndRun(options) {
   const { mode, reporter } = options;
-  if (mode.mode === "off") return skipped("vm-test is off.");
+  if (mode.mode === "off") return skipped2("vm-test is off.");
   const strict = mode.mode !== "auto";
   return reporter.group("NixOS VM test", async () => {
     const config = await readNixConfig(options.nix);
     if (!config.system.endsWith("-linux")) {
       const reason = `NixOS VM tests need a Linux runner with KVM; this runner is ${config.system}.`;
-      return strict ? failed(reason) : skipped(reason, "warning", reporter);
+      return strict ? failed(reason) : skipped2(reason, "warning", reporter);
     }
     let builtin = false;
     if (mode.mode !== "attribute") {
@@ -80112,7 +80919,7 @@ async function decideAndRun(options) {
       if (!hasModule) {
         const reason = `The flake '${options.flake}' exports no nixosModules.default, so there is no service for the built-in VM test to boot.`;
         if (strict) return failed(`${reason} Export the module as nixosModules.default, name your own test with \`vm-test: checks.<system>.<name>\`, or set \`vm-test: off\`.`);
-        return skipped(`${reason} (vm-test: auto)`, "notice", reporter);
+        return skipped2(`${reason} (vm-test: auto)`, "notice", reporter);
       }
       builtin = true;
     }
@@ -80131,7 +80938,7 @@ async function decideAndRun(options) {
       );
       nix = kvm.nix;
     } catch (error2) {
-      if (error2 instanceof KvmUnavailableError && !strict) return skipped(error2.message, "warning", reporter);
+      if (error2 instanceof KvmUnavailableError && !strict) return skipped2(error2.message, "warning", reporter);
       if (error2 instanceof KvmError) return failed(error2.message);
       throw error2;
     }
@@ -80175,7 +80982,7 @@ async function decideAndRun(options) {
     }
   });
 }
-function skipped(reason, level, reporter) {
+function skipped2(reason, level, reporter) {
   if (level === "warning") reporter?.warning(reason, { title: "VM test skipped" });
   if (level === "notice") reporter?.notice(reason, { title: "VM test skipped" });
   return { result: "skipped", reason, timedOut: false, durationMs: 0, nixErrors: [] };
@@ -80183,7 +80990,7 @@ function skipped(reason, level, reporter) {
 function failed(reason) {
   return { result: "failed", reason, timedOut: false, durationMs: 0, nixErrors: [] };
 }
-function report(result, options) {
+function report2(result, options) {
   const { reporter } = options;
   reporter.setOutput("vm-test-result", result.result);
   if (result.result === "failed") reporter.error(result.reason, { title: result.timedOut ? "VM test timed out" : "VM test failed" });
@@ -80191,33 +80998,9 @@ function report(result, options) {
 }
 
 // src/pipeline.ts
-function unbuiltStageRequests(inputs, context5 = {}) {
-  const requests = [];
-  if ((inputs.fixHashes === "pull-request" || inputs.fixHashes === "commit") && !context5.writeFixesOnly) {
-    requests.push({
-      stage: "fix-hashes",
-      requested: inputs.fixHashes,
-      off: "report",
-      fatal: inputs.fixHashes === "commit",
-      what: inputs.fixHashes === "commit" ? "Pushing the fix commit is not built in this version of nix-ci: stale hashes are fixed and verified in the work tree only." : "Opening the pull request is not built in this version of nix-ci: stale hashes are fixed and verified in the work tree only (a later step can commit them)."
-    });
-  }
-  return requests;
-}
 async function runPipeline(inputs, context5) {
   const { reporter } = context5;
   const failures = [];
-  for (const request2 of unbuiltStageRequests(inputs, context5)) {
-    const message = request2.what ?? `The '${request2.stage}' stage (${request2.stage}: ${request2.requested}) is not built in this version of nix-ci, so it does not run.`;
-    const fix = ` Set '${request2.stage}: ${request2.off}' ${request2.fatal ? "until it is" : "to silence this"}.`;
-    if (request2.fatal) {
-      reporter.error(message + fix, { title: `${request2.stage}: not available yet` });
-      failures.push(message + fix);
-    } else {
-      reporter.notice(message + fix, { title: `${request2.stage}: not available yet` });
-    }
-  }
-  if (failures.length > 0) return { ok: false, failures };
   reporter.setOutput("vm-test-result", "skipped");
   reporter.setOutput("pull-request-operation", "none");
   const cacheOptions = { nix: context5.nix, reporter, cwd: context5.cwd, flake: inputs.flake, systems: inputs.systems, signal: context5.signal };
@@ -80239,6 +81022,7 @@ async function runPipeline(inputs, context5) {
     failures.push(build.cancelled ? `Build cancelled; unfinished: ${failed2.join(", ")}` : `Build failed for ${failed2.join(", ")}`);
   }
   let hashes;
+  let pullRequest;
   if (parser && !build.cancelled && inputs.fixHashes !== "off") {
     const keep = inputs.fixHashes !== "report";
     hashes = await reporter.group(
@@ -80260,6 +81044,7 @@ async function runPipeline(inputs, context5) {
       })
     );
     reportHashes(hashes, reporter, keep);
+    if (keep) pullRequest = await runFixPullRequest(inputs, context5, hashes, build.ok, failures);
     if (hashes.status !== "clean") {
       failures.push(
         `Stale fixed-output hashes: ${hashes.fixes.length} fixed and verified${keep ? " (in the work tree)" : " (reported only)"}, ${hashes.problems.length} not fixed`
@@ -80323,7 +81108,40 @@ async function runPipeline(inputs, context5) {
       if (!release.ok) failures.push(...release.failures);
     }
   }
-  return { ok: failures.length === 0, build, hashes, vmTest, release, failures };
+  return { ok: failures.length === 0, build, hashes, pullRequest, vmTest, release, failures };
+}
+async function runFixPullRequest(inputs, context5, hashes, buildOk, failures) {
+  if (context5.writeFixesOnly || inputs.fixHashes !== "pull-request" && inputs.fixHashes !== "commit") return void 0;
+  const github = context5.github;
+  if (!github && hashes.status === "clean") {
+    context5.reporter.notice(`fix-hashes: ${inputs.fixHashes}: no stale hash; outside GitHub Actions there is no fix pull request to look after.`);
+    return void 0;
+  }
+  if (!github) {
+    const message = `fix-hashes: ${inputs.fixHashes} needs the repository and a token: it runs inside GitHub Actions (GITHUB_REPOSITORY and 'github-token'). The verified fix is in the work tree; from a terminal use \`nix-ci fix-hashes --write\`.`;
+    context5.reporter.error(message, { title: "fix-hashes: no GitHub repository" });
+    failures.push(message);
+    return void 0;
+  }
+  const result = await context5.reporter.group(
+    "Fix pull request",
+    () => runPullRequestStage({
+      mode: inputs.fixHashes,
+      hashes,
+      buildOk,
+      repoDir: context5.cwd,
+      octokit: github.octokit,
+      context: github.context,
+      defaultToken: github.defaultToken,
+      labels: inputs.pullRequestLabels,
+      flake: inputs.flake,
+      package: inputs.package,
+      systems: inputs.systems,
+      reporter: context5.reporter
+    })
+  );
+  if (!result.ok) failures.push(...result.failures);
+  return result;
 }
 
 // src/report/action-reporter.ts
@@ -80396,7 +81214,16 @@ function baseCommit(env) {
 function gitHubTarget(env, token, log2) {
   if (!env.GITHUB_REPOSITORY || !token) return void 0;
   const context5 = readRunContext(env);
-  return { octokit: createGitHubClient({ token, baseUrl: context5.apiUrl, log: log2 }), owner: context5.owner, repo: context5.repo, sha: context5.sha };
+  return {
+    octokit: createGitHubClient({ token, baseUrl: context5.apiUrl, log: log2 }),
+    owner: context5.owner,
+    repo: context5.repo,
+    sha: context5.sha,
+    context: context5,
+    // The default token is not in the environment unless a workflow puts it there; otherwise the
+    // stage tells by the identity GitHub gives the commit it creates.
+    defaultToken: env.GITHUB_TOKEN ? token === env.GITHUB_TOKEN : void 0
+  };
 }
 async function run(env = process.env) {
   const reporter = new ActionReporter();
@@ -80404,6 +81231,11 @@ async function run(env = process.env) {
   try {
     const inputs = parseInputs((name) => actionInput(env, name));
     reporter.setSecret(inputs.githubToken);
+    const unsafe = env.GITHUB_REPOSITORY ? refuseUnsafeEvent(readRunContext(env)) : void 0;
+    if (unsafe) {
+      setFailed(unsafe);
+      return;
+    }
     const result = await runPipeline(inputs, {
       nix: new NixRunner({ nixConfig: inputs.extraNixConfig }),
       reporter,

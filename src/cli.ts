@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runExplainCommand } from './explain/index.js'
 import { createGitHubClient } from './github/client.js'
+import type { RunContext } from './github/context.js'
 import { parseArgs } from 'node:util'
 import { InputError, parseInputs } from './inputs.js'
 import { NixRunner } from './nix/runner.js'
@@ -152,7 +153,17 @@ function cliGitHubTarget(repo: string | undefined, sha: string | undefined, cwd:
   if (!owner || !name || !token) return undefined
   reporter.setSecret(token)
   const commit = sha ?? execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8' }).trim()
-  return { octokit: createGitHubClient({ token, baseUrl: process.env.GITHUB_API_URL, log: m => reporter.warning(m) }), owner, repo: name, sha: commit }
+  const context: RunContext = {
+    owner,
+    repo: name,
+    sha: commit,
+    ref: '',
+    eventName: 'cli',
+    apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
+    serverUrl: 'https://github.com',
+    actor: ''
+  }
+  return { octokit: createGitHubClient({ token, baseUrl: context.apiUrl, log: m => reporter.warning(m) }), owner, repo: name, sha: commit, context }
 }
 
 function isDirectory(path: string): boolean {

@@ -37,6 +37,8 @@ export interface Inputs {
   package: string
   systems: string[]
   fixHashes: FixHashesMode
+  /** Labels of the fix pull request. */
+  pullRequestLabels: string[]
   checkFods: CheckFodsPolicy
   vmTest: VmTest
   /** Minutes for the whole VM test build. */
@@ -60,6 +62,7 @@ export const DEFAULTS: Record<string, string> = {
   package: 'default',
   systems: 'x86_64-linux aarch64-linux',
   'fix-hashes': 'pull-request',
+  'pull-request-labels': 'dependencies, nix',
   'check-fods': 'auto',
   'vm-test': 'auto',
   'vm-test-timeout': '30',
@@ -94,6 +97,7 @@ export function parseInputs(get: (name: string) => string | undefined): Inputs {
     package: parseAttrName('package', raw('package')),
     systems: parseSystems(raw('systems')),
     fixHashes: oneOf('fix-hashes', raw('fix-hashes'), FIX_HASHES_MODES),
+    pullRequestLabels: parseLabels(get('pull-request-labels')),
     checkFods: oneOf('check-fods', raw('check-fods'), CHECK_FODS_POLICIES),
     vmTest: parseVmTest(raw('vm-test')),
     vmTestTimeout: parseMinutes('vm-test-timeout', raw('vm-test-timeout')),
@@ -167,6 +171,16 @@ function parseVersionFrom(value: string): VersionFrom {
   const version = semver.valid(value)
   if (version !== null) return { source: 'literal', version }
   throw new InputError('version-from', value, `use ${VERSION_SOURCES.map(s => `'${s}'`).join(', ')}, or a literal semver version such as 1.2.3`)
+}
+
+/** Commas or newlines (a label may hold spaces); empty means no labels, so no default substitution. */
+function parseLabels(value: string | undefined): string[] {
+  const text = value === undefined ? DEFAULTS['pull-request-labels'] : value
+  const labels = [...new Set(text.split(/[,\n]/).map(l => l.trim()).filter(Boolean))]
+  for (const label of labels) {
+    if (label.length > 50) throw new InputError('pull-request-labels', label, 'GitHub labels are at most 50 characters')
+  }
+  return labels
 }
 
 function parseTagPrefix(value: string | undefined): string {

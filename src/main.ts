@@ -8,6 +8,7 @@ import { readRunContext } from './github/context.js'
 import { InputError, parseInputs } from './inputs.js'
 import { NixRunner } from './nix/runner.js'
 import { GitHubTarget, runPipeline } from './pipeline.js'
+import { refuseUnsafeEvent } from './stages/pull-request/pull-request-stage.js'
 import { ActionReporter } from './report/action-reporter.js'
 import { cancelOnSignals } from './signals.js'
 
@@ -26,7 +27,16 @@ function baseCommit(env: NodeJS.ProcessEnv): string | undefined {
 function gitHubTarget(env: NodeJS.ProcessEnv, token: string, log: (message: string) => void): GitHubTarget | undefined {
   if (!env.GITHUB_REPOSITORY || !token) return undefined
   const context = readRunContext(env)
-  return { octokit: createGitHubClient({ token, baseUrl: context.apiUrl, log }), owner: context.owner, repo: context.repo, sha: context.sha }
+  return {
+    octokit: createGitHubClient({ token, baseUrl: context.apiUrl, log }),
+    owner: context.owner,
+    repo: context.repo,
+    sha: context.sha,
+    context,
+    // The default token is not in the environment unless a workflow puts it there; otherwise the
+    // stage tells by the identity GitHub gives the commit it creates.
+    defaultToken: env.GITHUB_TOKEN ? token === env.GITHUB_TOKEN : undefined
+  }
 }
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -35,6 +45,12 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const inputs = parseInputs(name => actionInput(env, name))
     reporter.setSecret(inputs.githubToken)
+    // Before anything builds: a write token must never build code from a fork.
+    const unsafe = env.GITHUB_REPOSITORY ? refuseUnsafeEvent(readRunContext(env)) : undefined
+    if (unsafe) {
+      core.setFailed(unsafe)
+      return
+    }
     const result = await runPipeline(inputs, {
       nix: new NixRunner({ nixConfig: inputs.extraNixConfig }),
       reporter,

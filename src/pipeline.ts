@@ -11,6 +11,8 @@ import { runFixHashesStage } from './stages/hashes/fix-hashes-stage.js'
 import { reportHashes } from './stages/hashes/hashes-report.js'
 import type { FixHashesResult } from './stages/hashes/types.js'
 import type { GitHubClient } from './github/client.js'
+import type { RunContext } from './github/context.js'
+import { PullRequestStageResult, runPullRequestStage } from './stages/pull-request/pull-request-stage.js'
 import { restoreNixCache, saveNixCache } from './cache/index.js'
 import { ReleaseStageResult, runReleaseStage } from './stages/release/release-stage.js'
 import { VmTestResult, runVmTestStage } from './stages/vm-test/vm-test-stage.js'
@@ -21,6 +23,10 @@ export interface GitHubTarget {
   owner: string
   repo: string
   sha: string
+  /** The event this run is for (pull request, push): the fix PR stage decides by it. */
+  context: RunContext
+  /** True when the token is the default GITHUB_TOKEN (its pushes start no workflow runs). */
+  defaultToken?: boolean
 }
 
 export interface PipelineContext {
@@ -42,56 +48,16 @@ export interface PipelineResult {
   ok: boolean
   build?: BuildStageResult
   hashes?: FixHashesResult
+  pullRequest?: PullRequestStageResult
   vmTest?: VmTestResult
   release?: ReleaseStageResult
   /** Human-readable reasons the run failed. */
   failures: string[]
 }
 
-interface UnbuiltStageRequest {
-  stage: string
-  requested: string
-  /** The input value that turns the stage off. */
-  off: string
-  /** Explicit requests fail the run; defaults only get a notice. */
-  fatal: boolean
-  what?: string
-}
-
-/** Stages (or parts) that exist in action.yml but are not built in this version: said plainly, never faked. */
-export function unbuiltStageRequests(inputs: Inputs, context: Pick<PipelineContext, 'writeFixesOnly'> = {}): UnbuiltStageRequest[] {
-  const requests: UnbuiltStageRequest[] = []
-  if ((inputs.fixHashes === 'pull-request' || inputs.fixHashes === 'commit') && !context.writeFixesOnly) {
-    requests.push({
-      stage: 'fix-hashes',
-      requested: inputs.fixHashes,
-      off: 'report',
-      fatal: inputs.fixHashes === 'commit',
-      what:
-        inputs.fixHashes === 'commit'
-          ? 'Pushing the fix commit is not built in this version of nix-ci: stale hashes are fixed and verified in the work tree only.'
-          : 'Opening the pull request is not built in this version of nix-ci: stale hashes are fixed and verified in the work tree only (a later step can commit them).'
-    })
-  }
-  return requests
-}
-
 export async function runPipeline(inputs: Inputs, context: PipelineContext): Promise<PipelineResult> {
   const { reporter } = context
   const failures: string[] = []
-  for (const request of unbuiltStageRequests(inputs, context)) {
-    const message =
-      request.what ??
-      `The '${request.stage}' stage (${request.stage}: ${request.requested}) is not built in this version of nix-ci, so it does not run.`
-    const fix = ` Set '${request.stage}: ${request.off}' ${request.fatal ? 'until it is' : 'to silence this'}.`
-    if (request.fatal) {
-      reporter.error(message + fix, { title: `${request.stage}: not available yet` })
-      failures.push(message + fix)
-    } else {
-      reporter.notice(message + fix, { title: `${request.stage}: not available yet` })
-    }
-  }
-  if (failures.length > 0) return { ok: false, failures }
   reporter.setOutput('vm-test-result', 'skipped')
   reporter.setOutput('pull-request-operation', 'none')
 
@@ -115,6 +81,7 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
   }
 
   let hashes: FixHashesResult | undefined
+  let pullRequest: PullRequestStageResult | undefined
   if (parser && !build.cancelled && inputs.fixHashes !== 'off') {
     const keep = inputs.fixHashes !== 'report'
     hashes = await reporter.group('Stale fixed-output hashes', () =>
@@ -135,6 +102,7 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
       })
     )
     reportHashes(hashes, reporter, keep)
+    if (keep) pullRequest = await runFixPullRequest(inputs, context, hashes, build.ok, failures)
     if (hashes.status !== 'clean') {
       failures.push(
         `Stale fixed-output hashes: ${hashes.fixes.length} fixed and verified${keep ? ' (in the work tree)' : ' (reported only)'}, ${hashes.problems.length} not fixed`
@@ -202,5 +170,47 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
       if (!release.ok) failures.push(...release.failures)
     }
   }
-  return { ok: failures.length === 0, build, hashes, vmTest, release, failures }
+  return { ok: failures.length === 0, build, hashes, pullRequest, vmTest, release, failures }
+}
+
+/** fix-hashes: pull-request / commit. Also runs when the hashes are clean: that closes a stale fix PR. */
+async function runFixPullRequest(
+  inputs: Inputs,
+  context: PipelineContext,
+  hashes: FixHashesResult,
+  buildOk: boolean,
+  failures: string[]
+): Promise<PullRequestStageResult | undefined> {
+  if (context.writeFixesOnly || (inputs.fixHashes !== 'pull-request' && inputs.fixHashes !== 'commit')) return undefined
+  const github = context.github
+  if (!github && hashes.status === 'clean') {
+    context.reporter.notice(`fix-hashes: ${inputs.fixHashes}: no stale hash; outside GitHub Actions there is no fix pull request to look after.`)
+    return undefined
+  }
+  if (!github) {
+    const message =
+      `fix-hashes: ${inputs.fixHashes} needs the repository and a token: it runs inside GitHub Actions (GITHUB_REPOSITORY and 'github-token'). ` +
+      'The verified fix is in the work tree; from a terminal use `nix-ci fix-hashes --write`.'
+    context.reporter.error(message, { title: 'fix-hashes: no GitHub repository' })
+    failures.push(message)
+    return undefined
+  }
+  const result = await context.reporter.group('Fix pull request', () =>
+    runPullRequestStage({
+      mode: inputs.fixHashes as 'pull-request' | 'commit',
+      hashes,
+      buildOk,
+      repoDir: context.cwd,
+      octokit: github.octokit,
+      context: github.context,
+      defaultToken: github.defaultToken,
+      labels: inputs.pullRequestLabels,
+      flake: inputs.flake,
+      package: inputs.package,
+      systems: inputs.systems,
+      reporter: context.reporter
+    })
+  )
+  if (!result.ok) failures.push(...result.failures)
+  return result
 }

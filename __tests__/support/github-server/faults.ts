@@ -83,3 +83,30 @@ export function validationFailed(errors: { resource?: string; field?: string; co
 
 /** A socket closed without an answer, as when a connection to GitHub drops. */
 export const DROP_CONNECTION = { status: 0 } as const satisfies Fault
+
+/**
+ * 403 on creating a pull request when the repository's (or organisation's) setting "Allow GitHub
+ * Actions to create and approve pull requests" is off: the default for new repositories.
+ */
+export function actionsCannotCreatePullRequests(): Fault {
+  return {
+    status: 403,
+    body: {
+      message: 'GitHub Actions is not permitted to create or approve pull requests.',
+      documentation_url: 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request',
+      status: '403'
+    }
+  }
+}
+
+/** 422 from classic branch protection on a ref update (GH006 on `git push`). */
+export function protectedBranch(branch: string): Fault {
+  return {
+    status: 422,
+    body: {
+      message: `Protected branch update failed for refs/heads/${branch}.\n\nChanges must be made through a pull request.`,
+      documentation_url: 'https://docs.github.com/rest/git/refs#update-a-reference',
+      status: '422'
+    }
+  }
+}

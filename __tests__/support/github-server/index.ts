@@ -7,12 +7,15 @@
 //   const { headSha } = github.seedRepo({ owner: 'acme', repo: 'app' })
 //   github.inject({ operation: 'git/create-ref', ...faults.notAccessibleByIntegration() })
 //   const octokit = testClient(github)
+//   github.barrier('pulls/create', 2)                    // two clients race, every time
+//   github.beforeNext('git/update-ref', () => github.store.pushChange(...))  // a push between read and write
+//   github.store.actor = { login: 'my-app[bot]', ... }  // a PAT / App token instead of GITHUB_TOKEN
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from '../../../src/github/client.js'
 import type { GitHubTestServer } from './server.js'
 
 export * as faults from './faults.js'
 export { GitHubTestServer, startGitHubServer, type RecordedCall, type Violation } from './server.js'
-export type { Repository, SeedRepoOptions } from './store.js'
+export type { FileSpec, Repository, SeedRepoOptions } from './store.js'
 
 /** Fails the test with every off-spec request or response the server saw. */
 export function expectNoViolations(server: GitHubTestServer): void {

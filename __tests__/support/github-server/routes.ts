@@ -1,8 +1,9 @@
 // What each implemented operation does to the store, keyed by the spec's operationId. Handlers are
 // synchronous, so every request is applied atomically; failures are thrown as GitHubFailure and
 // rendered by the server with GitHub's error shape.
+import { countChanges, lineInDiff, unifiedPatch } from './diff.js'
 import * as shape from './shapes.js'
-import { BOT, GitHubFailure, type GitHubStore, type PullRequest, type Repository, type Review, type TreeEntry } from './store.js'
+import { GitHubFailure, type GitHubStore, type PullRequest, type Repository, type Review, type TreeItem } from './store.js'
 
 export interface RouteContext {
   store: GitHubStore
@@ -67,8 +68,24 @@ function refResult(ctx: RouteContext, repo: Repository, ref: string, status = 20
   return { status, body: shape.gitRef(ctx.urls, repo, ref, sha, repo.objects.get(sha)) }
 }
 
-function person(input: { name?: string; email?: string; date?: string } | undefined): { name: string; email: string; date: string } {
-  return { name: input?.name ?? BOT, email: input?.email ?? '41898282+github-actions[bot]@users.noreply.github.com', date: input?.date ?? stamp() }
+/** A commit's author or committer; GitHub fills in the token's identity when the client sends none. */
+function person(ctx: RouteContext, input: { name?: string; email?: string; date?: string } | undefined): { name: string; email: string; date: string } {
+  return { name: input?.name ?? ctx.store.actor.name, email: input?.email ?? ctx.store.actor.email, date: input?.date ?? stamp() }
+}
+
+/** The text of a file at a commit ('' when absent), for diffs. */
+function fileText(ctx: RouteContext, repo: Repository, commitSha: string, path: string): string | undefined {
+  const commit = ctx.store.object(repo, commitSha)
+  if (commit?.type !== 'commit') return undefined
+  const entry = ctx.store.flattenTree(repo, commit.tree).get(path)
+  const blob = entry ? ctx.store.object(repo, entry.sha) : undefined
+  return blob?.type === 'blob' ? blob.content.toString('utf8') : undefined
+}
+
+/** The repository holding a pull request's head commit (a fork, or the base repository). */
+function headRepoOf(ctx: RouteContext, pr: PullRequest): Repository {
+  const [owner, name] = pr.headRepo.split('/')
+  return ctx.store.findRepo(owner, name) ?? ctx.store.repo(ctx.params.owner, ctx.params.repo)
 }
 
 function findPull(repo: Repository, number: string): PullRequest {
@@ -125,23 +142,13 @@ export const routes: Record<string, RouteHandler> = {
 
   'git/create-tree': ctx => {
     const repo = repoOf(ctx)
-    const entries = new Map<string, TreeEntry>()
-    if (ctx.body.base_tree) {
-      const base = ctx.store.object(repo, ctx.body.base_tree)
-      if (base?.type !== 'tree') throw new GitHubFailure(422, 'Invalid tree info', [{ resource: 'Tree', field: 'base_tree', code: 'invalid' }])
-      for (const entry of base.entries) entries.set(entry.path, entry)
-    }
-    for (const item of ctx.body.tree as { path: string; mode: string; type: 'blob' | 'tree' | 'commit'; sha?: string | null; content?: string }[]) {
-      if (item.path.includes('/')) throw new GitHubFailure(422, 'Nested paths are not supported by this test server: build subtrees first')
-      if (item.sha === null) {
-        entries.delete(item.path)
-        continue
-      }
-      const sha = item.content !== undefined ? ctx.store.addBlob(repo, Buffer.from(item.content)) : item.sha
-      if (!sha || !repo.objects.has(sha)) throw new GitHubFailure(422, 'GitRPC::BadObjectState')
-      entries.set(item.path, { path: item.path, mode: item.mode, type: item.type, sha })
-    }
-    const sha = ctx.store.addTree(repo, [...entries.values()])
+    const items: TreeItem[] = (ctx.body.tree as { path: string; mode: string; type: 'blob' | 'tree' | 'commit'; sha?: string | null; content?: string }[]).map(item => ({
+      path: item.path,
+      mode: item.mode,
+      type: item.type,
+      sha: item.content !== undefined ? ctx.store.addBlob(repo, Buffer.from(item.content)) : item.sha === undefined ? '' : item.sha
+    }))
+    const sha = ctx.store.applyTreeItems(repo, ctx.body.base_tree, items)
     return { status: 201, body: object(ctx, repo, sha, 'tree') }
   },
   'git/get-tree': ctx => ({ status: 200, body: object(ctx, repoOf(ctx), ctx.params.tree_sha, 'tree') }),
@@ -153,8 +160,8 @@ export const routes: Record<string, RouteHandler> = {
     for (const parent of parents) {
       if (ctx.store.object(repo, parent)?.type !== 'commit') throw new GitHubFailure(422, 'Parent SHA does not exist or is not a commit object')
     }
-    const author = person(ctx.body.author)
-    const sha = ctx.store.addCommit(repo, { message: ctx.body.message, tree: ctx.body.tree, parents, author, committer: ctx.body.committer ? person(ctx.body.committer) : author })
+    const author = person(ctx, ctx.body.author)
+    const sha = ctx.store.addCommit(repo, { message: ctx.body.message, tree: ctx.body.tree, parents, author, committer: ctx.body.committer ? person(ctx, ctx.body.committer) : author })
     return { status: 201, body: object(ctx, repo, sha, 'commit'), headers: { location: `${ctx.urls.api}/repos/${repo.owner}/${repo.name}/git/commits/${sha}` } }
   },
   'git/get-commit': ctx => ({ status: 200, body: object(ctx, repoOf(ctx), ctx.params.commit_sha, 'commit') }),
@@ -164,7 +171,7 @@ export const routes: Record<string, RouteHandler> = {
     const target = ctx.store.object(repo, ctx.body.object)
     if (!target) throw new GitHubFailure(422, 'Object does not exist')
     if (target.type !== ctx.body.type) throw new GitHubFailure(422, `Object is a ${target.type}, not a ${ctx.body.type}`)
-    const sha = ctx.store.addTag(repo, { tag: ctx.body.tag, message: ctx.body.message, object: ctx.body.object, objectType: ctx.body.type, tagger: person(ctx.body.tagger) })
+    const sha = ctx.store.addTag(repo, { tag: ctx.body.tag, message: ctx.body.message, object: ctx.body.object, objectType: ctx.body.type, tagger: person(ctx, ctx.body.tagger) })
     return { status: 201, body: object(ctx, repo, sha, 'tag'), headers: { location: `${ctx.urls.api}/repos/${repo.owner}/${repo.name}/git/tags/${sha}` } }
   },
   'git/get-tag': ctx => ({ status: 200, body: object(ctx, repoOf(ctx), ctx.params.tag_sha, 'tag') }),
@@ -196,7 +203,41 @@ export const routes: Record<string, RouteHandler> = {
   'git/delete-ref': ctx => {
     const repo = repoOf(ctx)
     ctx.store.deleteRef(repo, `refs/${ctx.params.ref}`)
+    // As on GitHub: deleting a branch closes the open pull requests from it.
+    const branch = ctx.params.ref.startsWith('heads/') ? ctx.params.ref.slice('heads/'.length) : undefined
+    for (const r of ctx.store.all()) {
+      for (const pr of r.pulls) {
+        if (pr.state === 'open' && pr.headRef === branch && pr.headRepo.toLowerCase() === `${repo.owner}/${repo.name}`.toLowerCase()) {
+          pr.state = 'closed'
+          pr.closedAt = stamp()
+        }
+      }
+    }
     return { status: 204 }
+  },
+
+  'repos/compare-commits-with-basehead': ctx => {
+    const repo = repoOf(ctx)
+    const match = /^(.+?)\.\.\.(.+)$/.exec(ctx.params.basehead)
+    if (!match) throw notFound()
+    const base = ctx.store.resolveCommitish(repo, match[1])
+    const head = ctx.store.resolveCommitish(repo, match[2])
+    if (!base || !head) throw notFound()
+    const { ahead, behind, mergeBase } = ctx.store.compare(repo, base, head)
+    const status = ahead.length === 0 && behind.length === 0 ? 'identical' : behind.length === 0 ? 'ahead' : ahead.length === 0 ? 'behind' : 'diverged'
+    const commitOf = (sha: string) => shape.commit(ctx.urls, repo, ctx.store.object(repo, sha) as Extract<ReturnType<GitHubStore['object']>, { type: 'commit' }>)
+    return {
+      status: 200,
+      body: shape.comparison(ctx.urls, repo, {
+        base: commitOf(base),
+        mergeBase: commitOf(mergeBase ?? base),
+        status,
+        aheadBy: ahead.length,
+        behindBy: behind.length,
+        commits: ahead.map(commitOf),
+        basehead: ctx.params.basehead
+      })
+    }
   },
 
   'repos/create-release': ctx => {
@@ -301,7 +342,7 @@ export const routes: Record<string, RouteHandler> = {
       headSha,
       baseRef: ctx.body.base,
       baseSha,
-      user: BOT,
+      user: ctx.store.actor.login,
       labels: [],
       createdAt: created,
       updatedAt: created,
@@ -322,6 +363,7 @@ export const routes: Record<string, RouteHandler> = {
       pr.baseSha = baseSha
     }
     if (ctx.body.state !== undefined && ctx.body.state !== pr.state) {
+      if (ctx.body.state === 'closed') ctx.store.pullHead(pr) // frozen at its last head
       pr.state = ctx.body.state
       pr.closedAt = pr.state === 'closed' ? stamp() : null
     }
@@ -332,9 +374,16 @@ export const routes: Record<string, RouteHandler> = {
   'issues/create-comment': ctx => {
     const repo = repoOf(ctx)
     findPull(repo, ctx.params.issue_number)
-    const comment = { id: ctx.store.id(), issueNumber: Number(ctx.params.issue_number), body: ctx.body.body, user: BOT, createdAt: stamp() }
+    const comment = { id: ctx.store.id(), issueNumber: Number(ctx.params.issue_number), body: ctx.body.body, user: ctx.store.actor.login, createdAt: stamp() }
     repo.issueComments.push(comment)
     return { status: 201, body: shape.issueComment(ctx.urls, repo, comment) }
+  },
+  'issues/update-comment': ctx => {
+    const repo = repoOf(ctx)
+    const comment = repo.issueComments.find(c => c.id === Number(ctx.params.comment_id))
+    if (!comment) throw notFound()
+    comment.body = ctx.body.body
+    return { status: 200, body: shape.issueComment(ctx.urls, repo, comment) }
   },
   'issues/list-comments': ctx => {
     const repo = repoOf(ctx)
@@ -367,8 +416,8 @@ export const routes: Record<string, RouteHandler> = {
       path: ctx.body.path ?? '',
       line: ctx.body.line ?? null,
       side: (ctx.body.side ?? 'RIGHT') as 'LEFT' | 'RIGHT',
-      commitId: ctx.body.commit_id ?? pr.headSha,
-      user: BOT,
+      commitId: ctx.body.commit_id ?? ctx.store.pullHead(pr),
+      user: ctx.store.actor.login,
       createdAt: stamp()
     }
     repo.reviewComments.push(comment)
@@ -382,12 +431,61 @@ export const routes: Record<string, RouteHandler> = {
     if (state !== 'APPROVED' && state !== 'PENDING' && !ctx.body.body && !(ctx.body.comments ?? []).length) {
       throw new GitHubFailure(422, 'Unprocessable Entity', [{ code: 'custom', message: `Review body is required for ${ctx.body.event}` }])
     }
-    const r = { id: ctx.store.id(), pullNumber: pr.number, body: ctx.body.body ?? '', state, commitId: ctx.body.commit_id ?? pr.headSha, user: BOT, submittedAt: stamp() }
+    const commitId: string = ctx.body.commit_id ?? ctx.store.pullHead(pr)
+    const comments = (ctx.body.comments ?? []) as { path: string; body: string; line?: number; side?: 'LEFT' | 'RIGHT' }[]
+    // As on GitHub: a comment can only sit on a line the pull request's diff shows.
+    const headRepo = headRepoOf(ctx, pr)
+    for (const c of comments) {
+      const after = fileText(ctx, headRepo, commitId, c.path)
+      const before = fileText(ctx, repo, pr.baseSha, c.path) ?? ''
+      if (after === undefined || c.line === undefined || (c.side ?? 'RIGHT') !== 'RIGHT' || !lineInDiff(before, after, c.line)) {
+        throw new GitHubFailure(422, 'Unprocessable Entity', ['Pull request review thread line must be part of the diff'] as never)
+      }
+    }
+    const r = { id: ctx.store.id(), pullNumber: pr.number, body: ctx.body.body ?? '', state, commitId, user: ctx.store.actor.login, submittedAt: stamp() }
     repo.reviews.push(r)
-    for (const c of (ctx.body.comments ?? []) as { path: string; body: string; line?: number; side?: 'LEFT' | 'RIGHT' }[]) {
-      repo.reviewComments.push({ id: ctx.store.id(), pullNumber: pr.number, reviewId: r.id, body: c.body, path: c.path, line: c.line ?? null, side: c.side ?? 'RIGHT', commitId: r.commitId, user: BOT, createdAt: r.submittedAt })
+    for (const c of comments) {
+      repo.reviewComments.push({ id: ctx.store.id(), pullNumber: pr.number, reviewId: r.id, body: c.body, path: c.path, line: c.line ?? null, side: c.side ?? 'RIGHT', commitId: r.commitId, user: ctx.store.actor.login, createdAt: r.submittedAt })
     }
     return { status: 200, body: shape.review(ctx.urls, repo, r) }
+  },
+  'pulls/list-review-comments': ctx => {
+    const repo = repoOf(ctx)
+    const pr = findPull(repo, ctx.params.pull_number)
+    return paginate(ctx, repo.reviewComments.filter(c => c.pullNumber === pr.number).map(c => shape.reviewComment(ctx.urls, repo, c)))
+  },
+  'pulls/list-files': ctx => {
+    const repo = repoOf(ctx)
+    const pr = findPull(repo, ctx.params.pull_number)
+    const headRepo = headRepoOf(ctx, pr)
+    const headCommit = ctx.store.object(headRepo, ctx.store.pullHead(pr))
+    const baseCommit = ctx.store.object(repo, pr.baseSha)
+    const after = headCommit?.type === 'commit' ? ctx.store.flattenTree(headRepo, headCommit.tree) : new Map()
+    const before = baseCommit?.type === 'commit' ? ctx.store.flattenTree(repo, baseCommit.tree) : new Map()
+    const text = (r: Repository, sha: string | undefined): string => {
+      const blob = sha ? ctx.store.object(r, sha) : undefined
+      return blob?.type === 'blob' ? blob.content.toString('utf8') : ''
+    }
+    const files = [...new Set([...before.keys(), ...after.keys()])]
+      .sort()
+      .filter(path => before.get(path)?.sha !== after.get(path)?.sha || before.get(path)?.mode !== after.get(path)?.mode)
+      .map(path => {
+        const old = before.get(path)
+        const now = after.get(path)
+        const a = text(repo, old?.sha)
+        const b = text(headRepo, now?.sha)
+        const { additions, deletions } = countChanges(a, b)
+        return shape.diffEntry(ctx.urls, repo, {
+          sha: now?.sha ?? old?.sha ?? '',
+          filename: path,
+          status: !old ? 'added' : !now ? 'removed' : 'modified',
+          additions,
+          deletions,
+          patch: unifiedPatch(a, b),
+          ref: ctx.store.pullHead(pr)
+        })
+      })
+    return paginate(ctx, files)
   },
   'pulls/list-reviews': ctx => {
     const repo = repoOf(ctx)

@@ -37,6 +37,7 @@ export class GitHubTestServer {
   readonly calls: RecordedCall[] = []
   private readonly faults = new Map<string, Fault[]>()
   private readonly barriers = new Map<string, { parties: number; timeoutMs: number; waiting: (() => void)[] }>()
+  private readonly hooks = new Map<string, (() => void)[]>()
   private server?: Server
   private baseUrl = ''
 
@@ -88,6 +89,15 @@ export class GitHubTestServer {
     this.barriers.set(operation, { parties, timeoutMs, waiting: [] })
   }
 
+  /**
+   * Runs `fn` once, just before the next call to `operation` is handled: something that happens on
+   * GitHub between a client's read and its write (a person pushing to a branch, say).
+   */
+  beforeNext(operation: string, fn: () => void): void {
+    if (!(operation in routes)) throw new Error(`Cannot hook '${operation}': the test server does not implement it`)
+    this.hooks.set(operation, [...(this.hooks.get(operation) ?? []), fn])
+  }
+
   /** Calls of one operation, e.g. `callsTo('git/create-ref')`. */
   callsTo(operation: string): RecordedCall[] {
     return this.calls.filter(c => c.operation === operation)
@@ -121,6 +131,7 @@ export class GitHubTestServer {
       const requestCheck = checkRequest(op, query, body)
       if (!requestCheck.ok) return this.rejectRequest(res, op, path, requestCheck.errors)
       await this.waitAtBarrier(op.operationId)
+      this.hooks.get(op.operationId)?.shift()?.()
 
       const fault = this.faults.get(op.operationId)?.shift()
       if (fault) {

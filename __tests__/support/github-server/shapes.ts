@@ -184,7 +184,7 @@ function branchEnd(urls: Urls, store: { findRepo(o: string, n: string): Reposito
 
 export function pullRequest(
   urls: Urls,
-  store: { findRepo(o: string, n: string): Repository | undefined },
+  store: { findRepo(o: string, n: string): Repository | undefined; pullHead(pr: PullRequest): string },
   repo: Repository,
   pr: PullRequest,
   component: 'pull-request' | 'pull-request-simple' = 'pull-request'
@@ -204,7 +204,7 @@ export function pullRequest(
     review_comments_url: `${api}/pulls/${pr.number}/comments`,
     review_comment_url: `${api}/pulls/comments{/number}`,
     comments_url: `${api}/issues/${pr.number}/comments`,
-    statuses_url: `${api}/statuses/${pr.headSha}`,
+    statuses_url: `${api}/statuses/${store.pullHead(pr)}`,
     state: pr.state,
     locked: false,
     title: pr.title,
@@ -217,7 +217,7 @@ export function pullRequest(
     closed_at: pr.closedAt,
     merged_at: null,
     merge_commit_sha: null,
-    head: branchEnd(urls, store, pr.headRepo, pr.headRef, pr.headSha),
+    head: branchEnd(urls, store, pr.headRepo, pr.headRef, store.pullHead(pr)),
     base: branchEnd(urls, store, `${repo.owner}/${repo.name}`, pr.baseRef, pr.baseSha),
     author_association: 'CONTRIBUTOR',
     ...(component === 'pull-request'
@@ -233,7 +233,8 @@ export function label(urls: Urls, repo: Repository, l: Label): object {
     url: `${urls.api}/repos/${repo.owner}/${repo.name}/labels/${encodeURIComponent(l.name)}`,
     name: l.name,
     color: l.color,
-    description: null,
+    // pull-request-simple's labels require a string here, where the label component allows null.
+    description: '',
     default: false
   })
 }
@@ -304,5 +305,50 @@ export function listTag(urls: Urls, repo: Repository, name: string, commitSha: s
     zipball_url: `${api}/zipball/refs/tags/${name}`,
     tarball_url: `${api}/tarball/refs/tags/${name}`,
     node_id: nodeId('Tag', name)
+  })
+}
+
+/** One file of a pull request's diff (`GET .../pulls/{n}/files`). */
+export function diffEntry(
+  urls: Urls,
+  repo: Repository,
+  f: { sha: string; filename: string; status: 'added' | 'removed' | 'modified'; additions: number; deletions: number; patch: string; ref: string }
+): object {
+  const web = `${urls.web}/${repo.owner}/${repo.name}`
+  return conform('diff-entry', {
+    sha: f.sha,
+    filename: f.filename,
+    status: f.status,
+    additions: f.additions,
+    deletions: f.deletions,
+    changes: f.additions + f.deletions,
+    blob_url: `${web}/blob/${f.ref}/${f.filename}`,
+    raw_url: `${web}/raw/${f.ref}/${f.filename}`,
+    contents_url: `${urls.api}/repos/${repo.owner}/${repo.name}/contents/${f.filename}?ref=${f.ref}`,
+    ...(f.patch ? { patch: f.patch } : {})
+  })
+}
+
+/** `GET .../compare/{base}...{head}`. */
+export function comparison(
+  urls: Urls,
+  repo: Repository,
+  c: { base: object; mergeBase: object; status: 'ahead' | 'behind' | 'identical' | 'diverged'; aheadBy: number; behindBy: number; commits: object[]; basehead: string }
+): object {
+  const web = `${urls.web}/${repo.owner}/${repo.name}`
+  return conform('commit-comparison', {
+    url: `${urls.api}/repos/${repo.owner}/${repo.name}/compare/${c.basehead}`,
+    html_url: `${web}/compare/${c.basehead}`,
+    permalink_url: `${web}/compare/${c.basehead}`,
+    diff_url: `${web}/compare/${c.basehead}.diff`,
+    patch_url: `${web}/compare/${c.basehead}.patch`,
+    base_commit: c.base,
+    merge_base_commit: c.mergeBase,
+    status: c.status,
+    ahead_by: c.aheadBy,
+    behind_by: c.behindBy,
+    total_commits: c.commits.length,
+    commits: c.commits,
+    files: []
   })
 }

@@ -7,7 +7,8 @@ export class GitHubFailure extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly errors?: { resource?: string; field?: string; code: string; message?: string }[]
+    /** GitHub's `errors`: objects for validation failures, plain strings on some operations (reviews). */
+    readonly errors?: ({ resource?: string; field?: string; code: string; message?: string } | string)[]
   ) {
     super(message)
   }
@@ -30,6 +31,14 @@ export interface TreeEntry {
   mode: string
   type: 'blob' | 'tree' | 'commit'
   sha: string
+}
+
+/** An entry of POST git/trees: a path that may be nested; sha null deletes it. */
+export interface TreeItem {
+  path: string
+  mode: string
+  type: 'blob' | 'tree' | 'commit'
+  sha: string | null
 }
 
 export interface Release {
@@ -124,12 +133,15 @@ export interface Repository {
   labels: Map<string, Label>
 }
 
+/** A file's content, or its content and git mode (`100755` for executables). */
+export type FileSpec = string | Buffer | { content: string | Buffer; mode: '100644' | '100755' }
+
 export interface SeedRepoOptions {
   owner: string
   repo: string
   defaultBranch?: string
   /** Files of the first commit on the default branch. */
-  files?: Record<string, string>
+  files?: Record<string, FileSpec>
   private?: boolean
   immutableReleases?: boolean
   /** Makes this repository a fork of `owner/name`. */
@@ -142,9 +154,21 @@ function now(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
 }
 
+/** Who the token belongs to: the author of API commits, PRs, comments and reviews it makes. */
+export interface Actor {
+  login: string
+  name: string
+  email: string
+}
+
+/** The default GITHUB_TOKEN's identity. */
+export const GITHUB_ACTIONS_BOT: Actor = { login: BOT, name: BOT, email: '41898282+github-actions[bot]@users.noreply.github.com' }
+
 export class GitHubStore {
   private readonly repos = new Map<string, Repository>()
   private nextId = 1000
+  /** Set it to play a run with a personal access token or a GitHub App token. */
+  actor: Actor = GITHUB_ACTIONS_BOT
 
   id(): number {
     return this.nextId++
@@ -187,34 +211,149 @@ export class GitHubStore {
   }
 
   /** Writes blobs, a flat-or-nested tree and a commit; returns the commit sha (refs untouched). */
-  commitFiles(repo: Repository, options: { files: Record<string, string>; message: string; parents: string[] }): string {
-    const root: Record<string, unknown> = {}
-    for (const [path, content] of Object.entries(options.files)) {
-      const parts = path.split('/')
-      let dir = root
-      for (const part of parts.slice(0, -1)) dir = (dir[part] ??= {}) as Record<string, unknown>
-      dir[parts[parts.length - 1]] = content
-    }
-    const writeDir = (dir: Record<string, unknown>): string =>
-      this.addTree(
-        repo,
-        Object.entries(dir).map(([name, value]) =>
-          typeof value === 'string'
-            ? { path: name, mode: '100644', type: 'blob' as const, sha: this.addBlob(repo, Buffer.from(value)) }
-            : { path: name, mode: '040000', type: 'tree' as const, sha: writeDir(value as Record<string, unknown>) }
-        )
-      )
-    const person = { name: 'Test Author', email: 'author@example.invalid', date: now() }
-    return this.addCommit(repo, { message: options.message, tree: writeDir(root), parents: options.parents, author: person, committer: person })
+  commitFiles(repo: Repository, options: { files: Record<string, FileSpec>; message: string; parents: string[]; author?: Person }): string {
+    const tree = this.applyTreeItems(repo, undefined, this.fileItems(repo, options.files))
+    const person = options.author ?? { name: 'Test Author', email: 'author@example.invalid', date: now() }
+    return this.addCommit(repo, { message: options.message, tree, parents: options.parents, author: person, committer: person })
   }
 
-  /** A new commit on a branch with these files (parents: the branch head); moves the branch. */
+  /** A new commit on a branch with exactly these files (parents: the branch head); moves the branch. */
   pushCommit(owner: string, name: string, branch: string, files: Record<string, string>, message = 'Change'): string {
     const repo = this.repo(owner, name)
     const parent = repo.refs.get(`refs/heads/${branch}`)
     const sha = this.commitFiles(repo, { files, message, parents: parent ? [parent] : [] })
     repo.refs.set(`refs/heads/${branch}`, sha)
     return sha
+  }
+
+  /**
+   * A new commit on a branch that changes some files and keeps the rest (null deletes), as a person
+   * pushing to it would; moves the branch. The author defaults to a human.
+   */
+  pushChange(owner: string, name: string, branch: string, changes: Record<string, FileSpec | null>, options: { message?: string; author?: Person } = {}): string {
+    const repo = this.repo(owner, name)
+    const parent = repo.refs.get(`refs/heads/${branch}`)
+    const parentCommit = parent ? repo.objects.get(parent) : undefined
+    const base = parentCommit?.type === 'commit' ? parentCommit.tree : undefined
+    const items = Object.entries(changes).map(([path, spec]) => (spec === null ? { path, mode: '100644', type: 'blob' as const, sha: null } : this.fileItems(repo, { [path]: spec })[0]))
+    const tree = this.applyTreeItems(repo, base, items)
+    const author = options.author ?? { name: 'Jane Maintainer', email: 'jane@example.invalid', date: now() }
+    const sha = this.addCommit(repo, { message: options.message ?? 'Change', tree, parents: parent ? [parent] : [], author, committer: author })
+    repo.refs.set(`refs/heads/${branch}`, sha)
+    return sha
+  }
+
+  private fileItems(repo: Repository, files: Record<string, FileSpec>): TreeItem[] {
+    return Object.entries(files).map(([path, spec]) => {
+      const { content, mode } = typeof spec === 'string' || Buffer.isBuffer(spec) ? { content: spec, mode: '100644' } : spec
+      return { path, mode, type: 'blob' as const, sha: this.addBlob(repo, Buffer.from(content)) }
+    })
+  }
+
+  /**
+   * What POST git/trees does: entries of `baseTree` (if any) with `items` laid over them. Paths may
+   * be nested (`nix/deps.nix`): the subtrees on the way are rewritten, created when missing, and
+   * dropped when a deletion (sha null) empties them. Returns the new root tree's sha.
+   */
+  applyTreeItems(repo: Repository, baseTree: string | undefined, items: TreeItem[]): string {
+    interface Dir {
+      entries: Map<string, TreeEntry>
+      subdirs: Map<string, Dir>
+    }
+    const load = (sha: string | undefined): Dir => {
+      const dir: Dir = { entries: new Map(), subdirs: new Map() }
+      if (sha === undefined) return dir
+      const tree = repo.objects.get(sha)
+      if (tree?.type !== 'tree') throw new GitHubFailure(422, 'Invalid tree info', [{ resource: 'Tree', field: 'base_tree', code: 'invalid' }])
+      for (const entry of tree.entries) dir.entries.set(entry.path, entry)
+      return dir
+    }
+    const descend = (dir: Dir, name: string, create: boolean): Dir | undefined => {
+      const known = dir.subdirs.get(name)
+      if (known) return known
+      const entry = dir.entries.get(name)
+      if (entry && entry.type !== 'tree') {
+        if (!create) return undefined
+        throw new GitHubFailure(422, `GitRPC::BadObjectState: ${name} is a ${entry.type}, not a tree`)
+      }
+      if (!entry && !create) return undefined
+      const sub = load(entry?.sha)
+      dir.subdirs.set(name, sub)
+      return sub
+    }
+    const root = load(baseTree)
+    for (const item of items) {
+      const parts = item.path.split('/')
+      if (parts.some(part => part === '' || part === '.' || part === '..')) {
+        throw new GitHubFailure(422, 'Invalid tree info', [{ resource: 'Tree', field: 'path', code: 'invalid', message: `invalid path ${item.path}` }])
+      }
+      let dir: Dir | undefined = root
+      for (const part of parts.slice(0, -1)) {
+        dir = descend(dir, part, item.sha !== null)
+        if (!dir) break
+      }
+      if (!dir) continue // deleting under a folder that does not exist: nothing to do
+      const name = parts[parts.length - 1]
+      dir.subdirs.delete(name)
+      if (item.sha === null) {
+        dir.entries.delete(name)
+        continue
+      }
+      if (!repo.objects.has(item.sha)) throw new GitHubFailure(422, 'GitRPC::BadObjectState')
+      dir.entries.set(name, { path: name, mode: item.mode, type: item.type, sha: item.sha })
+    }
+    const write = (dir: Dir): string => {
+      for (const [name, sub] of dir.subdirs) {
+        const sha = write(sub)
+        const tree = repo.objects.get(sha)
+        if (tree?.type === 'tree' && tree.entries.length === 0) dir.entries.delete(name)
+        else dir.entries.set(name, { path: name, mode: '040000', type: 'tree', sha })
+      }
+      return this.addTree(repo, [...dir.entries.values()])
+    }
+    return write(root)
+  }
+
+  /** Every file of a tree, by full path (for diffs and file listings). */
+  flattenTree(repo: Repository, treeSha: string, prefix = ''): Map<string, TreeEntry> {
+    const out = new Map<string, TreeEntry>()
+    const tree = repo.objects.get(treeSha)
+    if (tree?.type !== 'tree') return out
+    for (const entry of tree.entries) {
+      const path = prefix + entry.path
+      if (entry.type === 'tree') for (const [p, e] of this.flattenTree(repo, entry.sha, `${path}/`)) out.set(p, e)
+      else out.set(path, { ...entry, path })
+    }
+    return out
+  }
+
+  /** The head commit of a pull request: its branch's commit while open, as GitHub shows it. */
+  pullHead(pr: PullRequest): string {
+    if (pr.state !== 'open') return pr.headSha
+    const [owner, name] = pr.headRepo.split('/')
+    const current = this.findRepo(owner, name)?.refs.get(`refs/heads/${pr.headRef}`)
+    if (current) pr.headSha = current
+    return pr.headSha
+  }
+
+  /** Commits reachable from `head` but not from `base`, oldest first, and the merge base. */
+  compare(repo: Repository, base: string, head: string): { ahead: string[]; behind: string[]; mergeBase?: string } {
+    const ancestors = (sha: string): string[] => {
+      const seen: string[] = []
+      const queue = [sha]
+      while (queue.length > 0) {
+        const next = queue.shift() as string
+        if (seen.includes(next)) continue
+        seen.push(next)
+        const object = repo.objects.get(next)
+        if (object?.type === 'commit') queue.push(...object.parents)
+      }
+      return seen
+    }
+    const fromBase = ancestors(base)
+    const fromHead = ancestors(head)
+    const mergeBase = fromHead.find(sha => fromBase.includes(sha))
+    return { ahead: fromHead.filter(sha => !fromBase.includes(sha)).reverse(), behind: fromBase.filter(sha => !fromHead.includes(sha)).reverse(), mergeBase }
   }
 
   addBlob(repo: Repository, content: Buffer): string {
@@ -342,7 +481,7 @@ export class GitHubStore {
       immutable: repo.immutableReleases && !input.draft,
       createdAt: created,
       publishedAt: input.draft ? null : created,
-      author: BOT
+      author: this.actor.login
     }
     repo.releases.push(release)
     return release

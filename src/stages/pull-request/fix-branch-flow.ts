@@ -34,7 +34,10 @@ export async function runFixBranchFlow(session: Session): Promise<PullRequestSta
   }
   const branch = FIX_BRANCH_PREFIX + base
   session.progress.branch = branch
-  if (hashes.status === 'clean') return closeStaleFix(session, base, branch)
+  if (hashes.status === 'clean') {
+    if (!session.options.buildOk) return skipped(session, 'The build failed, so finding no stale hash proves nothing: the fix pull request (if any) is left as it is.')
+    return closeStaleFix(session, base, branch)
+  }
   if (hashes.fixes.length === 0) return skipped(session, `No verified fix to propose: ${hashes.problems.length} stale hash problem(s) need a person (see the annotations).`)
   if (hashes.writtenFiles.length === 0) return skipped(session, 'The verified fixes were not written to the work tree (fix-hashes: report): nothing to commit.')
 

@@ -17,6 +17,11 @@ export const DEFAULT_PULL_REQUEST_LABELS = ['dependencies', 'nix']
 export interface PullRequestStageOptions {
   mode: PullRequestMode
   hashes: FixHashesResult
+  /**
+   * Whether every system built in this run. A failed build may have stopped before a stale hash
+   * showed, so its "clean" hash result never closes a fix PR.
+   */
+  buildOk: boolean
   /** The checkout fix-hashes worked in: the verified fix's bytes are read from here. */
   repoDir: string
   octokit: GitHubClient
