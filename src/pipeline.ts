@@ -1,5 +1,7 @@
 // Runs the stages the inputs ask for, in order. Shared by the action (main.ts) and the CLI (cli.ts):
 // only the reporter differs.
+import { execFileSync } from 'node:child_process'
+import { resolve } from 'node:path'
 import type { Inputs } from './inputs.js'
 import { NixRunner } from './nix/runner.js'
 import type { Reporter } from './report/reporter.js'
@@ -92,7 +94,8 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
         systems: inputs.systems,
         nix: context.nix,
         reporter,
-        repoDir: context.cwd,
+        repoDir: flakeRepository(inputs.flake, context.cwd),
+        cwd: context.cwd,
         firstBuild: build,
         firstReports: parser.finish(),
         recheck: inputs.checkFods,
@@ -171,6 +174,20 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
     }
   }
   return { ok: failures.length === 0, build, hashes, pullRequest, vmTest, release, failures }
+}
+
+/**
+ * The git repository holding a local flake (`.`, `./sub`, `path:./sub`, an absolute path): where its
+ * hashes are written. Anything else (a remote flake) falls back to the workspace.
+ */
+export function flakeRepository(flake: string, cwd: string): string {
+  const local = /^(?:path:|git\+file:(?:\/\/)?)?([^?#]*)/.exec(flake)?.[1] ?? ''
+  if (/^[a-z][a-z0-9+.-]*:/i.test(flake) && !/^(path|git\+file):/.test(flake)) return cwd
+  try {
+    return execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: resolve(cwd, local || '.'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {
+    return cwd
+  }
 }
 
 /** fix-hashes: pull-request / commit. Also runs when the hashes are clean: that closes a stale fix PR. */

@@ -216,6 +216,19 @@ describe('fix-hashes', () => {
     expect(flake()).toBe(before)
   })
 
+  it('finds the hash in the repository that holds the flake, also when it sits inside the workspace', async () => {
+    // As ci.yml's stale-hash job does: a copy with its own git repository inside the workspace.
+    const workspace = fixture({ systems: X86, packages: [{ attr: 'unrelated' }] })
+    const inner = fixture({ systems: X86, fods: [{ attr: 'mast-mix-deps', content: 'nested', hash: 'stale' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
+    const { renameSync } = await import('node:fs')
+    renameSync(inner.dir, join(workspace.dir, 'stale-mast'))
+    inner.dir = join(workspace.dir, 'stale-mast')
+    const reporter = recordingReporter()
+    const inputs = parseInputs(name => ({ flake: './stale-mast', systems: 'x86_64-linux', 'fix-hashes': 'report', 'vm-test': 'off', cache: 'false' })[name])
+    const result = await runPipeline(inputs, { nix: testNix(), reporter, cwd: workspace.dir, actionDir: REPO_ROOT })
+    expect(result.hashes?.fixes).toEqual([expect.objectContaining({ file: 'flake.nix', new: inner.correctHash['mast-mix-deps'] })])
+  })
+
   it('keeps the file mode and CRLF line endings of the file it patches', async () => {
     const f = fixture({ systems: X86, fods: [{ attr: 'mast-mix-deps', content: 'crlf', hash: 'stale' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
     const path = join(f.dir, 'flake.nix')

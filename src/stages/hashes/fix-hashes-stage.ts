@@ -28,6 +28,8 @@ export interface FixHashesOptions {
   reporter: Reporter
   /** The repository whose tracked files hold the hashes (the flake's checkout). */
   repoDir: string
+  /** Where Nix runs, so a relative flake reference resolves (the workspace). */
+  cwd: string
   /** The build the pipeline already ran, and what the mismatch parser read from it. */
   firstBuild: BuildStageResult
   firstReports: MismatchParseResult
@@ -65,7 +67,7 @@ export async function runFixHashesStage(options: FixHashesOptions): Promise<FixH
     nix: b.nix,
     nixVersion: b.nixVersion,
     reporter,
-    cwd: options.repoDir,
+    cwd: options.cwd,
     signal: options.signal,
     fixedOutputs: b.fixedOutputs
   })
@@ -157,7 +159,7 @@ function buildOptions(options: FixHashesOptions) {
     systems: options.systems,
     nix: options.nix,
     reporter: options.reporter,
-    cwd: options.repoDir,
+    cwd: options.cwd,
     signal: options.signal,
     hostFacts: options.hostFacts
   }
