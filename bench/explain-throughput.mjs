@@ -4,38 +4,11 @@
 //   node bench/explain-throughput.mjs [--mb 200]
 // Exits non-zero below 100 MB/s or when the heap grows by 64 MB or more.
 // The TypeScript source is bundled with esbuild into a temporary .mjs (Node 20 cannot run .ts).
-import { build } from 'esbuild'
-import { Buffer } from 'node:buffer'
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { MAX_HEAP_GROWTH_MB, TARGET_MB_PER_S, ensureGc, feed, heapNow, importFromSource, totalMegabytes } from './support/throughput.mjs'
 
-const TARGET_MB_PER_S = 100
-const MAX_HEAP_GROWTH_MB = 64
-
-if (typeof globalThis.gc !== 'function') {
-  // Heap figures are only meaningful after a full collection.
-  const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' })
-  process.exit(child.status ?? 1)
-}
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const mbArg = process.argv.indexOf('--mb')
-const totalMb = mbArg > 0 ? Number(process.argv[mbArg + 1]) : 200
-
-const dir = mkdtempSync(join(tmpdir(), 'nix-ci-bench-'))
-const entry = join(dir, 'entry.ts')
-writeFileSync(
-  entry,
-  `export { LogClassifier } from ${JSON.stringify(join(root, 'src/explain/classifier.ts'))}\n` +
-    `export { MismatchParser } from ${JSON.stringify(join(root, 'src/hashes/mismatch-parser.ts'))}\n`
-)
-const outfile = join(dir, 'explain.mjs')
-await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', target: 'node20', outfile, logLevel: 'error' })
-const { LogClassifier, MismatchParser } = await import(pathToFileURL(outfile).href)
-rmSync(dir, { recursive: true, force: true })
+ensureGc(import.meta.url)
+const totalMb = totalMegabytes()
+const { LogClassifier, MismatchParser } = await importFromSource({ LogClassifier: 'src/explain/classifier.ts', MismatchParser: 'src/hashes/mismatch-parser.ts' })
 
 // ~1 MB chunks of a typical CI log: builder output (-L prefixed, or result events), progress and
 // activity events, Nix's lines, and per chunk one finding of each kind the classifier knows.
@@ -87,32 +60,7 @@ function makeChunk(seed, format, timestamps) {
   return lines.map(l => stamp + l).join('\n') + '\n'
 }
 
-function feed(chunks, onLine) {
-  const chunkBytes = chunks.map(c => Buffer.byteLength(c))
-  let bytes = 0
-  let n = 0
-  let peakHeap = 0
-  const started = process.hrtime.bigint()
-  while (bytes < totalMb * 1024 * 1024) {
-    const chunk = chunks[n % chunks.length]
-    let start = 0
-    for (;;) {
-      const nl = chunk.indexOf('\n', start)
-      if (nl === -1) break
-      onLine(chunk.slice(start, nl))
-      start = nl + 1
-    }
-    bytes += chunkBytes[n % chunks.length]
-    n++
-    if (n % 16 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)
-  }
-  return { mb: bytes / 1024 / 1024, seconds: Number(process.hrtime.bigint() - started) / 1e9, chunks: n, peakHeap }
-}
 
-function heapNow() {
-  globalThis.gc()
-  return process.memoryUsage().heapUsed
-}
 
 const logs = {
   'plain -L log': Array.from({ length: 8 }, (_, i) => makeChunk(i, 'plain', false)),
@@ -124,15 +72,15 @@ const fmt = n => n.toFixed(1)
 let sink = 0
 let failed = false
 for (const [name, chunks] of Object.entries(logs)) {
-  const baseline = feed(chunks, line => {
+  const baseline = feed(chunks, totalMb, line => {
     sink += line.length
   })
   const parser = new MismatchParser({ trust: 'plain-log', maxReports: 1000 })
-  const parserRun = feed(chunks, line => parser.push(line))
+  const parserRun = feed(chunks, totalMb, line => parser.push(line))
   parser.finish()
   const before = heapNow()
   const classifier = new LogClassifier({ trust: 'plain-log' })
-  const run = feed(chunks, line => classifier.push(line))
+  const run = feed(chunks, totalMb, line => classifier.push(line))
   const findings = classifier.finish()
   const growthMb = (heapNow() - before) / 1024 / 1024
   const peakMb = (run.peakHeap - before) / 1024 / 1024

@@ -3,42 +3,11 @@
 //   node bench/parser-throughput.mjs [--mb 200]
 // Exits non-zero below 100 MB/s or when the heap grows by 64 MB or more.
 // The TypeScript source is bundled with esbuild into a temporary .mjs (Node 20 cannot run .ts).
-import { build } from 'esbuild'
-import { Buffer } from 'node:buffer'
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { MAX_HEAP_GROWTH_MB, TARGET_MB_PER_S, ensureGc, feed, heapNow, importFromSource, totalMegabytes } from './support/throughput.mjs'
 
-const TARGET_MB_PER_S = 100
-const MAX_HEAP_GROWTH_MB = 64
-
-if (typeof globalThis.gc !== 'function') {
-  // Heap figures are only meaningful after a full collection.
-  const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit'
-  })
-  process.exit(child.status ?? 1)
-}
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const mbArg = process.argv.indexOf('--mb')
-const totalMb = mbArg > 0 ? Number(process.argv[mbArg + 1]) : 200
-
-const dir = mkdtempSync(join(tmpdir(), 'nix-ci-bench-'))
-const outfile = join(dir, 'mismatch-parser.mjs')
-await build({
-  entryPoints: [join(root, 'src/hashes/mismatch-parser.ts')],
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  outfile,
-  logLevel: 'error'
-})
-const { MismatchParser } = await import(pathToFileURL(outfile).href)
-rmSync(dir, { recursive: true, force: true })
+ensureGc(import.meta.url)
+const totalMb = totalMegabytes()
+const { MismatchParser } = await importFromSource({ MismatchParser: 'src/hashes/mismatch-parser.ts' })
 
 // One ~1 MB chunk of a typical `--log-format internal-json` build: builder lines, progress
 // results, activity starts/stops, plain lines; then one real-looking mismatch per chunk.
@@ -80,36 +49,10 @@ function makeChunk(seed, adversarial) {
 const typical = Array.from({ length: 8 }, (_, i) => makeChunk(i, false))
 const hostile = Array.from({ length: 8 }, (_, i) => makeChunk(i, true))
 
-function feed(chunks, onLine) {
-  const chunkBytes = chunks.map(c => Buffer.byteLength(c))
-  let bytes = 0
-  let n = 0
-  let peakHeap = 0
-  const started = process.hrtime.bigint()
-  while (bytes < totalMb * 1024 * 1024) {
-    const chunk = chunks[n % chunks.length]
-    let start = 0
-    for (;;) {
-      const nl = chunk.indexOf('\n', start)
-      if (nl === -1) break
-      onLine(chunk.slice(start, nl))
-      start = nl + 1
-    }
-    bytes += chunkBytes[n % chunks.length]
-    n++
-    if (n % 16 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9
-  return { mb: bytes / 1024 / 1024, seconds, chunks: n, peakHeap }
-}
 
-function heapNow() {
-  globalThis.gc()
-  return process.memoryUsage().heapUsed
-}
 
 let sink = 0
-const baseline = feed(typical, line => {
+const baseline = feed(typical, totalMb, line => {
   sink += line.length
 })
 
@@ -121,7 +64,7 @@ for (const [trust, log, chunks] of [
 ]) {
   const before = heapNow()
   const parser = new MismatchParser({ trust, maxReports: 1000 })
-  const run = feed(chunks, line => parser.push(line))
+  const run = feed(chunks, totalMb, line => parser.push(line))
   const result = parser.finish()
   const after = heapNow()
   results.push({ trust: `${trust}, ${log} log`, run, result, growthMb: (after - before) / 1024 / 1024, peakMb: (run.peakHeap - before) / 1024 / 1024 })
