@@ -193,6 +193,29 @@ describe('node dist/index.js (the GitHub contract)', () => {
     expect(warm.summary).toMatch(/hit/i)
   })
 
+  it('with the default fix-hashes mode, a clean pull request run passes without touching GitHub', async () => {
+    const f = fixture()
+    const github = await startGitHubServer()
+    cleanups.push(() => void github.stop())
+    const { headSha } = github.seedRepo({ owner: 'mast', repo: 'mast' })
+    const eventPath = join(tempDir(), 'event.json')
+    writeFileSync(
+      eventPath,
+      JSON.stringify({ pull_request: { number: 3, head: { ref: 'bump', sha: headSha, repo: { full_name: 'mast/mast' } }, base: { ref: 'main', sha: headSha }, user: { login: 'dependabot[bot]' } } })
+    )
+    const run = await runActionAsync({ systems: 'x86_64-linux', 'vm-test': 'off', cache: 'false', 'github-token': 'ghs_pr', 'extra-nix-config': OFFLINE }, f.dir, {
+      GITHUB_REPOSITORY: 'mast/mast',
+      GITHUB_SHA: headSha,
+      GITHUB_REF: 'refs/pull/3/merge',
+      GITHUB_API_URL: github.url,
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_EVENT_PATH: eventPath
+    })
+    expect(run.status).toBe(0)
+    expect(run.stdout).not.toContain('::error')
+    expect(github.calls).toEqual([])
+  })
+
   it('refuses to build a fork under pull_request_target, before any Nix call', async () => {
     const eventPath = join(tempDir(), 'event.json')
     writeFileSync(

@@ -81137,6 +81137,14 @@ async function runFixPullRequest(inputs, context5, hashes, buildOk, failures) {
     failures.push(message);
     return void 0;
   }
+  if (inputs.fixHashes === "pull-request" && github.context.pullRequest) {
+    if (hashes.fixes.length > 0) {
+      context5.reporter.notice(
+        `fix-hashes: pull-request proposes fixes from pushes to the base branch; on pull request #${github.context.pullRequest.number} the verified fix is in the annotations. To push it onto this pull request's branch (Dependabot, Renovate), run with 'fix-hashes: commit'.`
+      );
+    }
+    return void 0;
+  }
   const result = await context5.reporter.group(
     "Fix pull request",
     () => runPullRequestStage({

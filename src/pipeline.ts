@@ -212,6 +212,17 @@ async function runFixPullRequest(
     failures.push(message)
     return undefined
   }
+  // The default mode meets pull requests too: there the verified fix is reported (annotations at
+  // file:line), and the fix PR comes from the push to the base branch.
+  if (inputs.fixHashes === 'pull-request' && github.context.pullRequest) {
+    if (hashes.fixes.length > 0) {
+      context.reporter.notice(
+        `fix-hashes: pull-request proposes fixes from pushes to the base branch; on pull request #${github.context.pullRequest.number} ` +
+          "the verified fix is in the annotations. To push it onto this pull request's branch (Dependabot, Renovate), run with 'fix-hashes: commit'."
+      )
+    }
+    return undefined
+  }
   const result = await context.reporter.group('Fix pull request', () =>
     runPullRequestStage({
       mode: inputs.fixHashes as 'pull-request' | 'commit',
