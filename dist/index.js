@@ -36773,21 +36773,22 @@ var HashErrorRecogniser = class {
     return { fodMismatches: [...fods.values()], otherHashErrors: [...others.values()], truncated: parsed.truncated || this.dropped };
   }
   mapOther(e) {
-    const hashes = { ...e.specified !== void 0 ? { expected: e.specified } : {}, ...e.got !== void 0 ? { got: e.got } : {} };
-    switch (e.kind) {
-      case "path-import": {
-        const from = this.copies.get(e.subject);
-        return from !== void 0 ? { kind: "substitution", path: e.subject, url: from, ...hashes } : { kind: "import-path", path: e.subject, ...hashes };
-      }
-      case "fetcher-download":
-        return { kind: "builtin-fetch", url: e.subject, ...hashes };
-      case "flake-input-nar-hash":
-        return { kind: "flake-input", url: e.subject, ...hashes };
-      case "flake-input-field":
-        return { kind: "flake-input", ...fieldMismatch(e.text, e.subject) };
-    }
+    return toExplainOther(e, e.kind === "path-import" ? this.copies.get(e.subject) : void 0);
   }
 };
+function toExplainOther(e, copiedFrom) {
+  const hashes = { ...e.specified !== void 0 ? { expected: e.specified } : {}, ...e.got !== void 0 ? { got: e.got } : {} };
+  switch (e.kind) {
+    case "path-import":
+      return copiedFrom !== void 0 ? { kind: "substitution", path: e.subject, url: copiedFrom, ...hashes } : { kind: "import-path", path: e.subject, ...hashes };
+    case "fetcher-download":
+      return { kind: "builtin-fetch", url: e.subject, ...hashes };
+    case "flake-input-nar-hash":
+      return { kind: "flake-input", url: e.subject, ...hashes };
+    case "flake-input-field":
+      return { kind: "flake-input", ...fieldMismatch(e.text, e.subject) };
+  }
+}
 function fieldMismatch(text, subject) {
   const m = /^(?:error:\s*)?mismatch in field '([^']+)' of input '(.*)', got '(.*)'\s*$/.exec(text);
   const wanted = parseAttrs(subject);
@@ -37669,7 +37670,7 @@ function isTrustedUser(trustedUsers, user, groups2) {
 
 // src/setup/nix-settings.ts
 async function applyNixSettings(nix, facts, reporter, request2) {
-  const config = await readNixConfig(nix);
+  const config = request2.config ?? await readNixConfig(nix);
   const daemon = await usesNixDaemon(config.store);
   if (!daemon || facts.isRoot || isTrustedUser(config.trustedUsers, facts.user, facts.groups)) {
     return { nix: nix.withConfig(request2.settings), how: "client-settings" };
@@ -37769,7 +37770,7 @@ function emulationNixConfig(systems, handlers) {
   if (sandboxPaths.length > 0) lines.push(`extra-sandbox-paths = ${[...new Set(sandboxPaths)].join(" ")}`);
   return lines.join("\n");
 }
-async function setUpEmulation(plans, nix, facts, reporter) {
+async function setUpEmulation(plans, nix, facts, reporter, config) {
   const emulated = plans.filter((p) => p.mode === "emulated");
   if (emulated.length === 0) return { nix, handlers: {}, how: "none" };
   const handlers = {};
@@ -37780,7 +37781,8 @@ async function setUpEmulation(plans, nix, facts, reporter) {
     settings,
     purpose: "QEMU user emulation",
     withoutThem: `${systems.join(", ")} would silently not be built`,
-    error: (message) => new EmulationError(message)
+    error: (message) => new EmulationError(message),
+    config
   });
   const configured = applied.nix;
   const how = applied.how;
@@ -38031,7 +38033,7 @@ async function runBuildStage(options) {
     if (!plans.some((p) => p.mode === "emulated")) return options.nix;
     try {
       const facts = options.hostFacts ?? await detectHostFacts();
-      const setup = await setUpEmulation(plans, options.nix, facts, reporter);
+      const setup = await setUpEmulation(plans, options.nix, facts, reporter, config);
       for (const [system, handler2] of Object.entries(setup.handlers)) {
         reporter.info(`${system}: QEMU handler ${handler2.name} (${handler2.interpreter}, flags ${handler2.flags || "none"})`);
       }
@@ -38798,7 +38800,7 @@ async function runFixHashesStage(options) {
       for (const other of reports.otherHashErrors) {
         problems.push({
           kind: "other-hash-error",
-          message: `${other.text} \u2014 this is not a fixed-output derivation's hash (${other.kind}); nix-ci does not patch it. ${otherHashAdvice2(other.kind)}`
+          message: `${other.text} \u2014 this is not a fixed-output derivation's hash; nix-ci does not patch it. ${otherHashAdvice(toExplainOther(other))}`
         });
       }
       const newFixes = applyRound(options, dedupe(stale), applied, problems, blockedSpecified, originals);
@@ -38971,19 +38973,6 @@ function sri(hash) {
     return toSri(hash);
   } catch {
     return hash;
-  }
-}
-function otherHashAdvice2(kind) {
-  switch (kind) {
-    case "path-import":
-      return "A store path from a substituter did not match its NAR hash: a corrupt binary cache or a compromised one. Retry, or drop that substituter.";
-    case "flake-input-nar-hash":
-    case "flake-input-field":
-      return "flake.lock does not match the fetched input: run `nix flake lock --update-input <name>` (or check the input was not force-pushed).";
-    case "fetcher-download":
-      return "A builtins.fetchurl/fetchTarball hash is wrong: update the hash where it is called (nix-ci fixes only fixed-output derivations).";
-    default:
-      return "";
   }
 }
 
@@ -80650,7 +80639,8 @@ async function setUpKvm(options) {
       settings: `extra-system-features = ${KVM_FEATURES.join(" ")}`,
       purpose: "NixOS VM tests",
       withoutThem: "the VM test would never be scheduled",
-      error: (message) => new KvmError(message)
+      error: (message) => new KvmError(message),
+      config
     });
     nix = applied.nix;
     features2 = applied.how;

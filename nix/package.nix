@@ -1,4 +1,4 @@
-# nix-ci's CLI as a Nix package (`nix run github:mast/nix-ci -- build`), and what this repository's
+# nix-ci's CLI as a Nix package (`nix run .# -- build` from a checkout), and what this repository's
 # own release workflow builds. dist/ is the committed bundle, so nothing is fetched: no npm, no FOD.
 { lib, stdenvNoCC, makeWrapper, nodejs_24 }:
 let

@@ -43,8 +43,3 @@ export function parseNixConfig(json: string): NixConfigView {
     store: String(value('store') ?? 'auto')
   }
 }
-
-/** Systems this Nix will build for without help: its own plus extra-platforms. */
-export function buildableSystems(config: NixConfigView): string[] {
-  return [config.system, ...config.extraPlatforms]
-}

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { NixConfigView } from '../nix/config.js'
 import { NixRunner } from '../nix/runner.js'
 import { stripAnsi } from '../nix/internal-json.js'
 import type { Reporter } from '../report/reporter.js'
@@ -116,7 +117,7 @@ export interface EmulationSetup {
 }
 
 /** Prepares every emulated system of the plan, or throws an EmulationError that says what to do. */
-export async function setUpEmulation(plans: SystemPlan[], nix: NixRunner, facts: HostFacts, reporter: Reporter): Promise<EmulationSetup> {
+export async function setUpEmulation(plans: SystemPlan[], nix: NixRunner, facts: HostFacts, reporter: Reporter, config?: NixConfigView): Promise<EmulationSetup> {
   const emulated = plans.filter((p): p is Extract<SystemPlan, { mode: 'emulated' }> => p.mode === 'emulated')
   if (emulated.length === 0) return { nix, handlers: {}, how: 'none' }
   const handlers: Record<string, BinfmtHandler> = {}
@@ -128,7 +129,8 @@ export async function setUpEmulation(plans: SystemPlan[], nix: NixRunner, facts:
     settings,
     purpose: 'QEMU user emulation',
     withoutThem: `${systems.join(', ')} would silently not be built`,
-    error: message => new EmulationError(message)
+    error: message => new EmulationError(message),
+    config
   })
   const configured = applied.nix
   const how = applied.how

@@ -1,7 +1,7 @@
 // Puts nix.conf settings in force for the builds of this run. A trusted client (or a Nix without
 // a daemon) passes them per call; for an untrusted user the daemon ignores client settings, so they
 // go into nix.conf and the daemon restarts. Callers confirm the result with Nix itself afterwards.
-import { readNixConfig } from '../nix/config.js'
+import { NixConfigView, readNixConfig } from '../nix/config.js'
 import type { NixRunner } from '../nix/runner.js'
 import type { Reporter } from '../report/reporter.js'
 import { HostFacts, isTrustedUser, runAsRoot, usesNixDaemon } from './host.js'
@@ -21,10 +21,12 @@ export interface SettingsRequest {
   withoutThem: string
   /** Thrown for a refusal the user must fix (so each stage keeps its own error type). */
   error: (message: string) => Error
+  /** Nix's config as the caller already read it (saves a `nix show-config`). */
+  config?: NixConfigView
 }
 
 export async function applyNixSettings(nix: NixRunner, facts: HostFacts, reporter: Reporter, request: SettingsRequest): Promise<AppliedSettings> {
-  const config = await readNixConfig(nix)
+  const config = request.config ?? (await readNixConfig(nix))
   const daemon = await usesNixDaemon(config.store)
   if (!daemon || facts.isRoot || isTrustedUser(config.trustedUsers, facts.user, facts.groups)) {
     return { nix: nix.withConfig(request.settings), how: 'client-settings' }

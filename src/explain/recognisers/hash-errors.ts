@@ -76,21 +76,24 @@ export class HashErrorRecogniser implements LineRecogniser {
   }
 
   private mapOther(e: ParsedOther): OtherHashError {
-    const hashes = { ...(e.specified !== undefined ? { expected: e.specified } : {}), ...(e.got !== undefined ? { got: e.got } : {}) }
-    switch (e.kind) {
-      case 'path-import': {
-        const from = this.copies.get(e.subject)
-        return from !== undefined
-          ? { kind: 'substitution', path: e.subject, url: from, ...hashes }
-          : { kind: 'import-path', path: e.subject, ...hashes }
-      }
-      case 'fetcher-download':
-        return { kind: 'builtin-fetch', url: e.subject, ...hashes }
-      case 'flake-input-nar-hash':
-        return { kind: 'flake-input', url: e.subject, ...hashes }
-      case 'flake-input-field':
-        return { kind: 'flake-input', ...fieldMismatch(e.text, e.subject) }
-    }
+    return toExplainOther(e, e.kind === 'path-import' ? this.copies.get(e.subject) : undefined)
+  }
+}
+
+/** The parser's view of a non-FOD hash error in explain's terms; `copiedFrom`: the substituter, when Nix named one. */
+export function toExplainOther(e: ParsedOther, copiedFrom?: string): OtherHashError {
+  const hashes = { ...(e.specified !== undefined ? { expected: e.specified } : {}), ...(e.got !== undefined ? { got: e.got } : {}) }
+  switch (e.kind) {
+    case 'path-import':
+      return copiedFrom !== undefined
+        ? { kind: 'substitution', path: e.subject, url: copiedFrom, ...hashes }
+        : { kind: 'import-path', path: e.subject, ...hashes }
+    case 'fetcher-download':
+      return { kind: 'builtin-fetch', url: e.subject, ...hashes }
+    case 'flake-input-nar-hash':
+      return { kind: 'flake-input', url: e.subject, ...hashes }
+    case 'flake-input-field':
+      return { kind: 'flake-input', ...fieldMismatch(e.text, e.subject) }
   }
 }
 

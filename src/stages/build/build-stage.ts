@@ -52,7 +52,7 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
     if (!plans.some(p => p.mode === 'emulated')) return options.nix
     try {
       const facts = options.hostFacts ?? (await detectHostFacts())
-      const setup = await setUpEmulation(plans, options.nix, facts, reporter)
+      const setup = await setUpEmulation(plans, options.nix, facts, reporter, config)
       for (const [system, handler] of Object.entries(setup.handlers)) {
         reporter.info(`${system}: QEMU handler ${handler.name} (${handler.interpreter}, flags ${handler.flags || 'none'})`)
       }

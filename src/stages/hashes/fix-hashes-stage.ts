@@ -4,6 +4,8 @@
 // the work tree; `report` mode leaves the work tree as it found it.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { otherHashAdvice } from '../../explain/advice.js'
+import { toExplainOther } from '../../explain/recognisers/hash-errors.js'
 import { hashesEqual, toSri, tryParseHash } from '../../hashes/codec.js'
 import { locateStaleHash } from '../../hashes/locate.js'
 import type { MismatchParseResult } from '../../hashes/mismatch-parser.js'
@@ -89,7 +91,7 @@ export async function runFixHashesStage(options: FixHashesOptions): Promise<FixH
       for (const other of reports.otherHashErrors) {
         problems.push({
           kind: 'other-hash-error',
-          message: `${other.text} — this is not a fixed-output derivation's hash (${other.kind}); nix-ci does not patch it. ${otherHashAdvice(other.kind)}`
+          message: `${other.text} — this is not a fixed-output derivation's hash; nix-ci does not patch it. ${otherHashAdvice(toExplainOther(other))}`
         })
       }
       const newFixes = applyRound(options, dedupe(stale), applied, problems, blockedSpecified, originals)
@@ -300,19 +302,5 @@ function sri(hash: string): string {
     return toSri(hash)
   } catch {
     return hash
-  }
-}
-
-function otherHashAdvice(kind: string): string {
-  switch (kind) {
-    case 'path-import':
-      return 'A store path from a substituter did not match its NAR hash: a corrupt binary cache or a compromised one. Retry, or drop that substituter.'
-    case 'flake-input-nar-hash':
-    case 'flake-input-field':
-      return 'flake.lock does not match the fetched input: run `nix flake lock --update-input <name>` (or check the input was not force-pushed).'
-    case 'fetcher-download':
-      return 'A builtins.fetchurl/fetchTarball hash is wrong: update the hash where it is called (nix-ci fixes only fixed-output derivations).'
-    default:
-      return ''
   }
 }

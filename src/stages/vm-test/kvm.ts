@@ -80,7 +80,8 @@ export async function setUpKvm(options: KvmSetupOptions): Promise<KvmSetup> {
       settings: `extra-system-features = ${KVM_FEATURES.join(' ')}`,
       purpose: 'NixOS VM tests',
       withoutThem: 'the VM test would never be scheduled',
-      error: message => new KvmError(message)
+      error: message => new KvmError(message),
+      config
     })
     nix = applied.nix
     features = applied.how

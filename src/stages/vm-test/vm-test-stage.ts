@@ -18,8 +18,6 @@ import { vmTestSummary } from './vm-test-report.js'
 
 export type { VmTestResult } from './types.js'
 
-export const DEFAULT_VM_TEST_TIMEOUT_MINUTES = 30
-
 export interface VmTestStageOptions {
   mode: VmTest
   /** The flake under test, as the `flake` input gives it (relative to cwd). */
