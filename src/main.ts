@@ -7,8 +7,8 @@ import { createGitHubClient } from './github/client.js'
 import { readRunContext } from './github/context.js'
 import { InputError, parseInputs } from './inputs.js'
 import { NixRunner } from './nix/runner.js'
-import { GitHubTarget, runPipeline } from './pipeline.js'
-import { refuseUnsafeEvent } from './stages/pull-request/pull-request-stage.js'
+import { refuseBeforeBuild, writeModesOf } from './github/event-safety.js'
+import { flakeRepository, GitHubTarget, runPipeline } from './pipeline.js'
 import { ActionReporter } from './report/action-reporter.js'
 import { cancelOnSignals } from './signals.js'
 
@@ -45,8 +45,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const inputs = parseInputs(name => actionInput(env, name))
     reporter.setSecret(inputs.githubToken)
-    // Before anything builds: a write token must never build code from a fork.
-    const unsafe = env.GITHUB_REPOSITORY ? refuseUnsafeEvent(readRunContext(env)) : undefined
+    // Before anything builds: a write token must never build code from a fork, nor pull request
+    // code a workflow_run / issue_comment job checked out instead of its trusted commit.
+    const cwd = env.GITHUB_WORKSPACE || process.cwd()
+    const unsafe = env.GITHUB_REPOSITORY ? refuseBeforeBuild(readRunContext(env), writeModesOf(inputs), flakeRepository(inputs.flake, cwd)) : undefined
     if (unsafe) {
       core.setFailed(unsafe)
       return
@@ -54,7 +56,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const result = await runPipeline(inputs, {
       nix: new NixRunner({ nixConfig: inputs.extraNixConfig }),
       reporter,
-      cwd: env.GITHUB_WORKSPACE || process.cwd(),
+      cwd,
       signal: cancellation.signal,
       base: baseCommit(env),
       // dist/index.js sits one folder below the action's root, where flake.nix and nix/ are.

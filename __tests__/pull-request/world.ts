@@ -158,5 +158,6 @@ export function openPull(github: GitHubTestServer, input: { head: string; headRe
     closedAt: null
   }
   target.pulls.push(pr)
+  github.store.pullHead(pr) // GitHub holds the head commit in the base repository too (refs/pull/<n>/head)
   return pr
 }

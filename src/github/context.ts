@@ -6,10 +6,18 @@ export interface PullRequestContext {
   number: number
   headRef: string
   headSha: string
-  /** owner/name of the head repository; differs from the base repository for a fork. */
+  /** owner/name of the head repository; '' when GitHub no longer knows it (a deleted fork). */
   headRepo: string
+  /** GitHub's id of the head repository, when the payload names one. */
+  headRepoId?: number
+  /** GitHub's id of the repository the pull request is into. */
+  baseRepoId?: number
   baseRef: string
   baseSha: string
+  /**
+   * Fails closed: true unless the head repository is known to be the base repository (same id).
+   * A deleted fork (`head.repo: null`) or a payload without ids counts as a fork.
+   */
   isFork: boolean
   author: string
 }
@@ -51,7 +59,7 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
     apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
     serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
     defaultBranch: stringAt(event, 'repository', 'default_branch'),
-    pullRequest: pr ? pullRequestOf(pr, repository) : undefined,
+    pullRequest: pr ? pullRequestOf(pr, numberAt(event, 'repository', 'id')) : undefined,
     before: typeof event.before === 'string' ? event.before : undefined,
     actor: env.GITHUB_ACTOR ?? ''
   }
@@ -67,25 +75,46 @@ function readEvent(path: string | undefined): Record<string, unknown> {
   }
 }
 
-function pullRequestOf(pr: Record<string, unknown>, repository: string): PullRequestContext {
-  const headRepo = stringAt(pr, 'head', 'repo', 'full_name') ?? ''
+function pullRequestOf(pr: Record<string, unknown>, eventRepositoryId: number | undefined): PullRequestContext {
+  const headRepoId = numberAt(pr, 'head', 'repo', 'id')
+  const baseRepoId = numberAt(pr, 'base', 'repo', 'id') ?? eventRepositoryId
   return {
     number: Number(pr.number),
     headRef: stringAt(pr, 'head', 'ref') ?? '',
     headSha: stringAt(pr, 'head', 'sha') ?? '',
-    headRepo,
+    headRepo: stringAt(pr, 'head', 'repo', 'full_name') ?? '',
+    headRepoId,
+    baseRepoId,
     baseRef: stringAt(pr, 'base', 'ref') ?? '',
     baseSha: stringAt(pr, 'base', 'sha') ?? '',
-    isFork: headRepo !== '' && headRepo.toLowerCase() !== repository.toLowerCase(),
+    isFork: !sameRepository(headRepoId, baseRepoId),
     author: stringAt(pr, 'user', 'login') ?? ''
   }
 }
 
-function stringAt(value: unknown, ...keys: string[]): string | undefined {
+/**
+ * Whether two repository ids name one repository. Names are not compared: a fork can be renamed or
+ * transferred, and a deleted fork has no name at all; an unknown id never matches.
+ */
+export function sameRepository(a: number | undefined | null, b: number | undefined | null): boolean {
+  return typeof a === 'number' && typeof b === 'number' && a === b
+}
+
+function valueAt(value: unknown, keys: string[]): unknown {
   let current = value
   for (const key of keys) {
     if (typeof current !== 'object' || current === null) return undefined
     current = (current as Record<string, unknown>)[key]
   }
-  return typeof current === 'string' ? current : undefined
+  return current
+}
+
+function stringAt(value: unknown, ...keys: string[]): string | undefined {
+  const found = valueAt(value, keys)
+  return typeof found === 'string' ? found : undefined
+}
+
+function numberAt(value: unknown, ...keys: string[]): number | undefined {
+  const found = valueAt(value, keys)
+  return typeof found === 'number' && Number.isSafeInteger(found) ? found : undefined
 }

@@ -60,8 +60,26 @@ let bodyAjv: Ajv | undefined
 let paramAjv: Ajv | undefined
 
 function loadSpec(): JsonObject {
-  spec ??= JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as JsonObject
+  if (!spec) {
+    spec = JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as JsonObject
+    correctKnownInaccuracies(spec)
+  }
   return spec
+}
+
+/**
+ * Where GitHub's answers and its description disagree, and GitHub has confirmed the answer: the
+ * description is corrected here, narrowly, so the server can send what GitHub really sends.
+ * - `head.repo` is null once the fork a pull request came from is deleted
+ *   (github/rest-api-description#161, #424, #1811; api.github.com answers so today).
+ */
+function correctKnownInaccuracies(description: JsonObject): void {
+  const schemas = (description.components as JsonObject).schemas as JsonObject
+  for (const name of ['pull-request', 'pull-request-simple']) {
+    const head = ((schemas[name] as JsonObject).properties as JsonObject).head as JsonObject
+    const properties = head.properties as JsonObject
+    properties.repo = { anyOf: [{ type: 'null' }, properties.repo] }
+  }
 }
 
 function makeAjv(coerceTypes: boolean): Ajv {

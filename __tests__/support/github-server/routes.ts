@@ -349,6 +349,7 @@ export const routes: Record<string, RouteHandler> = {
       closedAt: null
     }
     repo.pulls.push(pr)
+    ctx.store.pullHead(pr) // links refs/pull/<n>/head, as GitHub does
     return { status: 201, body: shape.pullRequest(ctx.urls, ctx.store, repo, pr), headers: { location: `${ctx.urls.api}/repos/${repo.owner}/${repo.name}/pulls/${pr.number}` } }
   },
   'pulls/update': ctx => {

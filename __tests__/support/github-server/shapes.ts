@@ -12,6 +12,11 @@ export interface Urls {
 let nodeCounter = 0
 const nodeId = (kind: string, id: number | string): string => Buffer.from(`${kind}:${id}:${nodeCounter++}`).toString('base64')
 
+/** A repository's node id is stable, as on GitHub: GraphQL mutations take it (see graphql.ts). */
+export function repositoryNodeId(repo: Pick<Repository, 'id'>): string {
+  return Buffer.from(`010:Repository${repo.id}`).toString('base64')
+}
+
 export function user(urls: Urls, login: string): object {
   const id = [...login].reduce((acc, c) => (acc * 31 + c.charCodeAt(0)) % 1_000_000, 7)
   return conform('simple-user', {
@@ -30,7 +35,7 @@ export function repository(urls: Urls, repo: Repository, component: 'full-reposi
   const api = `${urls.api}/repos/${repo.owner}/${repo.name}`
   return conform(component, {
     id: repo.id,
-    node_id: nodeId('Repository', repo.id),
+    node_id: repositoryNodeId(repo),
     name: repo.name,
     full_name: `${repo.owner}/${repo.name}`,
     owner: user(urls, repo.owner),

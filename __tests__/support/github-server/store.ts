@@ -329,11 +329,43 @@ export class GitHubStore {
 
   /** The head commit of a pull request: its branch's commit while open, as GitHub shows it. */
   pullHead(pr: PullRequest): string {
-    if (pr.state !== 'open') return pr.headSha
     const [owner, name] = pr.headRepo.split('/')
-    const current = this.findRepo(owner, name)?.refs.get(`refs/heads/${pr.headRef}`)
+    const headRepo = this.findRepo(owner, name)
+    const current = pr.state === 'open' ? headRepo?.refs.get(`refs/heads/${pr.headRef}`) : undefined
     if (current) pr.headSha = current
+    this.linkPullHead(pr, headRepo)
     return pr.headSha
+  }
+
+  /**
+   * As on GitHub: a pull request's head commit, with its history, is also held by the base
+   * repository under `refs/pull/<n>/head`, so it outlives the fork it came from.
+   */
+  private linkPullHead(pr: PullRequest, headRepo: Repository | undefined): void {
+    const base = this.all().find(r => r.pulls.includes(pr))
+    if (!base) return
+    if (headRepo && headRepo !== base) {
+      const queue = [pr.headSha]
+      while (queue.length > 0) {
+        const sha = queue.pop() as string
+        const object = headRepo.objects.get(sha)
+        if (!object || base.objects.has(sha)) continue
+        base.objects.set(sha, object)
+        if (object.type === 'commit') queue.push(object.tree, ...object.parents)
+        if (object.type === 'tree') queue.push(...object.entries.map(e => e.sha))
+        if (object.type === 'tag') queue.push(object.object)
+      }
+    }
+    if (base.objects.has(pr.headSha)) base.refs.set(`refs/pull/${pr.number}/head`, pr.headSha)
+  }
+
+  /** Deletes a repository, as its owner can: pull requests from it keep their head commit only. */
+  deleteRepo(owner: string, name: string): void {
+    const key = `${owner}/${name}`.toLowerCase()
+    const repo = this.repos.get(key)
+    if (!repo) throw new Error(`Repository ${key} does not exist`)
+    for (const other of this.all()) for (const pr of other.pulls) if (pr.headRepo.toLowerCase() === key) this.pullHead(pr)
+    this.repos.delete(key)
   }
 
   /** Commits reachable from `head` but not from `base`, oldest first, and the merge base. */

@@ -2,6 +2,7 @@
 // repository (Dependabot, Renovate, a colleague) nix-ci adds one commit whose parent is the built
 // head and moves the branch only forward, so a push made meanwhile is never lost. A fork cannot be
 // pushed to: the fix is offered as review suggestions the contributor applies with one click.
+import { sameRepository } from '../../github/context.js'
 import { treeFilesOver } from './base-files.js'
 import { commitComment, commitMessage, COMMIT_MARKER, diffComment, FIX_MARKER, suggestionBody, suggestionReviewBody } from './content.js'
 import { createCommit, createTree, moveBranch, readBranch, readCommit, type Repo } from './github-git.js'
@@ -29,7 +30,16 @@ export async function runCommitFlow(session: Session): Promise<PullRequestStageR
   const current = await attempt(session, `read pull request #${pr.number}`, () => getPull(gh, pr.number))
   session.progress.url = current.url
   if (current.state !== 'open') return skipped(session, `Pull request #${pr.number} is ${current.state}: nothing pushed.`)
-  return pr.isFork ? suggestOnFork(session, files) : commitOntoBranch(session, files, current.headSha)
+  if (current.headRepo === undefined) {
+    throw new Refusal(
+      `Pull request #${pr.number} comes from a repository GitHub no longer knows (a deleted fork), so nix-ci pushed nothing: it pushes only onto ` +
+        `branches of ${context.owner}/${context.repo} itself, and there is no fork left to suggest a change to. The verified fix is in the annotations; ` +
+        'apply it in a pull request of your own.'
+    )
+  }
+  // Fails closed: only a head repository that is this very repository (by id, as GitHub says now) is pushed to.
+  const ownBranch = !pr.isFork && sameRepository(current.headRepoId, current.baseRepoId)
+  return ownBranch ? commitOntoBranch(session, files, current.headSha) : suggestOnFork(session, files, current.headRepo)
 }
 
 async function commitOntoBranch(session: Session, files: ReturnType<typeof readFixedFiles>, liveHead: string): Promise<PullRequestStageResult> {
@@ -84,10 +94,10 @@ function movedOn(session: Session, head: string): PullRequestStageResult {
 }
 
 /** A fork: review suggestions on lines the diff shows, one diff comment for the rest; nothing twice. */
-async function suggestOnFork(session: Session, files: ReturnType<typeof readFixedFiles>): Promise<PullRequestStageResult> {
+async function suggestOnFork(session: Session, files: ReturnType<typeof readFixedFiles>, headRepo: string): Promise<PullRequestStageResult> {
   const { gh, options } = session
-  const pr = options.context.pullRequest as NonNullable<typeof options.context.pullRequest>
-  const [forkOwner, forkName] = pr.headRepo.split('/')
+  const pr = { ...(options.context.pullRequest as NonNullable<typeof options.context.pullRequest>), headRepo }
+  const [forkOwner, forkName] = headRepo.split('/')
   const fork: Repo = { octokit: gh.octokit, owner: forkOwner, repo: forkName }
   const fromFork = { fork: true }
   const head = await attempt(session, `read the built commit ${pr.headSha.slice(0, 12)} in ${pr.headRepo}`, () => readCommit(fork, pr.headSha), fromFork)

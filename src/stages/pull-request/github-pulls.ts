@@ -13,6 +13,10 @@ export interface PullInfo {
   labels: string[]
   headSha: string
   headRef: string
+  /** owner/name and id of the head repository; undefined once GitHub no longer knows it (a deleted fork). */
+  headRepo?: string
+  headRepoId?: number
+  baseRepoId: number
 }
 
 type PullData = {
@@ -22,7 +26,8 @@ type PullData = {
   body: string | null
   state: string
   labels: { name?: string }[]
-  head: { sha: string; ref: string }
+  head: { sha: string; ref: string; repo?: { id: number; full_name: string } | null }
+  base: { repo: { id: number } }
 }
 
 function pullInfo(data: PullData): PullInfo {
@@ -34,7 +39,10 @@ function pullInfo(data: PullData): PullInfo {
     state: data.state,
     labels: data.labels.map(l => l.name ?? '').filter(Boolean),
     headSha: data.head.sha,
-    headRef: data.head.ref
+    headRef: data.head.ref,
+    headRepo: data.head.repo?.full_name,
+    headRepoId: data.head.repo?.id,
+    baseRepoId: data.base.repo.id
   }
 }
 
