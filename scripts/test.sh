@@ -1,23 +1,92 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh machine: installs the test world and the npm dependencies, then jest.
-# Ends with one plain line, `tests: N passed, N failed`, read from jest's own JSON report.
+# The whole test suite on a fresh machine: installs the test world and the npm dependencies, then
+# jest, on the Nix versions asked for. Ends with one plain line, `tests: N passed, N failed`,
+# read from jest's own JSON reports (summed over every Nix it ran on).
+#
+#   npm test                               the host's Nix (Debian 12: 2.8, Debian 13: 2.26)
+#   npm test -- --nix=2.34                 one Nix of the matrix: 2.8, 2.26 or 2.34 (a chroot
+#                                          unless it is the host's), or --nix=all for every one
+#   npm test -- --nix=2.34 --daemon=trusted     through a nix-daemon, as the unprivileged
+#   npm test -- --nix=2.34 --daemon=untrusted   `runner` user (passwordless sudo), in or not in
+#                                               trusted-users: how GitHub's hosted runners run
+#   npm test -- --nix=2.26 __tests__/build      any other argument goes to jest (a path filter)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+
+nix_arg=host daemon=off jest_args=()
+for arg in "$@"; do
+  case "$arg" in
+    --nix=*) nix_arg=${arg#--nix=} ;;
+    --daemon=trusted | --daemon=untrusted) daemon=${arg#--daemon=} ;;
+    --daemon=*) echo "test: --daemon takes 'trusted' or 'untrusted'" >&2; exit 2 ;;
+    *) jest_args+=("$arg") ;;
+  esac
+done
+
+# Inside a chroot (or any run that was handed one job): jest itself, one report line.
+run_jest() {
+  local report status
+  report=$(mktemp)
+  set +e
+  NODE_OPTIONS='--experimental-vm-modules --no-warnings' node node_modules/jest/bin/jest.js --json --outputFile="$report" "$@"
+  status=$?
+  set -e
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))
+    console.log(`jest-report ${r.numPassedTests} ${r.numFailedTests} ${r.numPendingTests + r.numTodoTests} ${r.numFailedTestSuites}`)
+  ' "$report" || echo "jest-report 0 0 0 1"
+  rm -f "$report"
+  return $status
+}
+if [ "${NIX_CI_TEST_INNER:-}" = 1 ]; then
+  run_jest "${jest_args[@]}"
+  exit
+fi
+
 bash scripts/setup-test-world.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm install --no-audit --no-fund
 fi
-report=$(mktemp)
-trap 'rm -f "$report"' EXIT
-set +e
-NODE_OPTIONS='--experimental-vm-modules --no-warnings' npx jest --json --outputFile="$report" "$@"
-status=$?
-set -e
-node -e '
-  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  const skipped = r.numPendingTests + r.numTodoTests;
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
-  if (r.numFailedTestSuites > 0 && r.numFailedTests === 0) console.log(`(${r.numFailedTestSuites} test suite(s) failed to run)`);
-' "$report" || echo "tests: no report from jest"
+
+host_suite=$(bash scripts/nix-world.sh host-suite)
+case "$nix_arg" in
+  all) versions=(2.8 2.26 2.34) ;;
+  host) versions=(host) ;;
+  *) versions=("$nix_arg") ;;
+esac
+
+passed=0 failed=0 skipped=0 broken=0 status=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for v in "${versions[@]}"; do
+  suite=$host_suite
+  [ "$v" = host ] || suite=$(bash scripts/nix-world.sh suite-of "$v")
+  inner=(env NIX_CI_TEST_INNER=1 bash scripts/test.sh "${jest_args[@]}")
+  set +e
+  if [ "$suite" = "$host_suite" ] && [ "$daemon" = off ]; then
+    echo "== tests on the host's Nix ($(nix --version))"
+    "${inner[@]}" | tee "$log"
+  else
+    # The daemon modes run in a chroot even for the host's suite: they need their own nix.conf.
+    opts=()
+    if [ "$daemon" != off ]; then
+      trusted="root"; [ "$daemon" = trusted ] && trusted="root runner"
+      bash scripts/nix-world.sh configure-daemon "$suite" "$trusted"
+      opts=(--daemon --as runner)
+    fi
+    echo "== tests on $suite's Nix$([ "$daemon" = off ] || echo " (nix-daemon, user runner, $daemon)")"
+    bash scripts/nix-world.sh run "$suite" "${opts[@]}" -- "${inner[@]}" | tee "$log"
+  fi
+  run_status=${PIPESTATUS[0]}
+  set -e
+  [ "$run_status" -eq 0 ] || status=$run_status
+  read -r _ p f s b < <(grep '^jest-report ' "$log" | tail -1 || echo "jest-report 0 0 0 1")
+  echo "== Nix $v: $p passed, $f failed$([ "$s" = 0 ] || echo ", $s skipped")"
+  passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s)) broken=$((broken + b))
+done
+[ "$broken" -eq 0 ] || echo "($broken test suite(s) failed to run)"
+line="tests: $passed passed, $failed failed"
+[ "$skipped" -eq 0 ] || line+=", $skipped skipped"
+echo "$line"
 exit $status

@@ -17,11 +17,8 @@ export function binaryCacheUrl(dir: string): string {
 /** The closure of these paths, with sizes and content addresses (one `nix path-info -r` call). */
 export async function closureWithSizes(nix: NixRunner, roots: string[]): Promise<ManifestPath[]> {
   if (roots.length === 0) return []
-  const result = await nix.run({ args: ['path-info', '--json', '-r', ...roots], captureStdoutBytes: 512 << 20 })
-  ensureSuccess(result, 'nix path-info -r')
-  return (JSON.parse(result.stdout) as Array<Record<string, unknown>>)
-    .filter(e => e.valid !== false)
-    .map(e => ({ path: String(e.path), narSize: typeof e.narSize === 'number' ? e.narSize : 0, ...(typeof e.ca === 'string' && e.ca !== '' ? { ca: e.ca } : {}) }))
+  const infos = await pathInfo(nix, roots, { recursive: true })
+  return [...infos.values()].filter(e => e.valid).map(e => ({ path: e.path, narSize: e.narSize ?? 0, ...(e.ca !== undefined ? { ca: e.ca } : {}) }))
 }
 
 /**

@@ -1,47 +1,25 @@
-// Store queries the stages share: derivation graphs and path info, each one nix call for many paths.
+// Store queries the stages share: derivation graphs and path info, each one nix call for many
+// paths, in the spelling this Nix takes (version.ts) and read by the JSON layer (json.ts).
+import { Derivation, PathInfo, parseDerivationShow, parsePathInfo } from './json.js'
 import { NixRunner, ensureSuccess } from './runner.js'
+import { derivationShowCommand, pathInfoJsonFlags } from './version.js'
 
-export interface DerivationOutput {
-  path: string
-  /** Present only on fixed-output derivations. */
-  hashAlgo?: string
-  hash?: string
-}
-
-export interface Derivation {
-  drvPath: string
-  name: string
-  system: string
-  outputs: Record<string, DerivationOutput>
-  inputDrvs: string[]
-}
+export type { Derivation, DerivationOutput, PathInfo } from './json.js'
 
 const BIG_JSON = 512 << 20
 
-/** The derivations of these drvs' closures (`nix show-derivation -r`), keyed by .drv path. */
+/** The derivations of these drvs' closures (`nix derivation show -r`), keyed by full .drv path. */
 export async function showDerivationClosure(nix: NixRunner, drvPaths: string[]): Promise<Map<string, Derivation>> {
   if (drvPaths.length === 0) return new Map()
-  const result = await nix.run({ args: ['show-derivation', '-r', ...drvPaths], captureStdoutBytes: BIG_JSON })
-  ensureSuccess(result, 'nix show-derivation -r')
-  const raw = JSON.parse(result.stdout) as Record<
-    string,
-    { outputs?: Record<string, DerivationOutput>; inputDrvs?: Record<string, unknown>; system?: string; env?: Record<string, string> }
-  >
-  const derivations = new Map<string, Derivation>()
-  for (const [drvPath, d] of Object.entries(raw)) {
-    derivations.set(drvPath, {
-      drvPath,
-      name: d.env?.name ?? drvPath.replace(/^\/nix\/store\/[a-z0-9]{32}-/, '').replace(/\.drv$/, ''),
-      system: d.system ?? 'unknown',
-      outputs: d.outputs ?? {},
-      inputDrvs: Object.keys(d.inputDrvs ?? {})
-    })
-  }
-  return derivations
+  const version = await nix.versionInfo()
+  const command = derivationShowCommand(version)
+  const result = await nix.run({ args: [...command, '-r', ...drvPaths], captureStdoutBytes: BIG_JSON })
+  ensureSuccess(result, `nix ${command.join(' ')} -r`)
+  return parseDerivationShow(result.stdout, version)
 }
 
 export function isFixedOutput(drv: Derivation): boolean {
-  return Object.values(drv.outputs).some(o => o.hash !== undefined && o.hash !== '')
+  return Object.values(drv.outputs).some(o => o.fixed !== undefined)
 }
 
 /** All drv paths reachable from root through inputDrvs (root included). */
@@ -57,27 +35,16 @@ export function closureOf(root: string, derivations: Map<string, Derivation>): S
   return seen
 }
 
-export interface PathInfo {
-  path: string
-  valid: boolean
-  narSize?: number
-  closureSize?: number
-}
-
-/** Validity and sizes of store paths in one call; invalid paths are reported, not thrown. */
-export async function pathInfo(nix: NixRunner, paths: string[]): Promise<Map<string, PathInfo>> {
-  const infos = new Map<string, PathInfo>()
-  if (paths.length === 0) return infos
-  const result = await nix.run({ args: ['path-info', '--json', '-S', ...paths], captureStdoutBytes: BIG_JSON })
-  ensureSuccess(result, 'nix path-info')
-  for (const entry of JSON.parse(result.stdout) as Array<Record<string, unknown>>) {
-    const path = String(entry.path)
-    infos.set(path, {
-      path,
-      valid: entry.valid !== false,
-      narSize: typeof entry.narSize === 'number' ? entry.narSize : undefined,
-      closureSize: typeof entry.closureSize === 'number' ? entry.closureSize : undefined
-    })
-  }
-  return infos
+/**
+ * Validity and sizes of store paths in one call; invalid paths are reported, not thrown.
+ * `recursive` lists the paths' whole closures instead (without closure sizes, which would cost
+ * a closure walk per path).
+ */
+export async function pathInfo(nix: NixRunner, paths: string[], options: { recursive?: boolean } = {}): Promise<Map<string, PathInfo>> {
+  if (paths.length === 0) return new Map()
+  const version = await nix.versionInfo()
+  const args = ['path-info', ...pathInfoJsonFlags(version), ...(options.recursive ? ['-r'] : ['-S']), ...paths]
+  const result = await nix.run({ args, captureStdoutBytes: BIG_JSON })
+  ensureSuccess(result, `nix path-info${options.recursive ? ' -r' : ''}`)
+  return parsePathInfo(result.stdout, version)
 }

@@ -36,7 +36,7 @@ export interface FixedOutputInfo {
   name: string
   system: string
   outputPaths: string[]
-  /** The declared hash as the .drv holds it (base16, possibly `r:`-prefixed algo beside it). */
+  /** The declared hash, in SRI form whatever the Nix version's JSON gave, and its algorithm. */
   hash: string
   hashAlgo: string
   validBefore: boolean
