@@ -2,6 +2,7 @@
 // A whole log is never held in memory: callers see typed lines as they arrive and keep what they need.
 import { spawn } from 'node:child_process'
 import { LineSplitter } from './line-splitter.js'
+import { NixVersion, parseNixVersion } from './version.js'
 
 export type NixStream = 'stdout' | 'stderr'
 
@@ -60,7 +61,7 @@ export class NixRunner {
   readonly nixConfig: string
   private readonly env: NodeJS.ProcessEnv
   private readonly killGraceMs: number
-  private versionPromise?: Promise<string>
+  private versionPromise?: Promise<NixVersion>
 
   constructor(config: NixRunnerConfig = {}) {
     this.nixBinary = config.nixBinary ?? 'nix'
@@ -72,7 +73,9 @@ export class NixRunner {
   /** A runner whose every call also carries these extra `key = value` lines. */
   withConfig(extraLines: string): NixRunner {
     const nixConfig = [this.nixConfig, extraLines].filter(s => s.trim() !== '').join('\n')
-    return new NixRunner({ nixBinary: this.nixBinary, nixConfig, env: this.env, killGraceMs: this.killGraceMs })
+    const runner = new NixRunner({ nixBinary: this.nixBinary, nixConfig, env: this.env, killGraceMs: this.killGraceMs })
+    runner.versionPromise = this.versionPromise
+    return runner
   }
 
   run(options: NixRunOptions): Promise<NixRunResult> {
@@ -85,12 +88,15 @@ export class NixRunner {
   }
 
   /** `nix --version`, e.g. "2.8.0" (cached per runner). */
-  version(): Promise<string> {
+  async version(): Promise<string> {
+    return (await this.versionInfo()).text
+  }
+
+  /** Which Nix this is (implementation and version), read once per runner. */
+  versionInfo(): Promise<NixVersion> {
     this.versionPromise ??= this.run({ args: ['--version'], captureStdoutBytes: 4096 }).then(r => {
       ensureSuccess(r, 'nix --version')
-      const match = /(\d+\.\d+(?:\.\d+)?(?:[\w.+-]*)?)\s*$/.exec(r.stdout.trim())
-      if (!match) throw new Error(`Cannot read the Nix version from '${r.stdout.trim()}'`)
-      return match[1]
+      return parseNixVersion(r.stdout.trim().split('\n')[0] ?? '')
     })
     return this.versionPromise
   }

@@ -125,8 +125,8 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
       name: drv.name,
       system: drv.system,
       outputPaths: outputPathsOf(drvPath, derivations),
-      hash: output?.hash ?? '',
-      hashAlgo: output?.hashAlgo ?? '',
+      hash: output?.fixed?.sri ?? '',
+      hashAlgo: output?.fixed?.algo ?? '',
       validBefore: isValidIn(fodValidBefore, drvPath),
       validAfter: isValidIn(fodValidAfter, drvPath),
       neededBy: [...closures].filter(([, closure]) => closure.has(drvPath)).map(([system]) => system)
