@@ -9,7 +9,13 @@ export interface Annotation {
 }
 
 export interface Reporter {
+  /** nix-ci's own words. Text that came from Nix, a builder or a VM goes through untrusted(). */
   info(message: string): void
+  /**
+   * Shows text Nix, a builder, a VM or a test wrote: verbatim, but never read as a workflow command
+   * (`::error::`, `##[set-output]`) or a terminal control sequence. A builder is hostile.
+   */
+  untrusted(text: string): void
   notice(message: string, annotation?: Annotation): void
   warning(message: string, annotation?: Annotation): void
   error(message: string, annotation?: Annotation): void

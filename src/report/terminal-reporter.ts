@@ -12,6 +12,10 @@ export class TerminalReporter implements Reporter {
   info(message: string): void {
     this.print(message)
   }
+  /** Control characters become visible escapes; a line cannot start or hold a workflow command. */
+  untrusted(text: string): void {
+    this.print(text.split(/\r\n|\n|\r/).map(inertLine).join('\n'))
+  }
   notice(message: string, annotation?: Annotation): void {
     this.print(`notice: ${where(annotation)}${message}`)
   }
@@ -49,6 +53,20 @@ export class TerminalReporter implements Reporter {
     const indent = '  '.repeat(this.depth)
     this.write(text.split('\n').map(line => indent + line).join('\n') + '\n')
   }
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
+/** Invisible, and not whitespace to the runner (which trims whitespace before looking for `::`). */
+const ZWSP = '\u200b'
+
+/**
+ * The CLI also runs inside GitHub Actions, where the runner reads commands from stderr too:
+ * `##[` anywhere and `::` at the start of a line are broken up with a zero-width space.
+ */
+export function inertLine(line: string): string {
+  const visible = line.replace(CONTROL, c => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).replace(/##\[/g, `#${ZWSP}#[`)
+  return visible.trimStart().startsWith('::') ? ZWSP + visible : visible
 }
 
 function where(annotation: Annotation | undefined): string {

@@ -15,6 +15,12 @@ export async function reportBuild(result: BuildStageResult, reporter: Reporter):
   for (const system of result.systems) {
     await reporter.group(`${system.system} (${system.mode}): ${system.status}`, async () => {
       for (const line of describeSystem(system)) reporter.info(line)
+      // Nix's error messages quote the builder's last log lines: hostile text.
+      for (const failure of system.failures) {
+        reporter.info(`failed: ${failure.drvPath}`)
+        if (failure.message) reporter.untrusted(failure.message.split('\n').map(l => `  ${l}`).join('\n'))
+      }
+      if (system.error) reporter.untrusted(system.error)
     })
     if (system.status !== 'built') {
       const failure = system.failures[0]
@@ -42,11 +48,6 @@ function describeSystem(system: SystemBuildResult): string[] {
         (system.elf.truncated ? ' (stopped at the file limit)' : '')
     )
   }
-  for (const failure of system.failures) {
-    lines.push(`failed: ${failure.drvPath}`)
-    if (failure.message) lines.push(...failure.message.split('\n').map(l => `  ${l}`))
-  }
-  if (system.error) lines.push(system.error)
   return lines
 }
 

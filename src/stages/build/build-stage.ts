@@ -80,7 +80,8 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
   }
 
   const systemsOfDrv = indexSystemsByDrv(closures)
-  const log = new BuildLog((text, drvPath) => reporter.info(prefixLine(text, drvPath, systemsOfDrv, derivations)))
+  // Everything the build log shows is Nix's or a builder's text: printed, never read as commands.
+  const log = new BuildLog((text, drvPath) => reporter.untrusted(prefixLine(text, drvPath, systemsOfDrv, derivations)))
   const fodDrvs = [...derivations.values()].filter(isFixedOutput).map(d => d.drvPath)
   const fodValidBefore = await pathInfo(nix, fodDrvs.flatMap(d => outputPathsOf(d, derivations)))
   const isValidIn = (infos: Map<string, { valid: boolean }>, d: string) => outputPathsOf(d, derivations).every(p => infos.get(p)?.valid === true)

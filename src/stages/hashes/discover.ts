@@ -71,7 +71,7 @@ export async function buildEachAlone(context: DiscoveryContext, fods: FixedOutpu
   for (const fod of fods) {
     if (context.signal?.aborted) break
     const parser = liveMismatchParser()
-    const log = new BuildLog(text => context.reporter.info(text))
+    const log = new BuildLog(text => context.reporter.untrusted(text))
     await realise({
       nix: context.nix,
       nixVersion: context.nixVersion,

@@ -53,20 +53,20 @@ export async function runVmTestBuild(options: VmTestRunOptions): Promise<VmTestR
         if (line.stream === 'stdout') return
         const event = parseInternalJsonLine(line.text)
         if (event === undefined) {
-          if (line.text.trim() !== '') reporter.info(stripAnsi(line.text))
+          if (line.text.trim() !== '') reporter.untrusted(stripAnsi(line.text))
           return
         }
         if (event.action === 'start' && event.type === ActivityType.Build) {
           builds.add(event.id)
-          reporter.info(stripAnsi(event.text))
+          reporter.untrusted(stripAnsi(event.text))
         } else if (event.action === 'result' && event.type === ResultType.BuildLogLine && builds.has(event.id)) {
           const text = String(event.fields[0] ?? '')
           log.push(text)
-          reporter.info(stripAnsi(text))
+          reporter.untrusted(stripAnsi(text))
         } else if (event.action === 'msg') {
           const text = stripAnsi(event.msg)
           if (event.level === 0 && nixErrors.length < MAX_NIX_ERRORS) nixErrors.push(text)
-          if (event.level <= 1) reporter.info(text)
+          if (event.level <= 1) reporter.untrusted(text)
         }
       }
     })
