@@ -30,29 +30,37 @@ function evalError(expr: string): string {
   return result.stderr
 }
 
-/** The module evaluated for these `services.mast` settings (JSON-able config and option descriptions). */
-function mast(settings: string): NixJson {
-  return evalJson(`import ${nixString(join(STAND_IN, 'eval-module.nix'))} {
+/**
+ * The module evaluated for these `services.mast` settings (JSON-able config and option
+ * descriptions). `select` picks a part (e.g. `.config.assertions`) when the rest cannot be forced,
+ * `lib` stands in for a nixpkgs release (e.g. `{ version = "25.11"; }`).
+ */
+function mast(settings: string, options: { select?: string; lib?: string } = {}): NixJson {
+  return evalJson(`(import ${nixString(join(STAND_IN, 'eval-module.nix'))} {
     modules = [ (/. + ${nixString(MODULE)}) ];
     settings = { services.mast = { package = ${PACKAGE}; } // (${settings}); };
-  }`)
+    libOverrides = ${options.lib ?? '{ }'};
+  })${options.select ?? ''}`)
 }
 
+const ENV_FILE = 'environmentFile = "/run/secrets/mast.env";'
+
 describe('the Nix files parse (nix-instantiate --parse)', () => {
-  it.each(['flake.nix', 'nix/service-test.nix', 'nix/vm-test-params.nix', 'examples/mast/nix/module.nix'])('%s', file => {
+  it.each(['flake.nix', 'nix/service-test.nix', 'nix/vm-test-params.nix', 'examples/mast/nix/module.nix', 'examples/mast/nix/package.nix'])('%s', file => {
     expect(() => execFileSync('nix-instantiate', ['--parse', join(REPO_ROOT, file)], { stdio: 'pipe' })).not.toThrow()
   })
 })
 
 describe('examples/mast/nix/module.nix (services.mast)', () => {
-  it('declares every option with a type, a description, and the documented defaults', () => {
+  it('declares the seed\'s options as it names them (host "localhost", environmentFile a path with no default) and the extras with a type, default and description', () => {
     const options = mast('{ }').options.services.mast
     expect(options).toEqual({
       enable: { type: 'bool', hasDefault: true, default: false, hasDescription: true },
-      package: { type: 'package', hasDefault: false, default: null, hasDescription: true },
-      host: { type: 'str', hasDefault: true, default: '127.0.0.1', hasDescription: true },
+      package: { type: 'package', hasDefault: true, default: { _type: 'literalExpression', text: 'pkgs.callPackage ./package.nix { }' }, hasDescription: true },
+      host: { type: 'str', hasDefault: true, default: 'localhost', hasDescription: true },
       port: { type: 'port', hasDefault: true, default: 4000, hasDescription: true },
-      environmentFile: { type: 'nullOr', hasDefault: true, default: null, hasDescription: true },
+      environmentFile: { type: 'path', hasDefault: false, default: null, hasDescription: true },
+      openFirewall: { type: 'bool', hasDefault: true, default: false, hasDescription: true },
       database: { createLocally: { type: 'bool', hasDefault: true, default: true, hasDescription: true } },
       selfManage: { type: 'bool', hasDefault: true, default: false, hasDescription: true }
     })
@@ -63,17 +71,17 @@ describe('examples/mast/nix/module.nix (services.mast)', () => {
   })
 
   it('creates the local database and owner role, and runs the unit as a dynamic user named like the role', () => {
-    const config = mast('{ enable = true; environmentFile = "/run/secrets/mast.env"; }').config
+    const config = mast(`{ enable = true; ${ENV_FILE} }`).config
     expect(config.assertions.every((a: { assertion: boolean }) => a.assertion)).toBe(true)
     expect(config.warnings).toEqual([])
     expect(config.services.postgresql).toEqual({ enable: true, ensureDatabases: ['mast'], ensureUsers: [{ name: 'mast', ensureDBOwnership: true }] })
     const unit = config.systemd.services.mast
-    expect(unit.after).toEqual(expect.arrayContaining(['postgresql.service']))
+    expect(unit.after).toEqual(expect.arrayContaining(['postgresql.service', 'postgresql-setup.service', 'postgresql.target']))
     expect(unit.requires).toEqual(['postgresql.service'])
     expect(unit.wantedBy).toEqual(['multi-user.target'])
     expect(unit.environment).toEqual({
       PHX_SERVER: 'true',
-      PHX_HOST: '127.0.0.1',
+      PHX_HOST: 'localhost',
       PORT: '4000',
       RELEASE_TMP: '/run/mast',
       HOME: '/var/lib/mast',
@@ -96,24 +104,94 @@ describe('examples/mast/nix/module.nix (services.mast)', () => {
     })
     expect(unit.serviceConfig.MemoryDenyWriteExecute).toBeUndefined()
     expect(config.systemd.services['mast-self-enroll']).toBeUndefined()
+    expect(config.networking?.firewall?.allowedTCPPorts).toBeUndefined()
   })
 
-  it('fails evaluation with the fix when there is neither a local database nor an environment file', () => {
-    const config = mast('{ enable = true; database.createLocally = false; }').config
-    const failed = config.assertions.filter((a: { assertion: boolean }) => !a.assertion)
-    expect(failed).toHaveLength(1)
-    expect(failed[0].message).toMatch(/DATABASE_URL.*Set `services.mast.environmentFile`.*or set\s+`services.mast.database.createLocally = true`/s)
+  it('requires postgresql.target (postgresql-setup.service, where ensureUsers runs) on nixpkgs 25.11+, and only postgresql.service before', () => {
+    expect(mast(`{ enable = true; ${ENV_FILE} }`, { lib: '{ version = "25.11.20251130.abcdef0"; }', select: '.config.systemd.services.mast.requires' })).toEqual(['postgresql.service', 'postgresql.target'])
+    expect(mast(`{ enable = true; ${ENV_FILE} }`, { lib: '{ version = "26.05pre-git"; }', select: '.config.systemd.services.mast.requires' })).toEqual(['postgresql.service', 'postgresql.target'])
+    expect(mast(`{ enable = true; ${ENV_FILE} }`, { lib: '{ version = "25.05.806273.a1b2c3d"; }', select: '.config.systemd.services.mast.requires' })).toEqual(['postgresql.service'])
+    expect(mast(`{ enable = true; ${ENV_FILE} database.createLocally = false; }`, { lib: '{ version = "25.11"; }', select: '.config.systemd.services.mast.requires' })).toEqual([])
+  })
+
+  it('fails evaluation with the fix when environmentFile is not set, with or without a local database', () => {
+    for (const createLocally of ['true', 'false']) {
+      const failed = mast(`{ enable = true; database.createLocally = ${createLocally}; }`, { select: '.config.assertions' }).filter((a: { assertion: boolean }) => !a.assertion)
+      expect(failed).toHaveLength(1)
+      expect(failed[0].message).toMatch(/services\.mast\.environmentFile is not set\..*DATABASE_URL when services\.mast\.database\.createLocally is false.*services\.mast\.environmentFile = "\/run\/secrets\/mast\.env";/s)
+    }
+  })
+
+  it('without a local database: no PostgreSQL, no DATABASE_URL of its own, nothing required', () => {
+    const config = mast(`{ enable = true; ${ENV_FILE} database.createLocally = false; }`).config
+    expect(config.assertions.every((a: { assertion: boolean }) => a.assertion)).toBe(true)
     expect(config.services.postgresql).toBeUndefined()
     expect(config.systemd.services.mast.requires).toEqual([])
     expect(config.systemd.services.mast.environment.DATABASE_URL).toBeUndefined()
   })
 
-  it('runs self-enrolment once after the service when selfManage is on', () => {
-    const config = mast('{ enable = true; environmentFile = "/run/secrets/mast.env"; selfManage = true; port = 4100; host = "mast.example.org"; }').config
+  it('warns, naming the fix, when the environment file is in (or would be copied into) the world-readable store', () => {
+    expect(mast('{ enable = true; environmentFile = "/nix/store/00000000000000000000000000000000-mast.env"; }', { select: '.config.warnings' })).toEqual([
+      expect.stringMatching(/\/nix\/store\/0+-mast\.env\) is, or will be copied into, the\s+Nix store.*"\/run\/secrets\/mast\.env"/s)
+    ])
+    // A path literal: copied into the store wherever it is interpolated.
+    expect(mast('{ enable = true; environmentFile = /etc/mast/secrets.env; }', { select: '.config.warnings' })).toHaveLength(1)
+    expect(mast(`{ enable = true; ${ENV_FILE} }`, { select: '.config.warnings' })).toEqual([])
+  })
+
+  it('opens the port in the firewall only with openFirewall', () => {
+    expect(mast(`{ enable = true; ${ENV_FILE} openFirewall = true; port = 4100; }`, { select: '.config.networking' })).toEqual({ firewall: { allowedTCPPorts: [4100] } })
+  })
+
+  it('runs self-enrolment once after the service when selfManage is on, in its own runtime directory', () => {
+    const config = mast(`{ enable = true; ${ENV_FILE} selfManage = true; port = 4100; host = "mast.example.org"; }`).config
     const enrol = config.systemd.services['mast-self-enroll']
     expect(enrol).toMatchObject({ after: ['mast.service'], requires: ['mast.service'], wantedBy: ['multi-user.target'] })
     expect(enrol.serviceConfig).toMatchObject({ Type: 'oneshot', RemainAfterExit: true, User: 'mast', DynamicUser: true, ExecStart: `${BIN} eval 'Mast.Release.self_enroll()'` })
     expect(config.systemd.services.mast.environment).toMatchObject({ PORT: '4100', PHX_HOST: 'mast.example.org' })
+    // systemd removes a unit's RuntimeDirectory when that unit stops: shared, stopping the oneshot
+    // would delete /run/mast (RELEASE_TMP) under the running node.
+    expect(enrol.serviceConfig.RuntimeDirectory).toBe('mast-self-enroll')
+    expect(enrol.environment.RELEASE_TMP).toBe('/run/mast-self-enroll')
+    expect(config.systemd.services.mast.serviceConfig.RuntimeDirectory).toBe('mast')
+    expect(config.systemd.services.mast.environment.RELEASE_TMP).toBe('/run/mast')
+    const owners = new Map<string, string[]>()
+    for (const [name, unit] of Object.entries<NixJson>(config.systemd.services)) {
+      const dirs = unit.serviceConfig?.RuntimeDirectory
+      for (const dir of dirs === undefined ? [] : Array.isArray(dirs) ? dirs : String(dirs).split(/\s+/)) owners.set(dir, [...(owners.get(dir) ?? []), name])
+    }
+    for (const [dir, units] of owners) expect({ dir, units }).toEqual({ dir, units: [units[0]] })
+  })
+})
+
+describe('examples/mast/nix/package.nix (mixRelease + fetchMixDeps)', () => {
+  const PACKAGE_NIX = join(REPO_ROOT, 'examples', 'mast', 'nix', 'package.nix')
+  /** package.nix called with stand-ins for lib and beamPackages that hand back what they were given. */
+  const build = (erlangVersion: string, args = ''): NixJson =>
+    evalJson(`let
+      lib = import ${nixString(join(STAND_IN, 'stand-in-lib.nix'))};
+      beamPackages = {
+        erlang = { version = "${erlangVersion}"; };
+        mixRelease = attrs: attrs // { standInFor = "mixRelease"; };
+        fetchMixDeps = attrs: attrs // { standInFor = "fetchMixDeps"; };
+      };
+      mast = import (/. + ${nixString(PACKAGE_NIX)}) ({ inherit lib beamPackages; } // { ${args} });
+    in { inherit (mast) pname version env standInFor; deps = { inherit (mast.mixFodDeps) pname env sha256 standInFor; }; }`)
+
+  it('runs the build\'s BEAM with the single-mapped JIT (+JMsingle true) in both mixRelease and fetchMixDeps, so it survives QEMU', () => {
+    expect(build('27.3.4')).toEqual({
+      pname: 'mast',
+      version: '0.1.0',
+      env: { ERL_FLAGS: '+JMsingle true' },
+      standInFor: 'mixRelease',
+      deps: { pname: 'mast-mix-deps', env: { ERL_FLAGS: '+JMsingle true' }, sha256: 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', standInFor: 'fetchMixDeps' }
+    })
+    expect(build('26.0').env).toEqual({ ERL_FLAGS: '+JMsingle true' })
+  })
+
+  it('leaves ERL_FLAGS unset for OTP 25 and older, which reject the flag, and when turned off with override', () => {
+    expect(build('25.3.2.21')).toMatchObject({ env: {}, deps: { env: {} } })
+    expect(build('27.3.4', 'singleMappedJit = false;')).toMatchObject({ env: {}, deps: { env: {} } })
   })
 })
 

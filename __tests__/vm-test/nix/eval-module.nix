@@ -1,9 +1,10 @@
 # Evaluates NixOS modules with the stand-in lib: option declarations with their defaults, and the
 # config they define for given settings, with mkIf/mkMerge/mkDefault resolved. Enough to prove a
 # module's option names, defaults, assertions and the units it writes, without nixpkgs.
-{ modules, settings ? { }, pkgs ? { } }:
+{ modules, settings ? { }, pkgs ? { }, libOverrides ? { } }:
 let
-  lib = import ./stand-in-lib.nix;
+  # libOverrides: e.g. { version = "25.11"; } to stand in for a given nixpkgs release.
+  lib = import ./stand-in-lib.nix // libOverrides;
   isOption = v: builtins.isAttrs v && (v._type or null) == "option";
   removed = { _type = "removed"; };
 
@@ -16,7 +17,15 @@ let
     [ module ] ++ builtins.concatMap load (module.imports or [ ]);
   loaded = builtins.concatMap load modules;
 
-  options = builtins.foldl' lib.recursiveUpdate { } (map (m: m.options or { }) loaded);
+  declared = builtins.foldl' lib.recursiveUpdate { } (map (m: m.options or { }) loaded);
+  # What modules see as `options`: the declarations plus `isDefined` (a value in settings, or a
+  # default), as the module system computes it.
+  annotate = path: opts: builtins.mapAttrs
+    (name: o:
+      if isOption o then o // { isDefined = o ? default || lib.attrByPath (path ++ [ name ]) null settings != null; }
+      else annotate (path ++ [ name ]) o)
+    opts;
+  options = annotate [ ] declared;
   defaultsOf = opts: builtins.mapAttrs
     (name: o: if isOption o then o.default or (throw "option ${name} is used but has no value and no default") else defaultsOf o)
     opts;
@@ -39,7 +48,8 @@ let
       if isOption o then {
         type = o.type.name or "unknown";
         hasDefault = o ? default;
-        default = if o ? default then o.default else null;
+        # A default that needs nixpkgs (a package) is shown by its defaultText, as the manual does.
+        default = if o ? defaultText then o.defaultText else if o ? default then o.default else null;
         hasDescription = builtins.isString (o.description or null) && o.description != "";
       }
       else described o)
@@ -50,6 +60,6 @@ let
   defined = builtins.foldl' lib.recursiveUpdate { } (map configOf loaded);
 in
 {
-  options = described options;
+  options = described declared;
   config = defined;
 }

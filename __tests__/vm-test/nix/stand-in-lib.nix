@@ -27,6 +27,22 @@ rec {
   optionalAttrs = cond: attrs: if cond then attrs else { };
   optionalString = cond: s: if cond then s else "";
   genAttrs = names: f: builtins.listToAttrs (map (n: { name = n; value = f n; }) names);
+  hasPrefix = prefix: s: builtins.substring 0 (builtins.stringLength prefix) s == prefix;
+  attrByPath = path: default: set:
+    if path == [ ] then set
+    else if builtins.isAttrs set && set ? ${builtins.head path} then attrByPath (builtins.tail path) default set.${builtins.head path}
+    else default;
+  # For nix/package.nix: reading the version from mix.exs, and the OTP version check.
+  findFirst = pred: default: list: let found = builtins.filter pred list; in if found == [ ] then default else builtins.head found;
+  splitString = sep: s: builtins.filter builtins.isString (builtins.split (escapeRegex sep) s);
+  escapeRegex = s: builtins.replaceStrings [ "\\" "." "*" "+" "?" "(" ")" "[" "]" "{" "}" "|" "^" "$" ] [ "\\\\" "\\." "\\*" "\\+" "\\?" "\\(" "\\)" "\\[" "\\]" "\\{" "\\}" "\\|" "\\^" "\\$" ] s;
+  versionAtLeast = v: min: builtins.compareVersions v min >= 0;
+  # A source descriptor: which files a derivation reads, not a store path.
+  fileset = {
+    unions = files: files;
+    toSource = { root, fileset }: { standInFor = "fileset.toSource"; root = toString root; files = map toString fileset; };
+  };
+  licenses.mit = { spdxId = "MIT"; };
   types = {
     str = type "str" { };
     bool = type "bool" { };
