@@ -11,6 +11,7 @@ import type { RunContext } from './github/context.js'
 import { parseArgs } from 'node:util'
 import { InputError, parseInputs } from './inputs.js'
 import { NixRunner } from './nix/runner.js'
+import { childEnv } from './process-env.js'
 import { GitHubTarget, runPipeline } from './pipeline.js'
 import { TerminalReporter } from './report/terminal-reporter.js'
 import { cancelOnSignals } from './signals.js'
@@ -152,7 +153,7 @@ function cliGitHubTarget(repo: string | undefined, sha: string | undefined, cwd:
   const [owner, name] = (repo ?? '').split('/')
   if (!owner || !name || !token) return undefined
   reporter.setSecret(token)
-  const commit = sha ?? execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8' }).trim()
+  const commit = sha ?? execFileSync('git', ['rev-parse', 'HEAD'], { cwd, env: childEnv(), encoding: 'utf8' }).trim()
   const context: RunContext = {
     owner,
     repo: name,

@@ -7,6 +7,7 @@ import { createGitHubClient } from './github/client.js'
 import { readRunContext } from './github/context.js'
 import { InputError, parseInputs } from './inputs.js'
 import { NixRunner } from './nix/runner.js'
+import { secretsInEnvironment, withoutAccessTokens } from './process-env.js'
 import { refuseBeforeBuild, writeModesOf } from './github/event-safety.js'
 import { flakeRepository, GitHubTarget, runPipeline } from './pipeline.js'
 import { ActionReporter } from './report/action-reporter.js'
@@ -43,8 +44,11 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const reporter = new ActionReporter()
   const cancellation = cancelOnSignals(signal => reporter.warning(`Received ${signal}: stopping Nix and reporting what finished`))
   try {
+    // Masked before anything is printed, an input error included.
+    for (const secret of secretsInEnvironment(env)) reporter.setSecret(secret)
     const inputs = parseInputs(name => actionInput(env, name))
     reporter.setSecret(inputs.githubToken)
+    for (const secret of withoutAccessTokens(inputs.extraNixConfig).secrets) reporter.setSecret(secret)
     // Before anything builds: a write token must never build code from a fork, nor pull request
     // code a workflow_run / issue_comment job checked out instead of its trusted commit.
     const cwd = env.GITHUB_WORKSPACE || process.cwd()

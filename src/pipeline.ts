@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { resolve } from 'node:path'
 import type { Inputs } from './inputs.js'
 import { NixRunner } from './nix/runner.js'
+import { childEnv } from './process-env.js'
 import type { Reporter } from './report/reporter.js'
 import { reportBuild } from './stages/build/build-report.js'
 import { runBuildStage } from './stages/build/build-stage.js'
@@ -184,7 +185,7 @@ export function flakeRepository(flake: string, cwd: string): string {
   const local = /^(?:path:|git\+file:(?:\/\/)?)?([^?#]*)/.exec(flake)?.[1] ?? ''
   if (/^[a-z][a-z0-9+.-]*:/i.test(flake) && !/^(path|git\+file):/.test(flake)) return cwd
   try {
-    return execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: resolve(cwd, local || '.'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    return execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: resolve(cwd, local || '.'), env: childEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
   } catch {
     return cwd
   }

@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process'
 import { lstatSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { childEnv } from '../process-env.js'
 
 export const MAX_TEXT_FILE_BYTES = 1 << 20
 
@@ -25,6 +26,7 @@ export function readTrackedTextFiles(repoDir: string): RepoTextFiles {
   try {
     listing = execFileSync('git', ['-C', repoDir, 'ls-files', '-z', '--cached'], {
       encoding: 'utf8',
+      env: childEnv(),
       maxBuffer: 64 << 20,
       stdio: ['ignore', 'pipe', 'pipe']
     })

@@ -1,6 +1,7 @@
 // Spawns nix with an argument array (never a shell string) and streams its output line by line.
 // A whole log is never held in memory: callers see typed lines as they arrive and keep what they need.
 import { spawn } from 'node:child_process'
+import { childEnv, withoutAccessTokens } from '../process-env.js'
 import { LineSplitter } from './line-splitter.js'
 import { NixVersion, parseNixVersion } from './version.js'
 
@@ -37,7 +38,7 @@ export interface NixRunnerConfig {
   nixBinary?: string
   /** `key = value` lines passed to every call through NIX_CONFIG. */
   nixConfig?: string
-  /** Environment for every call (defaults to this process's). */
+  /** Environment for every call (defaults to this process's), always through the allow-list of childEnv(). */
   env?: NodeJS.ProcessEnv
   /** How long nix gets to stop after SIGINT before SIGKILL. */
   killGraceMs?: number
@@ -66,7 +67,8 @@ export class NixRunner {
   constructor(config: NixRunnerConfig = {}) {
     this.nixBinary = config.nixBinary ?? 'nix'
     this.nixConfig = config.nixConfig ?? ''
-    this.env = config.env ?? process.env
+    // A fixed-output derivation can read any variable of Nix's environment (impureEnvVars).
+    this.env = childEnv(config.env ?? process.env)
     this.killGraceMs = config.killGraceMs ?? 10_000
   }
 
@@ -82,8 +84,10 @@ export class NixRunner {
     const args = [...EXPERIMENTAL, ...options.args]
     const env: NodeJS.ProcessEnv = { ...this.env, ...options.env }
     // NIX_CONFIG from the caller's environment stays in force; ours comes after and wins.
-    const config = [env.NIX_CONFIG ?? '', this.nixConfig].filter(s => s.trim() !== '').join('\n')
-    if (config !== '') env.NIX_CONFIG = config
+    // access-tokens never go through the environment, where a fixed-output derivation can read them.
+    const config = withoutAccessTokens([env.NIX_CONFIG ?? '', this.nixConfig].filter(s => s.trim() !== '').join('\n')).config
+    if (config.trim() !== '') env.NIX_CONFIG = config
+    else delete env.NIX_CONFIG
     return spawnStreaming(this.nixBinary, args, env, options, this.killGraceMs)
   }
 

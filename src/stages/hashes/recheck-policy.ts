@@ -2,6 +2,7 @@
 // output is already in the store (or came from a cache) — no error, wrong dependencies shipped.
 // These rules pick the already-valid FODs that must be rebuilt in check mode to rule that out.
 import { execFileSync } from 'node:child_process'
+import { childEnv } from '../../process-env.js'
 import type { FixedOutputInfo } from '../build/types.js'
 
 export type RecheckPolicy = 'auto' | 'always' | 'never'
@@ -62,7 +63,7 @@ function recheckReason(fod: FixedOutputInfo, inputs: RecheckInputs): string | un
 export function changedLockFilesSince(repoDir: string, base: string | undefined): string[] | undefined {
   if (!base || /^0+$/.test(base)) return undefined
   try {
-    const output = execFileSync('git', ['diff', '--name-only', base, '--'], { cwd: repoDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    const output = execFileSync('git', ['diff', '--name-only', base, '--'], { cwd: repoDir, env: childEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
     return output.split('\n').filter(file => LOCK_FILE.test(file))
   } catch {
     return undefined

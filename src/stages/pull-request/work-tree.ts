@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync, realpathSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
+import { childEnv } from '../../process-env.js'
 import type { FixHashesResult, HashFix } from '../hashes/types.js'
 
 export class WorkTreeError extends Error {
@@ -30,7 +31,7 @@ export interface FixedFile {
 
 function git(cwd: string, args: string[]): Buffer {
   try {
-    return execFileSync('git', args, { cwd, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] })
+    return execFileSync('git', args, { cwd, env: childEnv(), maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] })
   } catch (error) {
     const detail = (error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message
     throw new WorkTreeError(`git ${args.join(' ')} failed in ${cwd} (${detail}). nix-ci needs the git checkout fix-hashes worked in.`)
