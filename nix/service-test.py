@@ -1,7 +1,8 @@
 # The built-in VM test's script, run by the NixOS test driver. nix/service-test.nix prepends
-# `PARAMS = "<json>"`. Each check is a subtest, so a failure names it; on any failure the service's
-# and PostgreSQL's journals are printed between `nix-ci: journal begin/end <unit>` markers, which the
-# action copies into the job summary. `machine`, `subtest` and friends are the driver's globals.
+# `PARAMS = "<json>"`. Each check is a subtest, so a failure names it; on any failure the journals of
+# the service, postgresql.service and postgresql-setup.service are printed between
+# `nix-ci: journal begin/end <unit>` markers, which the action copies into the job summary.
+# `machine`, `subtest` and friends are the driver's globals.
 import json
 import re
 import shlex
@@ -45,7 +46,9 @@ def expect_serving(when: str) -> None:
 
 
 def dump_journals() -> None:
-    for name in [unit, "postgresql.service"]:
+    # postgresql-setup.service: where current nixpkgs runs ensureDatabases/ensureUsers (a role or
+    # ownership error shows there); on older nixpkgs journalctl prints "-- No entries --".
+    for name in [unit, "postgresql.service", "postgresql-setup.service"]:
         _, out = machine.execute(
             f"journalctl --no-pager -o short-monotonic -n 300 -u {name}"
         )

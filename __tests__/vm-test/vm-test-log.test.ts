@@ -84,6 +84,45 @@ describe('failure extraction from the test driver log', () => {
     expect(failure?.serviceJournal.join('\n')).toMatch(/DATABASE_URL/)
   })
 
+  it('shows postgresql-setup.service\'s journal (where current nixpkgs runs ensureUsers) after the server\'s, so a role error is in the report', () => {
+    const failure = extract('driver-2025-postgresql-setup-failed.log')
+    expect(failure).toMatchObject({
+      check: 'mast.service reaches active',
+      command: 'waiting for unit mast.service',
+      error: 'unit "mast.service" is inactive and there are no pending jobs',
+      journalSource: 'dump'
+    })
+    expect(failure?.serviceJournal).toEqual([
+      '[    7.822455] machine systemd[1]: Dependency failed for Mast.',
+      "[    7.822501] machine systemd[1]: mast.service: Job mast.service/start failed with result 'dependency'."
+    ])
+    const postgresql = failure?.postgresqlJournal ?? []
+    expect(postgresql).toHaveLength(12)
+    // The server's dump first, then the setup unit's: its own failure is the last thing shown.
+    expect(postgresql[0]).toBe('[    6.901122] machine systemd[1]: Starting PostgreSQL Server...')
+    expect(postgresql.slice(-4)).toEqual([
+      '[    7.812330] machine postgresql-setup-start[716]: ERROR:  role "mast" does not exist',
+      '[    7.820871] machine systemd[1]: postgresql-setup.service: Main process exited, code=exited, status=1/FAILURE',
+      "[    7.821240] machine systemd[1]: postgresql-setup.service: Failed with result 'exit-code'.",
+      '[    7.821907] machine systemd[1]: Failed to start PostgreSQL Setup Scripts.'
+    ])
+    const markdown = vmTestSummary({ result: 'failed', reason: 'The VM test failed', timedOut: false, durationMs: 0, failure, nixErrors: [] }, 'mast')
+    expect(markdown).toMatch(/<summary>postgresql journal \(journalctl in the VM\)<\/summary>[\s\S]*postgresql-setup-start\[716\]: ERROR: {2}role "mast" does not exist/)
+  })
+
+  it('keeps the last dump of each unit, in server-then-setup order, and drops dumps of units it does not report', () => {
+    const log = new VmTestLog('mast')
+    for (const line of [
+      'subtest: mast.service reaches active',
+      'nix-ci: journal begin postgresql-setup.service', 'setup: first dump', 'nix-ci: journal end postgresql-setup.service',
+      'nix-ci: journal begin nginx.service', 'nginx: not ours', 'nix-ci: journal end nginx.service',
+      'nix-ci: journal begin postgresql-setup.service', 'setup: second dump', 'nix-ci: journal end postgresql-setup.service',
+      'nix-ci: journal begin postgresql.service', 'server: dump', 'nix-ci: journal end postgresql.service',
+      '!!! Test "mast.service reaches active" failed with error: "unit "mast.service" reached state "failed""'
+    ]) log.push(line)
+    expect(log.failure()).toMatchObject({ postgresqlJournal: ['server: dump', 'setup: second dump'], serviceJournal: [], journalSource: 'dump' })
+  })
+
   it('reports nothing for a passing run, and does not take another unit whose name starts like the service for its journal', () => {
     const log = new VmTestLog('mast')
     for (const line of ['subtest: ok', '(finished: subtest: ok, in 1.00 seconds)', 'machine # [ 1.0] mastodon[1]: not us']) log.push(line)

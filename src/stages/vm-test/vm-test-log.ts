@@ -1,6 +1,8 @@
 // Reads a NixOS test driver's output line by line and keeps only what explains a failure: the
 // subtest and command that failed, the driver's error, the command's output, and the journal lines
-// of the service and of PostgreSQL. Bounded buffers throughout: a VM's console log can be huge.
+// of the service and of PostgreSQL (the server, and postgresql-setup.service, where current nixpkgs
+// runs ensureDatabases/ensureUsers, so a role or ownership error shows). Bounded buffers
+// throughout: a VM's console log can be huge.
 //
 // Formats recognised (nixos/lib/test-driver, Python driver, 2020 to today):
 //   `<machine>: must succeed: <cmd>`, `<machine>: waiting for unit <unit>`, ... (logger.nested heads)
@@ -33,6 +35,8 @@ const JOURNAL_BEGIN = /^nix-ci: journal begin (\S+)$/
 const JOURNAL_END = /^nix-ci: journal end (\S+)$/
 const CONSOLE_SOURCE = /^\[\s*[\d.]+\]\s+([^\s[:]+)(?:\[\d+\])?:\s?(.*)$/
 const GLOBAL_TIMEOUT = /timeout reached; test terminating/
+/** PostgreSQL's units in the order their dumps are shown: the server, then its setup scripts. */
+const POSTGRESQL_UNITS = ['postgresql.service', 'postgresql-setup.service']
 
 export class VmTestLog {
   private readonly machines = new Set<string>()
@@ -47,8 +51,9 @@ export class VmTestLog {
   private readonly traceback: string[] = []
   private inTraceback = false
   private readonly consoleJournal = { service: [] as string[], postgresql: [] as string[] }
-  private readonly dumped = { service: [] as string[], postgresql: [] as string[] }
-  private dumping?: 'service' | 'postgresql' | 'other'
+  /** Journals dumped by nix-ci's test script, per unit (a later dump of a unit replaces it). */
+  private readonly dumped = new Map<string, string[]>()
+  private dumping?: string[]
   private readonly serviceIds: RegExp
   private readonly serviceUnit: string
 
@@ -62,15 +67,15 @@ export class VmTestLog {
   push(rawLine: string): void {
     const line = stripAnsi(rawLine).replace(/\r$/, '')
     if (this.dumping !== undefined) {
-      const end = JOURNAL_END.exec(line)
-      if (end) this.dumping = undefined
-      else if (this.dumping !== 'other') pushBounded(this.dumped[this.dumping], line, MAX_DUMPED_JOURNAL)
+      if (JOURNAL_END.test(line)) this.dumping = undefined
+      else pushBounded(this.dumping, line, MAX_DUMPED_JOURNAL)
       return
     }
     const begin = JOURNAL_BEGIN.exec(line)
     if (begin) {
-      this.dumping = this.journalKind(begin[1])
-      if (this.dumping !== 'other') this.dumped[this.dumping] = []
+      // A unit the report has no place for is read into a buffer that is then dropped.
+      this.dumping = []
+      if (this.isReportedUnit(begin[1])) this.dumped.set(begin[1], this.dumping)
       return
     }
 
@@ -137,8 +142,10 @@ export class VmTestLog {
 
   /** What the log says about the failure; undefined when the driver reported none. */
   failure(): VmTestFailure | undefined {
-    const serviceJournal = this.dumped.service.length > 0 ? this.dumped.service : this.consoleJournal.service
-    const postgresqlJournal = this.dumped.postgresql.length > 0 ? this.dumped.postgresql : this.consoleJournal.postgresql
+    const dumpedService = this.dumped.get(this.serviceUnit) ?? []
+    const dumpedPostgresql = POSTGRESQL_UNITS.flatMap(unit => this.dumped.get(unit) ?? [])
+    const serviceJournal = dumpedService.length > 0 ? dumpedService : this.consoleJournal.service
+    const postgresqlJournal = dumpedPostgresql.length > 0 ? dumpedPostgresql : this.consoleJournal.postgresql
     if (this.error === undefined && this.traceback.length === 0 && !this.driverTimedOut) return undefined
     const fromError = this.error ? COMMAND_FAILED.exec(this.error) : null
     return {
@@ -149,7 +156,7 @@ export class VmTestLog {
       traceback: [...this.traceback],
       serviceJournal: [...serviceJournal],
       postgresqlJournal: [...postgresqlJournal],
-      journalSource: this.dumped.service.length + this.dumped.postgresql.length > 0 ? 'dump' : serviceJournal.length + postgresqlJournal.length > 0 ? 'console' : 'none',
+      journalSource: dumpedService.length + dumpedPostgresql.length > 0 ? 'dump' : serviceJournal.length + postgresqlJournal.length > 0 ? 'console' : 'none',
       driverTimedOut: this.driverTimedOut
     }
   }
@@ -206,10 +213,8 @@ export class VmTestLog {
     if (kind) pushBounded(this.consoleJournal[kind], text, MAX_CONSOLE_JOURNAL)
   }
 
-  private journalKind(unit: string): 'service' | 'postgresql' | 'other' {
-    if (unit === this.serviceUnit) return 'service'
-    if (unit === 'postgresql.service') return 'postgresql'
-    return 'other'
+  private isReportedUnit(unit: string): boolean {
+    return unit === this.serviceUnit || POSTGRESQL_UNITS.includes(unit)
   }
 
   /** A `name: message` line is the driver's only when name is a machine it has seen or is starting. */
