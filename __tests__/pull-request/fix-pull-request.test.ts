@@ -247,6 +247,30 @@ describe("someone else's commits on the fix branch", () => {
     }
   })
 
+  it("keeps a person's push that lands between nix-ci's read of the branch and its update, and says so", async () => {
+    await runStage(github, { hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context: pushContext(baseSha) })
+    // The base moves on, so the next run rebuilds the branch: a move that is not a fast-forward.
+    const newBase = github.store.pushChange(owner, repo, 'main', { 'README.md': '# mast\n\nNewer.\n' })
+    // Just before nix-ci's ref update reaches GitHub (whichever API it uses), a person pushes.
+    let human = ''
+    const push = () => {
+      if (human === '') human = github.store.pushChange(owner, repo, BRANCH, { 'mix.lock': '%{"plug": {:hex, :plug, "1.16.3"}}\n' }, { message: 'Also bump plug' })
+    }
+    github.beforeNext('git/update-ref', push)
+    github.beforeNext('graphql/updateRefs', push)
+    const { result, reporter } = await runStage(github, { hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context: pushContext(newBase) })
+
+    expect(human).not.toBe('')
+    expect(branchHead()).toBe(human)
+    expect(commitAt(human).message).toBe('Also bump plug')
+    expect(result).toMatchObject({ ok: false, status: 'refused', number: 1 })
+    expect(result.message).toMatch(new RegExp(`holds commit ${human.slice(0, 12)}, which nix-ci did not make.*nothing was overwritten`))
+    expect(reporter.summary()).toMatch(new RegExp(`refused.*holds commit ${human.slice(0, 12)}, which nix-ci did not make, so nix-ci did not touch the branch and nothing was overwritten`))
+    expect(store().issueComments.map(c => c.body)).toEqual([expect.stringContaining('nothing of yours is overwritten')])
+    // The update that lost the race wrote nothing.
+    expect(github.callsTo('git/update-ref').filter(c => c.status === 200)).toEqual([])
+  })
+
   it("treats an amended copy of nix-ci's commit (trailers kept, content changed) as someone else's", async () => {
     await runStage(github, { hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context: pushContext(baseSha) })
     const ours = commitAt(branchHead())

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Fault, InjectedFault } from './faults.js'
+import { executeGraphQL, GRAPHQL_FIELDS, graphqlOperationOf } from './graphql.js'
 import { checkRequest, checkResponse, findOperation, type SpecOperation } from './openapi.js'
 import { routes, type RouteResult } from './routes.js'
 import { GitHubFailure, GitHubStore, type Repository, type SeedRepoOptions } from './store.js'
@@ -91,10 +92,11 @@ export class GitHubTestServer {
 
   /**
    * Runs `fn` once, just before the next call to `operation` is handled: something that happens on
-   * GitHub between a client's read and its write (a person pushing to a branch, say).
+   * GitHub between a client's read and its write (a person pushing to a branch, say). GraphQL calls
+   * are named by their first root field: `graphql/updateRefs`, `graphql/repository`.
    */
   beforeNext(operation: string, fn: () => void): void {
-    if (!(operation in routes)) throw new Error(`Cannot hook '${operation}': the test server does not implement it`)
+    if (!(operation in routes) && !GRAPHQL_FIELDS.includes(operation)) throw new Error(`Cannot hook '${operation}': the test server does not implement it`)
     this.hooks.set(operation, [...(this.hooks.get(operation) ?? []), fn])
   }
 
@@ -114,6 +116,7 @@ export class GitHubTestServer {
     const path = url.pathname
     try {
       const raw = await readBody(req)
+      if (method === 'POST' && path === '/graphql') return await this.handleGraphQL(res, raw)
       const op = findOperation(method, path)
       if (!op) {
         this.violations.push({ kind: 'unknown-operation', method, path, errors: [`${method} ${path} is not an operation of the GitHub REST API`] })
@@ -163,6 +166,24 @@ export class GitHubTestServer {
       this.violations.push({ kind: 'server-bug', method, path, errors: [String((error as Error).stack ?? error)] })
       send(res, 500, { message: 'Test server bug', documentation_url: 'https://docs.github.com/rest' })
     }
+  }
+
+  /** POST /graphql: executed against GitHub's GraphQL schema (graphql.ts); always HTTP 200, as GitHub answers. */
+  private async handleGraphQL(res: ServerResponse, raw: string): Promise<void> {
+    let body: unknown
+    try {
+      body = JSON.parse(raw)
+    } catch {
+      this.violations.push({ kind: 'request', operation: 'graphql', method: 'POST', path: '/graphql', errors: ['body is not valid JSON'] })
+      return send(res, 400, { message: 'Problems parsing JSON', documentation_url: 'https://docs.github.com/graphql' })
+    }
+    const operation = graphqlOperationOf(body) ?? 'graphql/invalid'
+    await this.waitAtBarrier(operation)
+    this.hooks.get(operation)?.shift()?.()
+    const exchange = await executeGraphQL(this.store, body)
+    if (exchange.violations.length > 0) this.violations.push({ kind: 'request', operation, method: 'POST', path: '/graphql', errors: exchange.violations })
+    this.calls.push({ operation, method: 'POST', path: '/graphql', status: 200, body: exchange.response, injected: false })
+    send(res, 200, exchange.response)
   }
 
   private respond(res: ServerResponse, op: SpecOperation, path: string, result: RouteResult, injected: boolean): void {

@@ -5,7 +5,7 @@
 import { sameRepository } from '../../github/context.js'
 import { treeFilesOver } from './base-files.js'
 import { commitComment, commitMessage, COMMIT_MARKER, diffComment, FIX_MARKER, suggestionBody, suggestionReviewBody } from './content.js'
-import { createCommit, createTree, moveBranch, readBranch, readCommit, type Repo } from './github-git.js'
+import { createCommit, createTree, moveBranchForward, readBranch, readCommit, type Repo } from './github-git.js'
 import { createSuggestionReview, diffLines, getPull, listReviewComments, upsertComment } from './github-pulls.js'
 import { fixFingerprint, isNixCiCommit, madeWithDefaultToken, withTrailers } from './ownership.js'
 import { attempt, done, notDelivered, Refusal, skipped, type Session } from './session.js'
@@ -63,7 +63,7 @@ async function commitOntoBranch(session: Session, files: ReturnType<typeof readF
   const dependabotSkip = /^dependabot(\[bot\])?$/i.test(pr.author)
   const message = withTrailers(commitMessage(hashes.fixes, hashes, { dependabotSkip }), fixFingerprint(hashes.fixes), tree)
   const commit = await attempt(session, 'create the fix commit', () => createCommit(gh, message, tree, pr.headSha))
-  const moved = await attempt(session, `push the fix onto ${pr.headRef}`, () => moveBranch(gh, pr.headRef, commit.sha, false), { branch: pr.headRef })
+  const moved = await attempt(session, `push the fix onto ${pr.headRef}`, () => moveBranchForward(gh, pr.headRef, commit.sha), { branch: pr.headRef })
   if (moved === 'not-fast-forward') {
     const now = await attempt(session, `read the branch ${pr.headRef}`, () => readBranch(gh, pr.headRef))
     return movedOn(session, now ?? 'a deleted branch')

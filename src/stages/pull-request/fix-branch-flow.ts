@@ -5,7 +5,7 @@
 import type { RunContext } from '../../github/context.js'
 import { treeFilesOver } from './base-files.js'
 import { closedComment, commitMessage, fixTitle, othersCommitsComment, othersCommitsKeptOpenComment, pullRequestBody, CLOSED_MARKER, HUMAN_COMMITS_MARKER } from './content.js'
-import { compareCommits, createBranch, createCommit, createTree, deleteBranch, moveBranch, readBranch, readCommit, type CommitInfo } from './github-git.js'
+import { compareCommits, createBranch, createCommit, createTree, deleteBranch, readBranch, readCommit, replaceBranch, type CommitInfo } from './github-git.js'
 import { addMissingLabels, createPull, findOpenPull, updatePull, upsertComment, type PullInfo } from './github-pulls.js'
 import { fixFingerprint, isNixCiCommit, madeWithDefaultToken, withTrailers } from './ownership.js'
 import { attempt, done, notDelivered, Refusal, skipped, StepFailure, type Session } from './session.js'
@@ -90,8 +90,9 @@ type Placement =
 
 /**
  * Puts the fix commit on the branch: creates the branch, keeps it when it already holds this exact
- * fix on this base, or rebuilds it on this base. A race with another run (the ref appeared or
- * moved between our read and our write) is settled by reading again, a bounded number of times.
+ * fix on this base, or rebuilds it on this base. A race with another run or a person (the ref
+ * appeared or moved between our read and our write) makes the write fail, by GitHub's
+ * compare-and-swap; it is settled by reading again, a bounded number of times.
  */
 async function placeFixCommit(session: Session, branch: string, baseSha: string, tree: string, message: string): Promise<Placement> {
   const { gh } = session
@@ -113,9 +114,9 @@ async function placeFixCommit(session: Session, branch: string, baseSha: string,
       if (relation === 'ahead') return { kind: 'newer', parent }
     }
     const commit = await attempt(session, 'create the fix commit', () => createCommit(gh, message, tree, baseSha))
-    // The forced move below cannot say "only if still at X", so look once more right before it.
-    if ((await attempt(session, `read the branch ${branch}`, () => readBranch(gh, branch))) !== head) continue
-    await attempt(session, `update the branch ${branch}`, () => moveBranch(gh, branch, commit.sha, true), { branch })
+    // Only if the branch still holds the commit judged above: a push made since is never overwritten.
+    const moved = await attempt(session, `update the branch ${branch}`, () => replaceBranch(gh, branch, head, commit.sha), { branch })
+    if (moved === 'stale') continue // judge what it holds now
     return { kind: 'placed', commit, changed: true }
   }
   throw new StepFailure(`The branch ${branch} kept changing while nix-ci updated it (another run or a person pushing to it): re-run the job.`)

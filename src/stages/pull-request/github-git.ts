@@ -1,8 +1,10 @@
 // The Git Data API side: blobs, a tree on top of the base commit's tree, one commit, and the branch
 // ref. Commits made this way (without an author or committer) are created and signed by GitHub,
 // so they show as verified. Every call here is safe to repeat: blobs and trees are content
-// addressed, and ref changes say what they found instead of guessing.
+// addressed, and ref changes say what they found instead of guessing. No ref is ever forced
+// blindly: a branch moves forward only, or by compare-and-swap.
 import { isRequestError, type GitHubClient } from '../../github/client.js'
+import { swapRef } from '../../github/ref-updates.js'
 
 export interface Repo {
   octokit: GitHubClient
@@ -83,15 +85,23 @@ export async function createBranch(gh: Repo, branch: string, sha: string): Promi
   }
 }
 
-/** Moves the branch; without force GitHub only fast-forwards, so nobody's commit is dropped. */
-export async function moveBranch(gh: Repo, branch: string, sha: string, force: boolean): Promise<'moved' | 'not-fast-forward'> {
+/** Moves the branch forward: GitHub refuses a move that is not a fast-forward, so nobody's commit is dropped. */
+export async function moveBranchForward(gh: Repo, branch: string, sha: string): Promise<'moved' | 'not-fast-forward'> {
   try {
-    await gh.octokit.rest.git.updateRef({ owner: gh.owner, repo: gh.repo, ref: `heads/${branch}`, sha, force })
+    await gh.octokit.rest.git.updateRef({ owner: gh.owner, repo: gh.repo, ref: `heads/${branch}`, sha, force: false })
     return 'moved'
   } catch (error) {
-    if (!force && isRequestError(error) && error.status === 422 && /not a fast[- ]forward/i.test(messageOf(error))) return 'not-fast-forward'
+    if (isRequestError(error) && error.status === 422 && /not a fast[- ]forward/i.test(messageOf(error))) return 'not-fast-forward'
     throw error
   }
+}
+
+/**
+ * Points the branch at `sha`, whatever its history, but only if it still points at `before`
+ * (compare-and-swap): 'stale' when someone pushed since it was read, and nothing was written.
+ */
+export async function replaceBranch(gh: Repo, branch: string, before: string, sha: string): Promise<'moved' | 'stale'> {
+  return (await swapRef(gh, { ref: `refs/heads/${branch}`, before, after: sha })) === 'swapped' ? 'moved' : 'stale'
 }
 
 export async function deleteBranch(gh: Repo, branch: string): Promise<'deleted' | 'gone'> {
