@@ -36,6 +36,17 @@ else
   say "packages present: nix-bin qemu-user-static binfmt-support busybox-static git"
 fi
 
+# Debian 13's nix-bin leaves the build users to systemd-sysusers: in a container or chroot
+# without systemd they never appear, and every build fails on build-users-group.
+if ! getent group nixbld >/dev/null; then
+  say "creating the nixbld group and build users (no systemd-sysusers here)"
+  $sudo groupadd --system nixbld
+  for i in 1 2 3 4 5 6 7 8; do
+    id "nixbld$i" >/dev/null 2>&1 || $sudo useradd --system --no-create-home --home-dir /var/empty \
+      --shell /usr/sbin/nologin --gid nixbld --groups nixbld "nixbld$i"
+  done
+fi
+
 # 2. binfmt_misc with the F (fix-binary) flag, so QEMU runs inside the Nix sandbox.
 if [ ! -e /proc/sys/fs/binfmt_misc/status ]; then
   say "mounting binfmt_misc"
@@ -57,8 +68,10 @@ install_builder() {
   if ! cmp -s "$src" "$dir/busybox"; then cp "$src" "$dir/busybox"; chmod 0555 "$dir/busybox"; fi
 }
 install_builder "$host_system" /bin/busybox
-foreign_bb="$world/download/$foreign_deb_arch/bin/busybox"
-if [ ! -x "$foreign_bb" ]; then
+# Debian 12's busybox-static ships bin/busybox, Debian 13's usr/bin/busybox.
+foreign_bb_of() { local d="$world/download/$foreign_deb_arch"; for p in "$d/bin/busybox" "$d/usr/bin/busybox"; do [ -x "$p" ] && { echo "$p"; return; }; done; }
+foreign_bb=$(foreign_bb_of)
+if [ -z "$foreign_bb" ]; then
   say "fetching busybox-static:$foreign_deb_arch"
   dpkg --print-foreign-architectures | grep -qx "$foreign_deb_arch" || { $sudo dpkg --add-architecture "$foreign_deb_arch"; $sudo apt-get update -qq; }
   tmp=$(mktemp -d)
@@ -68,6 +81,8 @@ if [ ! -x "$foreign_bb" ]; then
   mkdir -p "$world/download/$foreign_deb_arch"
   dpkg-deb -x "$tmp"/busybox-static_*.deb "$world/download/$foreign_deb_arch"
   rm -rf "$tmp"
+  foreign_bb=$(foreign_bb_of)
+  [ -n "$foreign_bb" ] || fail "busybox-static:$foreign_deb_arch holds no bin/busybox nor usr/bin/busybox"
 fi
 install_builder "$foreign_system" "$foreign_bb"
 

@@ -101,3 +101,13 @@ describe('unknown shapes are errors that name the Nix version', () => {
     expect(call).toThrow(/Nix 2\.40\.0/)
   })
 })
+
+describe('sandbox-paths in every form', () => {
+  it('reads 2.34 object form back into nix.conf spelling', () => {
+    expect(parseNixConfig(read('nix-2.34.8.config-show.json')).sandboxPaths).toEqual(['/bin/sh=/usr/bin/bash-static'])
+    expect(parseNixConfig('{"system": {"value": "x86_64-linux"}, "sandbox-paths": {"value": {"/usr/bin/qemu-aarch64-static": {"source": "/usr/bin/qemu-aarch64-static", "optional": true}}}}').sandboxPaths).toEqual([
+      '/usr/bin/qemu-aarch64-static?'
+    ])
+    expect(parseNixConfig(read('nix-2.8.0.config-show.json')).sandboxPaths).toEqual([])
+  })
+})

@@ -130,7 +130,8 @@ describe('Nix accepting the emulated system (real Nix)', () => {
 
   it('detects when Nix still refuses the system (the probe build says so)', async () => {
     await expect(confirmPlatforms(new NixRunner({ nixConfig: OFFLINE }), ['aarch64-linux'])).rejects.toThrow(
-      /Nix still refuses to build aarch64-linux.*a 'aarch64-linux' with features \{\} is required to build/
+      // Nix 2.8-2.2x: "a 'aarch64-linux' with features {} is required to build"; 2.3x: "Cannot build … Reason: platform mismatch".
+      /Nix still refuses to build aarch64-linux.*(a 'aarch64-linux' with features \{\} is required to build|Reason: platform mismatch Required system: 'aarch64-linux')/
     )
     await expect(confirmPlatforms(new NixRunner({ nixConfig: `${OFFLINE}\nextra-platforms = aarch64-linux` }), ['aarch64-linux'])).resolves.toBeUndefined()
   })

@@ -215,7 +215,8 @@ describe('KVM set-up: the documented errors', () => {
       /Nix will not run NixOS VM tests here: its system-features \(benchmark big-parallel\) lack kvm, nixos-test\. To fix: add `extra-system-features = kvm nixos-test`/
     )
     await expect(probeKvm(nix, SYSTEM, probeShell)).rejects.toThrow(
-      /Nix refuses derivations that need kvm and nixos-test.*Nix says: .*with features \{kvm, nixos-test\} is required to build/
+      // Nix 2.8-2.2x: "… with features {kvm, nixos-test} is required to build"; 2.3x: "Reason: missing system features Required features: {kvm, nixos-test}".
+      /Nix refuses derivations that need kvm and nixos-test.*Nix says: .*(with features \{kvm, nixos-test\} is required to build|Reason: missing system features Required features: \{kvm, nixos-test\})/
     )
   })
 

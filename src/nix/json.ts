@@ -226,6 +226,14 @@ export function parseNixConfig(text: string, version?: NixVersion): NixConfigVie
     const v = value(key)
     if (Array.isArray(v)) return v.map(String)
     if (typeof v === 'string') return v.split(/\s+/).filter(Boolean)
+    // 2.3x prints sandbox-paths as {"<target>": {"source": …, "optional": …}}: back to nix.conf's
+    // own spelling, `target[=source][?]`.
+    if (isObject(v)) {
+      return Object.entries(v).map(([target, spec]) => {
+        const source = isObject(spec) && typeof spec.source === 'string' ? spec.source : target
+        return `${target}${source === target ? '' : `=${source}`}${isObject(spec) && spec.optional === true ? '?' : ''}`
+      })
+    }
     return []
   }
   const system = value('system')

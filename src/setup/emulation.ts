@@ -1,5 +1,6 @@
 // Makes foreign Linux systems buildable: a QEMU binfmt_misc handler the Nix sandbox can use, and a
 // Nix that accepts the system. Nothing is assumed: Nix itself is asked before any build starts.
+import { platformRefusal } from '../nix/messages.js'
 import { randomBytes } from 'node:crypto'
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -153,7 +154,7 @@ export async function confirmPlatforms(nix: NixRunner, systems: string[]): Promi
         if (line.stream === 'stderr') errors.push(stripAnsi(line.text))
       }
     })
-    const refusal = errors.find(line => /is required to build|required system or feature not available/.test(line))
+    const refusal = platformRefusal(errors)
     if (refusal !== undefined || result.exitCode === 0) {
       throw new EmulationError(
         `Nix still refuses to build ${system} after configuration, so it would silently build nothing for it. Nix says: ` +

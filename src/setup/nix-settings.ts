@@ -5,6 +5,7 @@ import { NixConfigView, readNixConfig } from '../nix/config.js'
 import type { NixRunner } from '../nix/runner.js'
 import type { Reporter } from '../report/reporter.js'
 import { HostFacts, isTrustedUser, runAsRoot, usesNixDaemon } from './host.js'
+import { restartNixDaemon } from './nix-daemon.js'
 
 export interface AppliedSettings {
   /** The runner to build with: carries the settings when Nix accepts them per call. */
@@ -44,9 +45,10 @@ export async function applyNixSettings(nix: NixRunner, facts: HostFacts, reporte
   const block = `\n# Added by nix-ci for ${request.purpose}\n${request.settings}\n`
   const append = await runAsRoot(facts, 'sh', ['-c', 'printf "%s" "$1" >> "$2"', 'sh', block, facts.nixConfPath])
   if (append.code !== 0) throw request.error(`Cannot write ${facts.nixConfPath}: ${append.stderr.trim()}`)
-  const restart = await runAsRoot(facts, 'systemctl', ['restart', 'nix-daemon.service'])
-  if (restart.code !== 0) {
-    throw request.error(`Wrote ${facts.nixConfPath} but could not restart the Nix daemon (${restart.stderr.trim()}); restart it so the settings take effect.`)
+  const restart = await restartNixDaemon(facts)
+  if (!restart.ok) {
+    throw request.error(`Wrote ${facts.nixConfPath} but could not restart the Nix daemon (${restart.error}); restart it so the settings take effect.`)
   }
+  reporter.info(`Restarted the Nix daemon (${restart.how === 'systemd' ? 'systemctl restart nix-daemon.service' : 'no systemd: stopped and started its process again'})`)
   return { nix, how: 'nix.conf' }
 }

@@ -1,6 +1,7 @@
 // Makes NixOS VM tests runnable: a /dev/kvm the build users may open, and a Nix that schedules
 // derivations requiring `kvm` and `nixos-test`. Confirmed by Nix itself: its config view and a
 // probe build that requires the features and opens /dev/kvm inside the sandbox.
+import { platformRefusal } from '../../nix/messages.js'
 import { randomBytes } from 'node:crypto'
 import { access, constants, stat } from 'node:fs/promises'
 import { readNixConfig } from '../../nix/config.js'
@@ -159,7 +160,7 @@ export async function probeKvm(nix: NixRunner, system: string, shell: ProbeShell
     }
   })
   if (result.exitCode === 0) return 'opened'
-  const refusal = lines.find(line => /is required to build|required system or feature not available/.test(line))
+  const refusal = platformRefusal(lines)
   if (refusal !== undefined) {
     throw new KvmError(
       `Nix refuses derivations that need ${KVM_FEATURES.join(' and ')} even after configuration. Nix says: ${refusal.trim()}. ` +
