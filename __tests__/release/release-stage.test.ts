@@ -188,7 +188,7 @@ describe('moving tags', () => {
   it('reports a ruleset refusing to move v1 (GH013) and still keeps the release', async () => {
     refs().set('refs/tags/v1', headSha)
     const next = github.store.pushCommit(owner, repo, 'main', { 'a.txt': 'a' })
-    github.inject({ operation: 'git/update-ref', ...faults.protectedRef() })
+    github.inject({ operation: 'graphql/updateRefs', ...faults.graphqlRuleViolation('updateRefs') })
     mixVersion('1.1.0')
     const { result, log } = await release({ majorTag: true, commitSha: next })
     expect(result).toMatchObject({ ok: false, status: 'released', releaseUrl: 'https://github.com/acme/mast/releases/tag/v1.1.0' })
@@ -239,6 +239,83 @@ describe('two runs at once', () => {
     const loser = results.find(r => !r.ok)
     expect(loser?.failures[0]).toMatch(/was just created on commit .* by another run, not on this commit .*: bump the version in mix\.exs/)
     expect(releases()).toHaveLength(1)
+  })
+})
+
+describe('moving tags only move forward', () => {
+  /** Released 1.2.3 on headSha with v1 and v1.2 there; commits for 1.2.4 and 1.2.5 pushed after it. */
+  async function world(): Promise<{ c124: string; c125: string }> {
+    mixVersion('1.2.3')
+    await release({ majorTag: true })
+    const c124 = github.store.pushCommit(owner, repo, 'main', { 'lib/mast.ex': '1.2.4' })
+    const c125 = github.store.pushCommit(owner, repo, 'main', { 'lib/mast.ex': '1.2.5' })
+    return { c124, c125 }
+  }
+
+  /** What the 1.2.5 run leaves behind once it is done: its tag, its release, v1 and v1.2 on its commit. */
+  function release125Lands(c125: string): void {
+    const repository = github.store.repo(owner, repo)
+    const tagger = { name: 'github-actions[bot]', email: 'bot@example.invalid', date: '2025-01-01T00:00:00Z' }
+    refs().set('refs/tags/v1.2.5', github.store.addTag(repository, { tag: 'v1.2.5', message: 'Release 1.2.5', object: c125, objectType: 'commit', tagger }))
+    github.store.createRelease(repository, { tagName: 'v1.2.5', target: c125, draft: false, prerelease: false, generateNotes: false, webUrl: 'https://github.com' })
+    refs().set('refs/tags/v1', c125)
+    refs().set('refs/tags/v1.2', c125)
+  }
+
+  it('leaves v1 and v1.2 on 1.2.5 when 1.2.5 lands while 1.2.4 is still publishing', async () => {
+    const { c124, c125 } = await world()
+    github.beforeNext('repos/create-release', () => release125Lands(c125))
+    mixVersion('1.2.4')
+    const { result, reporter } = await release({ majorTag: true, commitSha: c124 })
+
+    expect(result).toMatchObject({ ok: true, status: 'released', tag: 'v1.2.4' })
+    expect(refs().get('refs/tags/v1')).toBe(c125)
+    expect(refs().get('refs/tags/v1.2')).toBe(c125)
+    expect(result.movingTags).toEqual([
+      { tag: 'v1', outcome: 'newer' },
+      { tag: 'v1.2', outcome: 'newer' }
+    ])
+    expect(reporter.summary()).not.toMatch(/moved/)
+  })
+
+  it('leaves them on 1.2.5 when 1.2.5 moves them just before 1.2.4 does (compare-and-swap)', async () => {
+    const { c124, c125 } = await world()
+    let landed = false
+    const land = () => {
+      if (!landed) release125Lands(c125)
+      landed = true
+    }
+    // Whichever API moves the tag, 1.2.5's run gets there first.
+    github.beforeNext('git/update-ref', land)
+    github.beforeNext('graphql/updateRefs', land)
+    mixVersion('1.2.4')
+    const { result } = await release({ majorTag: true, commitSha: c124 })
+
+    expect(landed).toBe(true)
+    expect(result.ok).toBe(true)
+    expect(refs().get('refs/tags/v1')).toBe(c125)
+    expect(refs().get('refs/tags/v1.2')).toBe(c125)
+    expect(result.movingTags.map(m => m.outcome)).toEqual(['newer', 'newer'])
+  })
+
+  it('two real runs at once, 1.2.4 and 1.2.5: v1 and v1.2 end on 1.2.5 whichever finishes last', async () => {
+    const { c124, c125 } = await world()
+    const dir124 = mkdtempSync(join(tmpdir(), 'nix-ci-release-124-'))
+    const dir125 = mkdtempSync(join(tmpdir(), 'nix-ci-release-125-'))
+    try {
+      for (const [dir, version] of [[dir124, '1.2.4'], [dir125, '1.2.5']]) {
+        writeFileSync(join(dir, 'mix.exs'), `defmodule Mast.MixProject do\n  def project do\n    [app: :mast, version: "${version}"]\n  end\nend\n`)
+      }
+      // Both publish together, so both decided on the tags as they were before either.
+      github.barrier('repos/create-release', 2)
+      const [a, b] = await Promise.all([release({ majorTag: true, commitSha: c124, cwd: dir124 }), release({ majorTag: true, commitSha: c125, cwd: dir125 })])
+      expect([a.result.ok, b.result.ok]).toEqual([true, true])
+      expect(refs().get('refs/tags/v1')).toBe(c125)
+      expect(refs().get('refs/tags/v1.2')).toBe(c125)
+    } finally {
+      rmSync(dir124, { recursive: true, force: true })
+      rmSync(dir125, { recursive: true, force: true })
+    }
   })
 })
 

@@ -88,9 +88,15 @@ export interface ErrorContext {
   permissions?: Record<string, 'read' | 'write'>
 }
 
+/** @octokit/graphql's error for an answer that carries `errors` (GitHub's GraphQL API answers HTTP 200). */
+export function isGraphQLResponseError(error: unknown): error is Error & { errors?: { type?: string; message: string }[] } {
+  return error instanceof Error && error.name === 'GraphqlResponseError'
+}
+
 /** A message that says what went wrong and what to do about it. */
 export function explainGitHubError(error: unknown, context: ErrorContext): string {
   const where = `${context.owner}/${context.repo}`
+  if (isGraphQLResponseError(error)) return explainGraphQLError(error, context)
   if (!isRequestError(error)) return `Could not ${context.action} in ${where}: ${error instanceof Error ? error.message : String(error)}`
   const data = (error.response?.data ?? {}) as { message?: string; errors?: { message?: string; code?: string; field?: string }[] }
   const message = data.message ?? error.message
@@ -101,16 +107,7 @@ export function explainGitHubError(error: unknown, context: ErrorContext): strin
     )
   }
   const status = error.response.status
-  if (status === 403 && /not accessible by integration/i.test(message)) {
-    const permissions = Object.entries(context.permissions ?? { contents: 'write' })
-      .map(([scope, level]) => `  ${scope}: ${level}`)
-      .join('\n')
-    return (
-      `GitHub refused to ${context.action} in ${where}: the workflow token lacks a permission (${message}). ` +
-      `Add this to the workflow or job:\npermissions:\n${permissions}\n` +
-      'If the repository restricts the default GITHUB_TOKEN to read-only, this block is required.'
-    )
-  }
+  if (status === 403 && /not accessible by integration/i.test(message)) return missingPermission(message, context)
   if (status === 401) return `GitHub rejected the token while trying to ${context.action} in ${where} (${message}): pass a valid token in 'github-token'.`
   if (status === 404) {
     return (
@@ -118,18 +115,45 @@ export function explainGitHubError(error: unknown, context: ErrorContext): strin
       '(or the object does not exist). Check the repository name, and for a private repository or another repository use a token with access to it.'
     )
   }
-  if (/rule violations?|GH013|protected ref/i.test(message)) {
-    return (
-      `A repository rule blocked nix-ci from trying to ${context.action} in ${where}: ${oneLine(message)}. ` +
-      'Allow GitHub Actions to bypass the ruleset or branch protection for these refs, or exclude them from the rule.'
-    )
-  }
+  if (RULE_VIOLATION.test(message)) return ruleViolation(message, context)
   if (status === 403 || status === 429) {
     return `GitHub kept rate-limiting nix-ci while trying to ${context.action} in ${where} (${oneLine(message)}): re-run the job later, or spread out workflows that share this token.`
   }
   if (status >= 500) return `GitHub failed with ${status} while trying to ${context.action} in ${where} after several retries (${oneLine(message)}): re-run the job; check https://www.githubstatus.com.`
   const details = (data.errors ?? []).map(e => e.message ?? [e.field, e.code].filter(Boolean).join(' ')).filter(Boolean)
   return `GitHub answered ${status} while trying to ${context.action} in ${where}: ${oneLine(message)}${details.length ? ` (${details.join('; ')})` : ''}`
+}
+
+const RULE_VIOLATION = /rule violations?|GH013|protected ref/i
+
+function missingPermission(message: string, context: ErrorContext): string {
+  const permissions = Object.entries(context.permissions ?? { contents: 'write' })
+    .map(([scope, level]) => `  ${scope}: ${level}`)
+    .join('\n')
+  return (
+    `GitHub refused to ${context.action} in ${context.owner}/${context.repo}: the workflow token lacks a permission (${message}). ` +
+    `Add this to the workflow or job:\npermissions:\n${permissions}\n` +
+    'If the repository restricts the default GITHUB_TOKEN to read-only, this block is required.'
+  )
+}
+
+function ruleViolation(message: string, context: ErrorContext): string {
+  return (
+    `A repository rule blocked nix-ci from trying to ${context.action} in ${context.owner}/${context.repo}: ${oneLine(message)}. ` +
+    'Allow GitHub Actions to bypass the ruleset or branch protection for these refs, or exclude them from the rule.'
+  )
+}
+
+/** GraphQL refusals carry a `type` (FORBIDDEN, NOT_FOUND, UNPROCESSABLE, ...) and GitHub's message. */
+function explainGraphQLError(error: Error & { errors?: { type?: string; message: string }[] }, context: ErrorContext): string {
+  const errors = error.errors ?? []
+  const message = errors.map(e => e.message).join('; ') || error.message
+  if (errors.some(e => e.type === 'FORBIDDEN') || /not accessible by integration/i.test(message)) return missingPermission(message, context)
+  if (RULE_VIOLATION.test(message)) return ruleViolation(message, context)
+  if (errors.some(e => e.type === 'NOT_FOUND')) {
+    return `GitHub answered NOT_FOUND while trying to ${context.action} in ${context.owner}/${context.repo} (${oneLine(message)}): check the repository name and that the token can see it.`
+  }
+  return `GitHub refused to ${context.action} in ${context.owner}/${context.repo}: ${oneLine(message)}`
 }
 
 /** GitHub's message on one line, without its trailing period (the sentence goes on after it). */

@@ -2,7 +2,7 @@
 // a ref wherever it is, so "read, decide, force" loses a push that lands in between. GitHub's
 // GraphQL `updateRefs` takes the value the ref must still hold (`beforeOid`): a compare-and-swap,
 // applied atomically on GitHub's side. https://docs.github.com/graphql/reference/mutations#updaterefs
-import { isRequestError, type GitHubClient } from './client.js'
+import { isGraphQLResponseError, isRequestError, type GitHubClient } from './client.js'
 
 /** `beforeOid` for "the ref must not exist yet", as GitHub documents it. */
 export const ZERO_OID = '0'.repeat(40)
@@ -58,9 +58,4 @@ export async function readRef(gh: Repo, ref: string): Promise<string | undefined
     if (isRequestError(error) && error.status === 404) return undefined
     throw error
   }
-}
-
-/** @octokit/graphql's error for an answer with `errors` (HTTP 200). */
-export function isGraphQLResponseError(error: unknown): error is Error & { errors?: { type?: string; message: string }[] } {
-  return error instanceof Error && error.name === 'GraphqlResponseError'
 }

@@ -110,3 +110,17 @@ export function protectedBranch(branch: string): Fault {
     }
   }
 }
+
+/**
+ * A GraphQL mutation refused by a ruleset or branch protection: HTTP 200 with the mutation's field
+ * null and the refusal in `errors`, as GitHub's GraphQL API answers (inject into `graphql/<field>`).
+ */
+export function graphqlRuleViolation(field: string): Fault {
+  return {
+    status: 200,
+    body: {
+      data: { [field]: null },
+      errors: [{ type: 'UNPROCESSABLE', path: [field], locations: [{ line: 1, column: 1 }], message: 'Repository rule violations found\n\nCannot update this protected ref.\n\n' }]
+    }
+  }
+}

@@ -74,7 +74,7 @@ export class GitHubTestServer {
 
   /** Answers the next `times` calls to `operation` with this fault instead of running it. */
   inject(fault: InjectedFault): void {
-    if (!(fault.operation in routes)) throw new Error(`Cannot inject into '${fault.operation}': the test server does not implement it`)
+    if (!(fault.operation in routes) && !GRAPHQL_FIELDS.includes(fault.operation)) throw new Error(`Cannot inject into '${fault.operation}': the test server does not implement it`)
     const queue = this.faults.get(fault.operation) ?? []
     for (let i = 0; i < (fault.times ?? 1); i++) queue.push({ status: fault.status, body: fault.body, headers: fault.headers })
     this.faults.set(fault.operation, queue)
@@ -116,7 +116,7 @@ export class GitHubTestServer {
     const path = url.pathname
     try {
       const raw = await readBody(req)
-      if (method === 'POST' && path === '/graphql') return await this.handleGraphQL(res, raw)
+      if (method === 'POST' && path === '/graphql') return await this.handleGraphQL(req, res, raw)
       const op = findOperation(method, path)
       if (!op) {
         this.violations.push({ kind: 'unknown-operation', method, path, errors: [`${method} ${path} is not an operation of the GitHub REST API`] })
@@ -169,7 +169,7 @@ export class GitHubTestServer {
   }
 
   /** POST /graphql: executed against GitHub's GraphQL schema (graphql.ts); always HTTP 200, as GitHub answers. */
-  private async handleGraphQL(res: ServerResponse, raw: string): Promise<void> {
+  private async handleGraphQL(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
     let body: unknown
     try {
       body = JSON.parse(raw)
@@ -180,6 +180,12 @@ export class GitHubTestServer {
     const operation = graphqlOperationOf(body) ?? 'graphql/invalid'
     await this.waitAtBarrier(operation)
     this.hooks.get(operation)?.shift()?.()
+    const fault = this.faults.get(operation)?.shift()
+    if (fault) {
+      this.calls.push({ operation, method: 'POST', path: '/graphql', status: fault.status, body: fault.body, injected: true })
+      if (fault.status === 0) return void req.socket.destroy()
+      return send(res, fault.status, fault.body, fault.headers)
+    }
     const exchange = await executeGraphQL(this.store, body)
     if (exchange.violations.length > 0) this.violations.push({ kind: 'request', operation, method: 'POST', path: '/graphql', errors: exchange.violations })
     this.calls.push({ operation, method: 'POST', path: '/graphql', status: 200, body: exchange.response, injected: false })

@@ -25,6 +25,14 @@ export type ReleaseDecision =
   | { action: 'already-released'; tag: string; version: string; prerelease: boolean; movingTags: string[] }
   | { action: 'refuse'; reason: 'tagged-elsewhere' | 'lower-than-released'; message: string; tag: string; version: string }
 
+/** The moving tags `version` may still take, judged by these (freshly read) tag names. */
+export function movingTagsNow(version: string, prefix: string, tagNames: string[]): string[] {
+  const parsed = parseStrictVersion(version)
+  if (!parsed) return []
+  const versions = tagNames.map(name => versionOfTag(name, prefix)).filter((v): v is SemVer => v !== null)
+  return movingTags(parsed, prefix, versions.map(v => ({ version: v })))
+}
+
 /** Tags of the same precedence as `version` need a commitSha before `decideRelease` can judge them. */
 export function tagsNeedingCommits(version: string, prefix: string, tags: ExistingTag[]): string[] {
   const wanted = parseStrictVersion(version)
@@ -79,9 +87,9 @@ export function decideRelease(input: DecideInput): ReleaseDecision {
 /**
  * `v1` follows the highest stable 1.x.y and `v1.2` the highest stable 1.2.y; prereleases never move
  * them. Re-running an old release must not drag them back, so each moves only if this version is
- * the highest stable one of its line.
+ * the highest stable one of its line. The release stage asks again just before moving each one.
  */
-function movingTags(version: SemVer, prefix: string, tags: { version: SemVer }[]): string[] {
+export function movingTags(version: SemVer, prefix: string, tags: { version: SemVer }[]): string[] {
   if (version.prerelease.length > 0) return []
   const stable = tags.map(t => t.version).filter(v => v.prerelease.length === 0)
   const names = movingTagNames(version, prefix)

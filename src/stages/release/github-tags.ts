@@ -1,8 +1,10 @@
 // The GitHub side of a release: read version tags, create an annotated tag, create the release, move
 // `v1`/`v1.2`. Every call is safe to repeat and safe against a concurrent run of the same release:
-// "already exists" answers are re-read and compared instead of failed on.
+// "already exists" answers are re-read and compared instead of failed on, and moving tags move
+// only forward, by compare-and-swap.
 import { isRequestError, type GitHubClient } from '../../github/client.js'
-import type { ExistingTag } from './decide.js'
+import { swapRef } from '../../github/ref-updates.js'
+import { movingTagsNow, type ExistingTag } from './decide.js'
 
 export interface Repo {
   octokit: GitHubClient
@@ -112,25 +114,27 @@ async function findRelease(gh: Repo, tag: string): Promise<string | undefined> {
   }
 }
 
-export type MoveOutcome = 'created' | 'moved' | 'unchanged'
+/** `newer`: a higher release of the tag's line holds it; it is left there. */
+export type MoveOutcome = 'created' | 'moved' | 'unchanged' | 'newer'
 
 /**
- * Points the tag `name` at the commit itself (a lightweight tag, no tag object), creating it or
- * force-moving it. Moving tags have no release, so immutable releases never freeze them.
+ * Points the moving tag `name` at the commit itself (a lightweight tag, no tag object), only
+ * forward: just before each attempt the version tags are read again, and a higher stable release
+ * of the tag's line (a later run that finished first) keeps it. The move is a compare-and-swap
+ * from the value just read, so a concurrent move is never overwritten: it is read and judged
+ * again. Moving tags have no release, so immutable releases never freeze them.
  */
-export async function moveTag(gh: Repo, name: string, commitSha: string): Promise<MoveOutcome> {
-  const current = await readTagRef(gh, name)
-  if (current?.type === 'commit' && current.sha === commitSha) return 'unchanged'
-  if (current === undefined) {
-    try {
-      await gh.octokit.rest.git.createRef({ owner: gh.owner, repo: gh.repo, ref: `refs/tags/${name}`, sha: commitSha })
-      return 'created'
-    } catch (error) {
-      if (!isAlreadyExists(error)) throw error
-    }
+export async function moveTagForward(gh: Repo, input: { name: string; version: string; prefix: string; commitSha: string }): Promise<MoveOutcome> {
+  const { name, commitSha } = input
+  for (let round = 0; round < 4; round++) {
+    const refs = await listTagRefs(gh, input.prefix)
+    if (!movingTagsNow(input.version, input.prefix, refs.map(r => r.name)).includes(name)) return 'newer'
+    const current = refs.find(r => r.name === name)
+    if (current?.type === 'commit' && current.sha === commitSha) return 'unchanged'
+    const swapped = await swapRef(gh, { ref: `refs/tags/${name}`, before: current?.sha, after: commitSha })
+    if (swapped === 'swapped') return current === undefined ? 'created' : 'moved'
   }
-  await gh.octokit.rest.git.updateRef({ owner: gh.owner, repo: gh.repo, ref: `tags/${name}`, sha: commitSha, force: true })
-  return 'moved'
+  throw new Error(`The tag ${name} kept changing while nix-ci moved it (concurrent releases): re-run the job to move it.`)
 }
 
 /** GitHub's 422 for a ref or release that exists: "Reference already exists" / code already_exists. */

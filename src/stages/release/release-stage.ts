@@ -5,7 +5,7 @@ import { explainGitHubError, type GitHubClient } from '../../github/client.js'
 import type { NixRunner } from '../../nix/runner.js'
 import type { Reporter } from '../../report/reporter.js'
 import { decideRelease, tagsNeedingCommits, type ReleaseDecision } from './decide.js'
-import { createAnnotatedTag, ensureRelease, existingTags, listTagRefs, moveTag, type MoveOutcome, type Repo } from './github-tags.js'
+import { createAnnotatedTag, ensureRelease, existingTags, listTagRefs, moveTagForward, type MoveOutcome, type Repo } from './github-tags.js'
 import { readVersion, VersionSourceError, whereToBump, type VersionReading } from './version-source.js'
 
 export interface ReleaseStageOptions {
@@ -112,9 +112,10 @@ export async function runReleaseStage(options: ReleaseStageOptions): Promise<Rel
     if (decision.prerelease) reporter.info(`${decision.version} is a prerelease: moving tags stay where they are`)
     for (const tag of decision.movingTags) {
       try {
-        const outcome = await moveTag(gh, tag, options.commitSha)
+        const outcome = await moveTagForward(gh, { name: tag, version: decision.version, prefix: options.tagPrefix, commitSha: options.commitSha })
         movingTags.push({ tag, outcome })
-        reporter.info(`${tag}: ${outcome === 'unchanged' ? 'already at' : outcome === 'created' ? 'created at' : 'moved to'} ${short}`)
+        if (outcome === 'newer') reporter.info(`${tag}: left where it is, on a release newer than ${decision.version} that was published meanwhile`)
+        else reporter.info(`${tag}: ${outcome === 'unchanged' ? 'already at' : outcome === 'created' ? 'created at' : 'moved to'} ${short}`)
       } catch (error) {
         const message =
           explainGitHubError(error, context(`move the tag ${tag}`)) +
@@ -126,7 +127,7 @@ export async function runReleaseStage(options: ReleaseStageOptions): Promise<Rel
   }
 
   const verb = status === 'released' ? 'Released' : 'Already released'
-  const moved = movingTags.filter(m => m.outcome !== 'unchanged').map(m => m.tag)
+  const moved = movingTags.filter(m => m.outcome === 'created' || m.outcome === 'moved').map(m => m.tag)
   reporter.addSummary(
     `**Release:** ${verb} [${decision.tag}](${releaseUrl}) on \`${short}\`${decision.prerelease ? ' (prerelease)' : ''}` +
       (moved.length ? `; moved ${moved.map(t => `\`${t}\``).join(', ')}` : '') +
