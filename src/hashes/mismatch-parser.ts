@@ -70,9 +70,9 @@ export interface MismatchParserOptions {
   maxReports?: number
 }
 
-/** Only these may be acted on: Nix's own structured error, unforgeable by a builder. */
-export function isActionable(mismatch: HashMismatch): boolean {
-  return mismatch.source === 'nix'
+/** Only these may be acted on or repeated as Nix's word: Nix's own structured error, unforgeable by a builder. */
+export function isActionable(report: { source: ReportSource }): boolean {
+  return report.source === 'nix'
 }
 
 const STORE_PATH = /^\/(?:[^\s'/]+\/)+[0123456789abcdfghijklmnpqrsvwxyz]{32}-[A-Za-z0-9+\-._?=]+$/
@@ -339,6 +339,8 @@ export class MismatchParser {
   }
 
   private addOther(error: OtherHashError): void {
+    // A builder's line is never Nix's hash error, and its text is the builder's to choose: not kept.
+    if (error.source === 'builder-output') return
     if (this.others.length >= this.maxReports) {
       this.truncated = true
       return

@@ -1,6 +1,7 @@
 // Tells the user what the build stage did: one log group per system, annotations for failures,
 // a job summary table, and the `out-paths` / `build-results` outputs.
 import { classifyNixMessages, explainFindings } from '../../explain/index.js'
+import { markdownCode, markdownProse, markdownText } from '../../report/markdown.js'
 import { Reporter, formatBytes, formatDuration, markdownTable } from '../../report/reporter.js'
 import type { BuildStageResult, SystemBuildResult } from './types.js'
 
@@ -77,12 +78,12 @@ export function buildResultsOutput(result: BuildStageResult): Record<string, unk
 
 export function buildSummary(result: BuildStageResult): string {
   const rows = result.systems.map(s => [
-    `\`${s.system}\``,
-    s.mode,
+    markdownCode(s.system),
+    markdownText(s.mode),
     STATUS_ICON[s.status],
     s.durationMs === undefined ? '–' : s.alreadyValid ? 'cached' : formatDuration(s.durationMs),
     s.closureSize === undefined ? '–' : formatBytes(s.closureSize),
-    s.outPaths.length && s.status === 'built' ? s.outPaths.map(p => `\`${p}\``).join('<br>') : (s.error ?? '–')
+    s.outPaths.length && s.status === 'built' ? s.outPaths.map(markdownCode).join('<br>') : s.error !== undefined ? markdownProse(s.error) : '–'
   ])
   const advice = buildAdvice(result)
   const lines = [
@@ -90,10 +91,11 @@ export function buildSummary(result: BuildStageResult): string {
     '',
     markdownTable(['System', 'How', 'Result', 'Time', 'Closure', 'Output'], rows),
     '',
-    `Nix ${result.nixVersion} on \`${result.hostSystem}\`, ${formatDuration(result.durationMs)} in all.` +
+    `Nix ${markdownText(result.nixVersion)} on ${markdownCode(result.hostSystem)}, ${formatDuration(result.durationMs)} in all.` +
       (result.nativeFodsFirst.length ? ` ${result.nativeFodsFirst.length} fixed-output derivation(s) realised natively before the emulated build.` : '')
   ]
-  if (advice.length > 0) lines.push('', '**What to do**', '', ...advice.map(a => `- ${a}`))
+  // Advice quotes what Nix and builders said (URLs, paths, commands): its code spans stay, the rest is text.
+  if (advice.length > 0) lines.push('', '**What to do**', '', ...advice.map(a => `- ${markdownProse(a)}`))
   return lines.join('\n')
 }
 

@@ -8,7 +8,7 @@ import { otherHashAdvice } from '../../explain/advice.js'
 import { toExplainOther } from '../../explain/recognisers/hash-errors.js'
 import { hashesEqual, toSri, tryParseHash } from '../../hashes/codec.js'
 import { locateStaleHash } from '../../hashes/locate.js'
-import type { MismatchParseResult } from '../../hashes/mismatch-parser.js'
+import { type MismatchParseResult, isActionable } from '../../hashes/mismatch-parser.js'
 import { PatchedHash, patchStaleHashes } from '../../hashes/patch.js'
 import type { NixRunner } from '../../nix/runner.js'
 import type { Reporter } from '../../report/reporter.js'
@@ -88,7 +88,9 @@ export async function runFixHashesStage(options: FixHashesOptions): Promise<FixH
         stale.push(...confirmed.stale)
         reports = { ...reports, otherHashErrors: [...reports.otherHashErrors, ...confirmed.otherHashErrors] }
       }
-      for (const other of reports.otherHashErrors) {
+      // Only what Nix itself reported: a msg without raw_msg may be a builder's `@nix` line, worded
+      // to end up in the PR body.
+      for (const other of reports.otherHashErrors.filter(isActionable)) {
         problems.push({
           kind: 'other-hash-error',
           message: `${other.text} — this is not a fixed-output derivation's hash; nix-ci does not patch it. ${otherHashAdvice(toExplainOther(other))}`

@@ -1,6 +1,7 @@
 // Tells the user about stale hashes: an error annotation at each hash's file:line (old -> new,
 // derivation, systems verified), one per problem with what to do, a job-summary section and the
 // `hash-mismatches` output.
+import { markdownCode, markdownProse, markdownText } from '../../report/markdown.js'
 import { Reporter, markdownTable } from '../../report/reporter.js'
 import type { FixHashesResult } from './types.js'
 
@@ -39,13 +40,15 @@ export function hashesSummary(result: FixHashesResult, written: boolean): string
       '',
       markdownTable(
         ['Derivation', 'Where', 'Old', 'New', 'Systems verified'],
-        result.fixes.map(f => [`\`${f.name}\``, `\`${f.file}:${f.line}\``, `\`${f.old || '""'}\``, `\`${f.new}\``, f.systems.join(', ')])
+        result.fixes.map(f => [markdownCode(f.name), markdownCode(`${f.file}:${f.line}`), markdownCode(f.old || '""'), markdownCode(f.new), markdownText(f.systems.join(', '))])
       ),
       '',
       written ? 'The verified fix is in the work tree.' : 'Nothing was written (`fix-hashes: report`); run `nix-ci fix-hashes --write` to apply it locally.'
     )
   }
-  for (const problem of result.problems) lines.push('', `- **${problem.kind}**${problem.derivation ? ` \`${problem.derivation}\`` : ''}: ${problem.message.split('\n')[0]}`)
-  lines.push('', `Nix ${result.nixVersion}; ${result.rounds} build round(s).`)
+  for (const problem of result.problems) {
+    lines.push('', `- **${markdownText(problem.kind)}**${problem.derivation ? ` ${markdownCode(problem.derivation)}` : ''}: ${markdownProse(problem.message.split('\n')[0])}`)
+  }
+  lines.push('', `Nix ${markdownText(result.nixVersion)}; ${result.rounds} build round(s).`)
   return lines.join('\n')
 }

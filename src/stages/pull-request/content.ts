@@ -1,6 +1,8 @@
 // What the fix says to people: the PR title and body, the commit message, and nix-ci's comments.
 // Pure functions of the fixes and the run, with nothing that changes between reruns (no run ids,
-// no times), so a rerun with the same fix leaves the PR exactly as it was.
+// no times), so a rerun with the same fix leaves the PR exactly as it was. Every string in the
+// Markdown goes through report/markdown.ts: names, paths and messages are data, never Markdown.
+import { markdownCode, markdownCodeBlock, markdownFileLink, markdownProse, markdownText } from '../../report/markdown.js'
 import { markdownTable } from '../../report/reporter.js'
 import type { FixHashesResult, HashFix } from '../hashes/types.js'
 
@@ -21,6 +23,11 @@ export interface ContentContext {
 
 function names(fixes: HashFix[]): string[] {
   return [...new Set(fixes.map(f => f.name))]
+}
+
+/** The fixed derivations' names as code, for Markdown. */
+function codeNames(fixes: HashFix[]): string {
+  return names(fixes).map(markdownCode).join(', ')
 }
 
 /** "Fix stale Nix hash: a" / "Fix stale Nix hashes: a, b and c" / "…: a, b, c and 2 more". */
@@ -56,10 +63,10 @@ function fixTable(fixes: HashFix[], ctx: ContentContext, commitSha: string): str
   return markdownTable(
     ['Derivation', 'Where', 'Old → new', 'Systems verified'],
     fixes.map(f => [
-      `\`${f.name}\`${f.silent ? ' (was hidden by an output already in the store)' : ''}`,
-      `[\`${f.file}:${f.line}\`](${ctx.serverUrl}/${ctx.owner}/${ctx.repo}/blob/${commitSha}/${f.file}#L${f.line})`,
-      `\`${f.old || '""'}\` → \`${f.new}\``,
-      f.systems.join(', ')
+      `${markdownCode(f.name)}${f.silent ? ' (was hidden by an output already in the store)' : ''}`,
+      markdownFileLink(`${f.file}:${f.line}`, `${ctx.serverUrl}/${encodeURIComponent(ctx.owner)}/${encodeURIComponent(ctx.repo)}/blob/${encodeURIComponent(commitSha)}`, f.file, f.line),
+      `${markdownCode(f.old || '""')} → ${markdownCode(f.new)}`,
+      markdownText(f.systems.join(', '))
     ])
   )
 }
@@ -84,31 +91,34 @@ export function pullRequestBody(input: BodyInput, ctx: ContentContext): string {
   const count = fixes.length === 1 ? 'a fixed-output hash' : `${fixes.length} fixed-output hashes`
   const parts = [
     FIX_MARKER,
-    `nix-ci found ${count} on \`${input.base}\` that no longer match${fixes.length === 1 ? 'es' : ''} what Nix builds, ` +
+    `nix-ci found ${count} on ${markdownCode(input.base)} that no longer match${fixes.length === 1 ? 'es' : ''} what Nix builds, ` +
       `fixed ${fixes.length === 1 ? 'it' : 'them'}, and verified the fix by building every system again.`,
     fixTable(fixes, ctx, input.baseSha),
-    `Built from \`${input.baseSha.slice(0, 12)}\` with Nix ${hashes.nixVersion}.`
+    `Built from ${markdownCode(input.baseSha.slice(0, 12))} with Nix ${markdownText(hashes.nixVersion)}.`
   ]
   if (hashes.problems.length > 0) {
     parts.push(
       '**Not fixed here** (see the workflow run for details):\n' +
-        hashes.problems.map(p => `- ${p.kind}${p.derivation ? ` \`${p.derivation}\`` : ''}: ${p.message.split('\n')[0]}`).join('\n')
+        hashes.problems.map(p => `- ${markdownText(p.kind)}${p.derivation ? ` ${markdownCode(p.derivation)}` : ''}: ${markdownProse(p.message.split('\n')[0])}`).join('\n')
     )
   }
   const system = ctx.systems[0] ?? 'x86_64-linux'
   parts.push(
     '### Reproduce locally',
-    '```sh\n' +
-      `# fails with "hash mismatch in fixed-output derivation" on ${input.base}:\n` +
-      `nix build ${flakeAttr(ctx, system)}\n` +
-      '# finds the stale hashes, fixes them in place and verifies by building again:\n' +
-      `${reproduceCommand(ctx)}\n` +
-      '```'
+    markdownCodeBlock(
+      [
+        `# fails with "hash mismatch in fixed-output derivation" on ${input.base.replace(/[\r\n]/g, ' ')}:`,
+        `nix build ${flakeAttr(ctx, system)}`,
+        '# finds the stale hashes, fixes them in place and verifies by building again:',
+        reproduceCommand(ctx)
+      ],
+      'sh'
+    )
   )
   if (input.defaultToken) parts.push(DEFAULT_TOKEN_NOTE)
   parts.push(
-    `<sub>nix-ci keeps this pull request up to date from \`${input.base}\` and closes it once \`${input.base}\` needs no fix. ` +
-      `If anyone else pushes to \`${input.branch}\`, nix-ci leaves the branch alone.</sub>`
+    `<sub>nix-ci keeps this pull request up to date from ${markdownCode(input.base)} and closes it once ${markdownCode(input.base)} needs no fix. ` +
+      `If anyone else pushes to ${markdownCode(input.branch)}, nix-ci leaves the branch alone.</sub>`
   )
   return parts.join('\n\n')
 }
@@ -116,9 +126,9 @@ export function pullRequestBody(input: BodyInput, ctx: ContentContext): string {
 export function othersCommitsComment(branch: string, headSha: string, fixes: HashFix[]): string {
   return [
     HUMAN_COMMITS_MARKER,
-    `nix-ci has a new verified fix (${names(fixes).join(', ')}), but \`${branch}\` now holds commit \`${headSha.slice(0, 12)}\`, which nix-ci did not make, ` +
+    `nix-ci has a new verified fix (${codeNames(fixes)}), but ${markdownCode(branch)} now holds commit ${markdownCode(headSha.slice(0, 12))}, which nix-ci did not make, ` +
       'so it has not touched the branch: nothing of yours is overwritten.',
-    `To let nix-ci take the branch over again, delete \`${branch}\` (your commits stay reachable from this pull request) or close this pull request and delete the branch; the next run rebuilds it. ` +
+    `To let nix-ci take the branch over again, delete ${markdownCode(branch)} (your commits stay reachable from this pull request) or close this pull request and delete the branch; the next run rebuilds it. ` +
       'Or apply the hash fix yourself: see the workflow run\'s annotations for each file:line, old and new hash.'
   ].join('\n\n')
 }
@@ -126,7 +136,7 @@ export function othersCommitsComment(branch: string, headSha: string, fixes: Has
 export function closedComment(base: string, baseSha: string, branchDeleted: boolean): string {
   return [
     CLOSED_MARKER,
-    `Every fixed-output hash on \`${base}\` is correct as of \`${baseSha.slice(0, 12)}\` (nix-ci built every system), so this fix is no longer needed: closing.` +
+    `Every fixed-output hash on ${markdownCode(base)} is correct as of ${markdownCode(baseSha.slice(0, 12))} (nix-ci built every system), so this fix is no longer needed: closing.` +
       (branchDeleted ? ' The branch held only nix-ci\'s commit and is deleted.' : '')
   ].join('\n\n')
 }
@@ -134,15 +144,15 @@ export function closedComment(base: string, baseSha: string, branchDeleted: bool
 export function othersCommitsKeptOpenComment(base: string, baseSha: string, branch: string): string {
   return [
     CLOSED_MARKER,
-    `Every fixed-output hash on \`${base}\` is correct as of \`${baseSha.slice(0, 12)}\`, so nix-ci's fix is no longer needed. ` +
-      `\`${branch}\` also holds commits nix-ci did not make, so nix-ci leaves this pull request and its branch to you.`
+    `Every fixed-output hash on ${markdownCode(base)} is correct as of ${markdownCode(baseSha.slice(0, 12))}, so nix-ci's fix is no longer needed. ` +
+      `${markdownCode(branch)} also holds commits nix-ci did not make, so nix-ci leaves this pull request and its branch to you.`
   ].join('\n\n')
 }
 
 export function commitComment(input: { commitSha: string; fixes: HashFix[]; author: string; defaultToken: boolean; dependabotSkip: boolean }): string {
   const parts = [
     COMMIT_MARKER,
-    `nix-ci pushed \`${input.commitSha.slice(0, 12)}\` onto this pull request: it fixes ${names(input.fixes).join(', ')}, whose fixed-output hash no longer matched after this change, ` +
+    `nix-ci pushed ${markdownCode(input.commitSha.slice(0, 12))} onto this pull request: it fixes ${codeNames(input.fixes)}, whose fixed-output hash no longer matched after this change, ` +
       'verified by building every system.'
   ]
   if (input.dependabotSkip) {
@@ -159,8 +169,7 @@ export function commitComment(input: { commitSha: string; fixes: HashFix[]; auth
 }
 
 export function suggestionBody(fix: HashFix, newLine: string): string {
-  const fence = newLine.includes('```') ? '````' : '```'
-  return `${FIX_MARKER}\nStale fixed-output hash of \`${fix.name}\`: nix-ci verified \`${fix.new}\` by building ${fix.systems.join(', ')}.\n\n${fence}suggestion\n${newLine}\n${fence}`
+  return `${FIX_MARKER}\nStale fixed-output hash of ${markdownCode(fix.name)}: nix-ci verified ${markdownCode(fix.new)} by building ${markdownText(fix.systems.join(', '))}.\n\n${markdownCodeBlock(newLine, 'suggestion')}`
 }
 
 export function suggestionReviewBody(count: number): string {
@@ -170,5 +179,5 @@ export function suggestionReviewBody(count: number): string {
 /** For fixes on lines the PR's diff does not show (review comments cannot sit there). */
 export function diffComment(entries: { fix: HashFix; path: string; oldLine: string; newLine: string }[]): string {
   const body = entries.map(e => `--- a/${e.path}\n+++ b/${e.path}\n@@ -${e.fix.line} +${e.fix.line} @@\n-${e.oldLine}\n+${e.newLine}`).join('\n')
-  return `${FIX_MARKER}\n**nix-ci: stale fixed-output hashes.** Verified by building this pull request; apply with \`git apply\`:\n\n\`\`\`diff\n${body}\n\`\`\``
+  return `${FIX_MARKER}\n**nix-ci: stale fixed-output hashes.** Verified by building this pull request; apply with \`git apply\`:\n\n${markdownCodeBlock(body, 'diff')}`
 }

@@ -1,6 +1,7 @@
 // The job summary of the VM test: the verdict in one line, and on failure the failed check, the
 // command, the driver's error, the command's output and the journals, each collapsible.
 import { classifyNixMessages, explainFindings, vmTestAdvice } from '../../explain/index.js'
+import { markdownCode, markdownProse, markdownText } from '../../report/markdown.js'
 import { formatDuration } from '../../report/reporter.js'
 import type { VmTestFailure, VmTestResult } from './types.js'
 
@@ -8,8 +9,8 @@ const JOURNAL_LINES = 60
 
 export function vmTestSummary(result: VmTestResult, service: string): string {
   const title = { passed: 'passed', failed: 'failed', skipped: 'skipped' }[result.result]
-  const lines = [`### NixOS VM test: ${title}`, '', result.reason]
-  if (result.installable) lines.push('', `Test: \`${result.installable}\`${result.durationMs > 0 ? ` (${formatDuration(result.durationMs)})` : ''}`)
+  const lines = [`### NixOS VM test: ${title}`, '', markdownProse(result.reason)]
+  if (result.installable) lines.push('', `Test: ${markdownCode(result.installable)}${result.durationMs > 0 ? ` (${formatDuration(result.durationMs)})` : ''}`)
   if (result.result !== 'failed') return lines.join('\n')
 
   const failure = result.failure
@@ -21,15 +22,16 @@ export function vmTestSummary(result: VmTestResult, service: string): string {
     ...(failure ? [vmTestAdvice({ result: 'failed', subtest: failure.check, failedCommand: failure.command, error: failure.error })] : []),
     ...explainFindings(classifyNixMessages(result.nixErrors))
   ].filter((a): a is string => a !== undefined)
-  if (advice.length > 0) lines.push('', '**What to do**', '', ...[...new Set(advice)].map(a => `- ${a}`))
+  if (advice.length > 0) lines.push('', '**What to do**', '', ...[...new Set(advice)].map(a => `- ${markdownProse(a)}`))
   return lines.join('\n')
 }
 
 function failureLines(failure: VmTestFailure, service: string): string[] {
   const lines: string[] = []
-  if (failure.check) lines.push(`**Failed check:** ${inline(failure.check)}`)
-  if (failure.command) lines.push(`**Command:** \`${inline(failure.command)}\``)
-  if (failure.error) lines.push(`**Error:** ${inline(failure.error)}`)
+  // The driver's words are the test's (and the VM's) to choose: text and code, never Markdown.
+  if (failure.check) lines.push(`**Failed check:** ${markdownText(failure.check)}`)
+  if (failure.command) lines.push(`**Command:** ${markdownCode(failure.command)}`)
+  if (failure.error) lines.push(`**Error:** ${markdownText(failure.error)}`)
   if (failure.driverTimedOut) lines.push('**The test driver\'s own global timeout ended the test.**')
   if (failure.output.length > 0) lines.push('', details('Command output', failure.output, true))
   const source = failure.journalSource === 'dump' ? 'journalctl in the VM' : 'VM console'
@@ -45,10 +47,6 @@ function details(summary: string, text: string[], open: boolean): string {
   const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map(run => run.length))
   const fence = '`'.repeat(Math.max(3, longest + 1))
   return [`<details${open ? ' open' : ''}><summary>${escapeHtml(summary)}</summary>`, '', `${fence}text`, body, fence, '', '</details>'].join('\n')
-}
-
-function inline(text: string): string {
-  return text.replace(/\r?\n/g, ' ').replace(/`/g, "'")
 }
 
 function escapeHtml(text: string): string {
