@@ -6,7 +6,7 @@
 #   nix-world.sh suite-of VERSION          bookworm | trixie | sid (for 2.8 | 2.26 | 2.34)
 #   nix-world.sh host-suite                the host's suite
 #   nix-world.sh ensure SUITE              make (or reuse) the chroot for SUITE
-#   nix-world.sh configure-daemon SUITE USERS   a fresh nix.conf with trusted-users = USERS
+#   nix-world.sh configure-daemon SUITE USERS [LINES]   a fresh nix.conf: trusted-users = USERS, LINES
 #   nix-world.sh run SUITE [--as runner] [--daemon] -- CMD...
 #                                          CMD inside SUITE's chroot, the repository at the same path;
 #                                          --daemon starts nix-daemon there first (NIX_REMOTE=daemon),
@@ -128,7 +128,7 @@ run_in() {
   cp -L /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
   cp -L /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/ca-certificates.crt"
   [ -f /etc/npmrc ] && cp /etc/npmrc "$dir/etc/npmrc"
-  local envs=(PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root LANG=C.UTF-8 CI="${CI:-}" NIX_CI_NIX="${NIX_CI_NIX:-}")
+  local envs=(PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root LANG=C.UTF-8 CI="${CI:-}" NIX_CI_DAEMON_MODE="${NIX_CI_DAEMON_MODE:-}")
   if $daemon; then
     chroot "$dir" sh -c 'pkill -x nix-daemon 2>/dev/null; sleep 0.2; setsid nix-daemon </dev/null >/var/log/nix-daemon.log 2>&1 &
       for i in $(seq 50); do [ -S /nix/var/nix/daemon-socket/socket ] && exit 0; sleep 0.1; done; echo "nix-daemon did not start" >&2; exit 1'
@@ -147,9 +147,9 @@ run_in() {
 # A fresh nix.conf for the daemon modes: nothing a previous run appended (nix-ci writes its
 # emulation and KVM settings there for an untrusted user) survives into the next.
 configure_daemon() {
-  local suite=$1 trusted=$2
+  local suite=$1 trusted=$2 extra=${3:-}
   ensure "$suite"
-  printf 'build-users-group = nixbld\ntrusted-users = %s\nsubstituters =\n' "$trusted" > "$world/chroots/$suite/etc/nix/nix.conf"
+  printf 'build-users-group = nixbld\ntrusted-users = %s\nsubstituters =\n%s' "$trusted" "$extra" > "$world/chroots/$suite/etc/nix/nix.conf"
 }
 
 cmd=${1:-}
@@ -158,7 +158,7 @@ case "$cmd" in
   suite-of) suite_of "$1" ;;
   host-suite) host_suite ;;
   ensure) ensure "$1" ;;
-  configure-daemon) configure_daemon "$1" "$2" ;;
+  configure-daemon) configure_daemon "$1" "$2" "${3:-}" ;;
   run) run_in "$@" ;;
   *) fail "usage: nix-world.sh suite-of VERSION | host-suite | ensure SUITE | run SUITE [--as USER] [--daemon] -- CMD..." ;;
 esac

@@ -62,7 +62,7 @@ trap 'rm -f "$log"' EXIT
 for v in "${versions[@]}"; do
   suite=$host_suite
   [ "$v" = host ] || suite=$(bash scripts/nix-world.sh suite-of "$v")
-  inner=(env NIX_CI_TEST_INNER=1 bash scripts/test.sh "${jest_args[@]}")
+  inner=(env NIX_CI_TEST_INNER=1 NIX_CI_DAEMON_MODE="$([ "$daemon" = off ] || echo "$daemon")" bash scripts/test.sh "${jest_args[@]}")
   set +e
   if [ "$suite" = "$host_suite" ] && [ "$daemon" = off ]; then
     echo "== tests on the host's Nix ($(nix --version))"
@@ -70,9 +70,13 @@ for v in "${versions[@]}"; do
   else
     # The daemon modes run in a chroot even for the host's suite: they need their own nix.conf.
     opts=()
-    if [ "$daemon" != off ]; then
-      trusted="root"; [ "$daemon" = trusted ] && trusted="root runner"
-      bash scripts/nix-world.sh configure-daemon "$suite" "$trusted"
+    if [ "$daemon" = trusted ]; then
+      bash scripts/nix-world.sh configure-daemon "$suite" "root runner"
+      opts=(--daemon --as runner)
+    elif [ "$daemon" = untrusted ]; then
+      # As on a runner whose Nix was installed without nix-ci's settings: no foreign platforms,
+      # no kvm feature. The action must write nix.conf (with sudo) and restart the daemon.
+      bash scripts/nix-world.sh configure-daemon "$suite" "root" $'system-features = benchmark big-parallel\n'
       opts=(--daemon --as runner)
     fi
     echo "== tests on $suite's Nix$([ "$daemon" = off ] || echo " (nix-daemon, user runner, $daemon)")"

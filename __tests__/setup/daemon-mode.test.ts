@@ -1,0 +1,83 @@
+// The action as it runs on GitHub's hosted runners: Nix through a multi-user nix-daemon, the job as
+// an unprivileged user with passwordless sudo. `npm test -- --nix=2.34 --daemon=trusted|untrusted`
+// runs this file as the `runner` user of a test-world chroot (scripts/nix-world.sh); elsewhere it
+// is skipped and counted as skipped. Nothing here is faked: the host facts are detected, nix.conf
+// is written with sudo and the daemon really restarts.
+import { afterAll, describe, expect, it } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { NixRunner } from '../../src/nix/runner.js'
+import { readNixConfig } from '../../src/nix/config.js'
+import { setUpEmulation } from '../../src/setup/emulation.js'
+import { detectHostFacts, usesNixDaemon } from '../../src/setup/host.js'
+import { findDaemonProcess } from '../../src/setup/nix-daemon.js'
+import { planSystems } from '../../src/setup/platforms.js'
+import { runBuildStage } from '../../src/stages/build/build-stage.js'
+import { setUpKvm } from '../../src/stages/vm-test/kvm.js'
+import { createFixture } from '../support/fixtures.js'
+import { recordingReporter } from '../support/reporting.js'
+
+const mode = process.env.NIX_CI_DAEMON_MODE
+const describeIn = (wanted: string) => (mode === wanted ? describe : describe.skip)
+// What a workflow passes: only settings an untrusted client may set.
+const nix = () => new NixRunner({ nixConfig: 'substituters =' })
+const BOTH = ['x86_64-linux', 'aarch64-linux']
+const cleanups: (() => void)[] = []
+afterAll(() => cleanups.forEach(c => c()))
+
+async function buildBoth() {
+  const f = createFixture({ systems: BOTH, fods: [{ attr: 'deps', content: 'hex deps' }], packages: [{ attr: 'app', fods: ['deps'] }] })
+  cleanups.push(f.cleanup)
+  const reporter = recordingReporter()
+  const result = await runBuildStage({ flake: f.dir, package: 'default', systems: BOTH, nix: nix(), reporter })
+  return { result, reporter }
+}
+
+describe.each(['trusted', 'untrusted'])('a GitHub-runner-like Nix, runner %s', which => {
+  describeIn(which)('(real daemon, real sudo)', () => {
+    it('is what the action detects: not root, passwordless sudo, Nix through the daemon', async () => {
+      const facts = await detectHostFacts()
+      expect([facts.user, facts.isRoot, facts.canSudo]).toEqual(['runner', false, true])
+      expect(await usesNixDaemon((await readNixConfig(nix())).store)).toBe(true)
+      expect((await readNixConfig(nix())).trustedUsers.includes('runner')).toBe(which === 'trusted')
+    })
+
+    it('sets up QEMU emulation the way this trust level allows, and Nix confirms it', async () => {
+      const daemonBefore = await findDaemonProcess('/proc')
+      const reporter = recordingReporter()
+      const setup = await setUpEmulation(planSystems(['aarch64-linux'], 'x86_64-linux'), nix(), await detectHostFacts(), reporter)
+      const daemonAfter = await findDaemonProcess('/proc')
+      if (which === 'trusted') {
+        expect(setup.how).toBe('client-settings')
+        expect(daemonAfter?.pid).toBe(daemonBefore?.pid)
+      } else {
+        // The daemon ignores an untrusted client's extra-platforms: nix.conf, then a real restart.
+        expect(setup.how).toBe('nix.conf')
+        expect(readFileSync('/etc/nix/nix.conf', 'utf8')).toMatch(/# Added by nix-ci for QEMU user emulation\nextra-platforms = aarch64-linux/)
+        expect(reporter.text()).toMatch(/Restarted the Nix daemon \(no systemd: stopped and started its process again\)/)
+        expect(daemonAfter?.pid).not.toBe(daemonBefore?.pid)
+        expect(daemonAfter?.argv).toEqual(daemonBefore?.argv)
+      }
+      expect((await readNixConfig(setup.nix)).extraPlatforms).toContain('aarch64-linux')
+    })
+
+    it('builds both systems through the daemon, aarch64 under QEMU, with the shared fixed-output derivation once', async () => {
+      const { result, reporter } = await buildBoth()
+      expect(result.systems.map(s => [s.system, s.mode, s.status])).toEqual([
+        ['x86_64-linux', 'native', 'built'],
+        ['aarch64-linux', 'emulated', 'built']
+      ])
+      expect(readFileSync(join(result.systems[1].outPaths[0], 'arch'), 'utf8').trim()).toBe('aarch64')
+      expect(result.builtDerivations.filter(d => d.endsWith('-deps-0.1.0.drv'))).toHaveLength(1)
+      expect(reporter.text()).not.toMatch(/\[\?\]/)
+    })
+
+    it('sets up KVM for the VM test, and Nix schedules a derivation that needs it', async () => {
+      const reporter = recordingReporter()
+      const kvm = await setUpKvm({ nix: nix(), facts: await detectHostFacts(), reporter })
+      // The untrusted world's nix.conf lists no kvm feature (scripts/test.sh), so it must be added there.
+      expect(kvm.features).toBe(which === 'trusted' ? 'already-enabled' : 'nix.conf')
+      expect(kvm.probe).toBe('opened')
+    })
+  })
+})
