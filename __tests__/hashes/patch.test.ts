@@ -40,7 +40,7 @@ describe('patching a located hash', () => {
     const r = repo({ 'flake.nix': text(before) })
     const [patched] = patchStaleHashes(r.dir, [{ occurrence: locate(r, 'deps-1.0', sri(stale)), got: GOT }])
     expect(bytes(r, 'flake.nix').toString('latin1')).toBe(text(after))
-    expect(patched).toEqual({ file: 'flake.nix', line: 4, column: 19, before, after })
+    expect(patched).toEqual({ file: 'flake.nix', line: 4, column: 19, lineByteOffset: 18, before, after })
   })
 
   it.each([

@@ -17,8 +17,13 @@ export interface HashPatch {
 export interface PatchedHash {
   file: string
   line: number
+  /** 1-based, in characters (for people). */
   column: number
+  /** Where `after` starts in its line of the patched file, in bytes (for revertPatchedHash). */
+  lineByteOffset: number
+  /** The bytes replaced, as latin1 (one character per byte). */
   before: string
+  /** The bytes written, as latin1. */
   after: string
 }
 
@@ -73,13 +78,19 @@ function patchFile(repoDir: string, file: string, patches: HashPatch[]): Patched
     writePreservingMode(path, original, stat.mode)
     throw err
   }
-  return edits.map(e => ({
-    file,
-    line: e.patch.occurrence.line,
-    column: e.patch.occurrence.column,
-    before: e.patch.occurrence.text,
-    after: e.after
-  }))
+  let shift = 0
+  return edits.map(e => {
+    const start = e.start + shift
+    shift += e.replacement.length - (e.end - e.start)
+    return {
+      file,
+      line: e.patch.occurrence.line,
+      column: e.patch.occurrence.column,
+      lineByteOffset: start - (updated.lastIndexOf(0x0a, start - 1) + 1),
+      before: e.patch.occurrence.text,
+      after: e.after
+    }
+  })
 }
 
 function planEdit(original: Buffer, patch: HashPatch): Edit {
@@ -127,7 +138,7 @@ function verify(path: string, original: Buffer, expected: Buffer, edits: Edit[],
 }
 
 /** Replace by rename, so a crash never leaves half a file; then give the new inode the old mode. */
-function writePreservingMode(path: string, bytes: Buffer, mode: number): void {
+export function writePreservingMode(path: string, bytes: Buffer, mode: number): void {
   const temp = join(dirname(path), `.${basename(path)}.nix-ci-${randomBytes(4).toString('hex')}`)
   try {
     writeFileSync(temp, bytes, { mode: mode & 0o7777, flag: 'wx' })
@@ -139,7 +150,7 @@ function writePreservingMode(path: string, bytes: Buffer, mode: number): void {
   }
 }
 
-function insideRepo(repoDir: string, file: string): string {
+export function insideRepo(repoDir: string, file: string): string {
   const root = resolve(repoDir)
   const path = resolve(root, file)
   const rel = relative(root, path)

@@ -17,7 +17,7 @@ import { runBuildStage } from '../build/build-stage.js'
 import type { BuildStageResult, FixedOutputInfo } from '../build/types.js'
 import { DiscoveryContext, buildEachAlone, fodsNeedingConfirmation, liveMismatchParser, staleFodsOf } from './discover.js'
 import { RecheckPolicy, changedLockFilesSince, fodsToRecheck } from './recheck-policy.js'
-import { revertPatchedHash } from './revert.js'
+import { revertPatchedHash } from '../../hashes/revert.js'
 import type { FixHashesResult, HashFix, HashProblem, StaleFod } from './types.js'
 
 export interface FixHashesOptions {
@@ -112,6 +112,8 @@ export async function runFixHashesStage(options: FixHashesOptions): Promise<FixH
       stale = await checkTwins(build, applied, checkedTwins, context(build), reporter)
     }
     const fixes = verifiedFixes(applied, build, problems, options.repoDir)
+    // A file none of whose fixes stayed gets its saved bytes back: exactly as it was found.
+    for (const [file, bytes] of originals) if (!fixes.some(f => f.file === file)) writeFileSync(join(options.repoDir, file), bytes)
     completed = true
     return {
       status: applied.length === 0 && problems.length === 0 ? 'clean' : fixes.length === 0 ? 'failed' : problems.length === 0 ? 'fixed' : 'partial',
