@@ -31,7 +31,7 @@ describe('real Nix 2.8 captures', () => {
   it('reads every mismatch of a --keep-going run, plain and internal-json', () => {
     for (const name of ['nix-2.8-keep-going.stderr.log', 'nix-2.8-keep-going.internal-json.log']) {
       const f = classify(name)
-      expect(f.fodMismatches.map(m => [m.derivation.replace(/^.*?-/, ''), m.source])).toEqual([
+      expect(f.fodMismatches.map(m => [(m.derivation ?? '').replace(/^.*?-/, ''), m.source])).toEqual([
         ['mast-mix-deps-0.1.0.drv', 'nix'],
         ['npm-deps-0.1.0.drv', 'nix']
       ])
@@ -121,8 +121,22 @@ describe('other Nix versions (sourced excerpts)', () => {
       ['lix-likely-url.excerpt.internal-json.log', '/nix/store/jnkd2hadihv9f7avj222q6pmz4gyhq65-source.drv', 'sha256-MM1VZAhcFj527nd1sB9VJ4ksAjJ9o8OW0KrHop97O3o=', 'sha256-K/Fn3Exvx1r+zwojNQvSwi9JPbeWQfRDOdRBXoW9mFg='],
       ['lix-2.93-likely-url-unknown.excerpt.log', '/nix/store/b7m0a2wqk3l8d1y9f4x6s5c0v2n1p8r3-demo-pnpm-deps.drv', 'sha256-q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c=', 'sha256-Zm9vYmFyYmF6cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2E=']
     ]
+    // What the report says beyond the pair: the remote builder, Lix's URL guess and output paths.
+    const extra: Record<string, object> = {
+      'nix-2.2x-remote-build.excerpt.log': { remoteBuilder: 'ssh-ng://builder@arm64.example.invalid' },
+      'lix-likely-url.excerpt.log': {
+        likelyUrl: 'https://example.invalid/wpilibutility-linux.tar.gz',
+        expectedPath: '/nix/store/x36bia5b65dj2l5pij10lnicrja162p9-wpilibutility-linux.tar.gz',
+        gotPath: '/nix/store/3b8g3gqpwqqg2hzv28aa5klpr26pw6z3-wpilibutility-linux.tar.gz'
+      },
+      'lix-likely-url.excerpt.internal-json.log': {
+        likelyUrl: 'https://example.invalid/v1.2.0.tar.gz',
+        expectedPath: '/nix/store/ar4l5nx8x6yisrxr2il0abw3bqpkcg84-source',
+        gotPath: '/nix/store/4gb74n9w7qnpw6m3lglwj7qllmlpd1xn-source'
+      }
+    }
     for (const [name, derivation, specified, got] of cases) {
-      expect([name, classify(name).fodMismatches]).toEqual([name, [{ derivation, specified, got, source: 'nix' }]])
+      expect([name, classify(name).fodMismatches]).toEqual([name, [{ derivation, specified, got, source: 'nix', ...extra[name] }]])
     }
   })
 

@@ -1,7 +1,7 @@
 // Each finding -> what to do about it, in words a maintainer can act on without knowing Nix's
 // internals. One function per finding kind (the renderer prints them beside their finding);
 // explainFindings() gives the whole list, deduplicated, for `--json` and the job summary.
-import { ExecFormatError, FailedBuild, Findings, FodMismatch, OtherHashError, PlatformMismatch, VmTest, drvName } from './types.js'
+import { BeamCrash, ExecFormatError, FailedBuild, Findings, FodMismatch, OtherHashError, PlatformMismatch, VmTest, drvName } from './types.js'
 
 export const KVM_UDEV_RULE = 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"'
 const KVM_SETUP =
@@ -16,7 +16,7 @@ const BINFMT_SETUP =
 const PLACEHOLDER = /^(?:sha\d+[-:])?(?:A{20,}=*|0{20,})$/
 
 export function fodAdvice(m: FodMismatch): string {
-  const name = drvName(m.derivation)
+  const name = m.derivation === null ? 'A fixed-output derivation (the paste does not name it)' : drvName(m.derivation)
   if (m.source === 'builder-output') {
     return (
       `A hash-mismatch report for ${name} appeared in builder output (a nested nix call, or a test printing one): ` +
@@ -24,8 +24,9 @@ export function fodAdvice(m: FodMismatch): string {
     )
   }
   const what = PLACEHOLDER.test(m.specified) ? 'holds a placeholder hash' : 'has a stale fixed-output hash'
+  const remote = m.remoteBuilder !== undefined ? ` (built on ${m.remoteBuilder}; the hash is the same wherever it builds)` : ''
   return (
-    `${name} ${what}: replace ${m.specified} with ${m.got} where the expression writes it ` +
+    `${name}${remote} ${what}: replace ${m.specified} with ${m.got} where the expression writes it ` +
     '(the file may spell the same hash as nix32 or hex: `nix hash to-sri` converts), ' +
     'or run `nix-ci fix-hashes --write` to locate, patch and verify it by rebuilding.'
   )
@@ -115,6 +116,22 @@ export function vmTestAdvice(t: VmTest): string | undefined {
   return `${name} failed${where}${error ? `: ${error}` : ''}. ${capitalise(hint)}`
 }
 
+/** erlang/otp#6340 added the flag for exactly this; erlang/docker-erlang-otp#400 and hexpm/bob#117 are the crash. */
+export const BEAM_QEMU_FIX = 'ERL_FLAGS="+JMsingle true"'
+
+export function beamCrashAdvice(c: BeamCrash): string {
+  const who = c.derivation !== undefined ? ` (building ${drvName(c.derivation)})` : ''
+  const fix =
+    `set ${BEAM_QEMU_FIX} in the environment of the emulated build (for mixRelease and fetchMixDeps: \`env.ERL_FLAGS = "+JMsingle true";\`), ` +
+    'which makes the JIT map its code memory once (read-write-execute) instead of twice; or build that system on a native runner. ' +
+    'Natively the flag works too but gives up the separate writable and executable mappings the JIT keeps as hardening, so set it for the emulated system only ' +
+    '(erlang/otp#6340, erlang/otp#10355, erlang/docker-erlang-otp#400, hexpm/bob#117).'
+  return c.underQemu
+    ? `${c.program}${who} was killed by ${c.signal} under QEMU user emulation: the Erlang JIT's dual-mapped code memory breaks under qemu-user. Fix: ${fix}`
+    : `${c.program}${who} was killed by ${c.signal}. If this build ran under QEMU user emulation (a foreign system through binfmt_misc, e.g. aarch64-linux on an x86_64 runner), ` +
+        `it is the Erlang JIT under qemu-user: ${fix} On native hardware it is a crash of the VM or of a NIF: read its core dump or erl_crash.dump.`
+}
+
 export function failedBuildAdvice(b: FailedBuild, execFormatSeen: boolean): string {
   const name = drvName(b.derivation)
   const exit = b.exitCode !== undefined ? ` with exit code ${b.exitCode}` : ''
@@ -131,11 +148,16 @@ export function explainFindings(findings: Findings): string[] {
   advice.push(...findings.otherHashErrors.map(otherHashAdvice))
   for (const p of findings.platformMismatches) advice.push(...platformAdvice(p))
   advice.push(...findings.execFormatErrors.map(execFormatAdvice))
+  advice.push(...findings.beamCrashes.map(beamCrashAdvice))
   for (const t of findings.vmTests) {
     const a = vmTestAdvice(t)
     if (a !== undefined) advice.push(a)
   }
-  for (const b of findings.failedBuilds) if (!vmDrvs.has(b.derivation)) advice.push(failedBuildAdvice(b, findings.execFormatErrors.length > 0))
+  const crashedDrvs = new Set(findings.beamCrashes.map(c => c.derivation))
+  for (const b of findings.failedBuilds) {
+    if (vmDrvs.has(b.derivation)) continue
+    advice.push(crashedDrvs.has(b.derivation) ? `The builder of ${drvName(b.derivation)} failed: the BEAM crash above is the cause.` : failedBuildAdvice(b, findings.execFormatErrors.length > 0))
+  }
   return [...new Set(advice)]
 }
 

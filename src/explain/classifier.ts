@@ -10,7 +10,10 @@
 import type { TrustMode } from '../hashes/mismatch-parser.js'
 import { ActivityType, ResultType, parseInternalJsonLine, stripAnsi } from '../nix/internal-json.js'
 import type { NixLine } from '../nix/runner.js'
-import { PasteNormaliser } from './normalise.js'
+import { BoundedMap } from './bounded-map.js'
+import { PasteNormaliser, timestampLength } from './normalise.js'
+import { INTERESTING, RESULT_HEAD, activityId, builderTextEnd, mayMatter, nixLayoutAction, startEvent } from './prefilter.js'
+import { BeamCrashRecogniser } from './recognisers/beam-crashes.js'
 import { ExecFormatRecogniser } from './recognisers/exec-format.js'
 import { FailedBuildRecogniser } from './recognisers/failed-builds.js'
 import { HashErrorRecogniser } from './recognisers/hash-errors.js'
@@ -28,14 +31,11 @@ const BUILDER_PREFIX = /^([A-Za-z0-9+\-._?=]+)> ?/
 /** A failed build's tail, quoted by Nix under "last N log lines:". */
 const QUOTED = /^\s*> ?/
 const BUILDING = /^building '([^']+\.drv)'/
-/**
- * Every line a recogniser could want contains one of these; the rest (nearly all of a build log)
- * is skipped after this one test. Multi-line blocks continue on lines that match too (Reason:,
- * Required system:, …), and VM test output is fed whole once a test has been seen.
- */
-const INTERESTING =
-  /failed|Cannot build|Reason: |Required system|Current system|is required to build|Exec format error|hash '|SRI hash|copying path|building '|must succeed|must fail|waiting for|starting vm|QEMU running|subtest: |!!! |test script finished|run the VM test script|Machine state will be reset|Test will time out|kvm|KVM/
 const MAX_ACTIVITIES = 1024
+const BUILD_START_TAIL = `"type":${ActivityType.Build}}`
+const COPY_START_TAIL = `"type":${ActivityType.CopyPath}}`
+/** The MismatchParser's report body is at most 10 lines after its header (per stream). */
+const PARSER_BODY_LINES = 11
 
 export class LogClassifier {
   private readonly trust: TrustMode
@@ -45,9 +45,20 @@ export class LogClassifier {
   private readonly failed = new FailedBuildRecogniser()
   private readonly exec = new ExecFormatRecogniser()
   private readonly vm = new VmTestRecogniser()
+  private readonly beam = new BeamCrashRecogniser()
+  /**
+   * The MismatchParser only sees lines that pass the prefilter, plus every line while it may hold
+   * an open report (after a "mismatch" line, until each of its streams has had its 10 body lines),
+   * so it reads exactly what it would have read from the whole log.
+   */
+  private parserPlain = PARSER_BODY_LINES
+  private parserPrefixed = PARSER_BODY_LINES
+  /** internal-json activities whose builder output held "mismatch": lines left to hand the parser. */
+  private readonly parserActivities = new BoundedMap<number, number>(MAX_ACTIVITIES)
   /** internal-json activity id -> derivation being built; derivation name -> path. Both capped. */
-  private readonly activityDrv = new Map<number, string>()
-  private readonly nameDrv = new Map<string, string>()
+  private readonly activityDrv = new BoundedMap<number, string>(MAX_ACTIVITIES)
+  private readonly nameDrv = new BoundedMap<string, string>(MAX_ACTIVITIES)
+  private lastBuilding?: string
 
   constructor(options: LogClassifierOptions = {}) {
     this.trust = options.trust ?? 'plain-log'
@@ -61,12 +72,27 @@ export class LogClassifier {
 
   /** One log line, without its newline. */
   push(raw: string): void {
+    if (raw.charCodeAt(0) === 64 && raw.charCodeAt(4) === 32 && raw.charCodeAt(raw.length - 1) !== 13 && this.normaliser.plain && raw.startsWith('@nix ')) {
+      return this.pushInternalJson(raw)
+    }
+    // The common case, tested on the raw line: nothing open, a line of text with none of the
+    // prefilter's characters. Normalising only ever removes characters (timestamp, ANSI codes),
+    // so such a line would have none of them afterwards either.
+    if (this.quiet()) {
+      const from = raw.charCodeAt(0) <= 57 ? timestampLength(raw) : 0
+      const first = raw.charCodeAt(from)
+      if (((first >= 97 && first <= 122) || (first >= 65 && first <= 90)) && raw.charCodeAt(raw.length - 1) !== 13 && !mayMatter(raw, from)) {
+        this.hashes.skipped()
+        return
+      }
+    }
     const line = this.normaliser.normalise(raw)
-    this.hashes.pushLogLine(line)
-    if (line.startsWith('@nix ')) return this.pushInternalJson(line)
+    if (line.charCodeAt(0) === 64 && line.startsWith('@nix ')) return this.pushInternalJson(line)
     if (this.trust === 'internal-json-only') return
-    if (!this.vm.active && !INTERESTING.test(line)) return
-    this.dispatch(line)
+    const worth = mayMatter(line)
+    if (worth || this.parserPlain < PARSER_BODY_LINES || this.parserPrefixed < PARSER_BODY_LINES) this.feedParserPlain(line)
+    if (this.vm.active || this.hashes.wantsEveryLine || (worth && INTERESTING.test(line))) this.dispatch(line)
+    else this.hashes.skipped()
   }
 
   /** A builder's output line known to belong to `drv` (e.g. a failed build's kept tail). */
@@ -74,6 +100,30 @@ export class LogClassifier {
     this.remember(drvName(drv), drv)
     this.hashes.pushLogLine(`${drvName(drv)}> ${text}`)
     this.toRecognisers(text, { from: 'builder', key: drvName(drv), drv })
+  }
+
+  /** No recogniser or parser block open, and the paste's layout learnt: lines may be judged raw. */
+  private quiet(): boolean {
+    return (
+      this.trust === 'plain-log' &&
+      this.normaliser.plain &&
+      !this.vm.active &&
+      !this.hashes.wantsEveryLine &&
+      this.parserPlain >= PARSER_BODY_LINES &&
+      this.parserPrefixed >= PARSER_BODY_LINES
+    )
+  }
+
+  private feedParserPlain(line: string): void {
+    this.hashes.pushLogLine(line)
+    if (line.includes('mismatch')) {
+      this.parserPlain = 0
+      this.parserPrefixed = 0
+    } else if (BUILDER_PREFIX.test(line) || QUOTED.test(line)) {
+      this.parserPrefixed++
+    } else {
+      this.parserPlain++
+    }
   }
 
   finish(): Findings {
@@ -90,7 +140,8 @@ export class LogClassifier {
       execFormatErrors: this.exec.finish(this.trust === 'internal-json-only' ? failedDrvs : undefined),
       vmTests: this.vm.finish(failedDrvs, name => this.nameDrv.get(name) ?? failedBuilds.find(f => drvName(f.derivation) === name)?.derivation),
       failedBuilds,
-      truncated: hash.truncated || this.platforms.truncated || this.failed.truncated || this.exec.truncated || this.vm.truncated
+      beamCrashes: this.beam.finish(),
+      truncated: hash.truncated || this.platforms.truncated || this.failed.truncated || this.exec.truncated || this.vm.truncated || this.beam.truncated
     }
   }
 
@@ -118,28 +169,42 @@ export class LogClassifier {
     this.failed.push(text, origin)
     this.exec.push(text, origin)
     this.vm.push(text, origin)
+    this.beam.push(text, origin)
   }
 
   private pushInternalJson(line: string): void {
-    const isResult = line.startsWith('@nix {"action":"result"')
-    if (isResult && !this.vm.active && !INTERESTING.test(line)) return
-    const isStart = line.startsWith('@nix {"action":"start"')
-    if (isStart && !line.includes(`"type":${ActivityType.Build}`) && !line.includes(`"type":${ActivityType.CopyPath}`)) return
+    // Nix writes its JSON with sorted keys: `@nix {"action":"<name>",…`. Telling the actions apart
+    // by a few characters keeps the common events (builder output, progress, start, stop) cheap;
+    // any other layout takes the general path below.
+    const action = nixLayoutAction(line)
+    if (action === 'result') {
+      // Only builder output (101/107) is read, and mostly only its words count.
+      const end = builderTextEnd(line)
+      if (end === -1) return
+      const worth = mayMatter(line, RESULT_HEAD.length, end)
+      if (!worth && !this.vm.active && this.parserActivities.size === 0) return
+      this.feedParserResult(line, activityId(line, end), worth)
+      if (!this.vm.active && !(worth && INTERESTING.test(line.slice(RESULT_HEAD.length, end)))) return
+    } else if (action === 'stop' || action === 'progress') {
+      return
+    } else if (action === 'start') {
+      const build = line.endsWith(BUILD_START_TAIL)
+      if (!build && !line.endsWith(COPY_START_TAIL)) return
+      const fast = startEvent(line)
+      if (fast) return this.onStart(build ? ActivityType.Build : ActivityType.CopyPath, fast.id, fast.fields)
+    } else {
+      // Any other event or layout is rare: the parser reads it whole, as it always did.
+      const isStart = line.startsWith('@nix {"action":"start"')
+      if (!isStart) this.hashes.pushLogLine(line)
+      const isResult = line.startsWith('@nix {"action":"result"')
+      if (isResult && !this.vm.active && !INTERESTING.test(line)) return
+      if (isStart && !line.includes(`"type":${ActivityType.Build}`) && !line.includes(`"type":${ActivityType.CopyPath}`)) return
+    }
     const event = parseInternalJsonLine(line)
     if (!event) return
     switch (event.action) {
-      case 'start': {
-        const [path, from] = event.fields
-        if (typeof path !== 'string') return
-        if (event.type === ActivityType.Build) {
-          if (this.activityDrv.size >= MAX_ACTIVITIES) this.activityDrv.delete(this.activityDrv.keys().next().value as number)
-          this.activityDrv.set(event.id, path)
-          this.noteBuilding(path)
-        } else if (event.type === ActivityType.CopyPath && typeof from === 'string' && from !== '') {
-          this.hashes.noteCopy(path, from)
-        }
-        return
-      }
+      case 'start':
+        return this.onStart(event.type, event.id, event.fields)
       case 'result': {
         if (event.type !== ResultType.BuildLogLine && event.type !== ResultType.PostBuildLogLine) return
         const drv = this.activityDrv.get(event.id)
@@ -155,15 +220,40 @@ export class LogClassifier {
     }
   }
 
+  private onStart(type: number, id: number, fields: readonly unknown[]): void {
+    const [path, from] = fields
+    if (typeof path !== 'string') return
+    if (type === ActivityType.Build) {
+      this.activityDrv.set(id, path)
+      this.noteBuilding(path)
+    } else if (type === ActivityType.CopyPath && typeof from === 'string' && from !== '') {
+      this.hashes.noteCopy(path, from)
+    }
+  }
+
+  /** Builder output for the parser: its words, or every line of an activity that may hold a report. */
+  private feedParserResult(line: string, id: number, worth: boolean): void {
+    const left = this.parserActivities.get(id)
+    if (!worth && left === undefined) return
+    this.hashes.pushLogLine(line)
+    if (worth && line.includes('mismatch')) {
+      this.parserActivities.set(id, PARSER_BODY_LINES)
+    } else if (left !== undefined) {
+      if (left <= 1) this.parserActivities.delete(id)
+      else this.parserActivities.set(id, left - 1)
+    }
+  }
+
   private noteBuilding(drv: string): void {
+    // The same derivation announced again (a retry, a second start event) changes nothing.
+    if (drv === this.lastBuilding) return
+    this.lastBuilding = drv
     this.remember(drvName(drv), drv)
     this.vm.noteBuilding(drv)
   }
 
   private remember(name: string, drv: string): void {
-    this.nameDrv.delete(name)
     this.nameDrv.set(name, drv)
-    if (this.nameDrv.size > MAX_ACTIVITIES) this.nameDrv.delete(this.nameDrv.keys().next().value as string)
   }
 
   private drvOf(name: string): { drv?: string } {
@@ -189,10 +279,11 @@ export function classifyNixMessages(messages: Iterable<string>, builderTails?: R
   for (const message of messages) for (const line of message.split('\n')) classifier.push(line)
   const confirmed = classifier.finish()
   if (!builderTails || builderTails.size === 0) return confirmed
-  // Builder tails only add exec-format findings, and only for builds Nix reported as failed.
+  // Builder tails only add exec-format and BEAM-crash findings, and only for builds Nix reported as failed.
   const failed = new Set(confirmed.failedBuilds.map(f => f.derivation))
   const tails = new LogClassifier({ trust: 'plain-log' })
   for (const [drv, tail] of builderTails) if (failed.has(drv)) for (const line of tail) tails.pushBuilderLine(line, drv)
-  const extra = tails.finish().execFormatErrors.filter(e => !confirmed.execFormatErrors.some(c => c.executable === e.executable))
-  return { ...confirmed, execFormatErrors: [...confirmed.execFormatErrors, ...extra] }
+  const fromTails = tails.finish()
+  const extra = fromTails.execFormatErrors.filter(e => !confirmed.execFormatErrors.some(c => c.executable === e.executable))
+  return { ...confirmed, execFormatErrors: [...confirmed.execFormatErrors, ...extra], beamCrashes: [...confirmed.beamCrashes, ...fromTails.beamCrashes] }
 }

@@ -6,7 +6,17 @@ export function toExplainJson(findings: Findings): ExplainJson {
   const opt = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
     (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>
   return {
-    fodMismatches: findings.fodMismatches.map(m => ({ derivation: m.derivation, specified: m.specified, got: m.got, source: m.source })),
+    fodMismatches: findings.fodMismatches.map(m => ({
+      derivation: m.derivation,
+      specified: m.specified,
+      got: m.got,
+      source: m.source,
+      ...opt('remoteBuilder', m.remoteBuilder),
+      ...opt('likelyUrl', m.likelyUrl),
+      ...opt('expectedPath', m.expectedPath),
+      ...opt('gotPath', m.gotPath),
+      ...opt('pasteDamage', m.pasteDamage === undefined ? undefined : [...m.pasteDamage])
+    })),
     otherHashErrors: findings.otherHashErrors.map(e => ({
       kind: e.kind,
       ...opt('path', e.path),

@@ -1,5 +1,5 @@
 // The report for people: each finding, then what to do about it.
-import { execFormatAdvice, failedBuildAdvice, fodAdvice, otherHashAdvice, platformAdvice, vmTestAdvice } from './advice.js'
+import { beamCrashAdvice, execFormatAdvice, failedBuildAdvice, fodAdvice, otherHashAdvice, platformAdvice, vmTestAdvice } from './advice.js'
 import { Findings } from './types.js'
 
 export function renderForPeople(findings: Findings): string {
@@ -13,9 +13,14 @@ export function renderForPeople(findings: Findings): string {
   const fix = (advice: string | undefined): string[] => (advice === undefined ? [] : [`fix: ${advice}`])
 
   section('Fixed-output hash mismatches', findings.fodMismatches.map(m => [
-    `${m.derivation}${m.source === 'builder-output' ? '  (printed by a builder, not by Nix)' : ''}`,
+    `${m.derivation ?? '(derivation not in the paste)'}${m.source === 'builder-output' ? '  (printed by a builder, not by Nix)' : ''}`,
+    ...(m.remoteBuilder !== undefined ? [`built on: ${m.remoteBuilder}`] : []),
+    ...(m.likelyUrl !== undefined ? [`likely URL: ${m.likelyUrl}`] : []),
     `specified: ${m.specified}`,
     `got:       ${m.got}`,
+    ...(m.expectedPath !== undefined ? [`expected path: ${m.expectedPath}`] : []),
+    ...(m.gotPath !== undefined ? [`got path:      ${m.gotPath}`] : []),
+    ...(m.pasteDamage !== undefined ? [`(read from a damaged paste: ${m.pasteDamage.join(', ')})`] : []),
     ...fix(fodAdvice(m))
   ]))
   section('Other hash errors', findings.otherHashErrors.map(e => [
@@ -30,6 +35,10 @@ export function renderForPeople(findings: Findings): string {
     ...platformAdvice(p).flatMap(fix)
   ]))
   section('Exec format errors', findings.execFormatErrors.map(e => [e.executable, ...fix(execFormatAdvice(e))]))
+  section('BEAM crashes', findings.beamCrashes.map(c => [
+    `${c.program} killed by ${c.signal}${c.underQemu ? ' under QEMU user emulation' : ''}${c.derivation !== undefined ? ` (${c.derivation})` : ''}`,
+    ...fix(beamCrashAdvice(c))
+  ]))
   section('NixOS VM tests', findings.vmTests.map(t => [
     `${t.derivation ?? '(test derivation not named)'}: ${t.result}`,
     ...(t.subtest !== undefined ? [`subtest: ${t.subtest}`] : []),
@@ -38,9 +47,10 @@ export function renderForPeople(findings: Findings): string {
     ...fix(vmTestAdvice(t))
   ]))
   const vmDrvs = new Set(findings.vmTests.map(t => t.derivation))
+  const crashedDrvs = new Set(findings.beamCrashes.map(c => c.derivation))
   section('Failed builds', findings.failedBuilds.map(b => [
     `${b.derivation}${b.exitCode !== undefined ? ` (exit code ${b.exitCode})` : ''}`,
-    ...(vmDrvs.has(b.derivation) ? ['(the NixOS VM test above)'] : fix(failedBuildAdvice(b, findings.execFormatErrors.length > 0)))
+    ...(vmDrvs.has(b.derivation) ? ['(the NixOS VM test above)'] : crashedDrvs.has(b.derivation) ? ['(the BEAM crash above)'] : fix(failedBuildAdvice(b, findings.execFormatErrors.length > 0)))
   ]))
   if (out.length === 0) return 'No known Nix failure found in this log: nothing to explain.\n'
   if (findings.truncated) out.push('(more findings than nix-ci keeps: the list above is cut short)', '')

@@ -4,9 +4,20 @@
 
 export type FodSource = 'nix' | 'builder-output'
 
+/**
+ * What a paste did to a report, when it shows in the finding: 'no-header' (the pair alone),
+ * 'no-path' (`hash mismatch in fixed-output derivation:` without its path), 'elided-path' (`…` or
+ * `...` typed into the path), 'truncated-path' (cut at nix-output-monitor's frame edge),
+ * 'wrapped-path' (split across two lines by a terminal), 'glued' (after other output on its line).
+ */
+export type PasteDamage = 'no-header' | 'no-path' | 'elided-path' | 'truncated-path' | 'wrapped-path' | 'glued'
+
 export interface FodMismatch {
-  /** The store path as Nix printed it: a .drv, or the output path (Nix 2.3 and older). */
-  derivation: string
+  /**
+   * The store path as Nix printed it (a .drv, or the output path for Nix 2.3 and older), kept as
+   * given when a paste elided or truncated it; null when the paste does not name it at all.
+   */
+  derivation: string | null
   /** Hash text exactly as printed. */
   specified: string
   got: string
@@ -15,6 +26,13 @@ export interface FodMismatch {
    * the quoted tail of a failed build, result events); listed so a reader sees it, never acted on.
    */
   source: FodSource
+  /** The builder the build ran on, from "build of '…' on 'ssh://host' failed: …". */
+  remoteBuilder?: string
+  /** Lix: the URL it guesses was fetched, and the store paths of the expected and the actual output. */
+  likelyUrl?: string
+  expectedPath?: string
+  gotPath?: string
+  pasteDamage?: PasteDamage[]
 }
 
 export type OtherHashErrorKind = 'import-path' | 'flake-input' | 'builtin-fetch' | 'hash-syntax' | 'substitution'
@@ -53,6 +71,21 @@ export interface VmTest {
   kvmError?: string
 }
 
+/**
+ * The BEAM (erl, mix, elixir, beam.smp, …) killed by SIGSEGV/SIGILL/SIGBUS. Under QEMU user
+ * emulation that is the Erlang JIT's dual-mapped code memory, which qemu-user mishandles.
+ * Not in the JSON lists (its advice is): the document's lists are a public contract.
+ */
+export interface BeamCrash {
+  /** The program as the crash report names it (`mix`, `/…/bin/erl`, `beam.smp`). */
+  program: string
+  signal: 'SIGSEGV' | 'SIGILL' | 'SIGBUS'
+  /** QEMU said so ("qemu: uncaught target signal …") in the same build's output. */
+  underQemu: boolean
+  /** The derivation whose builder printed it, when known. */
+  derivation?: string
+}
+
 export interface FailedBuild {
   derivation: string
   exitCode?: number
@@ -65,6 +98,7 @@ export interface Findings {
   execFormatErrors: ExecFormatError[]
   vmTests: VmTest[]
   failedBuilds: FailedBuild[]
+  beamCrashes: BeamCrash[]
   /** More findings than the classifier keeps arrived; the rest were dropped. */
   truncated: boolean
 }

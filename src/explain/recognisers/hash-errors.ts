@@ -1,10 +1,14 @@
 // Hash findings, read by the MismatchParser (every Nix version's FOD report, trust labels) and
 // mapped to explain's kinds. Adds what the parser leaves to its callers: which imports came from a
 // binary cache (substitution), flake `mismatch in field` details, malformed hashes (hash-syntax),
-// and remote builds, whose report hides behind "build of '…' on '…' failed: ".
+// and remote builds, whose report hides behind "build of '…' on '…' failed: ". Saved logs are
+// also read by the PastedReportReader, for what a paste leaves of a report; its findings join the
+// parser's (same pair, same or compatible path) or stand on their own.
 import { MismatchParser, OtherHashError as ParsedOther, TrustMode } from '../../hashes/mismatch-parser.js'
 import { parseInternalJsonLine, stripAnsi } from '../../nix/internal-json.js'
 import { FodMismatch, LineRecogniser, MAX_FINDINGS, Origin, OtherHashError, pushBounded } from '../types.js'
+import { BoundedMap } from '../bounded-map.js'
+import { PastedReportReader, mergeInto, sameDerivation } from './fod-pastes.js'
 
 const COPYING = /copying path '([^']+)' from '([^']+)'/
 const REMOTE_FAILED = /^(\s*)(?:error:\s*)?build of '[^']+' on '[^']+' failed: /
@@ -20,12 +24,25 @@ const MAX_COPIES = 1024
 export class HashErrorRecogniser implements LineRecogniser {
   private readonly parser: MismatchParser
   /** Store path -> the cache it was being copied from (the latest MAX_COPIES). */
-  private readonly copies = new Map<string, string>()
+  private readonly copies = new BoundedMap<string, string>(MAX_COPIES)
   private readonly syntax: OtherHashError[] = []
   private dropped = false
+  /** Live runs trust raw_msg events only, and nothing there was pasted. */
+  private readonly pastes?: PastedReportReader
 
   constructor(private readonly trust: TrustMode) {
     this.parser = new MismatchParser({ trust, maxReports: MAX_FINDINGS })
+    if (trust === 'plain-log') this.pastes = new PastedReportReader()
+  }
+
+  /** A pasted report is open: its next line, whatever it holds, decides whether it goes on. */
+  get wantsEveryLine(): boolean {
+    return this.pastes?.open ?? false
+  }
+
+  /** The classifier skipped a line (it carries nothing any recogniser reads). */
+  skipped(): void {
+    this.pastes?.skipped()
   }
 
   /** Every line of the log, as normalised: the parser keeps its own state across them. */
@@ -35,6 +52,7 @@ export class HashErrorRecogniser implements LineRecogniser {
 
   push(text: string, origin: Origin): void {
     if (origin.from !== 'nix') return
+    this.pastes?.push(text)
     const copy = COPYING.exec(text)
     if (copy) return this.noteCopy(copy[1], copy[2])
     if (!text.includes('hash')) return
@@ -45,9 +63,7 @@ export class HashErrorRecogniser implements LineRecogniser {
   }
 
   noteCopy(path: string, from: string): void {
-    this.copies.delete(path)
     this.copies.set(path, from)
-    if (this.copies.size > MAX_COPIES) this.copies.delete(this.copies.keys().next().value as string)
   }
 
   finish(): { fodMismatches: FodMismatch[]; otherHashErrors: OtherHashError[]; truncated: boolean } {
@@ -62,9 +78,17 @@ export class HashErrorRecogniser implements LineRecogniser {
       const key = `${m.derivation} ${m.specified} ${m.got}`
       const seen = fods.get(key)
       if (!seen || (seen.source === 'builder-output' && source === 'nix')) {
-        fods.set(key, { derivation: m.derivation, specified: m.specified, got: m.got, source })
+        fods.set(key, { derivation: m.derivation, specified: m.specified, got: m.got, source, ...(meaningfulUrl(m.likelyUrl) ? { likelyUrl: m.likelyUrl } : {}) })
       }
     }
+    const fodMismatches = [...fods.values()]
+    for (const pasted of this.pastes?.finish() ?? []) {
+      // Only Nix's own report is enriched: a builder's lookalike never borrows a paste's word.
+      const same = fodMismatches.find(f => f.source === 'nix' && f.specified === pasted.specified && f.got === pasted.got && sameDerivation(f.derivation, pasted.derivation))
+      if (same) mergeInto(same, pasted)
+      else pushBounded(fodMismatches, pasted, () => (this.dropped = true))
+    }
+    if (this.pastes?.truncated) this.dropped = true
     const others = new Map<string, OtherHashError>()
     for (const e of parsed.otherHashErrors) {
       if (e.source === 'builder-output' || (e.source === 'unverified' && this.trust !== 'plain-log')) continue
@@ -72,12 +96,17 @@ export class HashErrorRecogniser implements LineRecogniser {
       others.set(JSON.stringify(mapped), mapped)
     }
     for (const e of this.syntax) others.set(JSON.stringify(e), e)
-    return { fodMismatches: [...fods.values()], otherHashErrors: [...others.values()], truncated: parsed.truncated || this.dropped }
+    return { fodMismatches, otherHashErrors: [...others.values()], truncated: parsed.truncated || this.dropped }
   }
 
   private mapOther(e: ParsedOther): OtherHashError {
     return toExplainOther(e, e.kind === 'path-import' ? this.copies.get(e.subject) : undefined)
   }
+}
+
+/** Lix prints "likely URL: (unknown)" when it has no guess: that is no URL. */
+export function meaningfulUrl(url: string | undefined): url is string {
+  return url !== undefined && /^[a-z][a-z0-9+.-]*:/i.test(url)
 }
 
 /** The parser's view of a non-FOD hash error in explain's terms; `copiedFrom`: the substituter, when Nix named one. */

@@ -1,0 +1,112 @@
+// The classifier's one cheap test per line, before any recogniser runs. Nearly every line of a
+// build log is a builder's chatter that no recogniser reads; what they do read always carries one
+// of a few characters: Nix quotes every path and name it reports (' or Nix 1.x's ‘ and `…'), and
+// every message with a body is "key: value" (error:, specified:, Reason:, subtest:, qemu: …). The
+// VM test driver's colon-less lines ("!!! …", "test script finished") come after lines that have
+// one, and from then on the classifier hands the recogniser every line anyway.
+// Single-character searches run at memory speed; only a line that has one of them pays for the
+// keyword expression. The bare crash lines of a shell ("Segmentation fault (core dumped)") have
+// none of them, so their endings are tested too.
+
+/** Stage 1: could any recogniser want this line (or this builder output, JSON-escaped)? */
+export function mayMatter(text: string, from = 0, to = text.length): boolean {
+  return within(text.indexOf(':', from), to) || within(text.indexOf("'", from), to) || within(text.indexOf('‘', from), to) || endsLikeCrash(text, to)
+}
+
+function within(at: number, to: number): boolean {
+  return at !== -1 && at < to
+}
+
+function endsLikeCrash(text: string, to: number): boolean {
+  if (to !== text.length) return false
+  // The last two characters first: "d)" of "(core dumped)", "lt" of "fault", "on" of
+  // "instruction", "or" of "Bus error"; a builder's line rarely ends so.
+  const pair = text.charCodeAt(to - 2) * 65536 + text.charCodeAt(to - 1)
+  if (pair !== D_PAREN && pair !== L_T && pair !== O_N && pair !== O_R) return false
+  return text.endsWith('(core dumped)') || text.endsWith('Segmentation fault') || text.endsWith('Illegal instruction') || text.endsWith('Bus error')
+}
+
+const code = (two: string): number => two.charCodeAt(0) * 65536 + two.charCodeAt(1)
+const D_PAREN = code('d)')
+const L_T = code('lt')
+const O_N = code('on')
+const O_R = code('or')
+
+/**
+ * Stage 2, for lines stage 1 let through: the words some recogniser starts from. Multi-line
+ * blocks go on in lines that match too (Reason:, Required system:, specified:, got: …), a pasted
+ * report asks for every line while it is open, and VM test output is fed whole once seen.
+ */
+export const INTERESTING =
+  /failed|Cannot build|Reason: |Required system|Current system|is required to build|Exec format error|hash|mismatch|instead has|was expected|specified:|wanted:|likely URL:|copying path|building '|must succeed|must fail|waiting for|starting vm|QEMU running|subtest: |!!! |test script finished|run the VM test script|Machine state will be reset|Test will time out|kvm|KVM|qemu: |Segmentation fault|Illegal instruction|Bus error|terminated abnormally|segfault at|\bmix |\belixirc?\b|\biex\b|\berlc?\b|\bescript\b|\brebar3\b|beam\.smp/
+
+/** `@nix {"action":"result","fields":[` : Nix writes its JSON with sorted keys, so a result starts so. */
+export const RESULT_HEAD = '@nix {"action":"result","fields":['
+const ID_KEY = '"],"id":'
+
+/** A builder output line (result 101/107) in Nix's layout: where its text ends, or -1. */
+export function builderTextEnd(line: string): number {
+  // Read from the end: `"],"id":<digits>,"type":10[17]}`.
+  const type = line.length - TYPE_TAIL.length
+  const kind = line.charCodeAt(line.length - 2)
+  if (type < RESULT_HEAD.length || line.charCodeAt(line.length - 1) !== 125 || (kind !== 49 && kind !== 55)) return -1
+  if (line.charCodeAt(type) !== 44 || line.charCodeAt(type + 7) !== 58 || line.charCodeAt(type + 8) !== 49 || line.charCodeAt(type + 9) !== 48) return -1
+  let i = type - 1
+  while (i > 0 && line.charCodeAt(i) >= 48 && line.charCodeAt(i) <= 57) i--
+  if (i === type - 1 || line.charCodeAt(i) !== 58 || line.charCodeAt(i - 1) !== 34 || line.charCodeAt(i - 2) !== 100 || line.charCodeAt(i - 5) !== 44 || line.charCodeAt(i - 6) !== 93 || line.charCodeAt(i - 7) !== 34) return -1
+  return i - 7
+}
+
+const TYPE_TAIL = ',"type":101}'
+
+/** The activity of such a line. */
+export function activityId(line: string, end: number): number {
+  return Number(line.slice(end + ID_KEY.length, line.length - ',"type":101}'.length))
+}
+
+/**
+ * The action of an `@nix {"action":"…"` line in Nix's layout, from a few characters (startsWith
+ * with a long prefix costs more than the whole prefilter): 'progress' for a result whose fields
+ * are numbers, undefined for anything else.
+ */
+export function nixLayoutAction(line: string): 'result' | 'progress' | 'start' | 'stop' | undefined {
+  if (line.charCodeAt(5) !== 123 || line.charCodeAt(7) !== 97 || line.charCodeAt(15) !== 34) return undefined
+  const a = line.charCodeAt(16)
+  if (a === 114) {
+    if (line.charCodeAt(RESULT_HEAD.length - 1) !== 91 || line.charCodeAt(RESULT_HEAD.length - 9) !== 102) return undefined
+    return line.charCodeAt(RESULT_HEAD.length) === 34 ? 'result' : 'progress'
+  }
+  if (a !== 115 || line.charCodeAt(17) !== 116) return undefined
+  const c = line.charCodeAt(18)
+  if (c === 111 && line.charCodeAt(20) === 34) return 'stop'
+  if (c === 97 && line.charCodeAt(START_HEAD.length - 1) === 91) return 'start'
+  return undefined
+}
+
+export const START_HEAD = '@nix {"action":"start","fields":['
+
+/**
+ * A start event in Nix's layout, read without a JSON parser (one per build or copy; a big build
+ * has thousands): its id and first two string fields. Undefined for anything else, or escapes,
+ * which the caller then parses in full.
+ */
+export function startEvent(line: string): { id: number; fields: string[] } | undefined {
+  if (line.charCodeAt(START_HEAD.length - 1) !== 91) return undefined
+  const fields: string[] = []
+  let at = START_HEAD.length
+  while (fields.length < 2 && line.charCodeAt(at) === 34) {
+    const close = line.indexOf('"', at + 1)
+    if (close === -1) return undefined
+    const text = line.slice(at + 1, close)
+    if (text.includes('\\')) return undefined
+    fields.push(text)
+    at = close + 1
+    if (line.charCodeAt(at) !== 44) break
+    at++
+  }
+  const idAt = line.indexOf('],"id":', at)
+  if (idAt === -1) return undefined
+  const comma = line.indexOf(',', idAt + 7)
+  const id = Number(line.slice(idAt + 7, comma === -1 ? undefined : comma))
+  return Number.isSafeInteger(id) ? { id, fields } : undefined
+}
