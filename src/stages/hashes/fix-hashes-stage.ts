@@ -111,6 +111,7 @@ export async function runFixHashesStage(options: FixHashesOptions): Promise<FixH
       reports = parser.finish()
       stale = await checkTwins(build, applied, checkedTwins, context(build), reporter)
     }
+    if (!options.signal?.aborted) await dropNondeterministic(applied, build, problems, context(build), options)
     const fixes = verifiedFixes(applied, build, problems, options.repoDir)
     // A file none of whose fixes stayed gets its saved bytes back: exactly as it was found.
     for (const [file, bytes] of originals) if (!fixes.some(f => f.file === file)) writeFileSync(join(options.repoDir, file), bytes)
@@ -156,6 +157,39 @@ async function checkTwins(
     buildEachAlone(context, twins, true)
   )
   return outcome.stale
+}
+
+/**
+ * A FOD whose output differs between builds has no hash to pin, and the verify round cannot tell:
+ * the failed build's output already sits in the store under its `got` path, so Nix never builds it
+ * again. Each fixed FOD the last round did not build is rebuilt once in check mode (`--rebuild`,
+ * the same on Nix 2.8 and newer); a new mismatch means nondeterminism, and the fix is taken back.
+ */
+async function dropNondeterministic(applied: AppliedFix[], build: BuildStageResult, problems: HashProblem[], context: DiscoveryContext, options: FixHashesOptions): Promise<void> {
+  const built = new Set(build.builtDerivations)
+  const toCheck = applied
+    .map(fix => ({ fix, fod: build.fixedOutputs.find(f => f.validAfter && f.system === fix.stale.system && matchesHash(f, fix.newSri)) }))
+    .filter((c): c is { fix: AppliedFix; fod: FixedOutputInfo } => c.fod !== undefined && !built.has(c.fod.drvPath))
+  if (toCheck.length === 0) return
+  const outcome = await options.reporter.group(`Stale hashes: check-mode rebuild of ${toCheck.length} fixed derivation(s), to be sure each builds the same bytes twice`, () =>
+    buildEachAlone(context, toCheck.map(c => c.fod), true)
+  )
+  for (const { fix, fod } of toCheck) {
+    const again = outcome.stale.find(s => s.drvPath === fod.drvPath)
+    if (!again) continue
+    revertPatchedHash(options.repoDir, fix.patched)
+    applied.splice(applied.indexOf(fix), 1)
+    problems.push({
+      kind: 'nondeterministic',
+      derivation: fix.stale.name,
+      message:
+        `'${fix.stale.name}' produces a different output each time it is built (${fix.stale.got}, then ${again.got}), so no hash can pin it; nix-ci kept none. ` +
+        'A fixed-output derivation must produce the same bytes every time. Usual causes: timestamps or build dates written into the output ' +
+        '(for archives: `--sort=name --mtime=@0 --owner=0 --group=0`, or SOURCE_DATE_EPOCH), file order or permissions that vary, and fetches of ' +
+        'something unpinned (a branch, "latest", a tarball the server regenerates, a dependency resolver that picks the newest version). ' +
+        'Pin the source to a tag, commit or versioned URL, normalise the output, check with `nix build --rebuild` that two builds agree, then run nix-ci fix-hashes again.'
+    })
+  }
 }
 
 function buildOptions(options: FixHashesOptions) {
