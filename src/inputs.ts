@@ -215,3 +215,47 @@ function parseNixConfigLines(value: string): string {
   }
   return value.trim()
 }
+
+/** What each nix.conf setting gives away when extra-nix-config sets it (`extra-` forms included). */
+const WEAKENING_SETTINGS: { setting: string; when?: (value: string) => boolean; weakens: string }[] = [
+  { setting: 'sandbox', when: v => !/^true$/i.test(v), weakens: 'builders run outside the Nix sandbox: with the network, the whole file system of the runner (the checkout, its .git credentials, other users\' files) and no isolation between builds' },
+  { setting: 'sandbox-fallback', when: v => /^true$/i.test(v), weakens: 'where the sandbox cannot be set up, Nix builds without it instead of failing' },
+  { setting: 'sandbox-paths', weakens: 'these host paths are visible inside every build\'s sandbox' },
+  { setting: 'allowed-impure-host-deps', weakens: 'derivations may read these host paths, so outputs depend on the runner and not only on their inputs' },
+  { setting: 'build-users-group', when: v => v === '', weakens: 'builds run as the user Nix runs as (root on a single-user install), not as unprivileged build users' },
+  { setting: 'filter-syscalls', when: v => /^false$/i.test(v), weakens: 'builders may use system calls the sandbox normally blocks (setuid files, extended attributes)' },
+  { setting: 'allow-new-privileges', when: v => /^true$/i.test(v), weakens: 'builders may gain privileges through setuid programs' },
+  { setting: 'impure-env', weakens: 'these variables are handed to fixed-output derivations: never put a secret here' },
+  { setting: 'post-build-hook', weakens: 'this program runs after every build as the user Nix runs as (root on a single-user install), with the build\'s outputs: a common way to leak a cache\'s signing key or upload what a builder planted' },
+  { setting: 'pre-build-hook', weakens: 'this program runs before every build, as the user Nix runs as, and decides what the sandbox contains' },
+  { setting: 'diff-hook', weakens: 'this program runs as the user Nix runs as whenever a check build differs' },
+  { setting: 'builders', when: v => v !== '' && v !== '@/dev/null', weakens: 'builds (and their outputs, which this machine then trusts) come from the remote machines listed' },
+  { setting: 'trusted-users', weakens: 'these users may change any Nix setting and import unsigned store paths: they are root-equivalent for the Nix store' },
+  { setting: 'allowed-users', weakens: 'these users may talk to the Nix daemon' },
+  { setting: 'require-sigs', when: v => /^false$/i.test(v), weakens: 'store paths are accepted from substituters and imports without a valid signature: whoever serves them decides what gets built' },
+  { setting: 'substituters', when: v => v !== '', weakens: 'store paths are fetched from these caches instead of being built: check they are ones you trust' },
+  { setting: 'trusted-substituters', weakens: 'unprivileged users may add these caches' },
+  { setting: 'trusted-public-keys', weakens: 'store paths signed by these keys are accepted without building them' },
+  { setting: 'accept-flake-config', when: v => /^true$/i.test(v), weakens: 'a flake\'s nixConfig (its own substituters, keys and settings) is applied without asking: the code you build chooses its trust settings' },
+  { setting: 'allow-unsafe-native-code-during-evaluation', when: v => /^true$/i.test(v), weakens: 'Nix expressions may run arbitrary programs while they are evaluated' },
+  { setting: 'plugin-files', weakens: 'these shared libraries are loaded into every Nix process' },
+  { setting: 'access-tokens', weakens: 'nix-ci never passes access tokens through the environment (a fixed-output derivation could read them): they are dropped. Put them in a nix.conf only root can read (`/etc/nix/nix.conf`, e.g. with install-nix-action\'s `github_access_token`)' }
+]
+
+/**
+ * Warnings for extra-nix-config lines that weaken the sandbox or what Nix trusts. Only workflow
+ * authors set the input, so nothing is refused: they are told what they give away.
+ */
+export function nixConfigWarnings(config: string): string[] {
+  const warnings: string[] = []
+  for (const line of config.split(/\r?\n/)) {
+    const m = /^\s*(?:extra-)?([A-Za-z0-9-]+)\s*=\s*(.*?)\s*$/.exec(line)
+    if (!m || line.trim().startsWith('#')) continue
+    const [, setting, value] = m
+    const rule = WEAKENING_SETTINGS.find(r => r.setting === setting && (r.when === undefined || r.when(value)))
+    if (!rule) continue
+    const shown = setting === 'access-tokens' ? `${line.trim().split('=')[0].trim()} = ***` : line.trim()
+    warnings.push(`extra-nix-config sets \`${shown}\`: ${rule.weakens}. Remove the line unless the build needs it.`)
+  }
+  return warnings
+}

@@ -2,9 +2,9 @@
 // only the reporter differs.
 import { execFileSync } from 'node:child_process'
 import { resolve } from 'node:path'
-import type { Inputs } from './inputs.js'
+import { type Inputs, nixConfigWarnings } from './inputs.js'
 import { NixRunner } from './nix/runner.js'
-import { childEnv } from './process-env.js'
+import { childEnv, withoutAccessTokens } from './process-env.js'
 import type { Reporter } from './report/reporter.js'
 import { reportBuild } from './stages/build/build-report.js'
 import { runBuildStage } from './stages/build/build-stage.js'
@@ -63,6 +63,14 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
   const failures: string[] = []
   reporter.setOutput('vm-test-result', 'skipped')
   reporter.setOutput('pull-request-operation', 'none')
+  for (const warning of nixConfigWarnings(inputs.extraNixConfig)) reporter.warning(warning, { title: 'extra-nix-config weakens Nix' })
+  if (withoutAccessTokens(process.env.NIX_CONFIG ?? '').secrets.length > 0) {
+    reporter.warning(
+      'NIX_CONFIG holds access-tokens, which nix-ci does not pass to Nix: a fixed-output derivation can read any variable of Nix\'s environment. ' +
+        'Put them in a nix.conf only root can read (/etc/nix/nix.conf; install-nix-action\'s `github_access_token` does that).',
+      { title: 'access-tokens not passed to Nix' }
+    )
+  }
 
   const cacheOptions = { nix: context.nix, reporter, cwd: context.cwd, flake: inputs.flake, systems: inputs.systems, signal: context.signal }
   const restored = inputs.cache ? await restoreNixCache(cacheOptions) : undefined
