@@ -5,19 +5,24 @@
 #
 #   npm test                               the host's Nix (Debian 12: 2.8, Debian 13: 2.26)
 #   npm test -- --nix=2.34                 one Nix of the matrix: 2.8, 2.26 or 2.34 (a chroot
-#                                          unless it is the host's), or --nix=all for every one
+#                                          unless it is the host's suite), a list (--nix=2.8,2.34),
+#                                          or --nix=all for every one
 #   npm test -- --nix=2.34 --daemon=trusted     through a nix-daemon, as the unprivileged
 #   npm test -- --nix=2.34 --daemon=untrusted   `runner` user (passwordless sudo), in or not in
 #                                               trusted-users: how GitHub's hosted runners run
+#   npm test -- --ci                       what CI runs: every Nix single-user, then 2.34 through
+#                                          the daemon, trusted (the whole suite) and untrusted
+#                                          (the set-up that must write nix.conf: daemon-mode.test.ts)
 #   npm test -- --nix=2.26 __tests__/build      any other argument goes to jest (a path filter)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-nix_arg=host daemon=off jest_args=()
+nix_arg=host daemon=off ci=false jest_args=()
 for arg in "$@"; do
   case "$arg" in
     --nix=*) nix_arg=${arg#--nix=} ;;
+    --ci) ci=true ;;
     --daemon=trusted | --daemon=untrusted) daemon=${arg#--daemon=} ;;
     --daemon=*) echo "test: --daemon takes 'trusted' or 'untrusted'" >&2; exit 2 ;;
     *) jest_args+=("$arg") ;;
@@ -50,19 +55,30 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 host_suite=$(bash scripts/nix-world.sh host-suite)
-case "$nix_arg" in
-  all) versions=(2.8 2.26 2.34) ;;
-  host) versions=(host) ;;
-  *) versions=("$nix_arg") ;;
-esac
+# One run: "VERSION DAEMON [JEST ARGS...]".
+runs=()
+if $ci; then
+  # daemon-mode.test.ts restarts the daemon: alone, never beside other files' builds.
+  runs=("2.8 off" "2.26 off" "2.34 off" "2.34 trusted --testPathIgnorePatterns=daemon-mode" "2.34 trusted __tests__/setup/daemon-mode.test.ts"
+    "2.34 untrusted __tests__/setup/daemon-mode.test.ts")
+else
+  case "$nix_arg" in
+    all) versions=(2.8 2.26 2.34) ;;
+    *) IFS=, read -r -a versions <<<"$nix_arg" ;;
+  esac
+  for v in "${versions[@]}"; do runs+=("$v $daemon"); done
+fi
 
 passed=0 failed=0 skipped=0 broken=0 status=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-for v in "${versions[@]}"; do
+for spec in "${runs[@]}"; do
+  read -r v daemon run_args <<<"$spec"
+  # shellcheck disable=SC2206
+  run_jest_args=(${run_args:-} "${jest_args[@]}")
   suite=$host_suite
   [ "$v" = host ] || suite=$(bash scripts/nix-world.sh suite-of "$v")
-  inner=(env NIX_CI_TEST_INNER=1 NIX_CI_DAEMON_MODE="$([ "$daemon" = off ] || echo "$daemon")" bash scripts/test.sh "${jest_args[@]}")
+  inner=(env NIX_CI_TEST_INNER=1 NIX_CI_DAEMON_MODE="$([ "$daemon" = off ] || echo "$daemon")" bash scripts/test.sh "${run_jest_args[@]}")
   set +e
   if [ "$suite" = "$host_suite" ] && [ "$daemon" = off ]; then
     echo "== tests on the host's Nix ($(nix --version))"
@@ -86,7 +102,7 @@ for v in "${versions[@]}"; do
   set -e
   [ "$run_status" -eq 0 ] || status=$run_status
   read -r _ p f s b < <(grep '^jest-report ' "$log" | tail -1 || echo "jest-report 0 0 0 1")
-  echo "== Nix $v: $p passed, $f failed$([ "$s" = 0 ] || echo ", $s skipped")"
+  echo "== Nix $v$([ "$daemon" = off ] || echo " (daemon, $daemon)"): $p passed, $f failed$([ "$s" = 0 ] || echo ", $s skipped")"
   passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s)) broken=$((broken + b))
 done
 [ "$broken" -eq 0 ] || echo "($broken test suite(s) failed to run)"

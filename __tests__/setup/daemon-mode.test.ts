@@ -6,9 +6,11 @@
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { platformRefusal } from '../../src/nix/messages.js'
 import { NixRunner } from '../../src/nix/runner.js'
 import { readNixConfig } from '../../src/nix/config.js'
 import { setUpEmulation } from '../../src/setup/emulation.js'
+import { applyNixSettings } from '../../src/setup/nix-settings.js'
 import { detectHostFacts, usesNixDaemon } from '../../src/setup/host.js'
 import { findDaemonProcess } from '../../src/setup/nix-daemon.js'
 import { planSystems } from '../../src/setup/platforms.js'
@@ -78,6 +80,38 @@ describe.each(['trusted', 'untrusted'])('a GitHub-runner-like Nix, runner %s', w
       // The untrusted world's nix.conf lists no kvm feature (scripts/test.sh), so it must be added there.
       expect(kvm.features).toBe(which === 'trusted' ? 'already-enabled' : 'nix.conf')
       expect(kvm.probe).toBe('opened')
+    })
+  })
+})
+
+describe('a daemon and a trusted client (measured, Nix 2.34)', () => {
+  describeIn('trusted')('system-features', () => {
+    it('are the daemon\'s own: a trusted client asking for a feature gets no build that needs it, so nix-ci writes nix.conf', async () => {
+      const feature = `nix-ci-feature-${process.pid}`
+      const f = createFixture({ systems: ['x86_64-linux'], packages: [{ attr: 'app' }] })
+      cleanups.push(f.cleanup)
+      const bb = `\${builtins.path { path = ${JSON.stringify(join(f.dir, 'builders/x86_64-linux'))}; name = "bb"; }}/busybox`
+      const needs = `derivation { name = "needs-${feature}"; system = "x86_64-linux"; builder = "${bb}"; args = [ "sh" "-c" "echo ok > $out" ]; requiredSystemFeatures = [ "${feature}" ]; }`
+      const build = async (runner: NixRunner) => {
+        const stderr: string[] = []
+        const result = await runner.run({ args: ['build', '--no-link', '--impure', '--expr', needs], onLine: l => stderr.push(l.text) })
+        return { exitCode: result.exitCode, refusal: platformRefusal(stderr) }
+      }
+      const asked = await build(nix().withConfig(`extra-system-features = ${feature}`))
+      expect(asked.exitCode).not.toBe(0)
+      expect(asked.refusal).toContain(feature)
+
+      const reporter = recordingReporter()
+      const applied = await applyNixSettings(nix(), await detectHostFacts(), reporter, {
+        settings: `extra-system-features = ${feature}`,
+        purpose: 'a test feature',
+        withoutThem: 'nothing needing it would build',
+        error: message => new Error(message),
+        daemonOnly: true
+      })
+      expect(applied.how).toBe('nix.conf')
+      expect(reporter.text()).toMatch(/takes these settings only from its own nix.conf/)
+      expect(await build(nix())).toEqual({ exitCode: 0, refusal: undefined })
     })
   })
 })

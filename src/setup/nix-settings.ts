@@ -24,24 +24,33 @@ export interface SettingsRequest {
   error: (message: string) => Error
   /** Nix's config as the caller already read it (saves a `nix show-config`). */
   config?: NixConfigView
+  /**
+   * The daemon reads these only from its own nix.conf, even from a trusted client: measured for
+   * `system-features` (a trusted client's value shows in its config view, yet the daemon
+   * schedules by its own). So through a daemon they always go to nix.conf.
+   */
+  daemonOnly?: boolean
 }
 
 export async function applyNixSettings(nix: NixRunner, facts: HostFacts, reporter: Reporter, request: SettingsRequest): Promise<AppliedSettings> {
   const config = request.config ?? (await readNixConfig(nix))
   const daemon = await usesNixDaemon(config.store)
-  if (!daemon || facts.isRoot || isTrustedUser(config.trustedUsers, facts.user, facts.groups)) {
+  const clientSettingsCount = !daemon || (!request.daemonOnly && (facts.isRoot || isTrustedUser(config.trustedUsers, facts.user, facts.groups)))
+  if (clientSettingsCount) {
     return { nix: nix.withConfig(request.settings), how: 'client-settings' }
   }
   const names = [...new Set(request.settings.split('\n').map(line => line.split('=')[0].trim()))].join("', '")
   if (!facts.canSudo) {
+    const ignored = request.daemonOnly ? 'from every client (the daemon takes it only from its own nix.conf)' : `from user '${facts.user}', who is not in trusted-users`
     throw request.error(
-      `Nix ignores '${names}' from user '${facts.user}', who is not in trusted-users, and nix-ci cannot edit ` +
+      `Nix ignores '${names}' ${ignored}, and nix-ci cannot edit ` +
         `${facts.nixConfPath} (no root, no passwordless sudo), so ${request.withoutThem}. ` +
-        `To fix: install Nix with these settings (cachix/install-nix-action: \`extra_nix_config: ${request.settings.replace(/\n/g, '\\n')}\`), ` +
-        `or add '${facts.user}' to trusted-users.`
+        `To fix: install Nix with these settings (cachix/install-nix-action: \`extra_nix_config: ${request.settings.replace(/\n/g, '\\n')}\`)` +
+        (request.daemonOnly ? '.' : `, or add '${facts.user}' to trusted-users.`)
     )
   }
-  reporter.info(`Nix daemon does not trust '${facts.user}': writing the ${request.purpose} settings to ${facts.nixConfPath} and restarting it`)
+  const why = request.daemonOnly ? 'takes these settings only from its own nix.conf' : `does not trust '${facts.user}'`
+  reporter.info(`Nix daemon ${why}: writing the ${request.purpose} settings to ${facts.nixConfPath} and restarting it`)
   const block = `\n# Added by nix-ci for ${request.purpose}\n${request.settings}\n`
   const append = await runAsRoot(facts, 'sh', ['-c', 'printf "%s" "$1" >> "$2"', 'sh', block, facts.nixConfPath])
   if (append.code !== 0) throw request.error(`Cannot write ${facts.nixConfPath}: ${append.stderr.trim()}`)

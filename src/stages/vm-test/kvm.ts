@@ -82,7 +82,8 @@ export async function setUpKvm(options: KvmSetupOptions): Promise<KvmSetup> {
       purpose: 'NixOS VM tests',
       withoutThem: 'the VM test would never be scheduled',
       error: message => new KvmError(message),
-      config
+      config,
+      daemonOnly: true
     })
     nix = applied.nix
     features = applied.how
