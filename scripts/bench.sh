@@ -3,6 +3,12 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# --nix=VERSIONS (2.8, 2.26, 2.34, a comma list, or all): run on those Nix versions instead.
+if [[ "${1:-}" == --nix=* ]]; then
+  versions=${1#--nix=}; shift
+  bash scripts/setup-test-world.sh >/dev/null
+  exec bash scripts/nix-world.sh on "$versions" -- bash scripts/bench.sh "$@"
+fi
 bash scripts/setup-test-world.sh >/dev/null
 [ -d node_modules ] || npm install --no-audit --no-fund
 for bench in bench/*.ts bench/*.mjs; do

@@ -5,6 +5,12 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# --nix=VERSIONS (2.8, 2.26, 2.34, a comma list, or all): run on those Nix versions instead.
+if [[ "${1:-}" == --nix=* ]]; then
+  versions=${1#--nix=}; shift
+  bash scripts/setup-test-world.sh >/dev/null
+  exec bash scripts/nix-world.sh on "$versions" -- bash scripts/demo.sh "$@"
+fi
 bash scripts/setup-test-world.sh
 
 # run_action WORKSPACE FLAKE FIX_HASHES: the action as GitHub runs it, then its outputs and summary.

@@ -7,6 +7,9 @@
 #   nix-world.sh host-suite                the host's suite
 #   nix-world.sh ensure SUITE              make (or reuse) the chroot for SUITE
 #   nix-world.sh configure-daemon SUITE USERS [LINES]   a fresh nix.conf: trusted-users = USERS, LINES
+#   nix-world.sh on VERSIONS -- CMD...      CMD on each Nix of VERSIONS (host, 2.8, 2.26, 2.34, a
+#                                          comma list, or all): on the host for the host's suite,
+#                                          in that suite's chroot otherwise
 #   nix-world.sh run SUITE [--as runner] [--daemon] -- CMD...
 #                                          CMD inside SUITE's chroot, the repository at the same path;
 #                                          --daemon starts nix-daemon there first (NIX_REMOTE=daemon),
@@ -128,7 +131,7 @@ run_in() {
   cp -L /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
   cp -L /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/ca-certificates.crt"
   [ -f /etc/npmrc ] && cp /etc/npmrc "$dir/etc/npmrc"
-  local envs=(PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root LANG=C.UTF-8 CI="${CI:-}" NIX_CI_DAEMON_MODE="${NIX_CI_DAEMON_MODE:-}")
+  local envs=(PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root LANG=C.UTF-8 CI="${CI:-}" NIX_CI_IN_WORLD="$suite")
   if $daemon; then
     chroot "$dir" sh -c 'pkill -x nix-daemon 2>/dev/null; sleep 0.2; setsid nix-daemon </dev/null >/var/log/nix-daemon.log 2>&1 &
       for i in $(seq 50); do [ -S /nix/var/nix/daemon-socket/socket ] && exit 0; sleep 0.1; done; echo "nix-daemon did not start" >&2; exit 1'
@@ -152,6 +155,25 @@ configure_daemon() {
   printf 'build-users-group = nixbld\ntrusted-users = %s\nsubstituters =\n%s' "$trusted" "$extra" > "$world/chroots/$suite/etc/nix/nix.conf"
 }
 
+on_versions() {
+  local list=$1; shift
+  [ "${1:-}" = -- ] && shift
+  local versions v suite status=0
+  if [ "$list" = all ]; then versions=(2.8 2.26 2.34); else IFS=, read -r -a versions <<<"$list"; fi
+  for v in "${versions[@]}"; do
+    suite=$(host_suite)
+    [ "$v" = host ] || suite=$(suite_of "$v")
+    if [ "$suite" = "$(host_suite)" ]; then
+      say "on the host's Nix ($(nix --version))"
+      "$@" || status=$?
+    else
+      say "on $suite's Nix (chroot)"
+      ( run_in "$suite" -- "$@" ) || status=$?
+    fi
+  done
+  return $status
+}
+
 cmd=${1:-}
 shift || true
 case "$cmd" in
@@ -160,5 +182,6 @@ case "$cmd" in
   ensure) ensure "$1" ;;
   configure-daemon) configure_daemon "$1" "$2" "${3:-}" ;;
   run) run_in "$@" ;;
+  on) on_versions "$@" ;;
   *) fail "usage: nix-world.sh suite-of VERSION | host-suite | ensure SUITE | run SUITE [--as USER] [--daemon] -- CMD..." ;;
 esac

@@ -8,6 +8,14 @@ world="$root/.test-world"
 say() { printf 'setup-test-world: %s\n' "$*"; }
 fail() { printf 'setup-test-world: error: %s\n' "$*" >&2; exit 1; }
 
+# Inside a scripts/nix-world.sh chroot the host has done all of it: packages, binfmt_misc (the
+# kernel's, shared) and the builders (in the bind-mounted repository).
+if [ -n "${NIX_CI_IN_WORLD:-}" ]; then
+  [ -x "$world/builders/x86_64-linux/busybox" ] || fail "run scripts/setup-test-world.sh on the host first"
+  say "in the $NIX_CI_IN_WORLD chroot: using the host's test world; nix: $(nix --version)"
+  exit 0
+fi
+
 if [ "$(id -u)" -ne 0 ]; then
   sudo=sudo
   command -v sudo >/dev/null || fail "not root and no sudo: run this script as root (it installs Debian packages and registers binfmt_misc handlers)"
