@@ -24,6 +24,7 @@ describe('parseInputs', () => {
       majorTag: false,
       cache: true,
       cacheMaxSize: 2 * 1024 ** 3,
+      cacheSigningKey: '',
       extraNixConfig: '',
       githubToken: ''
     })
@@ -42,6 +43,15 @@ describe('parseInputs', () => {
   it('splits pull request labels on commas and newlines only, and an empty value means none', () => {
     expect(parseInputs(from({ 'pull-request-labels': 'dependencies, nix flake\nbot' })).pullRequestLabels).toEqual(['dependencies', 'nix flake', 'bot'])
     expect(parseInputs(from({ 'pull-request-labels': '' })).pullRequestLabels).toEqual([])
+  })
+
+  it('takes a Nix secret key for cache-signing-key, and refuses anything else without repeating it', () => {
+    // A throwaway key from `nix key generate-secret --key-name nix-ci-test`.
+    const secret = 'nix-ci-test:Gyetsb5EwEf/Dn9sY0Kbsw+8guJkIChxpv/T5y9GBnO5baMcM1m1u71sJBxiWwEQ7aOwPKa3qKVt7HKhhTkQeQ=='
+    expect(parseInputs(from({ 'cache-signing-key': `${secret}\n` })).cacheSigningKey).toBe(secret)
+    const publicKey = 'nix-ci-test:uW2jHDNZtbu9bCQcYlsBEO2jsDymt6ilbexyoYU5EHk='
+    expect(() => parseInputs(from({ 'cache-signing-key': publicKey }))).toThrow(/Input 'cache-signing-key' has the value '\*\*\*'.*not a Nix secret signing key: make one with `nix key generate-secret/)
+    expect(() => parseInputs(from({ 'cache-signing-key': publicKey }))).not.toThrow(new RegExp(publicKey.split(':')[1].slice(0, 10)))
   })
 
   it('keeps an explicitly empty tag prefix', () => {

@@ -1,6 +1,7 @@
 // Every input of action.yml is parsed and validated here, once. A bad value fails at once with a
 // message that names the input, the value and what is allowed.
 import semver from 'semver'
+import { parseSigningKey } from './cache/signing.js'
 import { parseByteSize } from './cache/size.js'
 
 export const FIX_HASHES_MODES = ['pull-request', 'commit', 'report', 'off'] as const
@@ -53,6 +54,8 @@ export interface Inputs {
   cache: boolean
   /** Bytes: a larger store closure is not saved to the cache. */
   cacheMaxSize: number
+  /** `cache-signing-key` (a secret from `nix key generate-secret`), or '' when unset. */
+  cacheSigningKey: string
   extraNixConfig: string
   githubToken: string
 }
@@ -75,6 +78,7 @@ export const DEFAULTS: Record<string, string> = {
   'major-tag': 'false',
   cache: 'true',
   'cache-max-size': '2GiB',
+  'cache-signing-key': '',
   'extra-nix-config': '',
   'github-token': ''
 }
@@ -110,6 +114,7 @@ export function parseInputs(get: (name: string) => string | undefined): Inputs {
     majorTag: parseBoolean('major-tag', raw('major-tag')),
     cache: parseBoolean('cache', raw('cache')),
     cacheMaxSize: parseSize('cache-max-size', raw('cache-max-size')),
+    cacheSigningKey: parseCacheSigningKey(get('cache-signing-key') ?? ''),
     extraNixConfig: parseNixConfigLines(get('extra-nix-config') ?? ''),
     githubToken: (get('github-token') ?? '').trim()
   }
@@ -188,6 +193,18 @@ function parseTagPrefix(value: string | undefined): string {
   const prefix = value === undefined ? DEFAULTS['tag-prefix'] : value.trim()
   if (/^[A-Za-z0-9._/-]*$/.test(prefix) && !prefix.includes('..') && !prefix.startsWith('/') && !prefix.startsWith('-')) return prefix
   throw new InputError('tag-prefix', prefix, 'use characters valid in a git tag name (letters, digits, . _ / -), e.g. `v`')
+}
+
+/** Checked at once, so a wrong secret fails the run instead of silently saving unsigned entries. */
+function parseCacheSigningKey(value: string): string {
+  const secret = value.trim()
+  if (secret === '') return ''
+  try {
+    return parseSigningKey(secret).secret
+  } catch (error) {
+    // The value is a secret: the message names the input, never the value.
+    throw new InputError('cache-signing-key', '***', (error as Error).message)
+  }
 }
 
 function parseSize(input: string, value: string): number {

@@ -48,6 +48,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     for (const secret of secretsInEnvironment(env)) reporter.setSecret(secret)
     const inputs = parseInputs(name => actionInput(env, name))
     reporter.setSecret(inputs.githubToken)
+    reporter.setSecret(inputs.cacheSigningKey)
     for (const secret of withoutAccessTokens(inputs.extraNixConfig).secrets) reporter.setSecret(secret)
     // Before anything builds: a write token must never build code from a fork, nor pull request
     // code a workflow_run / issue_comment job checked out instead of its trusted commit.

@@ -72,7 +72,15 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
     )
   }
 
-  const cacheOptions = { nix: context.nix, reporter, cwd: context.cwd, flake: inputs.flake, systems: inputs.systems, signal: context.signal }
+  const cacheOptions = {
+    nix: context.nix,
+    reporter,
+    cwd: context.cwd,
+    flake: inputs.flake,
+    systems: inputs.systems,
+    signal: context.signal,
+    signingKey: inputs.cacheSigningKey || undefined
+  }
   const restored = inputs.cache ? await restoreNixCache(cacheOptions) : undefined
   const parser = inputs.fixHashes !== 'off' ? liveMismatchParser() : undefined
   const build = await runBuildStage({

@@ -8,7 +8,8 @@ import { cacheKeys } from '../../src/cache/key.js'
 import { CorruptEntryError, parseManifest } from '../../src/cache/manifest.js'
 import { parseByteSize } from '../../src/cache/size.js'
 import { cacheSummaryMarkdown } from '../../src/cache/summary.js'
-import { importablePaths } from '../../src/cache/trust.js'
+import { parseSigningKey } from '../../src/cache/signing.js'
+import { importPlan } from '../../src/cache/trust.js'
 import type { CacheRestoreResult } from '../../src/cache/types.js'
 
 const dirs: string[] = []
@@ -108,11 +109,50 @@ describe('cache manifest', () => {
 
 describe('import plan', () => {
   const missing = [{ path: '/nix/store/a-pkg' }, { path: '/nix/store/b-deps', ca: 'fixed:sha256:abc' }]
-  it('imports everything for a trusted user', () => {
-    expect(importablePaths(missing, 'trusted')).toEqual({ importable: ['/nix/store/a-pkg', '/nix/store/b-deps'], skipped: [] })
+  const both = ['/nix/store/a-pkg', '/nix/store/b-deps']
+  it('imports everything for a trusted user from the exact key, unchecked only there', () => {
+    expect(importPlan(missing, { trust: 'trusted', exactKey: true })).toEqual({ importable: both, skipped: [], check: { kind: 'unchecked' } })
   })
-  it('imports only content-addressed paths for an untrusted user', () => {
-    expect(importablePaths(missing, 'untrusted')).toEqual({ importable: ['/nix/store/b-deps'], skipped: ['/nix/store/a-pkg'] })
+  it('imports only content-addressed paths from a restore key without a signing key', () => {
+    expect(importPlan(missing, { trust: 'trusted', exactKey: false })).toEqual({
+      importable: ['/nix/store/b-deps'],
+      skipped: ['/nix/store/a-pkg'],
+      check: { kind: 'store' },
+      reason: 'restore-key-without-signing-key'
+    })
+  })
+  it('with a signing key, imports everything but requires its signature, whichever key matched', () => {
+    for (const exactKey of [true, false]) {
+      expect(importPlan(missing, { trust: 'trusted', exactKey, publicKey: 'k:pub' })).toEqual({ importable: both, skipped: [], check: { kind: 'signature', publicKey: 'k:pub' } })
+    }
+  })
+  it('imports only content-addressed paths for an untrusted user, by the store\'s own rules', () => {
+    expect(importPlan(missing, { trust: 'untrusted', exactKey: true, publicKey: 'k:pub' })).toEqual({
+      importable: ['/nix/store/b-deps'],
+      skipped: ['/nix/store/a-pkg'],
+      check: { kind: 'store' },
+      reason: 'untrusted-user'
+    })
+  })
+})
+
+describe('signing key', () => {
+  // A throwaway test key from `nix key generate-secret --key-name nix-ci-test`; Nix 2.8's
+  // `nix key convert-secret-to-public` printed PUBLIC for it.
+  const SECRET = 'nix-ci-test:Gyetsb5EwEf/Dn9sY0Kbsw+8guJkIChxpv/T5y9GBnO5baMcM1m1u71sJBxiWwEQ7aOwPKa3qKVt7HKhhTkQeQ=='
+  const PUBLIC = 'nix-ci-test:uW2jHDNZtbu9bCQcYlsBEO2jsDymt6ilbexyoYU5EHk='
+  it('derives the public key Nix derives', () => {
+    expect(parseSigningKey(`  ${SECRET}\n`)).toEqual({ name: 'nix-ci-test', secret: SECRET, publicKey: PUBLIC })
+  })
+  it('refuses a public key, a truncated secret or a bare base64 string, without echoing it', () => {
+    for (const bad of [PUBLIC, SECRET.slice(0, -8), SECRET.split(':')[1], 'name:not base64!']) {
+      expect(() => parseSigningKey(bad)).toThrow(/^not a Nix secret signing key: make one with `nix key generate-secret/)
+      try {
+        parseSigningKey(bad)
+      } catch (error) {
+        expect((error as Error).message).not.toContain(bad)
+      }
+    }
   })
 })
 

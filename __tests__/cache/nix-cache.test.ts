@@ -2,6 +2,7 @@
 // @actions/cache client, and a local cache service. A warm run is proven by deleting the built paths
 // from the store after the save: only the restore can bring them back.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -56,7 +57,7 @@ function spec(systems: string[], packageScript?: string): FixtureSpec {
 }
 
 /** One CI run: restore, build, save; what the pipeline will do with `cache: true`. */
-async function ciRun(f: Fixture, systems: string[], extra: Partial<CacheRestoreOptions> & { maxSizeBytes?: number } = {}) {
+async function ciRun(f: Fixture, systems: string[], extra: Partial<CacheRestoreOptions> & { maxSizeBytes?: number; signingKey?: string } = {}) {
   const reporter = recordingReporter()
   const common = { nix, reporter, cwd: f.dir, flake: f.dir, systems, cacheDir: join(temp, 'store-cache'), ...extra }
   const restored = await restoreNixCache(common)
@@ -257,5 +258,108 @@ describe('Nix store cache', () => {
     expect(run.reporter.text()).not.toMatch(/warning/)
     expect(run.reporter.summary()).toBe('')
     expect(server.calls).toEqual([])
+  })
+})
+
+/** A key pair as `nix key generate-secret` makes it (its secret holds the public key in its last 32 bytes). */
+function generateKey(name: string): { secret: string; publicKey: string } {
+  const secret = execFileSync('nix', ['--extra-experimental-features', 'nix-command', 'key', 'generate-secret', '--key-name', name], { encoding: 'utf8' }).trim()
+  const publicKey = execFileSync('nix', ['--extra-experimental-features', 'nix-command', 'key', 'convert-secret-to-public'], { input: secret, encoding: 'utf8' }).trim()
+  return { secret, publicKey }
+}
+
+/**
+ * What a writer in the same cache scope can save: an entry whose binary cache announces the
+ * package's own output path with a NAR of its choosing ("PWNED"), with hashes that match it, so
+ * only a signature can tell. Optionally signed with the writer's own key.
+ */
+async function savePoisonedEntry(key: string, outPath: string, systems: string[], options: { signWith?: string } = {}): Promise<void> {
+  const dir = join(temp, `poison-${Math.random().toString(36).slice(2)}`)
+  const tree = join(dir, 'tree')
+  mkdirSync(join(tree, 'bin'), { recursive: true })
+  writeFileSync(join(tree, 'arch'), 'PWNED\n')
+  // Saved from the directory the runs use: @actions/cache versions entries by their paths.
+  const cache = join(temp, 'store-cache')
+  rmSync(cache, { recursive: true, force: true })
+  mkdirSync(join(cache, 'nar'), { recursive: true })
+  const nar = execFileSync('nix-store', ['--dump', tree])
+  const narFile = join(dir, 'x.nar')
+  writeFileSync(narFile, nar)
+  const hash = execFileSync('nix-hash', ['--type', 'sha256', '--flat', '--base32', narFile], { encoding: 'utf8' }).trim()
+  writeFileSync(join(cache, 'nar', `${hash}.nar`), nar)
+  writeFileSync(join(cache, 'nix-cache-info'), 'StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 40\n')
+  const hashPart = outPath.slice('/nix/store/'.length, '/nix/store/'.length + 32)
+  const narinfo = [`StorePath: ${outPath}`, `URL: nar/${hash}.nar`, 'Compression: none', `FileHash: sha256:${hash}`, `FileSize: ${nar.length}`, `NarHash: sha256:${hash}`, `NarSize: ${nar.length}`, 'References: ']
+  writeFileSync(join(cache, `${hashPart}.narinfo`), narinfo.join('\n') + '\n')
+  if (options.signWith) {
+    const keyFile = join(dir, 'key')
+    writeFileSync(keyFile, options.signWith)
+    const signed = await nix.run({ args: ['store', 'sign', '--store', `file://${cache}`, '--key-file', keyFile, outPath] })
+    ensureSuccess(signed, 'nix store sign')
+  }
+  await writeManifest(cache, { formatVersion: 1, key, createdAt: '', nixVersion: await nix.version(), systems, roots: [outPath], paths: [{ path: outPath, narSize: nar.length }] })
+  expect((await saveEntry(cache, key, recordingReporter())).kind).toBe('saved')
+}
+
+const builtNames = (build: BuildStageResult) => build.builtDerivations.map(d => d.replace(/^\/nix\/store\/[a-z0-9]{32}-/, ''))
+
+describe('cache poisoning (issue 14, finding 9)', () => {
+  it("without a signing key, never imports an input-addressed path from a restore key's entry: a tampered package output is rebuilt", async () => {
+    const f = fixture(spec(X86))
+    const first = await ciRun(f, X86)
+    const [outPath] = outPaths(first.build)
+    const { key } = await cacheKeysFor({ nix, flake: f.dir, cwd: f.dir, systems: X86 })
+    // Same systems and Nix, another digest: the run's first restore key matches it.
+    const poisonedKey = key.replace(/-[0-9a-f]{32}$/, `-${'e'.repeat(32)}`)
+    expect(poisonedKey).not.toBe(key)
+    // The honest entry is gone (expired or evicted); the poisoned one is the newest match.
+    server.service.evictAll()
+    await savePoisonedEntry(poisonedKey, outPath, X86)
+    await deleteFromStore(first.saved.savedPaths)
+
+    const run = await ciRun(f, X86)
+    expect(run.restored).toMatchObject({ status: 'partial-hit', matchedKey: poisonedKey })
+    expect(run.restored.restoredPaths).not.toContain(outPath)
+    expect(run.restored.skippedPaths).toEqual([outPath])
+    expect(run.restored.warnings).toEqual([])
+    expect(run.reporter.text()).toMatch(/restore key[^]*only its fixed-output[^]*cache-signing-key/)
+    expect(builtNames(run.build)).toContain('mast-0.1.0.drv')
+    expect(readFileSync(join(outPath, 'arch'), 'utf8')).not.toMatch(/PWNED/)
+  })
+
+  it('with a signing key, signs what it saves and restores input-addressed paths from a restore key only by their signature', async () => {
+    const { secret, publicKey } = generateKey('nix-ci-test-1')
+    const f = fixture(spec(X86))
+    const first = await ciRun(f, X86, { signingKey: secret })
+    expect(first.saved).toMatchObject({ status: 'saved', warnings: [] })
+    // The package changes (a new key), its fixed-output dependency does not.
+    writeFileSync(join(f.dir, 'flake.nix'), renderFlake(spec(X86, 'mkdir -p $out; echo changed > $out/version'), f.salt).flake)
+    f.commitAll('change the package')
+    await deleteFromStore(first.saved.savedPaths)
+    const second = await ciRun(f, X86, { signingKey: secret })
+    expect(second.restored).toMatchObject({ status: 'partial-hit', skippedPaths: [], warnings: [] })
+    expect([...second.restored.restoredPaths].sort()).toEqual([...first.saved.savedPaths].sort())
+    const infos = execFileSync('nix', ['--extra-experimental-features', 'nix-command', 'path-info', '--sigs', ...outPaths(first.build)], { encoding: 'utf8' })
+    expect(infos).toContain(`${publicKey.split(':')[0]}:`)
+    expect(builtNames(second.build)).toEqual(['mast-0.1.0.drv'])
+  })
+
+  it('with a signing key, refuses an entry signed by another key or not at all, even under the exact key', async () => {
+    const { secret } = generateKey('nix-ci-test-2')
+    const other = generateKey('mallory-1')
+    const f = fixture(spec(X86))
+    const first = await ciRun(f, X86, { signingKey: secret })
+    const [outPath] = outPaths(first.build)
+    const { key } = await cacheKeysFor({ nix, flake: f.dir, cwd: f.dir, systems: X86 })
+    for (const signWith of [other.secret, undefined]) {
+      server.service.evictAll()
+      await savePoisonedEntry(key, outPath, X86, { signWith })
+      await deleteFromStore(outPaths(first.build))
+      const run = await ciRun(f, X86, { signingKey: secret })
+      expect(run.restored).toMatchObject({ matchedKey: key, restoredPaths: [] })
+      expect(run.restored.warnings.join('\n')).toMatch(/lacks a valid signature[^]*signed with cache-signing-key/)
+      expect(builtNames(run.build)).toEqual(['mast-0.1.0.drv'])
+      expect(readFileSync(join(outPath, 'arch'), 'utf8')).not.toMatch(/PWNED/)
+    }
   })
 })

@@ -8,10 +8,11 @@ import { stripAnsi } from '../nix/internal-json.js'
 import { isFixedOutput, pathInfo, showDerivationClosure } from '../nix/store.js'
 import type { ManifestPath } from './manifest.js'
 
-export function binaryCacheUrl(dir: string): string {
+export function binaryCacheUrl(dir: string, secretKeyFile?: string): string {
   // Uncompressed NARs: @actions/cache compresses the whole entry with zstd (or gzip) anyway, and
-  // compressing twice costs time on both ends for nothing.
-  return `file://${dir}?compression=none`
+  // compressing twice costs time on both ends for nothing. `secret-key` makes the binary cache store
+  // sign every narinfo it writes (Nix 2.8 and every later version have this store setting).
+  return `file://${dir}?compression=none${secretKeyFile ? `&secret-key=${encodeURIComponent(secretKeyFile)}` : ''}`
 }
 
 /** The closure of these paths, with sizes and content addresses (one `nix path-info -r` call). */
@@ -34,22 +35,35 @@ export async function fixedOutputPaths(nix: NixRunner, drvPaths: string[]): Prom
   return [...outputs].filter(p => infos.get(p)?.valid === true).sort()
 }
 
-/** Copies the closures of these paths into a binary cache directory. */
-export async function exportToBinaryCache(nix: NixRunner, dir: string, paths: string[], signal?: AbortSignal): Promise<void> {
+/** Copies the closures of these paths into a binary cache directory, signed with the key in `secretKeyFile` if given. */
+export async function exportToBinaryCache(nix: NixRunner, dir: string, paths: string[], options: { signal?: AbortSignal; secretKeyFile?: string } = {}): Promise<void> {
   const tail = lastLines()
-  const result = await nix.run({ args: ['copy', '--to', binaryCacheUrl(dir), ...paths], onLine: tail.push, signal })
+  const result = await nix.run({ args: ['copy', '--to', binaryCacheUrl(dir, options.secretKeyFile), ...paths], onLine: tail.push, signal: options.signal })
   ensureSuccess(result, `nix copy --to file://${dir}`, tail.lines)
 }
 
 /**
- * Imports these paths (and their closures) from a binary cache directory. `checkSigs: false` is
- * honoured only for trusted users: the entry is unsigned, and a Nix daemon rejects unsigned
- * input-addressed paths from anyone else. Content-addressed paths need no signature.
+ * How an import is checked:
+ * - `signature`: every path must carry a signature by this public key (or be content-addressed);
+ *   signatures are required whatever nix.conf says;
+ * - `store`: the store's own rules (a daemon's trusted-public-keys; content-addressed paths pass);
+ * - `unchecked`: `--no-check-sigs`, honoured for trusted users only: for an unsigned entry of the
+ *   run's exact key.
  */
-export async function importFromBinaryCache(nix: NixRunner, dir: string, paths: string[], options: { checkSigs: boolean; signal?: AbortSignal }): Promise<void> {
+export type ImportCheck = { kind: 'signature'; publicKey: string } | { kind: 'store' } | { kind: 'unchecked' }
+
+/** Imports these paths (and their closures) from a binary cache directory; Nix checks every NAR against its hash. */
+export async function importFromBinaryCache(nix: NixRunner, dir: string, paths: string[], options: { check: ImportCheck; signal?: AbortSignal }): Promise<void> {
   if (paths.length === 0) return
   const tail = lastLines()
-  const args = ['copy', '--from', `file://${dir}`, ...(options.checkSigs ? [] : ['--no-check-sigs']), ...paths]
+  const check = options.check
+  const flags =
+    check.kind === 'signature'
+      ? ['--option', 'require-sigs', 'true', '--option', 'extra-trusted-public-keys', check.publicKey]
+      : check.kind === 'unchecked'
+        ? ['--no-check-sigs']
+        : []
+  const args = ['copy', '--from', `file://${dir}`, ...flags, ...paths]
   const result = await nix.run({ args, onLine: tail.push, signal: options.signal })
   ensureSuccess(result, `nix copy --from file://${dir}`, tail.lines)
 }

@@ -1,5 +1,7 @@
 // Before the build: fetch the newest matching entry and import its store paths, so the build finds
-// them valid and skips them. Every failure here is a warning: the build then simply runs uncached.
+// them valid and skips them. Which paths, and checked how, is trust.ts's import plan: never an
+// unsigned input-addressed path from a restore key's entry. Every failure here is a warning: the
+// build then simply runs uncached.
 import { rm } from 'node:fs/promises'
 import { pathInfo } from '../nix/store.js'
 import { formatBytes } from '../report/reporter.js'
@@ -7,7 +9,8 @@ import { directorySize, importFromBinaryCache } from './binary-cache.js'
 import { cacheDirectory, cacheKeysFor } from './entry.js'
 import { CacheManifest, CorruptEntryError, readManifest } from './manifest.js'
 import { cacheServiceUnavailableReason, restoreEntry } from './transport.js'
-import { UNTRUSTED_HINT, detectStoreTrust, importablePaths } from './trust.js'
+import { parseSigningKey } from './signing.js'
+import { RESTORE_KEY_HINT, SIGNATURE_HINT, UNTRUSTED_HINT, detectStoreTrust, importPlan } from './trust.js'
 import type { CacheRestoreOptions, CacheRestoreResult } from './types.js'
 
 export async function restoreNixCache(options: CacheRestoreOptions): Promise<CacheRestoreResult> {
@@ -92,15 +95,23 @@ async function importEntry(options: CacheRestoreOptions, dir: string, manifest: 
     return
   }
   const trust = options.trust ?? (await detectStoreTrust(nix))
-  const { importable, skipped } = importablePaths(missing, trust)
-  result.skippedPaths = skipped
-  if (skipped.length > 0) warn(`${skipped.length} of the cache entry's store paths were not imported. ${UNTRUSTED_HINT}`)
+  const signing = options.signingKey === undefined ? undefined : parseSigningKey(options.signingKey)
+  const plan = importPlan(missing, { trust, exactKey: result.matchedKey === result.key, publicKey: signing?.publicKey })
+  result.skippedPaths = plan.skipped
+  if (plan.reason === 'untrusted-user') warn(`${plan.skipped.length} of the cache entry's store paths were not imported. ${UNTRUSTED_HINT}`)
+  if (plan.reason === 'restore-key-without-signing-key') {
+    reporter.info(`Entry ${result.matchedKey} matched a restore key, not this run's key: ${RESTORE_KEY_HINT} ${plan.skipped.length} input-addressed path(s) are built instead.`)
+  }
   try {
-    await importFromBinaryCache(nix, dir, importable, { checkSigs: trust === 'untrusted', signal: options.signal })
+    await importFromBinaryCache(nix, dir, plan.importable, { check: plan.check, signal: options.signal })
   } catch (error) {
-    // What did arrive stays valid and is counted below; the rest the build makes itself.
+    // What did arrive stays valid (and passed its checks) and is counted below; the rest the build makes itself.
+    const message = (error as Error).message
     result.status = 'failed'
-    warn(`Importing the cache entry ${result.matchedKey} into the Nix store failed (${(error as Error).message}). The build runs without the missing paths; nothing is lost.`)
+    warn(
+      `Importing the cache entry ${result.matchedKey} into the Nix store failed (${message}). ` +
+        `${plan.check.kind === 'signature' && /signature/i.test(message) ? `${SIGNATURE_HINT} ` : ''}The build runs without the missing paths; nothing is lost.`
+    )
   }
   const after = await pathInfo(nix, missing.map(p => p.path))
   const restored = missing.filter(p => after.get(p.path)?.valid === true)

@@ -1,12 +1,14 @@
 // After the build: export the built outputs' closures and their fixed-output dependencies as a Nix
-// binary cache, with a manifest, and upload it under this run's key. Only when it adds something:
-// an exact hit is never uploaded again, and a size limit keeps one entry from crowding out the rest.
+// binary cache (signed with `cache-signing-key` when set), with a manifest, and upload it under this
+// run's key. Only when it adds something: an exact hit is never uploaded again, and a size limit
+// keeps one entry from crowding out the rest.
 import { mkdir, rm } from 'node:fs/promises'
 import { formatBytes } from '../report/reporter.js'
 import { closureWithSizes, directorySize, exportToBinaryCache, fixedOutputPaths } from './binary-cache.js'
 import { cacheDirectory, cacheKeysFor } from './entry.js'
 import { CACHE_FORMAT_VERSION } from './key.js'
 import { writeManifest } from './manifest.js'
+import { parseSigningKey, withKeyFile } from './signing.js'
 import { addCacheSummary } from './summary.js'
 import { cacheServiceUnavailableReason, saveEntry } from './transport.js'
 import { type CacheSaveOptions, type CacheSaveResult, DEFAULT_CACHE_MAX_SIZE_BYTES } from './types.js'
@@ -81,7 +83,9 @@ async function saveBuild(options: CacheSaveOptions, result: CacheSaveResult, fin
   await rm(dir, { recursive: true, force: true })
   try {
     await mkdir(dir, { recursive: true })
-    await exportToBinaryCache(options.nix, dir, result.roots, options.signal)
+    const signing = options.signingKey === undefined ? undefined : parseSigningKey(options.signingKey)
+    if (signing) await withKeyFile(signing, secretKeyFile => exportToBinaryCache(options.nix, dir, result.roots, { signal: options.signal, secretKeyFile }))
+    else await exportToBinaryCache(options.nix, dir, result.roots, { signal: options.signal })
     await writeManifest(dir, {
       formatVersion: CACHE_FORMAT_VERSION,
       key,

@@ -15,6 +15,12 @@ export interface NixCacheOptions {
    */
   cacheDir?: string
   signal?: AbortSignal
+  /**
+   * `cache-signing-key`, in `nix key generate-secret`'s format: saved entries are signed with it, and
+   * restored input-addressed paths must carry its signature. Without it, input-addressed paths are
+   * restored only from an entry of the run's exact key (see trust.ts).
+   */
+  signingKey?: string
 }
 
 /** Whether this Nix user may import unsigned input-addressed paths (see restore.ts). */
@@ -51,7 +57,7 @@ export interface CacheRestoreResult {
   restoredPaths: string[]
   /** The content-addressed (fixed-output) subset of restoredPaths. */
   restoredFixedOutputs: string[]
-  /** Paths of the entry not imported because this Nix user may not import unsigned paths. */
+  /** Paths of the entry not imported: input-addressed paths this Nix user or this entry's key may not bring in. */
   skippedPaths: string[]
   /** Size of the unpacked entry (uncompressed NARs). */
   downloadedBytes: number

@@ -74,6 +74,11 @@ export class CacheService {
     }
   }
 
+  /** Removes every entry, as GitHub does with entries unused for 7 days or when a repository is over its quota. */
+  evictAll(): void {
+    this.entries.splice(0)
+  }
+
   /** An entry as if another job had saved it (for "already exists" scenarios). */
   entryFor(key: string, version: string): CacheEntry | undefined {
     return this.entries.find(e => e.key === key && e.version === version)
