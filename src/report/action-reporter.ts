@@ -11,6 +11,7 @@ const BATCH_MS = 100
 export class ActionReporter implements Reporter {
   private readonly summaryParts: string[] = []
   private pending: string[] = []
+  private readonly masked = new Set<string>()
   private timer?: NodeJS.Timeout
 
   info(message: string): void {
@@ -60,7 +61,10 @@ export class ActionReporter implements Reporter {
   setSecret(value: string): void {
     // `::add-mask::` inside a stopped region would be ignored: close it first.
     this.flush()
-    if (value !== '') core.setSecret(value)
+    // Once is enough: every `::add-mask::` line is one more place the value is written.
+    if (value === '' || this.masked.has(value)) return
+    this.masked.add(value)
+    core.setSecret(value)
   }
 
   /** Writes the job summary; a runner without GITHUB_STEP_SUMMARY just logs that it has none. */
