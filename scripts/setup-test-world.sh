@@ -77,7 +77,7 @@ install_builder() {
 }
 install_builder "$host_system" /bin/busybox
 # Debian 12's busybox-static ships bin/busybox, Debian 13's usr/bin/busybox.
-foreign_bb_of() { local d="$world/download/$foreign_deb_arch"; for p in "$d/bin/busybox" "$d/usr/bin/busybox"; do [ -x "$p" ] && { echo "$p"; return; }; done; }
+foreign_bb_of() { local d="$world/download/$foreign_deb_arch"; for p in "$d/bin/busybox" "$d/usr/bin/busybox"; do [ -x "$p" ] && { echo "$p"; return 0; }; done; return 0; }
 foreign_bb=$(foreign_bb_of)
 if [ -z "$foreign_bb" ]; then
   say "fetching busybox-static:$foreign_deb_arch"
