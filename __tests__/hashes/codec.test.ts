@@ -17,12 +17,20 @@ import {
   toSri,
   tryParseHash
 } from '../../src/hashes/codec.js'
+import { parseNixVersion } from '../../src/nix/version.js'
 
 const ALGOS: HashAlgo[] = ['sha1', 'sha256', 'sha512']
 const digestOf = (algo: HashAlgo, seed: string) => createHash(algo).update(seed).digest()
 
-function nixHash(command: string, algo: HashAlgo, value: string): string {
-  return execFileSync('nix', ['--extra-experimental-features', 'nix-command', 'hash', command, '--type', algo, value], {
+// `nix hash to-base32|to-sri` warn as deprecated from 2.20 on, in favour of `nix hash convert`.
+const NIX_VERSION = parseNixVersion(execFileSync('nix', ['--version'], { encoding: 'utf8' }))
+const HAS_HASH_CONVERT = NIX_VERSION.implementation !== 'lix' && (NIX_VERSION.upstream[0] > 2 || NIX_VERSION.upstream[1] >= 20)
+
+function nixHash(command: 'to-base32' | 'to-sri', algo: HashAlgo, value: string): string {
+  const args = HAS_HASH_CONVERT
+    ? ['hash', 'convert', '--hash-algo', algo, '--to', command === 'to-sri' ? 'sri' : 'nix32', value]
+    : ['hash', command, '--type', algo, value]
+  return execFileSync('nix', ['--extra-experimental-features', 'nix-command', ...args], {
     encoding: 'utf8',
     env: { ...process.env, NIX_CONFIG: 'substituters =' }
   }).trim()
