@@ -106,6 +106,7 @@ async function importEntry(options: CacheRestoreOptions, dir: string, manifest: 
     await importFromBinaryCache(nix, dir, plan.importable, { check: plan.check, signal: options.signal })
   } catch (error) {
     // What did arrive stays valid (and passed its checks) and is counted below; the rest the build makes itself.
+    // Nix 2.8 says "lacks a valid signature", 2.34 "lacks a signature by a trusted key".
     const message = (error as Error).message
     result.status = 'failed'
     warn(
