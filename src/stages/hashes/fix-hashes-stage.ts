@@ -112,7 +112,13 @@ export async function runFixHashesStage(options: FixHashesOptions): Promise<FixH
       stale = await checkTwins(build, applied, checkedTwins, context(build), reporter)
     }
     if (!options.signal?.aborted) await dropNondeterministic(applied, build, problems, context(build), options)
-    const fixes = verifiedFixes(applied, build, problems, options.repoDir)
+    let fixes = verifiedFixes(applied, build, problems, options.repoDir)
+    // A cancelled round did not build every system with the fixes, and the finally below puts the
+    // work tree back: the result must not claim fixes that are no longer there.
+    if (options.signal?.aborted && fixes.length > 0) {
+      problems.push({ kind: 'not-verified', message: 'The run was cancelled before every system was built with the fixes: nothing was kept, and the work tree is as it was found. Run nix-ci fix-hashes again.' })
+      fixes = []
+    }
     // A file none of whose fixes stayed gets its saved bytes back: exactly as it was found.
     for (const [file, bytes] of originals) if (!fixes.some(f => f.file === file)) writeFileSync(join(options.repoDir, file), bytes)
     completed = true
