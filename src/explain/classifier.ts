@@ -91,8 +91,11 @@ export class LogClassifier {
     if (this.trust === 'internal-json-only') return
     const worth = mayMatter(line)
     if (worth || this.parserPlain < PARSER_BODY_LINES || this.parserPrefixed < PARSER_BODY_LINES) this.feedParserPlain(line)
-    if (this.vm.active || this.hashes.wantsEveryLine || (worth && INTERESTING.test(line))) this.dispatch(line)
-    else this.hashes.skipped()
+    if (this.vm.active || this.hashes.wantsEveryLine || (worth && INTERESTING.test(line))) return this.dispatch(line)
+    this.hashes.skipped(line)
+    // Lines that took this slow path are few (they do not start with a letter: docker's "#9 RUN …"
+    // steps, indented or quoted text): the BEAM recogniser learns the command a crash belongs to.
+    this.beam.noteCommand(line, this.originOf(line))
   }
 
   /** A builder's output line known to belong to `drv` (e.g. a failed build's kept tail). */
@@ -143,6 +146,11 @@ export class LogClassifier {
       beamCrashes: this.beam.finish(),
       truncated: hash.truncated || this.platforms.truncated || this.failed.truncated || this.exec.truncated || this.vm.truncated || this.beam.truncated
     }
+  }
+
+  private originOf(line: string): Origin {
+    const prefixed = BUILDER_PREFIX.exec(line)
+    return prefixed ? { from: 'builder', key: prefixed[1], ...this.drvOf(prefixed[1]) } : { from: 'nix' }
   }
 
   /** A plain line, or a line of a msg event's text: Nix's own, unless it quotes a builder. */

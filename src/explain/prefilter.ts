@@ -38,7 +38,7 @@ const O_R = code('or')
  * report asks for every line while it is open, and VM test output is fed whole once seen.
  */
 export const INTERESTING =
-  /failed|Cannot build|Reason: |Required system|Current system|is required to build|Exec format error|hash|mismatch|instead has|was expected|specified:|wanted:|likely URL:|copying path|building '|must succeed|must fail|waiting for|starting vm|QEMU running|subtest: |!!! |test script finished|run the VM test script|Machine state will be reset|Test will time out|kvm|KVM|qemu: |Segmentation fault|Illegal instruction|Bus error|terminated abnormally|segfault at|\bmix |\belixirc?\b|\biex\b|\berlc?\b|\bescript\b|\brebar3\b|beam\.smp/
+  /failed|Cannot build|Reason: |Required system|Current system|is required to build|Exec format error|hash|mismatch|instead has|was expected|specified:|wanted:|likely URL:|copying path|building '|build of |must succeed|must fail|waiting for|starting vm|QEMU running|subtest: |!!! |test script finished|run the VM test script|Machine state will be reset|Test will time out|kvm|KVM|qemu: |Segmentation fault|Illegal instruction|Bus error|terminated abnormally|segfault at|\bmix |\belixirc?\b|\biex\b|\berlc?\b|\bescript\b|\brebar3\b|beam\.smp/
 
 /** `@nix {"action":"result","fields":[` : Nix writes its JSON with sorted keys, so a result starts so. */
 export const RESULT_HEAD = '@nix {"action":"result","fields":['

@@ -29,7 +29,7 @@ const BEAM_COMMAND = /(?:^|[\s/"'`])(mix (?:compile|deps\.\w+|local\.\w+|release
 const CRASH_WORDS = /fault|instruction|Bus error|qemu: |terminated abnormally/
 const BEAM_WORDS = /mix |elixir|iex|erl|escript|rebar3|beam/
 /** Dispatched lines of one build a BEAM command stays the likely culprit for. */
-const CONTEXT_LINES = 50
+const CONTEXT_LINES = 5
 const MAX_KEYS = 256
 
 const BY_NAME: Record<string, Signal> = { 'Segmentation fault': 'SIGSEGV', 'Illegal instruction': 'SIGILL', 'Bus error': 'SIGBUS', SEGV: 'SIGSEGV', ILL: 'SIGILL', BUS: 'SIGBUS' }
@@ -56,7 +56,7 @@ export class BeamCrashRecogniser {
     if (state.bare && ++state.bare.age > 5) state.bare = undefined
     let m: RegExpExecArray | null
     if (!CRASH_WORDS.test(text)) {
-      if (BEAM_WORDS.test(text) && (m = BEAM_COMMAND.exec(text))) this.noteCommand(state, m[1], key, drv)
+      if (BEAM_WORDS.test(text) && (m = BEAM_COMMAND.exec(text))) this.onCommand(state, m[1], key, drv)
       return
     }
     if ((m = QEMU.exec(text))) {
@@ -75,10 +75,19 @@ export class BeamCrashRecogniser {
       else state.bare = { signal, age: 0 }
       return
     }
-    if ((m = BEAM_COMMAND.exec(text))) this.noteCommand(state, m[1], key, drv)
+    if ((m = BEAM_COMMAND.exec(text))) this.onCommand(state, m[1], key, drv)
   }
 
-  private noteCommand(state: BuildState, command: string, key: string, drv: string | undefined): void {
+  /** A line no other recogniser needed: only a BEAM command in it counts (a crash line is never skipped). */
+  noteCommand(text: string, origin: Origin): void {
+    if (!BEAM_WORDS.test(text)) return
+    const m = BEAM_COMMAND.exec(text)
+    if (!m) return
+    const key = origin.from === 'builder' ? origin.key : ''
+    this.onCommand(this.state(key), m[1], key, origin.from === 'builder' ? origin.drv : undefined)
+  }
+
+  private onCommand(state: BuildState, command: string, key: string, drv: string | undefined): void {
     state.command = command
     state.commandAge = 0
     // The command that crashed is often named after the crash ("process "/bin/sh -c mix …" did not complete").

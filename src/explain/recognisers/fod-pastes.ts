@@ -24,6 +24,8 @@ const STRICT_STORE_PATH = /^\/(?:[^\s'/]+\/)+[0123456789abcdfghijklmnpqrsvwxyz]{
 const ELLIPSIS = /…|\.\.\./
 type Field = 'likelyUrl' | 'specified' | 'got' | 'expectedPath' | 'gotPath'
 const FIELD: Record<string, Field> = { 'likely URL': 'likelyUrl', specified: 'specified', wanted: 'specified', got: 'got', 'expected path': 'expectedPath', 'got path': 'gotPath' }
+/** The line before was text the classifier judged without normalising it. */
+const UNSEEN = '\u0000unseen'
 /** A report's body is a handful of lines; anything longer is not one. */
 const MAX_BODY_LINES = 8
 
@@ -55,9 +57,12 @@ export class PastedReportReader {
     return this.block !== undefined || this.wrapped !== undefined || this.held !== undefined
   }
 
-  /** A line went by that the classifier did not hand over (it holds nothing a report needs). */
-  skipped(): void {
-    this.previous = ''
+  /**
+   * A line went by that the classifier did not hand over (it holds nothing a report needs): its
+   * text when the classifier normalised it, or undefined when it judged it raw (a line of text).
+   */
+  skipped(line?: string): void {
+    this.previous = line ?? UNSEEN
   }
 
   push(text: string): void {
@@ -94,8 +99,9 @@ export class PastedReportReader {
     if (text.includes('output path') || text.includes('produced path')) return this.readOneLine(text)
     const body = BODY.exec(text)
     // The pair alone (or Lix's lines without their header): not when the line above was a header
-    // of another hash error ("importing path", "file downloaded from"), whose pair it is.
-    if (body && /^(?:likely URL|specified|wanted)$/.test(body[1]) && !before.includes('mismatch')) {
+    // of another hash error ("importing path", "file downloaded from"), whose pair it is, nor
+    // under a line of text the classifier did not show us (it may have been such a header).
+    if (body && /^(?:likely URL|specified|wanted)$/.test(body[1]) && before !== UNSEEN && !before.includes('mismatch')) {
       this.block = { derivation: null, damage: new Set(['no-header']), fields: {}, lines: 0 }
       this.continueBlock(this.block, text)
     }
@@ -115,13 +121,19 @@ export class PastedReportReader {
     let prefix = text.slice(0, at)
     const rest = text.slice(at + HEADER_TEXT.length)
     let remoteBuilder: string | undefined
+    let built: string | undefined
     const remote = REMOTE.exec(prefix)
     if (remote) {
+      built = remote[1]
       remoteBuilder = remote[2]
       prefix = prefix.slice(0, remote.index)
     }
     const glued = !LEADING_ERROR.test(prefix)
-    if (/^:\s*$/.test(rest)) return this.startBlock(null, [...damage, 'no-path'], remoteBuilder, glued)
+    if (/^:?\s*$/.test(rest)) {
+      // No path after the words: "build of 'D' failed:" before them may still name it.
+      if (built !== undefined && looksLikeStorePath(built)) return this.openHeader(built, remoteBuilder, glued, damage)
+      return this.startBlock(null, [...damage, 'no-path'], remoteBuilder, glued)
+    }
     const quoted = /^\s+[`'‘]([^'’`]*)(['’`]:?)?\s*$/.exec(rest)
     if (!quoted) return
     if (quoted[2] === undefined && !quoted[1].endsWith('…')) {

@@ -40,9 +40,9 @@ export class HashErrorRecogniser implements LineRecogniser {
     return this.pastes?.open ?? false
   }
 
-  /** The classifier skipped a line (it carries nothing any recogniser reads). */
-  skipped(): void {
-    this.pastes?.skipped()
+  /** The classifier skipped a line (it carries nothing any recogniser reads); see PastedReportReader.skipped. */
+  skipped(line?: string): void {
+    this.pastes?.skipped(line)
   }
 
   /** Every line of the log, as normalised: the parser keeps its own state across them. */
