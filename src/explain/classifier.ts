@@ -59,6 +59,10 @@ export class LogClassifier {
   private readonly activityDrv = new BoundedMap<number, string>(MAX_ACTIVITIES)
   private readonly nameDrv = new BoundedMap<string, string>(MAX_ACTIVITIES)
   private lastBuilding?: string
+  /** quiet(), while no line has taken the slow path since it was worked out. */
+  private calm?: boolean
+  /** The last line was judged raw and skipped: the paste reader has been told once. */
+  private skippedRaw = false
 
   constructor(options: LogClassifierOptions = {}) {
     this.trust = options.trust ?? 'plain-log'
@@ -72,19 +76,24 @@ export class LogClassifier {
 
   /** One log line, without its newline. */
   push(raw: string): void {
-    if (raw.charCodeAt(0) === 64 && raw.charCodeAt(4) === 32 && raw.charCodeAt(raw.length - 1) !== 13 && this.normaliser.plain && raw.startsWith('@nix ')) {
-      return this.pushInternalJson(raw)
-    }
+    const start = raw.charCodeAt(0)
     // The common case, tested on the raw line: nothing open, a line of text with none of the
     // prefilter's characters. Normalising only ever removes characters (timestamp, ANSI codes),
-    // so such a line would have none of them afterwards either.
-    if (this.quiet()) {
-      const from = raw.charCodeAt(0) <= 57 ? timestampLength(raw) : 0
+    // so such a line would have none of them afterwards either. Nothing here changes any state,
+    // so whether nothing is open is worked out again only after a line that took the slow path.
+    if (start !== 64 && (this.calm ??= this.quiet())) {
+      const from = start <= 57 ? timestampLength(raw) : 0
       const first = raw.charCodeAt(from)
       if (((first >= 97 && first <= 122) || (first >= 65 && first <= 90)) && raw.charCodeAt(raw.length - 1) !== 13 && !mayMatter(raw, from)) {
-        this.hashes.skipped()
+        if (!this.skippedRaw) this.hashes.skipped()
+        this.skippedRaw = true
         return
       }
+    }
+    this.calm = undefined
+    this.skippedRaw = false
+    if (start === 64 && raw.charCodeAt(4) === 32 && raw.charCodeAt(raw.length - 1) !== 13 && this.normaliser.plain && raw.startsWith('@nix ')) {
+      return this.pushInternalJson(raw)
     }
     const line = this.normaliser.normalise(raw)
     if (line.charCodeAt(0) === 64 && line.startsWith('@nix ')) return this.pushInternalJson(line)
@@ -167,7 +176,12 @@ export class LogClassifier {
       return this.toRecognisers(line.slice(quoted[0].length), origin)
     }
     const building = BUILDING.exec(line)
-    if (building) this.noteBuilding(building[1])
+    if (building) {
+      this.noteBuilding(building[1])
+      // Nix's announcement ("building '…'…", "… on 'ssh://…'") is nothing else any recogniser
+      // reads, and a big build prints thousands; only an open pasted report must see it end.
+      if (!this.hashes.wantsEveryLine) return this.hashes.skipped(line)
+    }
     this.toRecognisers(line, { from: 'nix' })
   }
 

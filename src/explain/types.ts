@@ -132,9 +132,11 @@ export function pushBounded<T>(list: T[], item: T, onDrop: () => void): void {
   else list.push(item)
 }
 
+const STORE_HASH = /^[0-9a-z]{32}-/
+
 /** `/nix/store/<hash>-hello-1.0.drv` -> `hello-1.0`, the name `nix build -L` prefixes lines with. */
 export function drvName(path: string): string {
   const base = path.slice(path.lastIndexOf('/') + 1)
-  const name = base.replace(/^[0-9a-z]{32}-/, '')
+  const name = base.charCodeAt(32) === 45 && STORE_HASH.test(base) ? base.slice(33) : base
   return name.endsWith('.drv') ? name.slice(0, -4) : name
 }
