@@ -17,12 +17,14 @@ export interface ExplainIo {
 export const EXPLAIN_USAGE = `Usage: nix-ci explain [FILE|-] [--json]
 
 Reads a saved Nix log (a CI job log, a terminal paste; plain or --log-format internal-json, any
-Nix version, with -L prefixes, nix-output-monitor frames, timestamps or code-block indentation)
-and explains each failure it recognises with its fix. FILE defaults to - (standard input).
+Nix version, with -L prefixes, nix-output-monitor frames, timestamps, quoting or code-block
+indentation, even a mismatch report's pair alone) and explains each failure it recognises with
+its fix, a BEAM crash under QEMU included. FILE defaults to - (standard input).
 
 Options:
   --json       print {fodMismatches, otherHashErrors, platformMismatches, execFormatErrors,
-               vmTests, failedBuilds, advice} as JSON
+               vmTests, failedBuilds, advice} as JSON (a mismatch read from a damaged paste
+               says how in pasteDamage; its derivation is null when the paste omits it)
   -h, --help   this help
 `
 
