@@ -7,7 +7,8 @@ import { parseInputs } from '../src/inputs.js'
 import { locateStaleHash } from '../src/hashes/locate.js'
 import { MismatchParser, isActionable } from '../src/hashes/mismatch-parser.js'
 import { patchStaleHashes } from '../src/hashes/patch.js'
-import { NixRunOptions, NixRunResult, NixRunner } from '../src/nix/runner.js'
+import { NixCall, NixRunner } from '../src/nix/runner.js'
+import { describeTiming } from '../src/report/timing.js'
 import { runPipeline } from '../src/pipeline.js'
 import { TerminalReporter } from '../src/report/terminal-reporter.js'
 import { REPO_ROOT, TEST_NIX_CONFIG, createFixture } from '../__tests__/support/fixtures.js'
@@ -15,26 +16,6 @@ import { REPO_ROOT, TEST_NIX_CONFIG, createFixture } from '../__tests__/support/
 const MEGABYTES = Number(process.env.BENCH_FOD_MB ?? 64)
 // Both sides may use both cores, as a CI runner would (install-nix-action sets max-jobs = auto).
 const NIX_CONFIG = `${TEST_NIX_CONFIG}\nmax-jobs = 2`
-
-/** Counts `nix build` calls, including those of runners derived with withConfig. */
-class CountingNixRunner extends NixRunner {
-  constructor(
-    readonly counter: { builds: number },
-    config: string
-  ) {
-    super({ nixConfig: config })
-  }
-  override withConfig(extra: string): NixRunner {
-    return new CountingNixRunner(this.counter, [this.nixConfig, extra].filter(Boolean).join('\n'))
-  }
-  override run(options: NixRunOptions): Promise<NixRunResult> {
-    if (options.args[0] === 'build') {
-      this.counter.builds++
-      if (process.env.BENCH_DEBUG) console.log('nix', options.args.join(' ').slice(0, 200))
-    }
-    return super.run(options)
-  }
-}
 
 function staleFixture(k: number) {
   const salt = randomBytes(8).toString('hex')
@@ -52,16 +33,16 @@ function staleFixture(k: number) {
   })
 }
 
-async function stage(k: number): Promise<{ builds: number; ms: number }> {
+async function stage(k: number): Promise<{ builds: number; ms: number; breakdown: string[] }> {
   const fixture = staleFixture(k)
-  const counter = { builds: 0 }
+  const calls: NixCall[] = []
   const inputs = parseInputs(name => ({ systems: 'x86_64-linux', 'fix-hashes': 'pull-request', 'vm-test': 'off', cache: 'false' })[name])
   const started = Date.now()
-  const result = await runPipeline(inputs, { nix: new CountingNixRunner(counter, NIX_CONFIG), reporter: new TerminalReporter(() => {}), cwd: fixture.dir, writeFixesOnly: true, actionDir: REPO_ROOT })
+  const result = await runPipeline(inputs, { nix: new NixRunner({ nixConfig: NIX_CONFIG, callLog: calls }), reporter: new TerminalReporter(() => {}), cwd: fixture.dir, writeFixesOnly: true, actionDir: REPO_ROOT })
   const ms = Date.now() - started
   fixture.cleanup()
   if (result.hashes?.fixes.length !== k) throw new Error(`stage fixed ${result.hashes?.fixes.length} of ${k}`)
-  return { builds: counter.builds, ms }
+  return { builds: calls.filter(c => c.command === 'build').length, ms, breakdown: describeTiming(result.build?.phases ?? [], calls) }
 }
 
 async function oneHashPerRebuild(k: number): Promise<{ builds: number; ms: number }> {
@@ -94,4 +75,6 @@ for (const k of [1, 3, 5]) {
       `fix-hashes stage ${ours.builds} builds, ${(ours.ms / 1000).toFixed(2)} s | ` +
       `ratio builds ${(ours.builds / naive.builds).toFixed(2)}, wall ${(ours.ms / naive.ms).toFixed(2)}`
   )
+  // Where the stage's time went: the first build's phases, then every nix call of the run.
+  for (const line of ours.breakdown) console.log(`      ${line}`)
 }

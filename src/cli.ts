@@ -122,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
     if (flakeDir) given.flake = '.'
     const inputs = parseInputs(name => given[name])
     const result = await runPipeline(inputs, {
-      nix: new NixRunner({ nixConfig: inputs.extraNixConfig }),
+      nix: new NixRunner({ nixConfig: inputs.extraNixConfig, callLog: [] }),
       reporter,
       cwd: flakeDir ?? process.cwd(),
       signal: cancellation.signal,

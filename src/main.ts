@@ -59,7 +59,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       return
     }
     const result = await runPipeline(inputs, {
-      nix: new NixRunner({ nixConfig: inputs.extraNixConfig }),
+      nix: new NixRunner({ nixConfig: inputs.extraNixConfig, callLog: [] }),
       reporter,
       cwd,
       signal: cancellation.signal,

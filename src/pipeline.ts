@@ -7,6 +7,7 @@ import { NixRunner } from './nix/runner.js'
 import { childEnv, withoutAccessTokens } from './process-env.js'
 import type { Reporter } from './report/reporter.js'
 import { reportBuild } from './stages/build/build-report.js'
+import { describeTiming } from './report/timing.js'
 import { runBuildStage } from './stages/build/build-stage.js'
 import type { BuildStageResult } from './stages/build/types.js'
 import { liveMismatchParser } from './stages/hashes/discover.js'
@@ -94,6 +95,7 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
     observe: parser?.onLine
   })
   await reportBuild(build, reporter)
+  for (const line of describeTiming(build.phases)) reporter.debug(`build stage ${line}`)
   if (!build.ok) {
     const failed = build.systems.filter(s => s.status !== 'built').map(s => `${s.system} (${s.status})`)
     failures.push(build.cancelled ? `Build cancelled; unfinished: ${failed.join(', ')}` : `Build failed for ${failed.join(', ')}`)
@@ -190,6 +192,7 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
       if (!release.ok) failures.push(...release.failures)
     }
   }
+  for (const line of describeTiming([], context.nix.callLog)) reporter.debug(`this run's ${line}`)
   return { ok: failures.length === 0, build, hashes, pullRequest, vmTest, release, failures }
 }
 

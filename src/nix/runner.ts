@@ -42,6 +42,15 @@ export interface NixRunnerConfig {
   env?: NodeJS.ProcessEnv
   /** How long nix gets to stop after SIGINT before SIGKILL. */
   killGraceMs?: number
+  /** Every call's command and duration is appended here (shared by runners made with withConfig). */
+  callLog?: NixCall[]
+}
+
+/** One nix call, for the time breakdown: `build`, `eval`, `config show`, `path-info`, ... */
+export interface NixCall {
+  command: string
+  durationMs: number
+  exitCode: number | null
 }
 
 export class NixNotFoundError extends Error {
@@ -62,6 +71,7 @@ export class NixRunner {
   readonly nixConfig: string
   private readonly env: NodeJS.ProcessEnv
   private readonly killGraceMs: number
+  readonly callLog?: NixCall[]
   private versionPromise?: Promise<NixVersion>
 
   constructor(config: NixRunnerConfig = {}) {
@@ -70,12 +80,13 @@ export class NixRunner {
     // A fixed-output derivation can read any variable of Nix's environment (impureEnvVars).
     this.env = childEnv(config.env ?? process.env)
     this.killGraceMs = config.killGraceMs ?? 10_000
+    this.callLog = config.callLog
   }
 
   /** A runner whose every call also carries these extra `key = value` lines. */
   withConfig(extraLines: string): NixRunner {
     const nixConfig = [this.nixConfig, extraLines].filter(s => s.trim() !== '').join('\n')
-    const runner = new NixRunner({ nixBinary: this.nixBinary, nixConfig, env: this.env, killGraceMs: this.killGraceMs })
+    const runner = new NixRunner({ nixBinary: this.nixBinary, nixConfig, env: this.env, killGraceMs: this.killGraceMs, callLog: this.callLog })
     runner.versionPromise = this.versionPromise
     return runner
   }
@@ -88,7 +99,13 @@ export class NixRunner {
     const config = withoutAccessTokens([env.NIX_CONFIG ?? '', this.nixConfig].filter(s => s.trim() !== '').join('\n')).config
     if (config.trim() !== '') env.NIX_CONFIG = config
     else delete env.NIX_CONFIG
-    return spawnStreaming(this.nixBinary, args, env, options, this.killGraceMs)
+    const running = spawnStreaming(this.nixBinary, args, env, options, this.killGraceMs)
+    const log = this.callLog
+    if (log === undefined) return running
+    return running.then(result => {
+      log.push({ command: commandName(options.args), durationMs: result.durationMs, exitCode: result.exitCode })
+      return result
+    })
   }
 
   /** `nix --version`, e.g. "2.8.0" (cached per runner). */
@@ -104,6 +121,18 @@ export class NixRunner {
     })
     return this.versionPromise
   }
+}
+
+/** The subcommand words of a call (`derivation show`, `build`), without flags or installables. */
+export function commandName(args: string[]): string {
+  const words: string[] = []
+  for (const arg of args) {
+    if (arg.startsWith('-') || words.length === 2) break
+    if (!/^[a-z][a-z-]*$/.test(arg)) break
+    words.push(arg)
+  }
+  if (words.length === 2 && !['config', 'derivation', 'store', 'flake', 'key', 'hash'].includes(words[0])) words.pop()
+  return words.join(' ') || args[0] || 'nix'
 }
 
 export class NixCommandError extends Error {

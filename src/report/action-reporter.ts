@@ -29,6 +29,10 @@ export class ActionReporter implements Reporter {
     if (this.pending.length >= BATCH_LINES) this.flush()
     else this.timer ??= setTimeout(() => this.flush(), BATCH_MS)
   }
+  debug(message: string): void {
+    this.flush()
+    core.debug(message)
+  }
   notice(message: string, annotation?: Annotation): void {
     this.flush()
     core.notice(message, annotation)

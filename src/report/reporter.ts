@@ -16,6 +16,8 @@ export interface Reporter {
    * (`::error::`, `##[set-output]`) or a terminal control sequence. A builder is hostile.
    */
   untrusted(text: string): void
+  /** Detail for whoever debugs a run: the action's debug log (ACTIONS_STEP_DEBUG), the CLI's --debug. */
+  debug(message: string): void
   notice(message: string, annotation?: Annotation): void
   warning(message: string, annotation?: Annotation): void
   error(message: string, annotation?: Annotation): void

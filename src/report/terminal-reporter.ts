@@ -7,6 +7,9 @@ export class TerminalReporter implements Reporter {
   private readonly secrets: string[] = []
   private depth = 0
 
+  /** Prints debug() lines too (the CLI's --debug, or NIX_CI_DEBUG=1). */
+  showDebug = process.env.NIX_CI_DEBUG === '1'
+
   constructor(private readonly write: (text: string) => void = text => process.stderr.write(text)) {}
 
   info(message: string): void {
@@ -15,6 +18,9 @@ export class TerminalReporter implements Reporter {
   /** Control characters become visible escapes; a line cannot start or hold a workflow command. */
   untrusted(text: string): void {
     this.print(text.split(/\r\n|\n|\r/).map(inertLine).join('\n'))
+  }
+  debug(message: string): void {
+    if (this.showDebug) this.print(`debug: ${message}`)
   }
   notice(message: string, annotation?: Annotation): void {
     this.print(`notice: ${where(annotation)}${message}`)

@@ -8,6 +8,7 @@ import type { Reporter } from '../../report/reporter.js'
 import { EmulationError, setUpEmulation } from '../../setup/emulation.js'
 import { HostFacts, detectHostFacts } from '../../setup/host.js'
 import { SystemPlan, planSystems } from '../../setup/platforms.js'
+import { PhaseTimer } from '../../report/timing.js'
 import { BuildLog } from './build-log.js'
 import { evaluatePackages, packageAttrPath } from './evaluate.js'
 import { realise } from './realise.js'
@@ -30,8 +31,8 @@ export interface BuildStageOptions {
 export async function runBuildStage(options: BuildStageOptions): Promise<BuildStageResult> {
   const { reporter, flake, package: pkg } = options
   const started = Date.now()
-  const nixVersion = await options.nix.version()
-  const config = await readNixConfig(options.nix)
+  const timer = new PhaseTimer()
+  const { nixVersion, config } = await timer.time('set-up: version and config', async () => ({ nixVersion: await options.nix.version(), config: await readNixConfig(options.nix) }))
   const host = config.system
   const plans = planSystems(options.systems, host)
   const results = new Map<string, SystemBuildResult>()
@@ -47,7 +48,7 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
     })
   }
 
-  const nix = await reporter.group('Set up: host, QEMU emulation, Nix platforms', async () => {
+  const nix = await timer.time('set-up: emulation', () => reporter.group('Set up: host, QEMU emulation, Nix platforms', async () => {
     reporter.info(`Nix ${nixVersion} on ${host}; building ${plans.map(describePlan).join(', ')}`)
     if (!plans.some(p => p.mode === 'emulated')) return options.nix
     try {
@@ -67,11 +68,11 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
       reporter.error(error.message, { title: 'QEMU emulation unavailable' })
       return options.nix
     }
-  })
+  }))
 
   const buildable = plans.filter(p => p.mode !== 'impossible' && results.get(p.system)?.error === undefined)
-  const evaluated = buildable.length ? await evaluatePackages(nix, flake, buildable.map(p => p.system), pkg, options.cwd) : []
-  const derivations = await showDerivationClosure(nix, evaluated.map(e => e.drvPath))
+  const evaluated = buildable.length ? await timer.time('evaluation', () => evaluatePackages(nix, flake, buildable.map(p => p.system), pkg, options.cwd)) : []
+  const derivations = await timer.time('derivation graph', () => showDerivationClosure(nix, evaluated.map(e => e.drvPath)))
   const closures = new Map(evaluated.map(e => [e.system, closureOf(e.drvPath, derivations)]))
   for (const e of evaluated) {
     const result = results.get(e.system) as SystemBuildResult
@@ -83,17 +84,19 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
   // Everything the build log shows is Nix's or a builder's text: printed, never read as commands.
   const log = new BuildLog((text, drvPath) => reporter.untrusted(prefixLine(text, drvPath, systemsOfDrv, derivations)))
   const fodDrvs = [...derivations.values()].filter(isFixedOutput).map(d => d.drvPath)
-  const fodValidBefore = await pathInfo(nix, fodDrvs.flatMap(d => outputPathsOf(d, derivations)))
+  const fodValidBefore = await timer.time('fixed outputs in the store', () => pathInfo(nix, fodDrvs.flatMap(d => outputPathsOf(d, derivations))))
   const isValidIn = (infos: Map<string, { valid: boolean }>, d: string) => outputPathsOf(d, derivations).every(p => infos.get(p)?.valid === true)
   const nativeFodsFirst = nativeFodsSharedWithEmulated(buildable, closures, derivations).filter(d => !isValidIn(fodValidBefore, d))
   const realiseWith = { nix, nixVersion, log, cwd: options.cwd, signal: options.signal, observe: options.observe }
   let cancelled = false
 
   if (nativeFodsFirst.length > 0) {
-    await reporter.group(`Fixed-output derivations, built natively first (${nativeFodsFirst.length})`, async () => {
-      const run = await realise({ ...realiseWith, drvPaths: nativeFodsFirst })
-      cancelled ||= run.cancelled
-    })
+    await timer.time('fixed-output derivations, natively', () =>
+      reporter.group(`Fixed-output derivations, built natively first (${nativeFodsFirst.length})`, async () => {
+        const run = await realise({ ...realiseWith, drvPaths: nativeFodsFirst })
+        cancelled ||= run.cancelled
+      })
+    )
   }
 
   // A FOD that failed natively fails the same way for every system that needs its output:
@@ -106,16 +109,21 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
 
   const mainStart = Date.now()
   if (!cancelled && toBuild.length > 0) {
-    await reporter.group(`Build ${toBuild.map(e => e.system).join(', ')} (one nix invocation)`, async () => {
-      const run = await realise({ ...realiseWith, drvPaths: toBuild.map(e => e.drvPath) })
-      cancelled ||= run.cancelled
-      reporter.info(`nix build exited with ${run.exitCode ?? run.signal} after ${(run.durationMs / 1000).toFixed(1)} s`)
-    })
+    await timer.time('build', () =>
+      reporter.group(`Build ${toBuild.map(e => e.system).join(', ')} (one nix invocation)`, async () => {
+        const run = await realise({ ...realiseWith, drvPaths: toBuild.map(e => e.drvPath) })
+        cancelled ||= run.cancelled
+        reporter.info(`nix build exited with ${run.exitCode ?? run.signal} after ${(run.durationMs / 1000).toFixed(1)} s`)
+      })
+    )
   }
 
   // One store query for both: the packages' outputs and the FODs' outputs.
-  const validAfter = await pathInfo(nix, [...evaluated.flatMap(e => (results.get(e.system) as SystemBuildResult).outPaths), ...fodDrvs.flatMap(d => outputPathsOf(d, derivations))])
-  await settleResults(validAfter, evaluated, results, derivations, closures, log, mainStart, cancelled)
+  const validAfter = await timer.time('proof', async () => {
+    const infos = await pathInfo(nix, [...evaluated.flatMap(e => (results.get(e.system) as SystemBuildResult).outPaths), ...fodDrvs.flatMap(d => outputPathsOf(d, derivations))])
+    await settleResults(infos, evaluated, results, derivations, closures, log, mainStart, cancelled)
+    return infos
+  })
   const systems = plans.map(p => results.get(p.system) as SystemBuildResult)
   const fodValidAfter = validAfter
   const fixedOutputs = fodDrvs.map(drvPath => {
@@ -144,7 +152,8 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
     fixedOutputs,
     nix,
     nixErrors: log.errors.map(e => e.text),
-    durationMs: Date.now() - started
+    durationMs: Date.now() - started,
+    phases: timer.phases
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Phase } from '../../report/timing.js'
 import type { ElfCheck } from '../../nix/elf.js'
 import type { NixRunner } from '../../nix/runner.js'
 
@@ -62,4 +63,6 @@ export interface BuildStageResult {
   /** Nix's own error messages from the build, in order (ANSI stripped). */
   nixErrors: string[]
   durationMs: number
+  /** Where the stage's time went, phase by phase (debug output and benchmarks). */
+  phases: Phase[]
 }

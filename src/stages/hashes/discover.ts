@@ -88,3 +88,31 @@ export async function buildEachAlone(context: DiscoveryContext, fods: FixedOutpu
   }
   return outcome
 }
+
+/**
+ * Rebuilds these fixed-output derivations in check mode, all in one `nix build --rebuild
+ * --keep-going` (so they build in parallel and Nix evaluates nothing twice). Only when Nix failed
+ * without saying in structured form which one did (a daemon relays plain text) are the unnamed
+ * ones built again alone, where it does.
+ */
+export async function checkRebuild(context: DiscoveryContext, fods: FixedOutputInfo[]): Promise<SingleBuildOutcome> {
+  if (fods.length <= 1) return buildEachAlone(context, fods, true)
+  const parser = liveMismatchParser()
+  const log = new BuildLog(text => context.reporter.untrusted(text))
+  const run = await realise({
+    nix: context.nix,
+    nixVersion: context.nixVersion,
+    drvPaths: fods.map(f => f.drvPath),
+    log,
+    observe: parser.onLine,
+    extraArgs: ['--rebuild'],
+    cwd: context.cwd,
+    signal: context.signal
+  })
+  const result = parser.finish()
+  const stale = staleFodsOf(result.mismatches, context.fixedOutputs, true)
+  if (run.exitCode === 0 || run.cancelled) return { stale, otherHashErrors: result.otherHashErrors }
+  const named = new Set(stale.map(s => s.drvPath))
+  const alone = await buildEachAlone(context, fods.filter(f => !named.has(f.drvPath)), true)
+  return { stale: [...stale, ...alone.stale], otherHashErrors: [...result.otherHashErrors, ...alone.otherHashErrors] }
+}

@@ -15,7 +15,7 @@ import type { Reporter } from '../../report/reporter.js'
 import type { HostFacts } from '../../setup/host.js'
 import { runBuildStage } from '../build/build-stage.js'
 import type { BuildStageResult, FixedOutputInfo } from '../build/types.js'
-import { DiscoveryContext, buildEachAlone, fodsNeedingConfirmation, liveMismatchParser, staleFodsOf } from './discover.js'
+import { DiscoveryContext, buildEachAlone, checkRebuild, fodsNeedingConfirmation, liveMismatchParser, staleFodsOf } from './discover.js'
 import { RecheckPolicy, changedLockFilesSince, fodsToRecheck } from './recheck-policy.js'
 import { revertPatchedHash } from '../../hashes/revert.js'
 import type { FixHashesResult, HashFix, HashProblem, StaleFod } from './types.js'
@@ -160,7 +160,7 @@ async function checkTwins(
   if (twins.length === 0) return []
   twins.forEach(t => checked.add(t.drvPath))
   const outcome = await reporter.group(`Stale hashes: check-mode rebuild of ${twins.length} other-system twin(s) of the fixed derivations`, () =>
-    buildEachAlone(context, twins, true)
+    checkRebuild(context, twins)
   )
   return outcome.stale
 }
@@ -178,7 +178,7 @@ async function dropNondeterministic(applied: AppliedFix[], build: BuildStageResu
     .filter((c): c is { fix: AppliedFix; fod: FixedOutputInfo } => c.fod !== undefined && !built.has(c.fod.drvPath))
   if (toCheck.length === 0) return
   const outcome = await options.reporter.group(`Stale hashes: check-mode rebuild of ${toCheck.length} fixed derivation(s), to be sure each builds the same bytes twice`, () =>
-    buildEachAlone(context, toCheck.map(c => c.fod), true)
+    checkRebuild(context, toCheck.map(c => c.fod))
   )
   for (const { fix, fod } of toCheck) {
     const again = outcome.stale.find(s => s.drvPath === fod.drvPath)
@@ -222,7 +222,7 @@ async function recheckSilentCandidates(options: FixHashesOptions, context: Disco
   if (choices.length === 0) return { stale: [], rechecked: [] }
   const outcome = await options.reporter.group(`Stale hashes: re-checking ${choices.length} output(s) already in the store`, async () => {
     for (const choice of choices) options.reporter.info(`${choice.fod.name}: ${choice.reason}`)
-    return buildEachAlone(context, choices.map(c => c.fod), true)
+    return checkRebuild(context, choices.map(c => c.fod))
   })
   return { stale: outcome.stale, rechecked: choices.map(c => c.fod.drvPath) }
 }
