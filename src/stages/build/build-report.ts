@@ -3,6 +3,7 @@
 import { classifyNixMessages, explainFindings } from '../../explain/index.js'
 import { markdownCode, markdownProse, markdownText } from '../../report/markdown.js'
 import { Reporter, formatBytes, formatDuration, markdownTable } from '../../report/reporter.js'
+import { attributesOutput, attributesSummary, reportAttributes } from './attributes-report.js'
 import type { BuildStageResult, SystemBuildResult } from './types.js'
 
 const STATUS_ICON: Record<SystemBuildResult['status'], string> = {
@@ -23,7 +24,8 @@ export async function reportBuild(result: BuildStageResult, reporter: Reporter):
       }
       if (system.error) reporter.untrusted(system.error)
     })
-    if (system.status !== 'built') {
+    // With several attributes per system, each failed attribute gets its own annotation below.
+    if (system.status !== 'built' && system.attributes === undefined) {
       const failure = system.failures[0]
       const tail = failure?.tail.length ? `\nLast log lines of ${failure.name}:\n${failure.tail.join('\n')}` : ''
       reporter.error(`${system.attrPath}: ${system.error ?? system.status}${tail}`, {
@@ -31,6 +33,7 @@ export async function reportBuild(result: BuildStageResult, reporter: Reporter):
       })
     }
   }
+  reportAttributes(result, reporter)
   reporter.setOutput('out-paths', JSON.stringify(outPathsOutput(result)))
   reporter.setOutput('build-results', JSON.stringify(buildResultsOutput(result)))
   reporter.addSummary(buildSummary(result))
@@ -70,7 +73,8 @@ export function buildResultsOutput(result: BuildStageResult): Record<string, unk
         alreadyValid: s.alreadyValid ?? false,
         closureSize: s.closureSize ?? null,
         failedDerivations: s.failures.map(f => f.drvPath),
-        error: s.error ?? null
+        error: s.error ?? null,
+        ...(s.attributes ? { attributes: attributesOutput(s.attributes) } : {})
       }
     ])
   )
@@ -83,7 +87,9 @@ export function buildSummary(result: BuildStageResult): string {
     STATUS_ICON[s.status],
     s.durationMs === undefined ? '–' : s.alreadyValid ? 'cached' : formatDuration(s.durationMs),
     s.closureSize === undefined ? '–' : formatBytes(s.closureSize),
-    s.outPaths.length && s.status === 'built' ? s.outPaths.map(markdownCode).join('<br>') : s.error !== undefined ? markdownProse(s.error) : '–'
+    s.attributes !== undefined
+      ? `${s.attributes.length} attribute(s)${s.status === 'built' ? '' : `: ${markdownProse(s.error ?? s.status)}`}`
+      : s.outPaths.length && s.status === 'built' ? s.outPaths.map(markdownCode).join('<br>') : s.error !== undefined ? markdownProse(s.error) : '–'
   ])
   const advice = buildAdvice(result)
   const lines = [
@@ -94,6 +100,8 @@ export function buildSummary(result: BuildStageResult): string {
     `Nix ${markdownText(result.nixVersion)} on ${markdownCode(result.hostSystem)}, ${formatDuration(result.durationMs)} in all.` +
       (result.nativeFodsFirst.length ? ` ${result.nativeFodsFirst.length} fixed-output derivation(s) realised natively before the emulated build.` : '')
   ]
+  const perAttribute = attributesSummary(result)
+  if (perAttribute !== '') lines.push('', perAttribute)
   // Advice quotes what Nix and builders said (URLs, paths, commands): its code spans stay, the rest is text.
   if (advice.length > 0) lines.push('', '**What to do**', '', ...advice.map(a => `- ${markdownProse(a)}`))
   return lines.join('\n')

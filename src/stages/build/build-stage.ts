@@ -10,9 +10,11 @@ import { HostFacts, detectHostFacts } from '../../setup/host.js'
 import { SystemPlan, planSystems } from '../../setup/platforms.js'
 import { PhaseTimer } from '../../report/timing.js'
 import { BuildLog } from './build-log.js'
-import { evaluatePackages, packageAttrPath } from './evaluate.js'
+import { closuresBySystem, evaluateTargets, settleAttributes } from './attributes.js'
+import { packageAttrPath } from './evaluate.js'
 import { realise } from './realise.js'
-import type { BuildStageResult, FailedDerivation, SystemBuildResult } from './types.js'
+import type { OutputsSelection } from './select.js'
+import type { BuildStageResult, FailedDerivation, OutputsSummary, SystemBuildResult } from './types.js'
 
 export interface BuildStageOptions {
   flake: string
@@ -26,6 +28,10 @@ export interface BuildStageOptions {
   hostFacts?: HostFacts
   /** Sees every line of the build's Nix output (the hash stage's mismatch parser). */
   observe?: (line: NixLine) => void
+  /** What to build of each system (select.ts); the single `package` when not given. */
+  outputs?: OutputsSelection
+  /** Attributes another stage builds (the VM test's check): never built here. */
+  exclude?: { attrPath: string; reason: string }[]
 }
 
 export async function runBuildStage(options: BuildStageOptions): Promise<BuildStageResult> {
@@ -71,10 +77,17 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
   }))
 
   const buildable = plans.filter(p => p.mode !== 'impossible' && results.get(p.system)?.error === undefined)
-  const evaluated = buildable.length ? await timer.time('evaluation', () => evaluatePackages(nix, flake, buildable.map(p => p.system), pkg, options.cwd)) : []
+  const outputs = options.outputs ?? { kind: 'package' }
+  const selected = buildable.length
+    ? await timer.time('evaluation', () =>
+        evaluateTargets({ nix, flake, systems: buildable.map(p => p.system), pkg, outputs, exclude: options.exclude, cwd: options.cwd, signal: options.signal })
+      )
+    : { targets: [] }
+  // One entry per system for the single package; one per selected attribute otherwise.
+  const evaluated = selected.targets
   const derivations = await timer.time('derivation graph', () => showDerivationClosure(nix, evaluated.map(e => e.drvPath)))
-  const closures = new Map(evaluated.map(e => [e.system, closureOf(e.drvPath, derivations)]))
-  for (const e of evaluated) {
+  const closures = closuresBySystem(evaluated, derivations)
+  for (const e of outputs.kind === 'package' ? evaluated : []) {
     const result = results.get(e.system) as SystemBuildResult
     result.drvPath = e.drvPath
     result.outPaths = outputPathsOf(e.drvPath, derivations)
@@ -102,15 +115,15 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
   // A FOD that failed natively fails the same way for every system that needs its output:
   // building those systems again would only repeat the failure (and the download).
   const failedFirst = new Set(nativeFodsFirst.filter(d => log.failedDrvs.has(d)).flatMap(d => outputPathsOf(d, derivations)))
-  const toBuild = evaluated.filter(e => ![...(closures.get(e.system) ?? [])].some(d => outputPathsOf(d, derivations).some(p => failedFirst.has(p))))
+  const toBuild = evaluated.filter(e => ![...closureOf(e.drvPath, derivations)].some(d => outputPathsOf(d, derivations).some(p => failedFirst.has(p))))
   for (const e of evaluated.filter(e => !toBuild.includes(e))) {
-    reporter.info(`${e.system}: not built again, it needs a fixed-output derivation that already failed above`)
+    reporter.info(`${outputs.kind === 'package' ? e.system : e.attrPath}: not built again, it needs a fixed-output derivation that already failed above`)
   }
 
   const mainStart = Date.now()
   if (!cancelled && toBuild.length > 0) {
     await timer.time('build', () =>
-      reporter.group(`Build ${toBuild.map(e => e.system).join(', ')} (one nix invocation)`, async () => {
+      reporter.group(`Build ${describeTargets(toBuild, outputs)} (one nix invocation)`, async () => {
         const run = await realise({ ...realiseWith, drvPaths: toBuild.map(e => e.drvPath) })
         cancelled ||= run.cancelled
         reporter.info(`nix build exited with ${run.exitCode ?? run.signal} after ${(run.durationMs / 1000).toFixed(1)} s`)
@@ -119,9 +132,14 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
   }
 
   // One store query for both: the packages' outputs and the FODs' outputs.
+  let outputsSummary: OutputsSummary | undefined
   const validAfter = await timer.time('proof', async () => {
-    const infos = await pathInfo(nix, [...evaluated.flatMap(e => (results.get(e.system) as SystemBuildResult).outPaths), ...fodDrvs.flatMap(d => outputPathsOf(d, derivations))])
-    await settleResults(infos, evaluated, results, derivations, closures, log, mainStart, cancelled)
+    const infos = await pathInfo(nix, [...evaluated.flatMap(e => outputPathsOf(e.drvPath, derivations)), ...fodDrvs.flatMap(d => outputPathsOf(d, derivations))])
+    if (selected.evaluation === undefined) await settleResults(infos, evaluated, results, derivations, closures, log, mainStart, cancelled)
+    else {
+      const unplaced = settleAttributes({ infos, evaluation: selected.evaluation, results, derivations, log, mainStart, cancelled, failuresIn })
+      outputsSummary = { selection: outputs.kind === 'list' ? outputs.patterns.join(' ') : 'all', skipped: selected.evaluation.skipped, unplaced, evalCalls: selected.evaluation.evalCalls }
+    }
     return infos
   })
   const systems = plans.map(p => results.get(p.system) as SystemBuildResult)
@@ -142,7 +160,7 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
     }
   })
   return {
-    ok: !cancelled && systems.every(s => s.status === 'built'),
+    ok: !cancelled && systems.every(s => s.status === 'built') && (outputsSummary?.unplaced.length ?? 0) === 0,
     hostSystem: host,
     nixVersion,
     systems,
@@ -152,6 +170,7 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
     fixedOutputs,
     nix,
     nixErrors: log.errors.map(e => e.text),
+    ...(outputsSummary ? { outputs: outputsSummary } : {}),
     durationMs: Date.now() - started,
     phases: timer.phases
   }
@@ -203,7 +222,7 @@ async function settleResults(
 }
 
 /** Failed derivations of a closure, or twins of them (another system's FOD with the same output). */
-function failuresIn(closure: Set<string>, derivations: Map<string, Derivation>, log: BuildLog): FailedDerivation[] {
+export function failuresIn(closure: Set<string>, derivations: Map<string, Derivation>, log: BuildLog): FailedDerivation[] {
   const closureOutputs = new Set([...closure].flatMap(d => outputPathsOf(d, derivations)))
   return [...log.failedDrvs]
     .filter(d => closure.has(d) || outputPathsOf(d, derivations).some(p => closureOutputs.has(p)))
@@ -253,6 +272,11 @@ function prefixLine(text: string, drvPath: string | undefined, systemsOfDrv: Map
   const system = drv?.system ?? systemsOfDrv.get(drvPath)?.join(',') ?? '?'
   const name = drv?.name ?? drvPath.replace(/^\/nix\/store\/[a-z0-9]{32}-/, '')
   return `[${system}] ${name}> ${text}`
+}
+
+function describeTargets(targets: { system: string }[], outputs: OutputsSelection): string {
+  const systems = [...new Set(targets.map(t => t.system))]
+  return outputs.kind === 'package' ? systems.join(', ') : `${targets.length} attribute(s) of ${systems.join(', ')}`
 }
 
 function describePlan(plan: SystemPlan): string {

@@ -79,7 +79,7 @@ const WRAPPER = `{
 `
 
 export async function evaluateOutputs(options: EvaluateOutputsOptions): Promise<OutputsEvaluation> {
-  const { nix, selection } = options
+  const { selection } = options
   const patterns = selection.patterns
   const result: OutputsEvaluation = {
     attributes: [],

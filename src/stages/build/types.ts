@@ -29,6 +29,40 @@ export interface SystemBuildResult {
   failures: FailedDerivation[]
   /** Why the system failed or was not built, in words that say what to do. */
   error?: string
+  /**
+   * With `outputs` other than the single package: every selected attribute for this system,
+   * failures first. Then drvPath is unset and outPaths are the built attributes' outputs.
+   */
+  attributes?: AttributeBuildResult[]
+}
+
+/** One selected flake attribute (`outputs: all` or a list). */
+export interface AttributeBuildResult {
+  attrPath: string
+  kind: 'packages' | 'checks' | 'devShells' | 'formatter' | 'nixosConfigurations' | 'other'
+  /** `eval-failed`: Nix could not evaluate it to a derivation (see `evaluation`). */
+  status: SystemStatus | 'eval-failed'
+  drvPath?: string
+  outPaths: string[]
+  durationMs?: number
+  alreadyValid?: boolean
+  closureSize?: number
+  failures: FailedDerivation[]
+  error?: string
+  /** Nix's evaluation error: its message and the position in the flake. */
+  evaluation?: { message: string; position?: string }
+}
+
+/** What the `outputs` selection chose, beyond each system's attributes. */
+export interface OutputsSummary {
+  /** The input as given (`all`, or the attribute paths). */
+  selection: string
+  /** Attributes left out on purpose, with why (another system, the VM test's own check). */
+  skipped: { attrPath: string; reason: string }[]
+  /** Attributes that failed before their system was known. */
+  unplaced: AttributeBuildResult[]
+  /** `nix eval` calls the evaluation took (1, plus one per error Nix stopped at). */
+  evalCalls: number
 }
 
 /** A fixed-output derivation of some system's closure, and whether its output was in the store. */
@@ -62,6 +96,8 @@ export interface BuildStageResult {
   nix: NixRunner
   /** Nix's own error messages from the build, in order (ANSI stripped). */
   nixErrors: string[]
+  /** Set when `outputs` selected more than the single package. */
+  outputs?: OutputsSummary
   durationMs: number
   /** Where the stage's time went, phase by phase (debug output and benchmarks). */
   phases: Phase[]
