@@ -15,7 +15,7 @@ import type { CommandRunner, HostFacts } from '../../src/setup/host.js'
 import { isTrustedUser } from '../../src/setup/host.js'
 import { planSystems } from '../../src/setup/platforms.js'
 import { readNixConfig } from '../../src/nix/config.js'
-import { NixRunner } from '../../src/nix/runner.js'
+import { NixCall, NixRunner } from '../../src/nix/runner.js'
 import { recordingReporter } from '../support/reporting.js'
 
 const OFFLINE = 'sandbox = true\nsubstituters ='
@@ -117,6 +117,23 @@ describe('Nix accepting the emulated system (real Nix)', () => {
     const config = await readNixConfig(setup.nix)
     expect(config.extraPlatforms).toContain('aarch64-linux')
     expect(config.sandboxPaths).toContain('/usr/bin/qemu-aarch64-static')
+  })
+
+  it("changes nothing and builds no probe when Nix's own config already lists the platform for a client whose settings count", async () => {
+    const calls: NixCall[] = []
+    const nix = new NixRunner({ nixConfig: `${OFFLINE}\nextra-platforms = aarch64-linux`, callLog: calls })
+    const config = await readNixConfig(nix)
+    const setup = await setUpEmulation(planSystems(['aarch64-linux'], 'x86_64-linux'), nix, facts({ binfmtDir: binfmtDir({ 'qemu-aarch64': HANDLER_PF }), isRoot: true }), recordingReporter(), config)
+    expect(setup).toMatchObject({ how: 'already-configured', nix })
+    expect(calls.filter(c => c.command === 'build')).toEqual([])
+  })
+
+  it('still goes through nix.conf and the probe for an untrusted daemon client, whose own config view proves nothing', async () => {
+    const nix = new NixRunner({ nixConfig: `${OFFLINE}\nextra-platforms = aarch64-linux\nstore = daemon\ntrusted-users = root` })
+    const config = await readNixConfig(nix)
+    await expect(
+      setUpEmulation(planSystems(['aarch64-linux'], 'x86_64-linux'), nix, facts({ binfmtDir: binfmtDir({ 'qemu-aarch64': HANDLER_PF }) }), recordingReporter(), config)
+    ).rejects.toThrow(/Nix ignores 'extra-platforms' from user 'runner', who is not in trusted-users/)
   })
 
   it('refuses an untrusted daemon client that cannot edit nix.conf, instead of silently building nothing', async () => {

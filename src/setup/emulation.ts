@@ -9,7 +9,7 @@ import { NixRunner } from '../nix/runner.js'
 import { stripAnsi } from '../nix/internal-json.js'
 import type { Reporter } from '../report/reporter.js'
 import { HostFacts, runAsRoot } from './host.js'
-import { applyNixSettings } from './nix-settings.js'
+import { applyNixSettings, clientSettingsTakeEffect } from './nix-settings.js'
 import type { SystemPlan } from './platforms.js'
 
 export class EmulationError extends Error {
@@ -100,6 +100,14 @@ export async function ensureBinfmtHandler(qemuArch: string, system: string, fact
   return handler
 }
 
+function alreadyConfigured(config: NixConfigView, systems: string[], handlers: BinfmtHandler[]): boolean {
+  const inSandbox = new Set(config.sandboxPaths.map(p => p.replace(/\?$/, '').split('=')[0]))
+  return (
+    systems.every(s => config.system === s || config.extraPlatforms.includes(s)) &&
+    handlers.filter(h => !h.flags.includes('F')).every(h => inSandbox.has(h.interpreter))
+  )
+}
+
 /** The nix.conf lines that let Nix build these emulated systems with these handlers. */
 export function emulationNixConfig(systems: string[], handlers: BinfmtHandler[]): string {
   const lines = [`extra-platforms = ${systems.join(' ')}`]
@@ -114,7 +122,7 @@ export interface EmulationSetup {
   nix: NixRunner
   handlers: Record<string, BinfmtHandler>
   /** How the settings were put in place, for the log. */
-  how: 'none' | 'client-settings' | 'nix.conf'
+  how: 'none' | 'already-configured' | 'client-settings' | 'nix.conf'
 }
 
 /** Prepares every emulated system of the plan, or throws an EmulationError that says what to do. */
@@ -125,6 +133,11 @@ export async function setUpEmulation(plans: SystemPlan[], nix: NixRunner, facts:
   for (const plan of emulated) handlers[plan.system] = await ensureBinfmtHandler(plan.qemuArch, plan.system, facts, reporter)
   const systems = emulated.map(p => p.system)
   const settings = emulationNixConfig(systems, Object.values(handlers))
+  // Nix's own view already lists every platform (and any interpreter the sandbox needs), and this
+  // client's view is what its builds get: nothing to change, and no probe build to prove it.
+  if (config && alreadyConfigured(config, systems, Object.values(handlers)) && (await clientSettingsTakeEffect(config, facts))) {
+    return { nix, handlers, how: 'already-configured' }
+  }
 
   const applied = await applyNixSettings(nix, facts, reporter, {
     settings,

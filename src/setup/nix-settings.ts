@@ -32,11 +32,15 @@ export interface SettingsRequest {
   daemonOnly?: boolean
 }
 
+/** Whether settings this client passes (per call, or in NIX_CONFIG) are the ones its builds get. */
+export async function clientSettingsTakeEffect(config: NixConfigView, facts: HostFacts, daemonOnly = false): Promise<boolean> {
+  if (!(await usesNixDaemon(config.store))) return true
+  return !daemonOnly && (facts.isRoot || isTrustedUser(config.trustedUsers, facts.user, facts.groups))
+}
+
 export async function applyNixSettings(nix: NixRunner, facts: HostFacts, reporter: Reporter, request: SettingsRequest): Promise<AppliedSettings> {
   const config = request.config ?? (await readNixConfig(nix))
-  const daemon = await usesNixDaemon(config.store)
-  const clientSettingsCount = !daemon || (!request.daemonOnly && (facts.isRoot || isTrustedUser(config.trustedUsers, facts.user, facts.groups)))
-  if (clientSettingsCount) {
+  if (await clientSettingsTakeEffect(config, facts, request.daemonOnly)) {
     return { nix: nix.withConfig(request.settings), how: 'client-settings' }
   }
   const names = [...new Set(request.settings.split('\n').map(line => line.split('=')[0].trim()))].join("', '")

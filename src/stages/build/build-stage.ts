@@ -14,7 +14,7 @@ import { closuresBySystem, evaluateTargets, settleAttributes } from './attribute
 import { packageAttrPath } from './evaluate.js'
 import { realise } from './realise.js'
 import type { OutputsSelection } from './select.js'
-import type { BuildStageResult, FailedDerivation, OutputsSummary, SystemBuildResult } from './types.js'
+import type { BuildSetUp, BuildStageResult, FailedDerivation, OutputsSummary, SystemBuildResult } from './types.js'
 
 export interface BuildStageOptions {
   flake: string
@@ -28,6 +28,8 @@ export interface BuildStageOptions {
   hostFacts?: HostFacts
   /** Sees every line of the build's Nix output (the hash stage's mismatch parser). */
   observe?: (line: NixLine) => void
+  /** The set-up of an earlier build of this run, to reuse instead of doing it again. */
+  setUp?: BuildSetUp
   /** What to build of each system (select.ts); the single `package` when not given. */
   outputs?: OutputsSelection
   /** Attributes another stage builds (the VM test's check): never built here. */
@@ -38,7 +40,8 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
   const { reporter, flake, package: pkg } = options
   const started = Date.now()
   const timer = new PhaseTimer()
-  const { nixVersion, config } = await timer.time('set-up: version and config', async () => ({ nixVersion: await options.nix.version(), config: await readNixConfig(options.nix) }))
+  const setUp = await timer.time('set-up', () => setUpBuild(options))
+  const { nixVersion, config, nix } = setUp
   const host = config.system
   const plans = planSystems(options.systems, host)
   const results = new Map<string, SystemBuildResult>()
@@ -50,31 +53,9 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
       attrPath: packageAttrPath(plan.system, pkg),
       outPaths: [],
       failures: [],
-      ...(plan.mode === 'impossible' ? { error: plan.reason } : {})
+      ...(plan.mode === 'impossible' ? { error: plan.reason } : plan.mode === 'emulated' && setUp.emulationError ? { error: setUp.emulationError } : {})
     })
   }
-
-  const nix = await timer.time('set-up: emulation', () => reporter.group('Set up: host, QEMU emulation, Nix platforms', async () => {
-    reporter.info(`Nix ${nixVersion} on ${host}; building ${plans.map(describePlan).join(', ')}`)
-    if (!plans.some(p => p.mode === 'emulated')) return options.nix
-    try {
-      const facts = options.hostFacts ?? (await detectHostFacts())
-      const setup = await setUpEmulation(plans, options.nix, facts, reporter, config)
-      for (const [system, handler] of Object.entries(setup.handlers)) {
-        reporter.info(`${system}: QEMU handler ${handler.name} (${handler.interpreter}, flags ${handler.flags || 'none'})`)
-      }
-      reporter.info(`Nix accepts the emulated systems (settings applied via ${setup.how}; confirmed by a probe build)`)
-      return setup.nix
-    } catch (error) {
-      if (!(error instanceof EmulationError)) throw error
-      for (const plan of plans.filter(p => p.mode === 'emulated')) {
-        const result = results.get(plan.system) as SystemBuildResult
-        result.error = error.message
-      }
-      reporter.error(error.message, { title: 'QEMU emulation unavailable' })
-      return options.nix
-    }
-  }))
 
   const buildable = plans.filter(p => p.mode !== 'impossible' && results.get(p.system)?.error === undefined)
   const outputs = options.outputs ?? { kind: 'package' }
@@ -172,8 +153,45 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
     nixErrors: log.errors.map(e => e.text),
     ...(outputsSummary ? { outputs: outputsSummary } : {}),
     durationMs: Date.now() - started,
-    phases: timer.phases
+    phases: timer.phases,
+    setUp
   }
+}
+
+/**
+ * Nix's version and config, and QEMU emulation for the emulated systems: once per run. Later
+ * builds of the same run (fix-hashes rounds) pass the first one's set-up back in.
+ */
+async function setUpBuild(options: BuildStageOptions): Promise<BuildSetUp> {
+  const { reporter } = options
+  if (options.setUp) {
+    reporter.info(`Set up as for the first build of this run (Nix ${options.setUp.nixVersion} on ${options.setUp.config.system})`)
+    return options.setUp
+  }
+  const nixVersion = await options.nix.version()
+  const config = await readNixConfig(options.nix)
+  const plans = planSystems(options.systems, config.system)
+  return reporter.group('Set up: host, QEMU emulation, Nix platforms', async () => {
+    reporter.info(`Nix ${nixVersion} on ${config.system}; building ${plans.map(describePlan).join(', ')}`)
+    if (!plans.some(p => p.mode === 'emulated')) return { nixVersion, config, nix: options.nix }
+    try {
+      const facts = options.hostFacts ?? (await detectHostFacts())
+      const setup = await setUpEmulation(plans, options.nix, facts, reporter, config)
+      for (const [system, handler] of Object.entries(setup.handlers)) {
+        reporter.info(`${system}: QEMU handler ${handler.name} (${handler.interpreter}, flags ${handler.flags || 'none'})`)
+      }
+      reporter.info(
+        setup.how === 'already-configured'
+          ? "Nix accepts the emulated systems (its own config lists them, and this client's settings are the ones its builds get)"
+          : `Nix accepts the emulated systems (settings applied via ${setup.how}; confirmed by a probe build)`
+      )
+      return { nixVersion, config, nix: setup.nix }
+    } catch (error) {
+      if (!(error instanceof EmulationError)) throw error
+      reporter.error(error.message, { title: 'QEMU emulation unavailable' })
+      return { nixVersion, config, nix: options.nix, emulationError: error.message }
+    }
+  })
 }
 
 /** Decides each system's status from the store itself, then checks what was built. */

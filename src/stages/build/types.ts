@@ -1,3 +1,4 @@
+import type { NixConfigView } from '../../nix/config.js'
 import type { Phase } from '../../report/timing.js'
 import type { ElfCheck } from '../../nix/elf.js'
 import type { NixRunner } from '../../nix/runner.js'
@@ -101,4 +102,16 @@ export interface BuildStageResult {
   durationMs: number
   /** Where the stage's time went, phase by phase (debug output and benchmarks). */
   phases: Phase[]
+  /** Nix's version and config and the emulation set-up, for later builds of the run to reuse. */
+  setUp: BuildSetUp
+}
+
+/** What the build stage's set-up found and configured. */
+export interface BuildSetUp {
+  nixVersion: string
+  config: NixConfigView
+  /** The runner that carries the emulation settings (when Nix takes them per call). */
+  nix: NixRunner
+  /** Why the emulated systems cannot be built here, when they cannot. */
+  emulationError?: string
 }

@@ -207,7 +207,9 @@ function buildOptions(options: FixHashesOptions) {
     reporter: options.reporter,
     cwd: options.cwd,
     signal: options.signal,
-    hostFacts: options.hostFacts
+    hostFacts: options.hostFacts,
+    // Nix's config and the emulation set-up do not change between rounds: done once per run.
+    setUp: options.firstBuild.setUp
   }
 }
 
