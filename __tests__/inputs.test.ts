@@ -25,6 +25,9 @@ describe('parseInputs', () => {
       cache: true,
       cacheMaxSize: 2 * 1024 ** 3,
       cacheSigningKey: '',
+      outputs: { kind: 'package' },
+      pushSigningKey: '',
+      pushRequired: false,
       extraNixConfig: '',
       githubToken: ''
     })

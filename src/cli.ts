@@ -33,6 +33,11 @@ Options:
   --flake REF              flake to build (default: .)
   --package NAME           package attribute (default: default)
   --systems "A B"          systems, separated by spaces or commas (default: x86_64-linux aarch64-linux)
+  --outputs WHAT           package (default), all (what nix flake check builds), or attribute
+                           paths with * globs, e.g. "packages.*.* checks.*.lint"
+  --push-to STORE          push what was built to a Nix store URL (file://, https://, ssh-ng://);
+                           signed with the key in $NIX_CI_PUSH_SIGNING_KEY when set
+  --push-required          a failed push fails the run
   --extra-nix-config TEXT  nix.conf lines for every Nix call, e.g. $'sandbox = true\\nsubstituters ='
   --write                  (fix-hashes) keep the verified fixes in the work tree
   --base REV               (fix-hashes) compare lock files with REV to decide what to re-check
@@ -64,6 +69,9 @@ export async function main(argv: string[]): Promise<number> {
         flake: { type: 'string' },
         package: { type: 'string' },
         systems: { type: 'string' },
+        outputs: { type: 'string' },
+        'push-to': { type: 'string' },
+        'push-required': { type: 'boolean', default: false },
         'extra-nix-config': { type: 'string' },
         write: { type: 'boolean', default: false },
         base: { type: 'string' },
@@ -104,6 +112,10 @@ export async function main(argv: string[]): Promise<number> {
       flake: values.flake,
       package: values.package,
       systems: values.systems,
+      outputs: values.outputs,
+      'push-to': values['push-to'],
+      'push-signing-key': process.env.NIX_CI_PUSH_SIGNING_KEY,
+      'push-required': values['push-required'] ? 'true' : 'false',
       'extra-nix-config': values['extra-nix-config'],
       'check-fods': values['check-fods'],
       'fix-hashes': stage === 'fix-hashes' ? (values.write ? 'pull-request' : 'report') : 'off',

@@ -3,6 +3,8 @@
 import semver from 'semver'
 import { parseSigningKey } from './cache/signing.js'
 import { parseByteSize } from './cache/size.js'
+import { PushTarget, parsePushTarget } from './push/store-url.js'
+import { OutputsSelection, parseOutputsSelection } from './stages/build/select.js'
 
 export const FIX_HASHES_MODES = ['pull-request', 'commit', 'report', 'off'] as const
 export type FixHashesMode = (typeof FIX_HASHES_MODES)[number]
@@ -56,6 +58,14 @@ export interface Inputs {
   cacheMaxSize: number
   /** `cache-signing-key` (a secret from `nix key generate-secret`), or '' when unset. */
   cacheSigningKey: string
+  /** `outputs`: the single package (default), `all`, or attribute paths/globs (select.ts). */
+  outputs: OutputsSelection
+  /** `push-to`: a Nix store URL to push what the run built to. */
+  pushTo?: PushTarget
+  /** `push-signing-key`, else `cache-signing-key`, else '' (unsigned). */
+  pushSigningKey: string
+  /** `push-required`: a failed push fails the run. */
+  pushRequired: boolean
   extraNixConfig: string
   githubToken: string
 }
@@ -79,6 +89,10 @@ export const DEFAULTS: Record<string, string> = {
   cache: 'true',
   'cache-max-size': '2GiB',
   'cache-signing-key': '',
+  outputs: 'package',
+  'push-to': '',
+  'push-signing-key': '',
+  'push-required': 'false',
   'extra-nix-config': '',
   'github-token': ''
 }
@@ -115,6 +129,8 @@ export function parseInputs(get: (name: string) => string | undefined): Inputs {
     cache: parseBoolean('cache', raw('cache')),
     cacheMaxSize: parseSize('cache-max-size', raw('cache-max-size')),
     cacheSigningKey: parseCacheSigningKey(get('cache-signing-key') ?? ''),
+    outputs: parseOutputs(raw('outputs')),
+    ...parsePush(get),
     extraNixConfig: parseNixConfigLines(get('extra-nix-config') ?? ''),
     githubToken: (get('github-token') ?? '').trim()
   }
@@ -195,15 +211,38 @@ function parseTagPrefix(value: string | undefined): string {
   throw new InputError('tag-prefix', prefix, 'use characters valid in a git tag name (letters, digits, . _ / -), e.g. `v`')
 }
 
+function parseOutputs(value: string): OutputsSelection {
+  try {
+    return parseOutputsSelection(value)
+  } catch (error) {
+    throw new InputError('outputs', value, `use \`package\` (packages.<system>.<package>), \`all\`, or attribute paths with * globs such as \`packages.*.* checks.*.lint\` (${(error as Error).message})`)
+  }
+}
+
+function parsePush(get: (name: string) => string | undefined): Pick<Inputs, 'pushTo' | 'pushSigningKey' | 'pushRequired'> {
+  const url = (get('push-to') ?? '').trim()
+  let pushTo: PushTarget | undefined
+  try {
+    pushTo = url === '' ? undefined : parsePushTarget(url)
+  } catch (error) {
+    // The URL may carry a password: the message shows it without.
+    throw new InputError('push-to', '***', (error as Error).message)
+  }
+  const own = (get('push-signing-key') ?? '').trim()
+  const pushSigningKey = own !== '' ? parseCacheSigningKey(own, 'push-signing-key') : parseCacheSigningKey(get('cache-signing-key') ?? '')
+  const pushRequired = parseBoolean('push-required', (get('push-required') ?? '').trim() || DEFAULTS['push-required'])
+  return { ...(pushTo ? { pushTo } : {}), pushSigningKey, pushRequired }
+}
+
 /** Checked at once, so a wrong secret fails the run instead of silently saving unsigned entries. */
-function parseCacheSigningKey(value: string): string {
+function parseCacheSigningKey(value: string, input = 'cache-signing-key'): string {
   const secret = value.trim()
   if (secret === '') return ''
   try {
     return parseSigningKey(secret).secret
   } catch (error) {
     // The value is a secret: the message names the input, never the value.
-    throw new InputError('cache-signing-key', '***', (error as Error).message)
+    throw new InputError(input, '***', (error as Error).message)
   }
 }
 

@@ -18,6 +18,7 @@ import type { GitHubClient } from './github/client.js'
 import type { RunContext } from './github/context.js'
 import { PullRequestStageResult, runPullRequestStage } from './stages/pull-request/pull-request-stage.js'
 import { restoreNixCache, saveNixCache } from './cache/index.js'
+import { pushBuilt } from './push/index.js'
 import { ReleaseStageResult, runReleaseStage } from './stages/release/release-stage.js'
 import { VmTestResult, runVmTestStage } from './stages/vm-test/vm-test-stage.js'
 
@@ -92,7 +93,10 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
     reporter,
     cwd: context.cwd,
     signal: context.signal,
-    observe: parser?.onLine
+    observe: parser?.onLine,
+    outputs: inputs.outputs,
+    // The VM test stage builds its own check; the build stage must not build it first.
+    exclude: inputs.vmTest.mode === 'attribute' ? [{ attrPath: inputs.vmTest.attribute, reason: 'the VM test stage builds it (vm-test)' }] : []
   })
   await reportBuild(build, reporter)
   for (const line of describeTiming(build.phases)) reporter.debug(`build stage ${line}`)
@@ -136,6 +140,23 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
   if (inputs.cache) {
     if (hashesClean) await saveNixCache({ ...cacheOptions, build, restored, maxSizeBytes: inputs.cacheMaxSize })
     else reporter.info('Cache: not saved, the run found stale fixed-output hashes.')
+  }
+  // Pushed after the hash check too: a stale fixed output must not reach a shared cache.
+  if (inputs.pushTo && !build.cancelled) {
+    if (!hashesClean) reporter.info(`Push to ${inputs.pushTo.display}: skipped, the run found stale fixed-output hashes.`)
+    else if (build.builtDerivations.length === 0) reporter.info(`Push to ${inputs.pushTo.display}: nothing was built in this run.`)
+    else {
+      const failed = await pushBuilt({
+        nix: build.nix,
+        reporter,
+        target: inputs.pushTo,
+        builtDerivations: build.builtDerivations,
+        signingKey: inputs.pushSigningKey || undefined,
+        required: inputs.pushRequired,
+        signal: context.signal
+      })
+      if (failed !== undefined) failures.push(failed)
+    }
   }
 
   let vmTest: VmTestResult | undefined
