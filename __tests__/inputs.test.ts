@@ -29,8 +29,21 @@ describe('parseInputs', () => {
       pushSigningKey: '',
       pushRequired: false,
       extraNixConfig: '',
-      githubToken: ''
+      githubToken: '',
+      builders: '',
+      buildersSshKey: '',
+      remoteFallback: 'emulate',
+      matrix: 'off'
     })
+  })
+
+  it('reads builders in Nix\'s syntax and refuses a machine line Nix would misread', () => {
+    const inputs = parseInputs(from({ builders: 'ssh-ng://nix@arm.example.org aarch64-linux - 4 1 big-parallel\nssh-ng://b x86_64-linux', 'remote-fallback': 'fail', matrix: 'aggregate' }))
+    expect([inputs.remoteFallback, inputs.matrix]).toEqual(['fail', 'aggregate'])
+    expect(inputs.builders).toContain('ssh-ng://b x86_64-linux')
+    expect(() => parseInputs(from({ builders: 'ssh-ng://a aarch64-linux - four' }))).toThrow(/Input 'builders' has the value 'ssh-ng:\/\/a aarch64-linux - four'.*max-jobs 'four'/)
+    expect(() => parseInputs(from({ 'remote-fallback': 'local' }))).toThrow(/'emulate', 'fail'/)
+    expect(() => parseInputs(from({ matrix: 'yes' }))).toThrow(/'off', 'build', 'aggregate'/)
   })
 
   it('splits systems on spaces, commas and newlines and drops duplicates', () => {

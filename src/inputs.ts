@@ -4,6 +4,8 @@ import semver from 'semver'
 import { parseSigningKey } from './cache/signing.js'
 import { parseByteSize } from './cache/size.js'
 import { PushTarget, parsePushTarget } from './push/store-url.js'
+import { parseMachine, splitBuilders } from './nix/machines.js'
+import { REMOTE_FALLBACKS, RemoteFallback } from './setup/remote-builders.js'
 import { OutputsSelection, parseOutputsSelection } from './stages/build/select.js'
 
 export const FIX_HASHES_MODES = ['pull-request', 'commit', 'report', 'off'] as const
@@ -11,6 +13,9 @@ export type FixHashesMode = (typeof FIX_HASHES_MODES)[number]
 
 export const CHECK_FODS_POLICIES = ['auto', 'always', 'never'] as const
 export type CheckFodsPolicy = (typeof CHECK_FODS_POLICIES)[number]
+
+export const MATRIX_ROLES = ['off', 'build', 'aggregate'] as const
+export type MatrixRole = (typeof MATRIX_ROLES)[number]
 
 export const RELEASE_MODES = ['off', 'tag'] as const
 export type ReleaseMode = (typeof RELEASE_MODES)[number]
@@ -68,6 +73,14 @@ export interface Inputs {
   pushRequired: boolean
   extraNixConfig: string
   githubToken: string
+  /** `builders`: Nix's builders syntax; '' uses Nix's own config. */
+  builders: string
+  /** `builders-ssh-key`: an SSH private key (secret) for builders that name no key; '' when unset. */
+  buildersSshKey: string
+  /** `remote-fallback`: a foreign system no builder takes is emulated here, or an error. */
+  remoteFallback: RemoteFallback
+  /** `matrix`: one job of a strategy.matrix (`build`), the job that gathers them (`aggregate`), or neither. */
+  matrix: MatrixRole
 }
 
 export const DEFAULTS: Record<string, string> = {
@@ -94,7 +107,11 @@ export const DEFAULTS: Record<string, string> = {
   'push-signing-key': '',
   'push-required': 'false',
   'extra-nix-config': '',
-  'github-token': ''
+  'github-token': '',
+  builders: '',
+  'builders-ssh-key': '',
+  'remote-fallback': 'emulate',
+  matrix: 'off'
 }
 
 export class InputError extends Error {
@@ -132,8 +149,25 @@ export function parseInputs(get: (name: string) => string | undefined): Inputs {
     outputs: parseOutputs(raw('outputs')),
     ...parsePush(get),
     extraNixConfig: parseNixConfigLines(get('extra-nix-config') ?? ''),
-    githubToken: (get('github-token') ?? '').trim()
+    githubToken: (get('github-token') ?? '').trim(),
+    builders: parseBuilders(get('builders') ?? ''),
+    buildersSshKey: (get('builders-ssh-key') ?? '').trim(),
+    remoteFallback: oneOf('remote-fallback', raw('remote-fallback'), REMOTE_FALLBACKS),
+    matrix: oneOf('matrix', raw('matrix'), MATRIX_ROLES)
   }
+}
+
+/** Nix's builders syntax, each machine read now so a typo fails before anything runs. */
+function parseBuilders(value: string): string {
+  for (const entry of splitBuilders(value)) {
+    if (entry.startsWith('@')) continue
+    try {
+      parseMachine(entry, 'x86_64-linux')
+    } catch (error) {
+      throw new InputError('builders', entry, (error as Error).message)
+    }
+  }
+  return value.trim()
 }
 
 function oneOf<T extends string>(input: string, value: string, allowed: readonly T[]): T {

@@ -49,6 +49,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const inputs = parseInputs(name => actionInput(env, name))
     reporter.setSecret(inputs.githubToken)
     reporter.setSecret(inputs.cacheSigningKey)
+    // The key's text and each of its lines (a log line never holds the whole multi-line key).
+    for (const secret of [inputs.buildersSshKey, ...inputs.buildersSshKey.split('\n').filter(l => l.trim().length >= 8)]) reporter.setSecret(secret)
     for (const secret of withoutAccessTokens(inputs.extraNixConfig).secrets) reporter.setSecret(secret)
     // Before anything builds: a write token must never build code from a fork, nor pull request
     // code a workflow_run / issue_comment job checked out instead of its trusted commit.

@@ -96,7 +96,8 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
     observe: parser?.onLine,
     outputs: inputs.outputs,
     // The VM test stage builds its own check; the build stage must not build it first.
-    exclude: inputs.vmTest.mode === 'attribute' ? [{ attrPath: inputs.vmTest.attribute, reason: 'the VM test stage builds it (vm-test)' }] : []
+    exclude: inputs.vmTest.mode === 'attribute' ? [{ attrPath: inputs.vmTest.attribute, reason: 'the VM test stage builds it (vm-test)' }] : [],
+    remote: { builders: inputs.builders, sshKey: inputs.buildersSshKey, fallback: inputs.remoteFallback }
   })
   await reportBuild(build, reporter)
   for (const line of describeTiming(build.phases)) reporter.debug(`build stage ${line}`)

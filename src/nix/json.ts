@@ -54,6 +54,8 @@ export interface NixConfigView {
   sandboxPaths: string[]
   /** The store URI setting (`auto`, `daemon`, ...). */
   store: string
+  /** The `builders` setting as Nix holds it: machine lines, or `@file` (default `@/etc/nix/machines`). */
+  builders: string
 }
 
 export class NixJsonShapeError extends Error {
@@ -246,6 +248,7 @@ export function parseNixConfig(text: string, version?: NixVersion): NixConfigVie
     sandbox: String(value('sandbox')),
     substituters: list('substituters'),
     sandboxPaths: list('sandbox-paths'),
-    store: String(value('store') ?? 'auto')
+    store: String(value('store') ?? 'auto'),
+    builders: typeof value('builders') === 'string' ? (value('builders') as string) : ''
   }
 }

@@ -56,3 +56,12 @@ export function derivationShowCommand(v: NixVersion): string[] {
 export function pathInfoJsonFlags(v: NixVersion): string[] {
   return v.implementation !== 'lix' && atLeast(v, 2, 33) ? ['--json', '--json-format', '1'] : ['--json']
 }
+
+/**
+ * `nix store info` from 2.20 (2.34 warns "'ping' is a deprecated alias for 'info'"); 2.8 and Lix
+ * know only `nix store ping`. Both print `Store URL:`, `Version:` (the remote's Nix, from
+ * ssh-ng stores) and, on newer Nix, `Trusted:` as notices on stderr.
+ */
+export function storeInfoCommand(v: NixVersion): string[] {
+  return atLeast(v, 2, 20) && v.implementation !== 'lix' ? ['store', 'info'] : ['store', 'ping']
+}

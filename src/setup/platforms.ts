@@ -1,11 +1,12 @@
-// Which requested systems this runner builds natively, which under QEMU user emulation, and which
-// not at all (with the runner that would).
+// Which requested systems this runner builds natively, which on a remote builder that confirmed
+// it builds them, which under QEMU user emulation, and which not at all (with the runner that would).
 
-export type BuildMode = 'native' | 'emulated'
+export type BuildMode = 'native' | 'emulated' | 'remote'
 
 export type SystemPlan =
   | { system: string; mode: 'native' }
   | { system: string; mode: 'emulated'; qemuArch: string }
+  | { system: string; mode: 'remote'; host: string }
   | { system: string; mode: 'impossible'; reason: string }
 
 /** QEMU's name for the CPU of each Linux system (the binfmt handler is `qemu-<arch>`). */
@@ -52,6 +53,11 @@ export function planSystem(system: string, host: string): SystemPlan {
   return { system, mode: 'emulated', qemuArch: QEMU_ARCH[system] }
 }
 
-export function planSystems(systems: string[], host: string): SystemPlan[] {
-  return systems.map(system => planSystem(system, host))
+/** `remote`: systems a remote builder confirmed, and its host; they go there rather than under QEMU. */
+export function planSystems(systems: string[], host: string, remote: Map<string, string> = new Map()): SystemPlan[] {
+  return systems.map(system => {
+    const plan = planSystem(system, host)
+    const builder = remote.get(system)
+    return plan.mode !== 'native' && builder !== undefined ? { system, mode: 'remote', host: builder } : plan
+  })
 }

@@ -11,6 +11,8 @@ export interface DerivationActivity {
   startedAt: number
   stoppedAt?: number
   tail: string[]
+  /** The remote machine Nix built it on (its build activity's second field); unset: locally. */
+  machine?: string
 }
 
 export interface NixMessage {
@@ -51,7 +53,9 @@ export class BuildLog {
         if (event.type === ActivityType.Build && typeof event.fields[0] === 'string') {
           const drvPath = event.fields[0]
           this.activityDrv.set(event.id, drvPath)
-          this.builds.set(drvPath, { drvPath, startedAt: now, tail: [] })
+          // A remote build's own start may be relayed again without the machine: keep the first's.
+          const machine = typeof event.fields[1] === 'string' && event.fields[1] !== '' ? event.fields[1] : this.builds.get(drvPath)?.machine
+          this.builds.set(drvPath, { drvPath, startedAt: now, tail: [], ...(machine ? { machine } : {}) })
           this.display(stripAnsi(event.text), drvPath)
         } else if (event.type === ActivityType.Substitute || event.type === ActivityType.CopyPath) {
           if (event.text) this.display(stripAnsi(event.text))

@@ -15,7 +15,7 @@ const STATUS_ICON: Record<SystemBuildResult['status'], string> = {
 
 export async function reportBuild(result: BuildStageResult, reporter: Reporter): Promise<void> {
   for (const system of result.systems) {
-    await reporter.group(`${system.system} (${system.mode}): ${system.status}`, async () => {
+    await reporter.group(`${system.system} (${howBuilt(system)}): ${system.status}`, async () => {
       for (const line of describeSystem(system)) reporter.info(line)
       // Nix's error messages quote the builder's last log lines: hostile text.
       for (const failure of system.failures) {
@@ -66,6 +66,7 @@ export function buildResultsOutput(result: BuildStageResult): Record<string, unk
       {
         status: s.status,
         mode: s.mode,
+        builtOn: s.builtOn ?? null,
         attrPath: s.attrPath,
         drvPath: s.drvPath ?? null,
         outPaths: s.outPaths,
@@ -83,7 +84,7 @@ export function buildResultsOutput(result: BuildStageResult): Record<string, unk
 export function buildSummary(result: BuildStageResult): string {
   const rows = result.systems.map(s => [
     markdownCode(s.system),
-    markdownText(s.mode),
+    s.builtOn !== undefined && s.builtOn !== 'local' ? `remote on ${markdownCode(s.builtOn)}` : markdownText(s.mode),
     STATUS_ICON[s.status],
     s.durationMs === undefined ? '–' : s.alreadyValid ? 'cached' : formatDuration(s.durationMs),
     s.closureSize === undefined ? '–' : formatBytes(s.closureSize),
@@ -111,4 +112,10 @@ export function buildSummary(result: BuildStageResult): string {
 export function buildAdvice(result: BuildStageResult): string[] {
   const tails = new Map(result.systems.flatMap(s => s.failures.map(f => [f.drvPath, f.tail] as const)))
   return explainFindings(classifyNixMessages(result.nixErrors, tails))
+}
+
+/** `native`, `emulated`, or `remote on user@host`: where the system was (to be) built. */
+export function howBuilt(s: SystemBuildResult): string {
+  if (s.builtOn !== undefined && s.builtOn !== 'local') return `remote on ${s.builtOn}`
+  return s.mode
 }

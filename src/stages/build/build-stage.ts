@@ -8,6 +8,9 @@ import type { Reporter } from '../../report/reporter.js'
 import { EmulationError, setUpEmulation } from '../../setup/emulation.js'
 import { HostFacts, detectHostFacts } from '../../setup/host.js'
 import { SystemPlan, planSystems } from '../../setup/platforms.js'
+import { CheckedBuilder, RemoteBuilders, RemoteBuildersRequest, checkRemoteBuilders, lostBuilder } from '../../setup/remote-builders.js'
+import { machineHost } from '../../nix/machines.js'
+import { applyNixSettings } from '../../setup/nix-settings.js'
 import { PhaseTimer } from '../../report/timing.js'
 import { BuildLog } from './build-log.js'
 import { closuresBySystem, evaluateTargets, settleAttributes } from './attributes.js'
@@ -34,6 +37,8 @@ export interface BuildStageOptions {
   outputs?: OutputsSelection
   /** Attributes another stage builds (the VM test's check): never built here. */
   exclude?: { attrPath: string; reason: string }[]
+  /** Remote builders to check and send foreign systems to (the `builders` inputs). */
+  remote?: RemoteBuildersRequest
 }
 
 export async function runBuildStage(options: BuildStageOptions): Promise<BuildStageResult> {
@@ -43,7 +48,7 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
   const setUp = await timer.time('set-up', () => setUpBuild(options))
   const { nixVersion, config, nix } = setUp
   const host = config.system
-  const plans = planSystems(options.systems, host)
+  const plans = planSystems(options.systems, host, setUp.remote?.offered)
   const results = new Map<string, SystemBuildResult>()
   for (const plan of plans) {
     results.set(plan.system, {
@@ -53,7 +58,13 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
       attrPath: packageAttrPath(plan.system, pkg),
       outPaths: [],
       failures: [],
-      ...(plan.mode === 'impossible' ? { error: plan.reason } : plan.mode === 'emulated' && setUp.emulationError ? { error: setUp.emulationError } : {})
+      ...(plan.mode === 'impossible'
+        ? { error: plan.reason }
+        : plan.mode === 'emulated' && setUp.remoteErrors?.[plan.system] !== undefined
+          ? { error: setUp.remoteErrors[plan.system] }
+          : plan.mode === 'emulated' && setUp.emulationError
+            ? { error: setUp.emulationError }
+            : {})
     })
   }
 
@@ -116,7 +127,11 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
   let outputsSummary: OutputsSummary | undefined
   const validAfter = await timer.time('proof', async () => {
     const infos = await pathInfo(nix, [...evaluated.flatMap(e => outputPathsOf(e.drvPath, derivations)), ...fodDrvs.flatMap(d => outputPathsOf(d, derivations))])
-    if (selected.evaluation === undefined) await settleResults(infos, evaluated, results, derivations, closures, log, mainStart, cancelled)
+    if (selected.evaluation === undefined) {
+      await settleResults(infos, evaluated, results, derivations, closures, log, mainStart, cancelled)
+      for (const e of evaluated) settleWhere(results.get(e.system) as SystemBuildResult, log.builds.get(e.drvPath)?.machine)
+      if (setUp.remote) await explainRemoteFailures(setUp.remote, [...results.values()], log, nix, options.signal)
+    }
     else {
       const unplaced = settleAttributes({ infos, evaluation: selected.evaluation, results, derivations, log, mainStart, cancelled, failuresIn })
       outputsSummary = { selection: outputs.kind === 'list' ? outputs.patterns.join(' ') : 'all', skipped: selected.evaluation.skipped, unplaced, evalCalls: selected.evaluation.evalCalls }
@@ -170,13 +185,33 @@ async function setUpBuild(options: BuildStageOptions): Promise<BuildSetUp> {
   }
   const nixVersion = await options.nix.version()
   const config = await readNixConfig(options.nix)
-  const plans = planSystems(options.systems, config.system)
-  return reporter.group('Set up: host, QEMU emulation, Nix platforms', async () => {
+  return reporter.group('Set up: host, remote builders, QEMU emulation, Nix platforms', async () => {
+    const foreign = planSystems(options.systems, config.system).filter(p => p.mode !== 'native').map(p => p.system)
+    const remote = options.remote && foreign.length > 0 ? await checkRemoteBuilders(options.remote, { nix: options.nix, config, reporter, wanted: foreign, signal: options.signal }) : undefined
+    const plans = planSystems(options.systems, config.system, remote?.offered)
     reporter.info(`Nix ${nixVersion} on ${config.system}; building ${plans.map(describePlan).join(', ')}`)
-    if (!plans.some(p => p.mode === 'emulated')) return { nixVersion, config, nix: options.nix }
+    let base = options.nix
+    if (remote && remote.source === 'input' && remote.setting !== '') {
+      const facts = options.hostFacts ?? (await detectHostFacts())
+      base = (await applyNixSettings(options.nix, facts, reporter, {
+        settings: `builders = ${remote.setting}`,
+        purpose: 'remote builders',
+        withoutThem: 'the remote systems would not be built there',
+        error: message => new Error(message),
+        config
+      })).nix
+    }
+    // With builders configured and remote-fallback: fail, a system none of them builds is an error, not QEMU.
+    const remoteErrors: Record<string, string> = {}
+    if (remote && remote.fallback === 'fail') {
+      for (const plan of plans.filter(p => p.mode === 'emulated')) remoteErrors[plan.system] = noBuilderFor(plan.system, remote.builders)
+    }
+    const withRemote = { nixVersion, config, nix: base, ...(remote ? { remote, remoteErrors } : {}) }
+    const emulated = plans.filter(p => p.mode !== 'emulated' || remoteErrors[p.system] === undefined)
+    if (!emulated.some(p => p.mode === 'emulated')) return withRemote
     try {
       const facts = options.hostFacts ?? (await detectHostFacts())
-      const setup = await setUpEmulation(plans, options.nix, facts, reporter, config)
+      const setup = await setUpEmulation(emulated, base, facts, reporter, config)
       for (const [system, handler] of Object.entries(setup.handlers)) {
         reporter.info(`${system}: QEMU handler ${handler.name} (${handler.interpreter}, flags ${handler.flags || 'none'})`)
       }
@@ -185,11 +220,11 @@ async function setUpBuild(options: BuildStageOptions): Promise<BuildSetUp> {
           ? "Nix accepts the emulated systems (its own config lists them, and this client's settings are the ones its builds get)"
           : `Nix accepts the emulated systems (settings applied via ${setup.how}; confirmed by a probe build)`
       )
-      return { nixVersion, config, nix: setup.nix }
+      return { ...withRemote, nix: setup.nix }
     } catch (error) {
       if (!(error instanceof EmulationError)) throw error
       reporter.error(error.message, { title: 'QEMU emulation unavailable' })
-      return { nixVersion, config, nix: options.nix, emulationError: error.message }
+      return { ...withRemote, emulationError: error.message }
     }
   })
 }
@@ -266,7 +301,8 @@ export function nativeFodsSharedWithEmulated(plans: SystemPlan[], closures: Map<
     return outputs
   }
   const emulatedNeeds = new Set<string>()
-  for (const plan of plans.filter(p => p.mode === 'emulated')) for (const path of fodOutputs(plan.system).keys()) emulatedNeeds.add(path)
+  // A remote builder gets them copied from here rather than fetching them again.
+  for (const plan of plans.filter(p => p.mode === 'emulated' || p.mode === 'remote')) for (const path of fodOutputs(plan.system).keys()) emulatedNeeds.add(path)
   const first = new Set<string>()
   for (const plan of plans.filter(p => p.mode === 'native')) {
     for (const [path, drvPath] of fodOutputs(plan.system)) if (emulatedNeeds.has(path)) first.add(drvPath)
@@ -298,7 +334,39 @@ function describeTargets(targets: { system: string }[], outputs: OutputsSelectio
 }
 
 function describePlan(plan: SystemPlan): string {
-  return plan.mode === 'impossible' ? `${plan.system} (impossible here)` : `${plan.system} (${plan.mode})`
+  return plan.mode === 'impossible' ? `${plan.system} (impossible here)` : plan.mode === 'remote' ? `${plan.system} (remote: ${plan.host})` : `${plan.system} (${plan.mode})`
+}
+
+/** Where a built system's package was built: the machine Nix named in its build activity. */
+function settleWhere(result: SystemBuildResult, machine: string | undefined): void {
+  if (result.status !== 'built' || result.alreadyValid) return
+  // No machine: this Nix built it itself (for a remote plan too, when it could and had a free slot).
+  result.builtOn = machine !== undefined && machine !== '' ? machineHost(machine) : 'local'
+}
+
+/** A failed system whose failing builds ran on a builder that no longer answers: say so. */
+async function explainRemoteFailures(remote: RemoteBuilders, results: SystemBuildResult[], log: BuildLog, nix: NixRunner, signal?: AbortSignal): Promise<void> {
+  const verdicts = new Map<string, Promise<string | undefined>>()
+  for (const result of results.filter(r => r.status === 'failed')) {
+    for (const failure of result.failures) {
+      const machine = log.builds.get(failure.drvPath)?.machine
+      if (machine === undefined) continue
+      if (!verdicts.has(machine)) verdicts.set(machine, lostBuilder(remote, machine, nix, signal))
+      const lost = await verdicts.get(machine)
+      if (lost !== undefined) {
+        result.error = `${lost} Failed there: ${result.failures.map(f => f.name).join(', ')}.`
+        break
+      }
+    }
+  }
+}
+
+function noBuilderFor(system: string, builders: CheckedBuilder[]): string {
+  const reasons = builders.map(b => (b.reachable ? `${b.host} ${b.refused.find(r => r.system === system)?.reason ?? `does not offer ${system}`}` : `${b.host} is ${b.error}`))
+  return (
+    `No remote builder builds ${system} (${reasons.join('; ')}), and 'remote-fallback' is 'fail'. ` +
+    `To fix: add a builder that offers ${system} to 'builders' (and check it is reachable), or set 'remote-fallback: emulate' to build it under QEMU here.`
+  )
 }
 
 function mergeElf(a: SystemBuildResult['elf'], b: NonNullable<SystemBuildResult['elf']>): NonNullable<SystemBuildResult['elf']> {

@@ -2,6 +2,7 @@ import type { NixConfigView } from '../../nix/config.js'
 import type { Phase } from '../../report/timing.js'
 import type { ElfCheck } from '../../nix/elf.js'
 import type { NixRunner } from '../../nix/runner.js'
+import type { RemoteBuilders } from '../../setup/remote-builders.js'
 
 export type SystemStatus = 'built' | 'failed' | 'cancelled' | 'not-built'
 
@@ -16,8 +17,10 @@ export interface FailedDerivation {
 
 export interface SystemBuildResult {
   system: string
-  mode: 'native' | 'emulated' | 'impossible'
+  mode: 'native' | 'emulated' | 'remote' | 'impossible'
   status: SystemStatus
+  /** Where the package was built: `local` or a remote builder's `user@host` (unset when nothing was built). */
+  builtOn?: string
   attrPath: string
   drvPath?: string
   outPaths: string[]
@@ -114,4 +117,8 @@ export interface BuildSetUp {
   nix: NixRunner
   /** Why the emulated systems cannot be built here, when they cannot. */
   emulationError?: string
+  /** The remote builders checked, and which systems they build. */
+  remote?: RemoteBuilders
+  /** Systems left without a builder under `remote-fallback: fail`, and why. */
+  remoteErrors?: Record<string, string>
 }

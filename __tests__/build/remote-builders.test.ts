@@ -1,0 +1,193 @@
+// Remote builders, for real: Debian's sshd on 127.0.0.1 in front of a second Nix store (the sid
+// chroot's Nix 2.34 from the host; the chroot's own Nix when the tests run inside one). The local
+// Nix here cannot build aarch64-linux at all (`extra-platforms =`): only the remote, under its
+// own QEMU, can.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { readElfMachine } from '../../src/nix/elf.js'
+import { NixRunner } from '../../src/nix/runner.js'
+import { EmulationError, confirmPlatforms } from '../../src/setup/emulation.js'
+import { runBuildStage } from '../../src/stages/build/build-stage.js'
+import { buildResultsOutput, buildSummary, reportBuild } from '../../src/stages/build/build-report.js'
+import { Fixture, createFixture, testNix } from '../support/fixtures.js'
+import { RemoteBuilder, startRemoteBuilder } from '../support/remote-builder/index.js'
+import { recordingReporter } from '../support/reporting.js'
+
+const BOTH = ['x86_64-linux', 'aarch64-linux']
+/** This machine's Nix with no aarch64 of its own. */
+const LOCAL_ONLY = 'sandbox = true\nsubstituters =\nextra-platforms ='
+
+const fixtures: Fixture[] = []
+const remotes: RemoteBuilder[] = []
+function fixture(spec: Parameters<typeof createFixture>[0]): Fixture {
+  const f = createFixture(spec)
+  fixtures.push(f)
+  return f
+}
+async function remote(options: Parameters<typeof startRemoteBuilder>[0]): Promise<RemoteBuilder> {
+  const r = await startRemoteBuilder(options)
+  remotes.push(r)
+  // The port: Nix 2.8 takes none in an ssh-ng URI, NIX_SSHOPTS reaches the ssh it starts.
+  process.env.NIX_SSHOPTS = r.sshOpts
+  return r
+}
+const sshOptsBefore = process.env.NIX_SSHOPTS
+afterEach(async () => {
+  while (fixtures.length) fixtures.pop()?.cleanup()
+  while (remotes.length) await remotes.pop()?.stop()
+})
+afterAll(() => {
+  if (sshOptsBefore === undefined) delete process.env.NIX_SSHOPTS
+  else process.env.NIX_SSHOPTS = sshOptsBefore
+})
+
+describe('remote builders', () => {
+  beforeAll(async () => {
+    // The premise: without the remote, this Nix refuses aarch64-linux.
+    await expect(confirmPlatforms(new NixRunner({ nixConfig: LOCAL_ONLY }), ['aarch64-linux'])).rejects.toThrow(EmulationError)
+  })
+
+  it('builds aarch64 on the remote (its store has it first), x86_64 here, and realises the shared fixed-output derivation once, here', async () => {
+    const r = await remote({ extraPlatforms: ['aarch64-linux'] })
+    const f = fixture({ systems: BOTH, fods: [{ attr: 'mast-mix-deps', content: 'phoenix 1.7.14' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
+    const reporter = recordingReporter()
+    const result = await runBuildStage({
+      flake: f.dir,
+      package: 'default',
+      systems: BOTH,
+      nix: new NixRunner({ nixConfig: LOCAL_ONLY }),
+      reporter,
+      // The key comes from a secret's text; the machine line names none.
+      remote: { builders: r.machine(['aarch64-linux'], { key: null }), sshKey: r.clientKeyText, fallback: 'fail' }
+    })
+    await reportBuild(result, reporter)
+    const [x86, arm] = result.systems
+
+    expect(result.ok).toBe(true)
+    expect([x86.mode, x86.builtOn]).toEqual(['native', 'local'])
+    expect([arm.mode, arm.builtOn]).toEqual(['remote', 'root@127.0.0.1'])
+    // It ran on an aarch64 CPU there and came back: the output is here, with aarch64 ELF files ...
+    expect(readFileSync(join(arm.outPaths[0], 'arch'), 'utf8').trim()).toBe('aarch64')
+    expect(await readElfMachine(join(arm.outPaths[0], 'bin/busybox'))).toBe(183)
+    expect(arm.elf).toMatchObject({ elfFiles: 1, wrongMachine: [] })
+    // ... and it is in the remote's own store, where it was built.
+    expect(r.hasPath(arm.outPaths[0])).toBe(true)
+    expect(r.hasPath(x86.outPaths[0])).toBe(false)
+    // The fixed-output derivation: realised once, here, then copied to the remote as an input.
+    const fods = result.builtDerivations.filter(d => d.endsWith('-mast-mix-deps-0.1.0.drv'))
+    expect(fods).toHaveLength(1)
+    expect(result.nativeFodsFirst).toEqual(fods)
+    const fodOut = result.fixedOutputs.find(o => o.drvPath === fods[0])?.outputPaths[0] as string
+    expect(r.hasPath(fodOut)).toBe(true)
+    // The set-up group says what the builder is, and the table and build-results where each built.
+    const text = reporter.text()
+    expect(text).toMatch(/root@127\.0\.0\.1: reachable, Nix 2\.\d+\.\d+.*builds aarch64-linux \(a probe build started there\)/)
+    expect(text).toContain('aarch64-linux (remote: root@127.0.0.1)')
+    expect(buildResultsOutput(result)['aarch64-linux']).toMatchObject({ mode: 'remote', builtOn: 'root@127.0.0.1', status: 'built' })
+    expect(buildSummary(result)).toMatch(/\| `aarch64-linux` \| remote on `root@127\.0\.0\.1` \| ✅ built/)
+    // The key never reaches the log.
+    const keyLine = r.clientKeyText.split('\n')[1]
+    expect(text).not.toContain(keyLine)
+  })
+
+  it('an unreachable builder is reported in the set-up, and with remote-fallback: fail its system fails clearly while the native one is kept', async () => {
+    const r = await remote({ extraPlatforms: ['aarch64-linux'] })
+    await r.kill()
+    const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
+    const reporter = recordingReporter()
+    const result = await runBuildStage({
+      flake: f.dir,
+      package: 'default',
+      systems: BOTH,
+      nix: new NixRunner({ nixConfig: LOCAL_ONLY }),
+      reporter,
+      remote: { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'fail' }
+    })
+    const [x86, arm] = result.systems
+    expect(result.ok).toBe(false)
+    expect(x86.status).toBe('built')
+    expect(arm.status).toBe('not-built')
+    expect(arm.error).toMatch(/No remote builder builds aarch64-linux \(root@127\.0\.0\.1 is unreachable: .*Connection refused.*'remote-fallback' is 'fail'/)
+    expect(reporter.text()).toMatch(/root@127\.0\.0\.1: unreachable: .*Connection refused/)
+  })
+
+  it('a builder that refuses the system (no aarch64 there) is caught by the probe; remote-fallback: emulate builds it under QEMU here', async () => {
+    const r = await remote({})
+    const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
+    const reporter = recordingReporter()
+    const result = await runBuildStage({
+      flake: f.dir,
+      package: 'default',
+      systems: BOTH,
+      nix: testNix(),
+      reporter,
+      remote: { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'emulate' }
+    })
+    expect(reporter.text()).toMatch(/root@127\.0\.0\.1: refuses aarch64-linux: .*(is required to build|platform mismatch|not available)/)
+    const arm = result.systems[1]
+    expect([arm.mode, arm.status, arm.builtOn]).toEqual(['emulated', 'built', 'local'])
+    expect(r.hasPath(arm.outPaths[0])).toBe(false)
+  })
+
+  it('a builder missing a feature it declares is refused by the probe, and with remote-fallback: fail the system says which', async () => {
+    const r = await remote({ extraPlatforms: ['aarch64-linux'], systemFeatures: ['benchmark'] })
+    const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
+    const result = await runBuildStage({
+      flake: f.dir,
+      package: 'default',
+      systems: BOTH,
+      nix: new NixRunner({ nixConfig: LOCAL_ONLY }),
+      reporter: recordingReporter(),
+      remote: { builders: r.machine(['aarch64-linux'], { features: ['nix-ci-gpu'] }), sshKey: '', fallback: 'fail' }
+    })
+    const [x86, arm] = result.systems
+    expect(x86.status).toBe('built')
+    expect(arm.status).toBe('not-built')
+    expect(arm.error).toMatch(/No remote builder builds aarch64-linux \(root@127\.0\.0\.1 .*nix-ci-gpu/)
+  })
+
+  it('a connection dropped mid-build fails that system with Nix\'s error and keeps what was built', async () => {
+    const r = await remote({ extraPlatforms: ['aarch64-linux'] })
+    const f = fixture({
+      systems: BOTH,
+      packages: [{ attr: 'mast', scriptFor: { 'aarch64-linux': 'echo started on $(uname -m); sleep 60; mkdir $out' } }]
+    })
+    let killed: Promise<void> | undefined
+    const result = await runBuildStage({
+      flake: f.dir,
+      package: 'default',
+      systems: BOTH,
+      nix: new NixRunner({ nixConfig: LOCAL_ONLY }),
+      reporter: recordingReporter(),
+      remote: { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'fail' },
+      // The remote's builder printed its first line: the build runs there; now the machine goes away.
+      observe: line => {
+        if (killed === undefined && line.text.includes('started on aarch64')) killed = r.kill()
+      }
+    })
+    expect(killed).toBeDefined()
+    const [x86, arm] = result.systems
+    expect(x86.status).toBe('built')
+    expect(arm.status).toBe('failed')
+    expect(arm.mode).toBe('remote')
+    expect(arm.failures.length + result.nixErrors.length).toBeGreaterThan(0)
+    expect(arm.error).toMatch(/^The connection to remote builder root@127\.0\.0\.1 was lost during the build: it no longer answers \(.*\)\. What was built is kept\..* Failed there: mast-0\.1\.0\.$/)
+    // What was built is kept: the native output is in the store.
+    expect(x86.outPaths.every(p => existsSync(p))).toBe(true)
+  })
+})
+
+it('an SSH key input that is not a private key is refused before anything connects', async () => {
+  const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
+  await expect(
+    runBuildStage({
+      flake: f.dir,
+      package: 'default',
+      systems: BOTH,
+      nix: new NixRunner({ nixConfig: LOCAL_ONLY }),
+      reporter: recordingReporter(),
+      remote: { builders: 'ssh-ng://nobody@127.0.0.1 aarch64-linux', sshKey: 'ghp_notakey', fallback: 'fail' }
+    })
+  ).rejects.toThrow(/not an SSH private key/)
+})

@@ -1,0 +1,201 @@
+// Nix remote builders (`builders = ssh-ng://…`): from the `builders` input or Nix's own config,
+// each one checked before anything builds: can Nix open its store, which Nix runs there, and will
+// it really build each system we mean to send it (a probe build that must start on that machine).
+// Systems a reachable builder confirms are built there by Nix's build hook, not under local QEMU.
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ActivityType, parseInternalJsonLine, stripAnsi } from '../nix/internal-json.js'
+import type { NixConfigView } from '../nix/config.js'
+import { Machine, formatMachine, machineHost, machineStoreUri, parseMachine, splitBuilders } from '../nix/machines.js'
+import { platformRefusal } from '../nix/messages.js'
+import type { NixRunner } from '../nix/runner.js'
+import { pingStore } from '../nix/store-info.js'
+import type { Reporter } from '../report/reporter.js'
+
+export const REMOTE_FALLBACKS = ['emulate', 'fail'] as const
+export type RemoteFallback = (typeof REMOTE_FALLBACKS)[number]
+
+export interface RemoteBuildersRequest {
+  /** Nix's `builders` syntax from the input; empty: the builders of Nix's own config. */
+  builders: string
+  /** An SSH private key (a secret's text) for machines whose line names no key. */
+  sshKey: string
+  fallback: RemoteFallback
+}
+
+export interface CheckedBuilder {
+  machine: Machine
+  /** `user@host`, for people. */
+  host: string
+  reachable: boolean
+  /** The Nix version serving its store. */
+  nixVersion?: string
+  trusted?: boolean
+  /** Why it could not be used. */
+  error?: string
+  /** Systems it started a probe build for: it builds them. */
+  systems: string[]
+  /** Systems it declares but refused to build, with Nix's reason. */
+  refused: { system: string; reason: string }[]
+}
+
+export interface RemoteBuilders {
+  fallback: RemoteFallback
+  /** Where the machines came from. */
+  source: 'input' | 'nix.conf'
+  builders: CheckedBuilder[]
+  /** Each confirmed system and the host of the first builder that builds it. */
+  offered: Map<string, string>
+  /** `builders = …` for the builds, with only the machines and systems that passed; '' when none. */
+  setting: string
+}
+
+export class RemoteBuildersError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'RemoteBuildersError'
+  }
+}
+
+const SSH_OPTIONS = '-o BatchMode=yes -o ConnectTimeout=15'
+
+/** The machines to use, or none when neither the input nor Nix's config names any. */
+export function machinesOf(request: RemoteBuildersRequest, config: NixConfigView): { source: 'input' | 'nix.conf'; machines: Machine[] } {
+  const fromInput = request.builders.trim() !== ''
+  const entries = splitBuilders(fromInput ? request.builders : config.builders)
+  const lines = entries.flatMap(entry => {
+    if (!entry.startsWith('@')) return [entry]
+    const file = entry.slice(1)
+    // Nix's default is @/etc/nix/machines, which most installs do not have: no builders.
+    if (!existsSync(file)) return []
+    return splitBuilders(readFileSync(file, 'utf8'))
+  })
+  return { source: fromInput ? 'input' : 'nix.conf', machines: lines.map(line => parseMachine(line, config.system)) }
+}
+
+/** Writes the key where only this user can read it, once, and removes it when the process ends. */
+export function writeSshKey(key: string, reporter: Reporter): string {
+  const text = key.replace(/\r\n/g, '\n').trim()
+  reporter.setSecret(text)
+  for (const line of text.split('\n')) if (line.length >= 8 && !/^-----/.test(line)) reporter.setSecret(line)
+  if (!/^-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
+    throw new RemoteBuildersError("The 'builders-ssh-key' input is not an SSH private key (it should start with `-----BEGIN OPENSSH PRIVATE KEY-----`): pass the key's whole text from a secret.")
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'nix-ci-ssh-'))
+  const file = join(dir, 'id')
+  writeFileSync(file, `${text}\n`, { mode: 0o600 })
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
+  return file
+}
+
+/**
+ * Checks every machine and decides which requested systems go to which builder. `wanted` are the
+ * systems this runner cannot build natively.
+ */
+export async function checkRemoteBuilders(
+  request: RemoteBuildersRequest,
+  options: { nix: NixRunner; config: NixConfigView; reporter: Reporter; wanted: string[]; signal?: AbortSignal }
+): Promise<RemoteBuilders | undefined> {
+  const { reporter } = options
+  const { source, machines } = machinesOf(request, options.config)
+  if (machines.length === 0) {
+    if (request.builders.trim() !== '') throw new RemoteBuildersError("The 'builders' input names no machine: give Nix's builders syntax, e.g. `ssh-ng://builder@arm.example.org aarch64-linux`.")
+    return undefined
+  }
+  const keyFile = request.sshKey.trim() !== '' ? writeSshKey(request.sshKey, reporter) : undefined
+  const env = { NIX_SSHOPTS: [process.env.NIX_SSHOPTS ?? '', SSH_OPTIONS].join(' ').trim() }
+  const builders: CheckedBuilder[] = []
+  for (const parsed of machines) {
+    const machine = parsed.sshKey === undefined && keyFile !== undefined ? { ...parsed, sshKey: keyFile } : parsed
+    const checked: CheckedBuilder = { machine, host: machineHost(machine.uri), reachable: false, systems: [], refused: [] }
+    builders.push(checked)
+    const ping = await pingStore(options.nix, machineStoreUri(machine), { env, signal: options.signal })
+    if (!ping.reachable) {
+      checked.error = `unreachable: ${ping.error}`
+      continue
+    }
+    checked.reachable = true
+    checked.nixVersion = ping.info.version
+    checked.trusted = ping.info.trusted
+    for (const system of machine.systems.filter(s => options.wanted.includes(s))) {
+      const probe = await probeBuild(options.nix.withConfig(`builders = ${formatMachine({ ...machine, systems: [system] })}\nmax-jobs = 0`), system, machine, env, options.signal)
+      if (probe.started) checked.systems.push(system)
+      else checked.refused.push({ system, reason: probe.reason })
+    }
+  }
+  const offered = new Map<string, string>()
+  for (const b of builders) for (const system of b.systems) if (!offered.has(system)) offered.set(system, b.host)
+  const usable = builders.filter(b => b.reachable)
+  // Systems the probe did not confirm stay off the machine, so Nix never waits on a refusal.
+  // An empty systems field would mean "the local system" to Nix: such a machine is left out.
+  const setting = usable
+    .map(b => ({ ...b.machine, systems: b.machine.systems.filter(s => !b.refused.some(r => r.system === s)) }))
+    .filter(m => m.systems.length > 0)
+    .map(formatMachine)
+    .join(' ; ')
+  for (const line of describeBuilders(builders, source)) reporter.info(line)
+  return { fallback: request.fallback, source, builders, offered, setting }
+}
+
+/**
+ * Builds a derivation that cannot succeed on that machine only (local max-jobs 0): Nix's build
+ * activity naming the machine proves the remote took it; a platform or feature refusal is Nix's.
+ */
+async function probeBuild(nix: NixRunner, system: string, machine: Machine, env: Record<string, string>, signal?: AbortSignal): Promise<{ started: true } | { started: false; reason: string }> {
+  const nonce = randomBytes(6).toString('hex')
+  const features = JSON.stringify([...new Set([...machine.supportedFeatures, ...machine.mandatoryFeatures])])
+  const expr = `derivation { name = "nix-ci-builder-probe-${nonce}"; system = ${JSON.stringify(system)}; builder = "/nix-ci/builder-probe"; requiredSystemFeatures = builtins.fromJSON ${JSON.stringify(features)}; }`
+  const messages: string[] = []
+  let started = false
+  await nix.run({
+    args: ['build', '--no-link', '--impure', '--log-format', 'internal-json', '--expr', expr],
+    env,
+    signal,
+    onLine: line => {
+      if (line.stream !== 'stderr') return
+      const event = parseInternalJsonLine(line.text)
+      if (event?.action === 'start' && event.type === ActivityType.Build && typeof event.fields[1] === 'string' && event.fields[1] !== '') started = true
+      else if (event?.action === 'msg' && messages.length < 100) messages.push(...stripAnsi(event.msg).split('\n'))
+      else if (event === undefined && messages.length < 100) messages.push(stripAnsi(line.text))
+    }
+  })
+  const refusal = platformRefusal(messages)
+  if (started && refusal === undefined) return { started: true }
+  const said = refusal ?? messages.map(m => m.trim()).filter(m => m.startsWith('error:')).slice(-1)[0] ?? 'it did not start the build'
+  return { started: false, reason: said }
+}
+
+export function describeBuilders(builders: CheckedBuilder[], source: 'input' | 'nix.conf'): string[] {
+  const lines = [`Remote builders (from ${source === 'input' ? "the 'builders' input" : "Nix's config"}): ${builders.length}`]
+  for (const b of builders) {
+    if (!b.reachable) {
+      lines.push(`  ${b.host}: ${b.error}`)
+      continue
+    }
+    const who = `Nix ${b.nixVersion ?? '(version not given by this store type)'}${b.trusted === false ? ', does not trust this client' : ''}`
+    const features = b.machine.supportedFeatures.length ? `; features ${b.machine.supportedFeatures.join(', ')}` : ''
+    const builds = b.systems.length ? `builds ${b.systems.join(', ')} (a probe build started there)` : 'builds none of the systems asked for here'
+    lines.push(`  ${b.host}: reachable, ${who}; ${builds}${features}`)
+    for (const r of b.refused) lines.push(`  ${b.host}: refuses ${r.system}: ${r.reason}`)
+  }
+  return lines
+}
+
+/**
+ * Why a build Nix sent to `machineUri` failed, when the machine is the cause: Nix 2.8 reports a
+ * dropped connection only as the builder failing, so the machine is asked again. Undefined when
+ * it still answers (the build itself failed there).
+ */
+export async function lostBuilder(remote: RemoteBuilders, machineUri: string, nix: NixRunner, signal?: AbortSignal): Promise<string | undefined> {
+  const builder = remote.builders.find(b => b.machine.uri === machineUri) ?? remote.builders.find(b => machineHost(b.machine.uri) === machineHost(machineUri))
+  if (!builder) return undefined
+  const env = { NIX_SSHOPTS: [process.env.NIX_SSHOPTS ?? '', SSH_OPTIONS].join(' ').trim() }
+  const ping = await pingStore(nix, machineStoreUri(builder.machine), { env, signal })
+  if (ping.reachable) return undefined
+  return (
+    `The connection to remote builder ${builder.host} was lost during the build: it no longer answers (${ping.error}). ` +
+    "What was built is kept. Rerun once the builder is back, or set 'remote-fallback: emulate' and drop it from 'builders' to build here under QEMU."
+  )
+}
