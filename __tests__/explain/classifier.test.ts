@@ -224,3 +224,15 @@ describe('no guesses', () => {
     for (const log of allNixLogs()) expect([log, existsSync(join(NIX_LOGS, log.replace(/\.log$/, '.source.txt')))]).toEqual([log, true])
   })
 })
+
+describe('platform refusals of every Nix in the matrix (real stderr, fixtures/nix-json)', () => {
+  const capture = (v: string) => readFileSync(join(NIX_LOGS, '..', 'nix-json', `nix-${v}.platform-refusal.stderr.txt`), 'utf8').split('\n')
+  it.each(['2.8.0', '2.26.3', '2.34.8'])('Nix %s: a platform refusal and a missing feature, never a failed build', v => {
+    const findings = classifyLines(capture(v))
+    expect(findings.failedBuilds).toEqual([])
+    expect(findings.platformMismatches).toEqual([
+      expect.objectContaining({ derivation: '/nix/store/6hj714x9z0q52p6m2g70czy4bx95gy62-p.drv', requiredSystem: 'aarch64-linux', hostSystem: 'x86_64-linux' }),
+      expect.objectContaining({ derivation: '/nix/store/klcyjvfwjmq1vgpkvhcjak6swdcyvgxw-p.drv', requiredFeatures: ['foo', 'kvm'] })
+    ])
+  })
+})

@@ -31,7 +31,7 @@ export function renderForPeople(findings: Findings): string {
   ]))
   section('Platform mismatches', findings.platformMismatches.map(p => [
     `${p.derivation ?? '(derivation not named)'}`,
-    `needs ${p.requiredSystem}${p.requiredFeatures.length > 0 ? ` with {${p.requiredFeatures.join(', ')}}` : ''}${p.hostSystem !== undefined ? `, this machine is ${p.hostSystem}${p.hostFeatures ? ` with {${p.hostFeatures.join(', ')}}` : ''}` : ''}`,
+    `needs ${p.requiredSystem || 'this system'}${p.requiredFeatures.length > 0 ? ` with {${p.requiredFeatures.join(', ')}}` : ''}${p.hostSystem !== undefined ? `, this machine is ${p.hostSystem}${p.hostFeatures ? ` with {${p.hostFeatures.join(', ')}}` : ''}` : ''}`,
     ...platformAdvice(p).flatMap(fix)
   ]))
   section('Exec format errors', findings.execFormatErrors.map(e => [e.executable, ...fix(execFormatAdvice(e))]))

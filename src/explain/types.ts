@@ -50,6 +50,7 @@ export interface OtherHashError {
 
 export interface PlatformMismatch {
   derivation?: string
+  /** Empty when Nix named only the missing features (2.3x): then it is this machine's own system. */
   requiredSystem: string
   requiredFeatures: string[]
   hostSystem?: string

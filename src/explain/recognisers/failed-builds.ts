@@ -51,7 +51,7 @@ export class FailedBuildRecogniser implements LineRecogniser {
   }
 
   private onReason(drv: string, reason: string): void {
-    if (/dependenc(?:y|ies) failed|required system or feature not available/.test(reason)) return
+    if (/dependenc(?:y|ies) failed|required system or feature not available|^platform mismatch|^missing system features/.test(reason)) return
     const exit = /exit code (\d+)/.exec(reason)
     this.add({ derivation: drv, ...(exit ? { exitCode: Number(exit[1]) } : {}) })
   }

@@ -4,14 +4,19 @@
 //     but I am a 'x86_64-linux' with features {benchmark, big-parallel}" (older: no features)
 //   newer Nix: "Cannot build '…'." / "Reason: required system or feature not available" /
 //     "Required system: '…' with features {…}" / "Current system: '…' with features {…}"
+//   2.3x: "Reason: platform mismatch" / "Required system: '…'" / "Current system: '…'", or
+//     "Reason: missing system features" / "Required features: {…}" / "Available features: {…}"
+//     (real 2.34 stderr: __tests__/fixtures/nix-json/nix-2.34.8.platform-refusal.stderr.txt)
 import { LineRecogniser, MAX_FINDINGS, Origin, PlatformMismatch } from '../types.js'
 
 const ONE_LINE =
   /a [`'‘]([^'’]+)['’](?: with features \{([^}]*)\})? is required to build [`'‘]([^'’]+)['’], but I am a [`'‘]([^'’]+)['’](?: with features \{([^}]*)\})?/
 const CANNOT_BUILD = /Cannot build '([^']+)'\./
-const REASON = /(?:^|\s)Reason: required system or feature not available/
+const REASON = /(?:^|\s)Reason: (?:required system or feature not available|platform mismatch|missing system features)$/
 const REQUIRED = /^\s*Required system: '([^']+)'(?: with features \{([^}]*)\})?/
 const CURRENT = /^\s*Current system: '([^']+)'(?: with features \{([^}]*)\})?/
+const REQUIRED_FEATURES = /^\s*Required features: \{([^}]*)\}/
+const AVAILABLE_FEATURES = /^\s*Available features: \{([^}]*)\}/
 
 export class PlatformRecogniser implements LineRecogniser {
   readonly found: PlatformMismatch[] = []
@@ -29,7 +34,17 @@ export class PlatformRecogniser implements LineRecogniser {
         return
       }
       if ((m = CURRENT.exec(text)) && this.open.required) {
-        this.add({ ...this.open.required, hostSystem: m[1], hostFeatures: features(m[2]) })
+        this.add({ ...this.open.required, hostSystem: m[1], ...(m[2] !== undefined ? { hostFeatures: features(m[2]) } : {}) })
+        this.open = undefined
+        return
+      }
+      // The features form names no system: the derivation's is this machine's own.
+      if ((m = REQUIRED_FEATURES.exec(text))) {
+        this.open.required = { ...(this.open.drv ? { derivation: this.open.drv } : {}), requiredSystem: '', requiredFeatures: features(m[1]) }
+        return
+      }
+      if ((m = AVAILABLE_FEATURES.exec(text)) && this.open.required) {
+        this.add({ ...this.open.required, hostFeatures: features(m[1]) })
         this.open = undefined
         return
       }
