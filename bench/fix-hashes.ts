@@ -1,17 +1,11 @@
 // Benchmark: k stale hashes (k = 1, 3, 5) fixed by the fix-hashes stage (one discovery build with
-// --keep-going, one verifying build) against a one-hash-per-rebuild loop (how single-hash tools
-// work: build, fix the first mismatch, build again). Both on fresh fixtures, x86_64-linux only.
-// Prints the number of `nix build` calls and the wall time of each, and their ratios.
+// --keep-going, one verifying build, one check-mode rebuild of the fixed FODs) against a
+// one-hash-per-rebuild loop (how single-hash tools work: build, fix the first mismatch, build
+// again). Both on fresh fixtures, x86_64-linux only. Prints the number of `nix build` calls and
+// the wall time of each, their ratios, and where the stage's time went.
 import { randomBytes } from 'node:crypto'
-import { parseInputs } from '../src/inputs.js'
-import { locateStaleHash } from '../src/hashes/locate.js'
-import { MismatchParser, isActionable } from '../src/hashes/mismatch-parser.js'
-import { patchStaleHashes } from '../src/hashes/patch.js'
-import { NixCall, NixRunner } from '../src/nix/runner.js'
-import { describeTiming } from '../src/report/timing.js'
-import { runPipeline } from '../src/pipeline.js'
-import { TerminalReporter } from '../src/report/terminal-reporter.js'
-import { REPO_ROOT, TEST_NIX_CONFIG, createFixture } from '../__tests__/support/fixtures.js'
+import { TEST_NIX_CONFIG, createFixture } from '../__tests__/support/fixtures.js'
+import { FixRun, fixOneHashPerRebuild, fixWithStage } from './support/fix-hashes-runs.js'
 
 const MEGABYTES = Number(process.env.BENCH_FOD_MB ?? 64)
 // Both sides may use both cores, as a CI runner would (install-nix-action sets max-jobs = auto).
@@ -33,37 +27,22 @@ function staleFixture(k: number) {
   })
 }
 
-async function stage(k: number): Promise<{ builds: number; ms: number; breakdown: string[] }> {
+async function stage(k: number): Promise<FixRun> {
   const fixture = staleFixture(k)
-  const calls: NixCall[] = []
-  const inputs = parseInputs(name => ({ systems: 'x86_64-linux', 'fix-hashes': 'pull-request', 'vm-test': 'off', cache: 'false' })[name])
-  const started = Date.now()
-  const result = await runPipeline(inputs, { nix: new NixRunner({ nixConfig: NIX_CONFIG, callLog: calls }), reporter: new TerminalReporter(() => {}), cwd: fixture.dir, writeFixesOnly: true, actionDir: REPO_ROOT })
-  const ms = Date.now() - started
-  fixture.cleanup()
-  if (result.hashes?.fixes.length !== k) throw new Error(`stage fixed ${result.hashes?.fixes.length} of ${k}`)
-  return { builds: calls.filter(c => c.command === 'build').length, ms, breakdown: describeTiming(result.build?.phases ?? [], calls) }
+  try {
+    return await fixWithStage(fixture.dir, k, NIX_CONFIG)
+  } finally {
+    fixture.cleanup()
+  }
 }
 
-async function oneHashPerRebuild(k: number): Promise<{ builds: number; ms: number }> {
+async function oneHashPerRebuild(k: number): Promise<FixRun> {
   const fixture = staleFixture(k)
-  const nix = new NixRunner({ nixConfig: NIX_CONFIG })
-  let builds = 0
-  const started = Date.now()
-  for (;;) {
-    const parser = new MismatchParser({ trust: 'internal-json-only' })
-    builds++
-    const run = await nix.run({ args: ['build', '--no-link', '--log-format', 'internal-json', `${fixture.dir}#default`], onLine: parser.onLine })
-    if (run.exitCode === 0) break
-    const first = parser.finish().mismatches.find(isActionable)
-    if (!first) throw new Error('naive loop: build failed without a mismatch')
-    const location = locateStaleHash(fixture.dir, first)
-    if (location.kind !== 'found') throw new Error(location.message)
-    patchStaleHashes(fixture.dir, [{ occurrence: location.occurrence, got: first.got }])
+  try {
+    return await fixOneHashPerRebuild(fixture.dir, 'default', NIX_CONFIG)
+  } finally {
+    fixture.cleanup()
   }
-  const ms = Date.now() - started
-  fixture.cleanup()
-  return { builds, ms }
 }
 
 console.log(`fix-hashes: k stale hashes (each FOD hashes ${MEGABYTES} MiB), x86_64-linux, max-jobs = 2`)

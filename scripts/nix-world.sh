@@ -69,7 +69,7 @@ ensure() {
   mmdebstrap --quiet --variant=apt --include="$packages" \
     --aptopt='Acquire::Check-Valid-Until "false"' "$suite" "$tmp" "$mirror" >&2 \
     || fail "mmdebstrap $suite failed (is $mirror reachable?)"
-  configure "$tmp"
+  configure "$tmp" "$suite"
   umount_all "$dir"
   rm -rf "$dir"
   mv "$tmp" "$dir"
@@ -77,20 +77,35 @@ ensure() {
 }
 
 # Debian 13's nix-bin leaves the build users to systemd-sysusers, which a chroot never runs.
+# Each suite's build users get uids of their own: before each build Nix kills every process of
+# the build user it takes, so a chroot whose nixbld1 had the host's uid killed the host's builds.
+uid_base() { case "$1" in bookworm) echo 30100 ;; trixie) echo 30200 ;; sid) echo 30300 ;; *) echo 30900 ;; esac; }
+
 configure() {
-  local dir=$1
+  local dir=$1 base
+  base=$(uid_base "$2")
   chroot "$dir" sh -euc '
-    getent group nixbld >/dev/null || groupadd --system nixbld
+    base=$1
+    if getent group nixbld >/dev/null; then
+      [ "$(getent group nixbld | cut -d: -f3)" = "$base" ] || groupmod --gid "$base" nixbld
+    else
+      groupadd --system --gid "$base" nixbld
+    fi
     for i in 1 2 3 4 5 6 7 8; do
-      id "nixbld$i" >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /var/empty \
-        --shell /usr/sbin/nologin --gid nixbld --groups nixbld "nixbld$i"
+      uid=$((base + i))
+      if id "nixbld$i" >/dev/null 2>&1; then
+        [ "$(id -u "nixbld$i")" = "$uid" ] || usermod --uid "$uid" --gid nixbld "nixbld$i"
+      else
+        useradd --system --uid "$uid" --no-create-home --home-dir /var/empty \
+          --shell /usr/sbin/nologin --gid nixbld --groups nixbld "nixbld$i"
+      fi
     done
     id runner >/dev/null 2>&1 || useradd --create-home --shell /bin/bash runner
     echo "runner ALL=(ALL) NOPASSWD:ALL" > /etc/sudoers.d/runner
     chmod 0440 /etc/sudoers.d/runner
     mkdir -p /etc/nix
     [ -f /etc/nix/nix.conf ] || printf "build-users-group = nixbld\n" > /etc/nix/nix.conf
-  '
+  ' sh "$base"
 }
 
 mounted() { grep -q " $1 " /proc/self/mounts; }
@@ -121,6 +136,7 @@ run_in() {
   # One run at a time per chroot: the mounts and the daemon are the chroot's own.
   exec 9>"$dir.lock"
   flock 9
+  configure "$dir" "$suite"
   trap "umount_all '$dir'" EXIT
   for fs in proc sys dev; do mkdir -p "$dir/$fs"; mounted "$dir/$fs" || mount --rbind "/$fs" "$dir/$fs"; mount --make-rslave "$dir/$fs"; done
   mkdir -p "$dir$root"

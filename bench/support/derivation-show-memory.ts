@@ -1,0 +1,13 @@
+// Reads one flake package's derivation graph through the JSON layer and prints, as JSON, how many
+// derivations it read, how long it took, and this process's peak RSS (run alone, for real-size.ts).
+import { NixRunner } from '../../src/nix/runner.js'
+import { showDerivationClosure } from '../../src/nix/store.js'
+import { evaluatePackages } from '../../src/stages/build/evaluate.js'
+
+const [flake, nixConfig] = process.argv.slice(2)
+const nix = new NixRunner({ nixConfig })
+const [evaluated] = await evaluatePackages(nix, flake, ['x86_64-linux'], 'default')
+const baseMb = process.resourceUsage().maxRSS / 1024
+const started = Date.now()
+const drvs = await showDerivationClosure(nix, [evaluated.drvPath])
+console.log(JSON.stringify({ drvs: drvs.size, ms: Date.now() - started, baseMb, peakMb: process.resourceUsage().maxRSS / 1024 }))
