@@ -5,7 +5,7 @@ import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { NixRunner, ensureSuccess } from '../nix/runner.js'
 import { stripAnsi } from '../nix/internal-json.js'
-import { isFixedOutput, pathInfo, showDerivationClosure } from '../nix/store.js'
+import { pathInfo } from '../nix/store.js'
 import type { ManifestPath } from './manifest.js'
 
 export function binaryCacheUrl(dir: string, secretKeyFile?: string): string {
@@ -20,19 +20,6 @@ export async function closureWithSizes(nix: NixRunner, roots: string[]): Promise
   if (roots.length === 0) return []
   const infos = await pathInfo(nix, roots, { recursive: true })
   return [...infos.values()].filter(e => e.valid).map(e => ({ path: e.path, narSize: e.narSize ?? 0, ...(e.ca !== undefined ? { ca: e.ca } : {}) }))
-}
-
-/**
- * The valid outputs of the fixed-output derivations these derivations depend on. They are what a
- * changed package most often shares with its previous build (mixFodDeps, vendorHash, npmDepsHash):
- * caching them spares a fetch even when the package itself must be rebuilt.
- */
-export async function fixedOutputPaths(nix: NixRunner, drvPaths: string[]): Promise<string[]> {
-  const derivations = await showDerivationClosure(nix, drvPaths)
-  const outputs = new Set<string>()
-  for (const drv of derivations.values()) if (isFixedOutput(drv)) for (const o of Object.values(drv.outputs)) outputs.add(o.path)
-  const infos = await pathInfo(nix, [...outputs])
-  return [...outputs].filter(p => infos.get(p)?.valid === true).sort()
 }
 
 /** Copies the closures of these paths into a binary cache directory, signed with the key in `secretKeyFile` if given. */

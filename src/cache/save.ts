@@ -4,7 +4,7 @@
 // keeps one entry from crowding out the rest.
 import { mkdir, rm } from 'node:fs/promises'
 import { formatBytes } from '../report/reporter.js'
-import { closureWithSizes, directorySize, exportToBinaryCache, fixedOutputPaths } from './binary-cache.js'
+import { closureWithSizes, directorySize, exportToBinaryCache } from './binary-cache.js'
 import { cacheDirectory, cacheKeysFor } from './entry.js'
 import { CACHE_FORMAT_VERSION } from './key.js'
 import { writeManifest } from './manifest.js'
@@ -58,8 +58,10 @@ async function saveBuild(options: CacheSaveOptions, result: CacheSaveResult, fin
   if (!build.ok) return finish('skipped', 'the build did not succeed for every system, and a partial entry under this key would never be completed')
 
   const outPaths = build.systems.filter(s => s.status === 'built').flatMap(s => s.outPaths)
-  const drvPaths = build.systems.flatMap(s => (s.drvPath === undefined ? [] : [s.drvPath]))
-  result.roots = [...new Set([...outPaths, ...(await fixedOutputPaths(options.nix, drvPaths))])].sort()
+  // The fixed-output dependencies (mixFodDeps, vendorHash, ...): what a changed package most often
+  // shares with its last build. The build stage already knows them and whether they are valid.
+  const fixedOutputs = build.fixedOutputs.filter(f => f.validAfter).flatMap(f => f.outputPaths)
+  result.roots = [...new Set([...outPaths, ...fixedOutputs])].sort()
   if (result.roots.length === 0) return finish('skipped', 'there are no built store paths to save')
   const closure = await closureWithSizes(options.nix, result.roots)
   result.savedPaths = closure.map(p => p.path)

@@ -73,6 +73,8 @@ export interface CacheableBuild {
   ok: boolean
   systems: { system: string; status: string; drvPath?: string; outPaths: string[] }[]
   builtDerivations: string[]
+  /** The fixed-output derivations of the built closures, with their outputs and whether those are valid. */
+  fixedOutputs: { outputPaths: string[]; validAfter: boolean }[]
 }
 
 export interface CacheSaveOptions extends NixCacheOptions {
