@@ -21,6 +21,7 @@ import { restoreNixCache, saveNixCache } from './cache/index.js'
 import { pushBuilt } from './push/index.js'
 import { ReleaseStageResult, runReleaseStage } from './stages/release/release-stage.js'
 import { VmTestResult, runVmTestStage } from './stages/vm-test/vm-test-stage.js'
+import { runMatrixAggregate, runMatrixJob } from './stages/aggregate/matrix.js'
 
 /** What the release stage needs of GitHub: a client, the repository and the commit that was built. */
 export interface GitHubTarget {
@@ -61,6 +62,8 @@ export interface PipelineResult {
 }
 
 export async function runPipeline(inputs: Inputs, context: PipelineContext): Promise<PipelineResult> {
+  if (inputs.matrix === 'aggregate') return runMatrixAggregate(inputs, context)
+  if (inputs.matrix === 'build') return runMatrixJob(inputs, context, runPipeline)
   const { reporter } = context
   const failures: string[] = []
   reporter.setOutput('vm-test-result', 'skipped')

@@ -1,0 +1,113 @@
+// The two matrix roles of the pipeline. `matrix: build`: the usual pipeline for this job's
+// system(s), hash fixes verified but only reported, no release; then its result goes out as an
+// artifact. `matrix: aggregate`: gathers them (aggregate-stage.ts), then the one fix PR and the
+// release, as a one-job run would make them.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Inputs } from '../../inputs.js'
+import type { PipelineContext, PipelineResult } from '../../pipeline.js'
+import { RESULT_FILE, artifactName, artifactServiceUnavailableReason, downloadSystemResults, uploadSystemResult } from '../../artifact/transport.js'
+import { runPullRequestStage } from '../pull-request/pull-request-stage.js'
+import { runReleaseStage } from '../release/release-stage.js'
+import { runAggregateStage } from './aggregate-stage.js'
+import { systemResultOf } from './system-result.js'
+
+type Pipeline = (inputs: Inputs, context: PipelineContext) => Promise<PipelineResult>
+
+export async function runMatrixJob(inputs: Inputs, context: PipelineContext, pipeline: Pipeline): Promise<PipelineResult> {
+  const { reporter } = context
+  const unavailable = artifactServiceUnavailableReason()
+  if (unavailable) {
+    const message = `matrix: build hands its result on as an artifact, but ${unavailable}.`
+    reporter.error(message, { title: 'matrix: no artifact service' })
+    return { ok: false, failures: [message] }
+  }
+  // The fix PR and the release belong to the aggregate job, which sees every system.
+  const result = await pipeline({ ...inputs, matrix: 'off', fixHashes: inputs.fixHashes === 'off' ? 'off' : 'report', release: 'off' }, context)
+  // A stale hash is the aggregate's to fix: here it is a finding, not this job's failure.
+  const failures = result.failures.filter(f => !f.startsWith('Stale fixed-output hashes'))
+  const dir = mkdtempSync(join(tmpdir(), 'nix-ci-matrix-'))
+  try {
+    for (const system of inputs.systems) {
+      writeFileSync(join(dir, RESULT_FILE), JSON.stringify(systemResultOf(system, result, context.github?.sha), null, 2))
+      await reporter.group(`Matrix result for ${system}`, async () => {
+        const id = await uploadSystemResult(system, dir)
+        reporter.info(`Uploaded artifact ${artifactName(system)} (id ${id}) for the aggregate job`)
+      })
+    }
+  } catch (error) {
+    failures.push(`Could not hand the result on to the aggregate job: ${(error as Error).message}`)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  return { ...result, ok: failures.length === 0, failures }
+}
+
+export async function runMatrixAggregate(inputs: Inputs, context: PipelineContext): Promise<PipelineResult> {
+  const { reporter } = context
+  const unavailable = artifactServiceUnavailableReason()
+  if (unavailable) {
+    const message = `matrix: aggregate gathers the matrix jobs' artifacts, but ${unavailable}.`
+    reporter.error(message, { title: 'matrix: no artifact service' })
+    return { ok: false, failures: [message] }
+  }
+  const writes = inputs.fixHashes === 'pull-request' || inputs.fixHashes === 'commit'
+  const aggregate = await runAggregateStage({
+    systems: inputs.systems,
+    download: downloadSystemResults,
+    reporter,
+    writeFixesTo: writes && !context.github?.context.pullRequest ? context.cwd : undefined,
+    commit: context.github?.sha
+  })
+  const failures = [...aggregate.failures]
+  const github = context.github
+  let pullRequest: PipelineResult['pullRequest']
+  if (writes && github && !(inputs.fixHashes === 'pull-request' && github.context.pullRequest)) {
+    pullRequest = await reporter.group('Fix pull request', () =>
+      runPullRequestStage({
+        mode: inputs.fixHashes as 'pull-request' | 'commit',
+        hashes: aggregate.hashes,
+        buildOk: aggregate.decision.allGreen,
+        repoDir: context.cwd,
+        octokit: github.octokit,
+        context: github.context,
+        defaultToken: github.defaultToken,
+        labels: inputs.pullRequestLabels,
+        flake: inputs.flake,
+        package: inputs.package,
+        systems: inputs.systems,
+        reporter
+      })
+    )
+    if (!pullRequest.ok) failures.push(...pullRequest.failures)
+  }
+  let release: PipelineResult['release']
+  if (inputs.release === 'tag') {
+    if (!github) failures.push('release: tag needs the repository and a token (GITHUB_REPOSITORY, github-token).')
+    else {
+      release = await reporter.group('Release', () =>
+        runReleaseStage({
+          versionFrom: inputs.versionFrom,
+          tagPrefix: inputs.tagPrefix,
+          majorTag: inputs.majorTag,
+          cwd: context.cwd,
+          flake: inputs.flake,
+          package: inputs.package,
+          system: inputs.systems[0],
+          nix: context.nix,
+          reporter,
+          octokit: github.octokit,
+          owner: github.owner,
+          repo: github.repo,
+          commitSha: github.sha,
+          // Only when every system is green and every hash stands.
+          buildOk: aggregate.decision.allGreen && aggregate.hashes.status === 'clean',
+          signal: context.signal
+        })
+      )
+      if (!release.ok) failures.push(...release.failures)
+    }
+  }
+  return { ok: failures.length === 0, hashes: aggregate.hashes, pullRequest, release, failures }
+}
