@@ -182,8 +182,8 @@ describe('cache summary', () => {
       durationMs: 2500,
       warnings: []
     })
-    expect(markdown).toContain('| restore | partial hit (restore key) | old | 2 store path(s), 3.0 MiB (entry 3.0 MiB unpacked); 1 fixed-output | 1.5 s |')
-    expect(markdown).toContain('| save | saved | new | 2 store path(s), 4.0 MiB before compression | 2.5 s |')
+    expect(markdown).toContain('| restore | partial hit (restore key) | `old` | 2 store path(s), 3.0 MiB (entry 3.0 MiB unpacked); 1 fixed-output | 1.5 s |')
+    expect(markdown).toContain('| save | saved | `new` | 2 store path(s), 4.0 MiB before compression | 2.5 s |')
   })
 })
 

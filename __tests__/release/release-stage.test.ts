@@ -73,7 +73,7 @@ describe('decision branches', () => {
     expect(tag).toMatchObject({ type: 'tag', tag: 'v1.2.3', object: headSha, objectType: 'commit' })
     expect(releases()).toEqual([expect.objectContaining({ tagName: 'v1.2.3', prerelease: false, body: expect.stringMatching(/Full Changelog/) })])
     expect(Object.fromEntries(reporter.outputs)).toEqual({ version: '1.2.3', tag: 'v1.2.3', 'release-url': 'https://github.com/acme/mast/releases/tag/v1.2.3' })
-    expect(reporter.summary()).toMatch(/\*\*Release:\*\* Released \[v1\.2\.3\]\(https:\/\/github\.com\/acme\/mast\/releases\/tag\/v1\.2\.3\)/)
+    expect(reporter.summary()).toMatch(/\*\*Release:\*\* Released \[`v1\.2\.3`\]\(https:\/\/github\.com\/acme\/mast\/releases\/tag\/v1\.2\.3\)/)
   })
 
   it('does nothing on a re-run for the same commit, and says so', async () => {

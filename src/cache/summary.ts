@@ -1,5 +1,6 @@
 // The cache's part of the job summary: did the run hit, what moved each way, and what it cost.
 import { type Reporter, formatBytes, formatDuration, markdownTable } from '../report/reporter.js'
+import { markdownCode, markdownProse } from '../report/markdown.js'
 import type { CacheRestoreResult, CacheSaveResult } from './types.js'
 
 const RESTORE_WORDS: Record<CacheRestoreResult['status'], string> = {
@@ -19,11 +20,11 @@ export function cacheSummaryMarkdown(restored: CacheRestoreResult | undefined, s
           (restored.restoredFixedOutputs.length > 0 ? `; ${restored.restoredFixedOutputs.length} fixed-output` : '') +
           (restored.skippedPaths.length > 0 ? `; ${restored.skippedPaths.length} not imported (untrusted Nix user)` : '')
         : '—'
-    rows.push(['restore', RESTORE_WORDS[restored.status], restored.matchedKey ?? restored.key, what, formatDuration(restored.durationMs)])
+    rows.push(['restore', RESTORE_WORDS[restored.status], markdownCode(restored.matchedKey ?? restored.key), what, formatDuration(restored.durationMs)])
   }
   if (saved) {
-    const what = saved.status === 'saved' ? `${saved.savedPaths.length} store path(s), ${formatBytes(saved.savedBytes)} before compression` : (saved.reason ?? '—')
-    rows.push(['save', saved.status, saved.key, what, formatDuration(saved.durationMs)])
+    const what = saved.status === 'saved' ? `${saved.savedPaths.length} store path(s), ${formatBytes(saved.savedBytes)} before compression` : markdownProse(saved.reason ?? '—')
+    rows.push(['save', saved.status, markdownCode(saved.key), what, formatDuration(saved.durationMs)])
   }
   return `### Nix store cache\n\n${markdownTable(['Step', 'Result', 'Key', 'Store paths', 'Time'], rows)}`
 }

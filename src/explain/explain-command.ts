@@ -1,6 +1,7 @@
 // `nix-ci explain [FILE|-] [--json]`: reads a saved log (a CI job log, a terminal paste) as a
 // stream and prints each finding with its fix, or the JSON document (json.ts). Never acts.
 // Exit status: 0 the log was read (with or without findings), 1 it could not be read, 2 usage.
+import { inertLine } from '../report/terminal-reporter.js'
 import { createReadStream } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { LineSplitter } from '../nix/line-splitter.js'
@@ -53,7 +54,9 @@ export async function runExplainCommand(args: string[], io: ExplainIo): Promise<
     return 1
   }
   const findings = classifier.finish()
-  io.stdout.write(parsed.values.json ? `${JSON.stringify(toExplainJson(findings), null, 2)}\n` : renderForPeople(findings))
+  // What a log said comes back in the findings: inside a GitHub job it must not become a workflow
+  // command. (JSON escapes control characters itself; a line holds no newline to start one.)
+  io.stdout.write(parsed.values.json ? `${JSON.stringify(toExplainJson(findings), null, 2)}\n` : renderForPeople(findings).split('\n').map(inertLine).join('\n'))
   if (findings.truncated && parsed.values.json) io.stderr.write('nix-ci explain: more findings than it keeps; the lists are cut short\n')
   return 0
 }

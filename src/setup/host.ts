@@ -1,5 +1,6 @@
 // Facts about the runner that decide how emulation and Nix settings can be put in place:
 // who we are, whether we may become root, whether Nix goes through a daemon.
+import { childEnv } from '../process-env.js'
 import { execFile } from 'node:child_process'
 import { access, constants } from 'node:fs/promises'
 import { userInfo } from 'node:os'
@@ -14,7 +15,8 @@ export type CommandRunner = (command: string, args: string[]) => Promise<Command
 
 export const runCommand: CommandRunner = (command, args) =>
   new Promise(resolve => {
-    execFile(command, args, { maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+    // sudo, update-binfmts, apt-get, systemctl, udevadm: none needs the action's tokens.
+    execFile(command, args, { maxBuffer: 16 << 20, env: childEnv(process.env) }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 127) : 0
       resolve({ code, stdout: String(stdout), stderr: String(stderr || (error && !stdout ? error.message : '')) })
     })

@@ -1,5 +1,6 @@
 // The release stage: read the version, decide against the repository's tags, then tag the built
 // commit, publish a GitHub release and move the `v1`/`v1.2` tags. Only a green run releases.
+import { markdownCode, markdownProse } from '../../report/markdown.js'
 import type { VersionFrom } from '../../inputs.js'
 import { explainGitHubError, type GitHubClient } from '../../github/client.js'
 import type { NixRunner } from '../../nix/runner.js'
@@ -129,11 +130,16 @@ export async function runReleaseStage(options: ReleaseStageOptions): Promise<Rel
   const verb = status === 'released' ? 'Released' : 'Already released'
   const moved = movingTags.filter(m => m.outcome === 'created' || m.outcome === 'moved').map(m => m.tag)
   reporter.addSummary(
-    `**Release:** ${verb} [${decision.tag}](${releaseUrl}) on \`${short}\`${decision.prerelease ? ' (prerelease)' : ''}` +
-      (moved.length ? `; moved ${moved.map(t => `\`${t}\``).join(', ')}` : '') +
+    `**Release:** ${verb} ${releaseLink(decision.tag, releaseUrl)} on ${markdownCode(short)}${decision.prerelease ? ' (prerelease)' : ''}` +
+      (moved.length ? `; moved ${moved.map(markdownCode).join(', ')}` : '') +
       (failures.length ? `; ${failures.length} moving tag(s) failed` : '')
   )
   return { ok: failures.length === 0, status, version: reading.version, tag: decision.tag, releaseUrl, movingTags, failures }
+}
+
+/** The release's link, only to an https URL GitHub gave us; the tag as code either way. */
+function releaseLink(tag: string, url: string | undefined): string {
+  return url !== undefined && /^https:\/\/[^\s()<>]+$/.test(url) ? `[${markdownCode(tag)}](${url})` : markdownCode(tag)
 }
 
 function redRunReason(options: ReleaseStageOptions): string | undefined {
@@ -150,7 +156,7 @@ function fail(
   annotation: { file?: string; startLine?: number; title?: string } = {}
 ): ReleaseStageResult {
   options.reporter.error(message, { title: status === 'refused' ? 'Release refused' : 'Release failed', ...annotation })
-  options.reporter.addSummary(`**Release:** ${status} — ${message.split('\n')[0]}`)
+  options.reporter.addSummary(`**Release:** ${status} — ${markdownProse(message.split('\n')[0])}`)
   return { ok: false, status, ...found, movingTags: [], failures: [message] }
 }
 
