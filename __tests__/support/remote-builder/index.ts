@@ -3,7 +3,7 @@
 // On the host the remote runs in scripts/nix-world.sh's sid chroot (Nix 2.34, another version
 // than the host's); when the tests already run inside a chroot it runs that chroot's Nix.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
@@ -47,6 +47,32 @@ export function remoteRoot(): string {
   if (existsSync(join(sid, 'usr/sbin/sshd'))) return sid
   if (existsSync('/usr/sbin/sshd')) return '/'
   throw new Error('No sshd for the remote builder: run `bash scripts/nix-world.sh ensure sid` (its chroot has openssh-server)')
+}
+
+/**
+ * Why no remote can be started here, or undefined. Inside a nix-world chroot (`npm test --
+ * --nix=2.34`) the remote's own /nix cannot be mounted privately: `/` there is no mount point and
+ * the kernel refuses user namespaces to chrooted processes. The host's tests use the sid chroot's
+ * Nix 2.34 as the remote instead.
+ */
+export function remoteBuilderUnavailable(): string | undefined {
+  let root: string
+  try {
+    root = remoteRoot()
+  } catch (error) {
+    return (error as Error).message
+  }
+  if (root !== '/') return undefined
+  try {
+    const here = statSync('/')
+    const init = statSync('/proc/1/root/')
+    if (here.dev !== init.dev || here.ino !== init.ino) {
+      return 'these tests run inside a chroot, where a second Nix store cannot be mounted privately: the remote-builder tests run on the host (its Nix against the sid chroot\'s 2.34 as the remote)'
+    }
+  } catch {
+    // /proc/1/root unreadable: assume no chroot.
+  }
+  return undefined
 }
 
 async function freePort(): Promise<number> {

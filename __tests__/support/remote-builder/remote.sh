@@ -13,7 +13,14 @@ set -euo pipefail
 root=$1 state=$2
 [ -x "$root/usr/sbin/sshd" ] || { echo "remote.sh: no sshd in $root (openssh-server is part of scripts/nix-world.sh's chroots)" >&2; exit 1; }
 # The mount commands are the ones from outside, before chroot: the chroot may not have util-linux.
-exec setpriv --pdeathsig KILL -- unshare --mount --pid --fork --kill-child=SIGKILL --propagation private -- bash -euc '
+# Inside a chroot `/` is no mount point: it cannot be made private, and the kernel refuses a user
+# namespace to a chrooted process, so this remote cannot keep its mounts to itself there: refuse.
+if [ "$root" = / ] && [ "$(stat -c %d:%i /)" != "$(stat -c %d:%i /proc/1/root/ 2>/dev/null)" ]; then
+  echo "remote.sh: running inside a chroot, where the remote's private mounts are impossible; run the remote-builder tests on the host" >&2
+  exit 1
+fi
+ns=(--mount --propagation private)
+exec setpriv --pdeathsig KILL -- unshare "${ns[@]}" --pid --fork --kill-child=SIGKILL -- bash -euc '
   root=$1 state=$2
   if [ "$root" != / ]; then
     mount --rbind /dev "$root/dev"
