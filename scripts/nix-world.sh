@@ -22,9 +22,8 @@ world=${NIX_CI_WORLD:-/var/cache/nix-ci-world}
 say() { printf 'nix-world: %s\n' "$*" >&2; }
 fail() { printf 'nix-world: error: %s\n' "$*" >&2; exit 1; }
 
-# What every chroot holds. Changing this list remakes the chroots (the stamp includes it). `mount`
-# is for the remote-builder tests (__tests__/support/remote-builder/remote.sh mounts its own store).
-packages=nix-bin,busybox-static,git,ca-certificates,sudo,libstdc++6,procps,xz-utils,openssh-server,openssh-client,mount
+# What every chroot holds. Changing this list remakes the chroots (the stamp includes it).
+packages=nix-bin,busybox-static,git,ca-certificates,sudo,libstdc++6,procps,xz-utils,openssh-server,openssh-client
 layout=3
 
 suite_of() {
