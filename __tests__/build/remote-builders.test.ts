@@ -3,11 +3,13 @@
 // Nix here cannot build aarch64-linux at all (`extra-platforms =`): only the remote, under its
 // own QEMU, can.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readElfMachine } from '../../src/nix/elf.js'
 import { NixRunner } from '../../src/nix/runner.js'
 import { EmulationError, confirmPlatforms } from '../../src/setup/emulation.js'
+import { removeSshKeys } from '../../src/setup/remote-builders.js'
 import { runBuildStage } from '../../src/stages/build/build-stage.js'
 import { buildResultsOutput, buildSummary, reportBuild } from '../../src/stages/build/build-report.js'
 import { Fixture, createFixture, testNix } from '../support/fixtures.js'
@@ -38,6 +40,9 @@ afterEach(async () => {
   while (remotes.length) await remotes.pop()?.stop()
 })
 afterAll(() => {
+  // Jest's workers may not see the process exit, where the action removes its key files.
+  removeSshKeys()
+  expect(readdirSync(tmpdir()).filter(n => n.startsWith('nix-ci-ssh-'))).toEqual([])
   if (sshOptsBefore === undefined) delete process.env.NIX_SSHOPTS
   else process.env.NIX_SSHOPTS = sshOptsBefore
 })

@@ -86,8 +86,17 @@ export function writeSshKey(key: string, reporter: Reporter): string {
   const dir = mkdtempSync(join(tmpdir(), 'nix-ci-ssh-'))
   const file = join(dir, 'id')
   writeFileSync(file, `${text}\n`, { mode: 0o600 })
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
+  if (keyDirs.size === 0) process.once('exit', removeSshKeys)
+  keyDirs.add(dir)
   return file
+}
+
+const keyDirs = new Set<string>()
+
+/** Removes the key files written so far (also done when the process exits). */
+export function removeSshKeys(): void {
+  for (const dir of keyDirs) rmSync(dir, { recursive: true, force: true })
+  keyDirs.clear()
 }
 
 /**
