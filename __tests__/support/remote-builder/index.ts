@@ -3,7 +3,7 @@
 // On the host the remote runs in scripts/nix-world.sh's sid chroot (Nix 2.34, another version
 // than the host's); when the tests already run inside a chroot it runs that chroot's Nix.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
@@ -43,10 +43,11 @@ export interface RemoteBuilder {
 }
 
 export function remoteRoot(): string {
+  if (existsSync('/.nix-world-stamp')) return '/'
   const sid = join(process.env.NIX_CI_WORLD ?? '/var/cache/nix-ci-world', 'chroots', 'sid')
-  if (existsSync(join(sid, 'usr/sbin/sshd'))) return sid
-  if (existsSync('/usr/sbin/sshd')) return '/'
-  throw new Error('No sshd for the remote builder: run `bash scripts/nix-world.sh ensure sid` (its chroot has openssh-server)')
+  // Made once (about a minute), as `npm test -- --nix=2.34` would make it.
+  if (!existsSync(join(sid, 'usr/sbin/sshd'))) execFileSync('bash', [join(REPO_ROOT, 'scripts', 'nix-world.sh'), 'ensure', 'sid'], { stdio: 'inherit' })
+  return sid
 }
 
 /**
@@ -56,23 +57,9 @@ export function remoteRoot(): string {
  * Nix 2.34 as the remote instead.
  */
 export function remoteBuilderUnavailable(): string | undefined {
-  let root: string
-  try {
-    root = remoteRoot()
-  } catch (error) {
-    return (error as Error).message
-  }
-  if (root !== '/') return undefined
-  try {
-    const here = statSync('/')
-    const init = statSync('/proc/1/root/')
-    if (here.dev !== init.dev || here.ino !== init.ino) {
-      return 'these tests run inside a chroot, where a second Nix store cannot be mounted privately: the remote-builder tests run on the host (its Nix against the sid chroot\'s 2.34 as the remote)'
-    }
-  } catch {
-    // /proc/1/root unreadable: assume no chroot.
-  }
-  return undefined
+  // scripts/nix-world.sh stamps the root of each chroot it makes.
+  if (!existsSync('/.nix-world-stamp')) return undefined
+  return 'these tests run inside a nix-world chroot, where a second Nix store cannot be mounted privately: the remote-builder tests run on the host (its Nix against the sid chroot\'s 2.34 as the remote)'
 }
 
 async function freePort(): Promise<number> {
