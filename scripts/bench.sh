@@ -11,7 +11,10 @@ if [[ "${1:-}" == --nix=* ]]; then
 fi
 bash scripts/setup-test-world.sh >/dev/null
 [ -d node_modules ] || npm install --no-audit --no-fund
+# One bench that cannot run here (the remote-builder one inside a chroot) does not stop the rest.
+failed=()
 for bench in bench/*.ts bench/*.mjs; do
-  echo "== $bench"
-  case "$bench" in *.ts) node scripts/run-ts.mjs "$bench" ;; *) node "$bench" ;; esac
+  echo "== $bench ($(nix --version))"
+  case "$bench" in *.ts) node scripts/run-ts.mjs "$bench" ;; *) node "$bench" ;; esac || failed+=("$bench")
 done
+if [ ${#failed[@]} -gt 0 ]; then echo "bench: failed: ${failed[*]}" >&2; exit 1; fi
