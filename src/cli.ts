@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { errorMessage } from './errors.js'
 // `nix-ci <stage> [options]`: the action's stages from a terminal, with a terminal reporter.
 // This is how users reproduce CI locally.
 import { execFileSync } from 'node:child_process'
@@ -90,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     })
   } catch (error) {
-    process.stderr.write(`nix-ci: ${(error as Error).message}\n\n${USAGE}`)
+    process.stderr.write(`nix-ci: ${errorMessage(error)}\n\n${USAGE}`)
     return 2
   }
   const { values, positionals } = parsed
@@ -148,7 +149,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const failure of result.failures) process.stderr.write(`nix-ci: ${failure}\n`)
     return result.ok ? 0 : 1
   } catch (error) {
-    process.stderr.write(`nix-ci: ${error instanceof InputError ? '' : 'error: '}${(error as Error).message}\n`)
+    process.stderr.write(`nix-ci: ${error instanceof InputError ? '' : 'error: '}${errorMessage(error)}\n`)
     return error instanceof InputError ? 2 : 1
   } finally {
     cancellation.dispose()

@@ -1,5 +1,6 @@
 // Every input of action.yml is parsed and validated here, once. A bad value fails at once with a
 // message that names the input, the value and what is allowed.
+import { errorMessage } from './errors.js'
 import semver from 'semver'
 import { parseSigningKey } from './cache/signing.js'
 import { parseByteSize } from './cache/size.js'
@@ -164,7 +165,7 @@ function parseBuilders(value: string): string {
     try {
       parseMachine(entry, 'x86_64-linux')
     } catch (error) {
-      throw new InputError('builders', entry, (error as Error).message)
+      throw new InputError('builders', entry, errorMessage(error))
     }
   }
   return value.trim()
@@ -249,7 +250,7 @@ function parseOutputs(value: string): OutputsSelection {
   try {
     return parseOutputsSelection(value)
   } catch (error) {
-    throw new InputError('outputs', value, `use \`package\` (packages.<system>.<package>), \`all\`, or attribute paths with * globs such as \`packages.*.* checks.*.lint\` (${(error as Error).message})`)
+    throw new InputError('outputs', value, `use \`package\` (packages.<system>.<package>), \`all\`, or attribute paths with * globs such as \`packages.*.* checks.*.lint\` (${errorMessage(error)})`)
   }
 }
 
@@ -260,7 +261,7 @@ function parsePush(get: (name: string) => string | undefined): Pick<Inputs, 'pus
     pushTo = url === '' ? undefined : parsePushTarget(url)
   } catch (error) {
     // The URL may carry a password: the message shows it without.
-    throw new InputError('push-to', '***', (error as Error).message)
+    throw new InputError('push-to', '***', errorMessage(error))
   }
   const own = (get('push-signing-key') ?? '').trim()
   const pushSigningKey = own !== '' ? parseCacheSigningKey(own, 'push-signing-key') : parseCacheSigningKey(get('cache-signing-key') ?? '')
@@ -276,7 +277,7 @@ function parseCacheSigningKey(value: string, input = 'cache-signing-key'): strin
     return parseSigningKey(secret).secret
   } catch (error) {
     // The value is a secret: the message names the input, never the value.
-    throw new InputError(input, '***', (error as Error).message)
+    throw new InputError(input, '***', errorMessage(error))
   }
 }
 

@@ -271,7 +271,7 @@ describe('KVM set-up: the documented errors', () => {
     expect(await ensureKvmDevice(sudoer, recordingReporter(), device, rules)).toBe('udev-rule')
     expect(commands).toEqual([
       ['udevadm', '--version'],
-      ['sudo', '-n', 'sh', '-c', 'printf "%s" "$1" > "$2"', 'sh', 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"\n', join(rules, '99-nix-ci-kvm.rules')],
+      ['sudo', '-n', 'sh', '-c', 'printf "%s" "$1" > "$2"', 'sh', 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"\n', join(rules, '99-kvm4all.rules')],
       ['sudo', '-n', 'udevadm', 'control', '--reload-rules'],
       ['sudo', '-n', 'udevadm', 'trigger', '--name-match=kvm'],
       ['sudo', '-n', 'udevadm', 'settle', '--timeout=10']

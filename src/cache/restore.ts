@@ -2,6 +2,7 @@
 // them valid and skips them. Which paths, and checked how, is trust.ts's import plan: never an
 // unsigned input-addressed path from a restore key's entry. Every failure here is a warning: the
 // build then simply runs uncached.
+import { errorMessage } from '../errors.js'
 import { rm } from 'node:fs/promises'
 import { pathInfo } from '../nix/store.js'
 import { formatBytes } from '../report/reporter.js'
@@ -49,7 +50,7 @@ export async function restoreNixCache(options: CacheRestoreOptions): Promise<Cac
     } catch (error) {
       // Anything else (a Nix query, the file system): still only the cache that failed, not the run.
       result.status = 'failed'
-      warn(`The Nix store cache could not be restored (${(error as Error).message}). The build runs without it; nothing is lost.`)
+      warn(`The Nix store cache could not be restored (${errorMessage(error)}). The build runs without it; nothing is lost.`)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
@@ -107,7 +108,7 @@ async function importEntry(options: CacheRestoreOptions, dir: string, manifest: 
   } catch (error) {
     // What did arrive stays valid (and passed its checks) and is counted below; the rest the build makes itself.
     // Nix 2.8 says "lacks a valid signature", 2.34 "lacks a signature by a trusted key".
-    const message = (error as Error).message
+    const message = errorMessage(error)
     result.status = 'failed'
     warn(
       `Importing the cache entry ${result.matchedKey} into the Nix store failed (${message}). ` +

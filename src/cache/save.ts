@@ -2,6 +2,7 @@
 // binary cache (signed with `cache-signing-key` when set), with a manifest, and upload it under this
 // run's key. Only when it adds something: an exact hit is never uploaded again, and a size limit
 // keeps one entry from crowding out the rest.
+import { errorMessage } from '../errors.js'
 import { mkdir, rm } from 'node:fs/promises'
 import { formatBytes } from '../report/reporter.js'
 import { closureWithSizes, directorySize, exportToBinaryCache } from './binary-cache.js'
@@ -39,7 +40,7 @@ export async function saveNixCache(options: CacheSaveOptions): Promise<CacheSave
       return await saveBuild(options, result, finish)
     } catch (error) {
       result.savedBytes = 0
-      return finish('failed', `The Nix store cache was not saved (${(error as Error).message}). The build's result is unaffected; the next run builds these paths again.`)
+      return finish('failed', `The Nix store cache was not saved (${errorMessage(error)}). The build's result is unaffected; the next run builds these paths again.`)
     }
   })
 }

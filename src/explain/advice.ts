@@ -1,11 +1,13 @@
 // Each finding -> what to do about it, in words a maintainer can act on without knowing Nix's
 // internals. One function per finding kind (the renderer prints them beside their finding);
 // explainFindings() gives the whole list, deduplicated, for `--json` and the job summary.
-import { BeamCrash, ExecFormatError, FailedBuild, Findings, FodMismatch, OtherHashError, PlatformMismatch, VmTest, drvName } from './types.js'
+import { BeamCrash, ExecFormatError, FailedBuild, Findings, FodMismatch, OtherHashError, PlatformMismatch, VmTestFinding, drvName } from './types.js'
 
+/** GitHub's documented rule for /dev/kvm on its hosted runners, and the file it puts it in. */
 export const KVM_UDEV_RULE = 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"'
+export const KVM_UDEV_RULE_FILE = '99-kvm4all.rules'
 const KVM_SETUP =
-  `give the runner /dev/kvm (on GitHub's Ubuntu runners: echo '${KVM_UDEV_RULE}' | sudo tee /etc/udev/rules.d/99-kvm4all.rules ` +
+  `give the runner /dev/kvm (on GitHub's Ubuntu runners: echo '${KVM_UDEV_RULE}' | sudo tee /etc/udev/rules.d/${KVM_UDEV_RULE_FILE} ` +
   `&& sudo udevadm control --reload-rules && sudo udevadm trigger --name-match=kvm), then let Nix schedule it: ` +
   '`system-features = kvm nixos-test benchmark big-parallel` in nix.conf or nix-ci\'s extra-nix-config input ' +
   '(system-features replaces the defaults; `extra-system-features = kvm nixos-test` adds to them)'
@@ -102,7 +104,7 @@ export function execFormatAdvice(e: ExecFormatError): string {
   )
 }
 
-export function vmTestAdvice(t: VmTest): string | undefined {
+export function vmTestAdvice(t: VmTestFinding): string | undefined {
   if (t.result === 'passed') return undefined
   const name = t.derivation !== undefined ? drvName(t.derivation) : 'The NixOS VM test'
   if (t.kvmError !== undefined) return `${name} could not use KVM (${t.kvmError}): ${KVM_SETUP}.`

@@ -1,6 +1,7 @@
 // `nix-ci explain [FILE|-] [--json]`: reads a saved log (a CI job log, a terminal paste) as a
 // stream and prints each finding with its fix, or the JSON document (json.ts). Never acts.
 // Exit status: 0 the log was read (with or without findings), 1 it could not be read, 2 usage.
+import { errorMessage } from '../errors.js'
 import { inertLine } from '../report/terminal-reporter.js'
 import { createReadStream } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -34,7 +35,7 @@ export async function runExplainCommand(args: string[], io: ExplainIo): Promise<
   try {
     parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } })
   } catch (error) {
-    io.stderr.write(`nix-ci explain: ${(error as Error).message}\n\n${EXPLAIN_USAGE}`)
+    io.stderr.write(`nix-ci explain: ${errorMessage(error)}\n\n${EXPLAIN_USAGE}`)
     return 2
   }
   if (parsed.values.help) {
@@ -50,7 +51,7 @@ export async function runExplainCommand(args: string[], io: ExplainIo): Promise<
   try {
     await readLines(file === '-' ? io.stdin : createReadStream(file), line => classifier.push(line))
   } catch (error) {
-    io.stderr.write(`nix-ci explain: cannot read ${file === '-' ? 'standard input' : file}: ${(error as Error).message}\n`)
+    io.stderr.write(`nix-ci explain: cannot read ${file === '-' ? 'standard input' : file}: ${errorMessage(error)}\n`)
     return 1
   }
   const findings = classifier.finish()

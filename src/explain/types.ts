@@ -62,7 +62,7 @@ export interface ExecFormatError {
   executable: string
 }
 
-export interface VmTest {
+export interface VmTestFinding {
   derivation?: string
   result: 'passed' | 'failed'
   subtest?: string
@@ -97,7 +97,7 @@ export interface Findings {
   otherHashErrors: OtherHashError[]
   platformMismatches: PlatformMismatch[]
   execFormatErrors: ExecFormatError[]
-  vmTests: VmTest[]
+  vmTests: VmTestFinding[]
   failedBuilds: FailedBuild[]
   beamCrashes: BeamCrash[]
   /** More findings than the classifier keeps arrived; the rest were dropped. */
@@ -110,7 +110,7 @@ export interface ExplainJson {
   otherHashErrors: OtherHashError[]
   platformMismatches: Omit<PlatformMismatch, 'hostFeatures'>[]
   execFormatErrors: ExecFormatError[]
-  vmTests: Omit<VmTest, 'kvmError'>[]
+  vmTests: Omit<VmTestFinding, 'kvmError'>[]
   failedBuilds: FailedBuild[]
   advice: string[]
 }

@@ -7,6 +7,13 @@ import { throttling } from '@octokit/plugin-throttling'
 
 export type GitHubClient = ReturnType<typeof getOctokit>
 
+/** A repository and the client to reach it. */
+export interface Repo {
+  octokit: GitHubClient
+  owner: string
+  repo: string
+}
+
 export interface GitHubClientOptions {
   token: string
   /** API root; defaults to GITHUB_API_URL (set on GitHub Enterprise runners), then api.github.com. */
@@ -157,6 +164,7 @@ function explainGraphQLError(error: Error & { errors?: { type?: string; message:
 }
 
 /** GitHub's message on one line, without its trailing period (the sentence goes on after it). */
-function oneLine(text: string): string {
+/** An error text on one line, without its closing full stop (it goes inside a sentence of ours). */
+export function oneLine(text: string): string {
   return text.replace(/\s*\n+\s*/g, ' ').trim().replace(/\.+$/, '')
 }

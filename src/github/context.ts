@@ -1,5 +1,6 @@
 // What GitHub tells a run about itself (GITHUB_* variables and the event payload), read once and
 // typed. A pure function of the environment, so stages and tests never touch globals.
+import { errorMessage } from '../errors.js'
 import { readFileSync } from 'node:fs'
 
 export interface PullRequestContext {
@@ -71,7 +72,7 @@ function readEvent(path: string | undefined): Record<string, unknown> {
     const event = JSON.parse(readFileSync(path, 'utf8')) as unknown
     return typeof event === 'object' && event !== null ? (event as Record<string, unknown>) : {}
   } catch (error) {
-    throw new ContextError(`Cannot read the event payload at GITHUB_EVENT_PATH=${path}: ${(error as Error).message}`)
+    throw new ContextError(`Cannot read the event payload at GITHUB_EVENT_PATH=${path}: ${errorMessage(error)}`)
   }
 }
 

@@ -2,7 +2,7 @@
 // a ref wherever it is, so "read, decide, force" loses a push that lands in between. GitHub's
 // GraphQL `updateRefs` takes the value the ref must still hold (`beforeOid`): a compare-and-swap,
 // applied atomically on GitHub's side. https://docs.github.com/graphql/reference/mutations#updaterefs
-import { isGraphQLResponseError, isRequestError, type GitHubClient } from './client.js'
+import { isGraphQLResponseError, isRequestError, type Repo } from './client.js'
 
 /** `beforeOid` for "the ref must not exist yet", as GitHub documents it. */
 export const ZERO_OID = '0'.repeat(40)
@@ -10,11 +10,7 @@ export const ZERO_OID = '0'.repeat(40)
 const REPOSITORY_ID = 'query RepositoryId($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { id } }'
 const UPDATE_REFS = 'mutation SwapRef($input: UpdateRefsInput!) { updateRefs(input: $input) { clientMutationId } }'
 
-export interface Repo {
-  octokit: GitHubClient
-  owner: string
-  repo: string
-}
+export type { Repo }
 
 /** The repository's GraphQL node id (the mutation takes it, not owner/name). */
 export async function repositoryNodeId(gh: Repo): Promise<string> {

@@ -2,6 +2,7 @@
 // and changes nothing else: line endings, final newline, every other byte and the file mode stay.
 // After writing, the file is read back and compared byte for byte; any difference outside the
 // replaced hashes restores the original and fails.
+import { errorMessage } from '../errors.js'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
@@ -99,7 +100,7 @@ function planEdit(original: Buffer, patch: HashPatch): Edit {
   try {
     got = parseHash(patch.got)
   } catch (err) {
-    throw new HashPatchError(`Refusing to write '${patch.got}' into ${o.file}:${o.line}: ${(err as Error).message}`)
+    throw new HashPatchError(`Refusing to write '${patch.got}' into ${o.file}:${o.line}: ${errorMessage(err)}`)
   }
   if (isZeroDigest(got.digest)) {
     throw new HashPatchError(`Refusing to write the placeholder '${patch.got}' into ${o.file}:${o.line}: Nix never reports it as "got".`)

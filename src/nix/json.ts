@@ -1,6 +1,7 @@
 // The one place that reads Nix's JSON. Each reader recognises every shape the supported Nix
 // versions print (captures in __tests__/fixtures/nix-json/) and turns it into one typed form;
 // a shape it does not know is an error naming the Nix version, never a guess.
+import { errorMessage } from '../errors.js'
 import { createHash } from 'node:crypto'
 import { toNix32 } from '../hashes/codec.js'
 import { NixVersion, describeNix } from './version.js'
@@ -77,7 +78,7 @@ function parse(command: string, version: NixVersion | undefined, text: string): 
   try {
     return JSON.parse(text)
   } catch (error) {
-    throw new NixJsonShapeError(command, version, `not JSON (${(error as Error).message})`)
+    throw new NixJsonShapeError(command, version, `not JSON (${errorMessage(error)})`)
   }
 }
 

@@ -2,6 +2,7 @@
 // signed with `push-signing-key` (or `cache-signing-key`). Only paths this run built, and of those
 // only what the destination lacks and the upstream substituters (cache.nixos.org, ...) do not
 // already serve. A failed push is a warning unless `push-required`, and says what to do.
+import { errorMessage } from '../errors.js'
 import { stripAnsi } from '../nix/internal-json.js'
 import { readNixConfig } from '../nix/config.js'
 import { NixCommandError, NixRunner } from '../nix/runner.js'
@@ -131,7 +132,7 @@ async function onUpstreamSubstituters(nix: NixRunner, paths: string[], target: P
 }
 
 function firstLine(error: unknown): string {
-  return ((error as Error).message ?? String(error)).split('\n')[0]
+  return errorMessage(error).split('\n')[0]
 }
 
 /** What failed and what to do, naming the store (never its password or query). */

@@ -1,4 +1,5 @@
 // Reporter for GitHub Actions: workflow commands via @actions/core.
+import type { OutputName } from '../outputs.js'
 import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
 import { EOL } from 'node:os'
@@ -55,7 +56,7 @@ export class ActionReporter implements Reporter {
       core.endGroup()
     }
   }
-  setOutput(name: string, value: string): void {
+  setOutput(name: OutputName, value: string): void {
     this.flush()
     core.setOutput(name, value)
   }

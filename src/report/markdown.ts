@@ -6,7 +6,7 @@
 /** Invisible, and breaks GitHub's autolinks and @mentions/#references where it stands. */
 const ZWSP = '\u200b'
 
-function oneLine(text: string): string {
+function joinLines(text: string): string {
   return text.replace(/\r\n|\r|\n/g, ' ')
 }
 
@@ -17,7 +17,7 @@ function oneLine(text: string): string {
  * cannot start emphasis and stays as it is. `|` is left to markdownTable, which escapes it in cells.
  */
 export function markdownText(text: string): string {
-  return oneLine(text)
+  return joinLines(text)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -30,7 +30,7 @@ export function markdownText(text: string): string {
 
 /** Inline code: the fence is one backtick longer than any run inside, so nothing can close it early. */
 export function markdownCode(text: string): string {
-  const body = oneLine(text)
+  const body = joinLines(text)
   const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map(run => run.length))
   const fence = '`'.repeat(longest + 1)
   // A code span's content that starts or ends with a backtick needs a space to keep it apart.
@@ -53,7 +53,7 @@ export function markdownCodeBlock(lines: string | string[], info = ''): string {
  * always escaped and code is always inert, so nothing in it renders as anything but text.
  */
 export function markdownProse(text: string): string {
-  const line = oneLine(text)
+  const line = joinLines(text)
   let out = ''
   let plain = ''
   let i = 0

@@ -1,5 +1,7 @@
 // How stages tell their user what happened. The action reports through @actions/core (log groups,
 // annotations, outputs, job summary); the CLI through a terminal. Stages only see this interface.
+import type { OutputName } from '../outputs.js'
+
 
 export interface Annotation {
   title?: string
@@ -23,7 +25,7 @@ export interface Reporter {
   error(message: string, annotation?: Annotation): void
   /** Runs fn inside a collapsible log group. */
   group<T>(title: string, fn: () => Promise<T>): Promise<T>
-  setOutput(name: string, value: string): void
+  setOutput(name: OutputName, value: string): void
   /** Appends Markdown to the job summary (written at the end of the run). */
   addSummary(markdown: string): void
   /** Hides a value in every later log line. */

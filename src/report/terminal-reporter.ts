@@ -1,4 +1,5 @@
 // Reporter for the CLI: readable terminal output; annotations as file:line prefixes.
+import type { OutputName } from '../outputs.js'
 import type { Annotation, Reporter } from './reporter.js'
 
 export class TerminalReporter implements Reporter {
@@ -40,7 +41,7 @@ export class TerminalReporter implements Reporter {
       this.depth--
     }
   }
-  setOutput(name: string, value: string): void {
+  setOutput(name: OutputName, value: string): void {
     this.outputs.set(name, value)
   }
   addSummary(markdown: string): void {

@@ -3,7 +3,7 @@
 // or '' for unprefixed driver output). A key is only fed once driver output has shown up on it,
 // so ordinary build logs cost one regular-expression test per line. Also KVM trouble from QEMU.
 import { VmTestLog } from '../../stages/vm-test/vm-test-log.js'
-import { LineRecogniser, MAX_FINDINGS, Origin, VmTest } from '../types.js'
+import { LineRecogniser, MAX_FINDINGS, Origin, VmTestFinding } from '../types.js'
 
 const DRIVER_LINE =
   /^(?:[A-Za-z0-9_.-]+: (?:must succeed: |must fail: |waiting for |starting vm|QEMU running)|subtest: |!!! |Test ".*" failed with error: |test script finished in |run the VM test script|Machine state will be reset|Test will time out and terminate)/
@@ -58,8 +58,8 @@ export class VmTestRecogniser implements LineRecogniser {
   }
 
   /** @param failedDrvs derivations Nix reported as failed: a test whose build failed did not pass. */
-  finish(failedDrvs: ReadonlySet<string>, drvOfName: (name: string) => string | undefined): VmTest[] {
-    const tests: VmTest[] = []
+  finish(failedDrvs: ReadonlySet<string>, drvOfName: (name: string) => string | undefined): VmTestFinding[] {
+    const tests: VmTestFinding[] = []
     for (const [key, run] of this.runs) {
       const failure = run.log.failure()
       const derivation = run.drv ?? (key !== '' ? drvOfName(key) : undefined)

@@ -1,6 +1,7 @@
 // The job after the matrix (`matrix: aggregate`): gathers every system's artifact, writes one job
 // summary, proposes one fix pull request with the hashes every system agreed on, and tags a
 // release only when every system is green. It builds nothing itself.
+import { errorMessage } from '../../errors.js'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -50,7 +51,7 @@ export async function runAggregateStage(options: AggregateStageOptions): Promise
           } else found.set(d.system, result)
           reporter.info(`${d.system}: ${result.build.status}${result.build.builtOn ? ` on ${result.build.builtOn}` : ''} (Nix ${result.nixVersion}), ${result.hashes.fixes.length} verified hash fix(es)`)
         } catch (error) {
-          found.set(d.system, { missing: `its artifact cannot be read: ${(error as Error).message}` })
+          found.set(d.system, { missing: `its artifact cannot be read: ${errorMessage(error)}` })
         }
       }
     })

@@ -2,6 +2,7 @@
 // system(s), hash fixes verified but only reported, no release; then its result goes out as an
 // artifact. `matrix: aggregate`: gathers them (aggregate-stage.ts), then the one fix PR and the
 // release, as a one-job run would make them.
+import { errorMessage } from '../../errors.js'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -37,7 +38,7 @@ export async function runMatrixJob(inputs: Inputs, context: PipelineContext, pip
       })
     }
   } catch (error) {
-    failures.push(`Could not hand the result on to the aggregate job: ${(error as Error).message}`)
+    failures.push(`Could not hand the result on to the aggregate job: ${errorMessage(error)}`)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -1,6 +1,7 @@
 // What one matrix job hands on: its system's build result, the fixed-output derivations its
 // package needs, and the stale hashes it found with the fix verified by building on that system.
 // Read back by the aggregate job as data from another job: every field is checked.
+import { errorMessage } from '../../errors.js'
 import type { PipelineResult } from '../../pipeline.js'
 import type { HashFix, HashProblem } from '../hashes/types.js'
 
@@ -59,7 +60,7 @@ export function readSystemResult(text: string, expectedSystem: string): SystemRe
   try {
     raw = JSON.parse(text)
   } catch (error) {
-    throw new SystemResultError(`not JSON (${(error as Error).message})`)
+    throw new SystemResultError(`not JSON (${errorMessage(error)})`)
   }
   const r = raw as Partial<SystemResultFile>
   if (typeof raw !== 'object' || raw === null || r.format !== RESULT_FORMAT) throw new SystemResultError(`not a ${RESULT_FORMAT} file (a matrix job of another nix-ci version?)`)

@@ -16,7 +16,8 @@ import type { HostFacts } from '../../setup/host.js'
 import { runBuildStage } from '../build/build-stage.js'
 import type { BuildStageResult, FixedOutputInfo } from '../build/types.js'
 import { DiscoveryContext, buildEachAlone, checkRebuild, fodsNeedingConfirmation, liveMismatchParser, staleFodsOf } from './discover.js'
-import { RecheckPolicy, changedLockFilesSince, fodsToRecheck } from './recheck-policy.js'
+import type { CheckFodsPolicy } from '../../inputs.js'
+import { changedLockFilesSince, fodsToRecheck } from './recheck-policy.js'
 import { revertPatchedHash } from '../../hashes/revert.js'
 import type { FixHashesResult, HashFix, HashProblem, StaleFod } from './types.js'
 
@@ -35,7 +36,7 @@ export interface FixHashesOptions {
   /** The build the pipeline already ran, and what the mismatch parser read from it. */
   firstBuild: BuildStageResult
   firstReports: MismatchParseResult
-  recheck: RecheckPolicy
+  recheck: CheckFodsPolicy
   /** Base commit for "did a lock file change?" (PR base, push `before`, or `--base`). */
   base?: string
   /** Store paths restored from a cache in this run. */

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { childEnv } from '../../process-env.js'
 import type { FixedOutputInfo } from '../build/types.js'
 
-export type RecheckPolicy = 'auto' | 'always' | 'never'
+import type { CheckFodsPolicy } from '../../inputs.js'
 
 /** Lock files whose change makes a vendored-dependency FOD's hash suspect. */
 export const LOCK_FILE = /(^|\/)(mix\.lock|Cargo\.lock|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?|go\.sum|go\.mod|Gemfile\.lock|poetry\.lock|uv\.lock|composer\.lock|gradle\.lockfile|deps\.edn|pubspec\.lock)$/
@@ -14,7 +14,7 @@ export const LOCK_FILE = /(^|\/)(mix\.lock|Cargo\.lock|package-lock\.json|npm-sh
 export const VENDORED_DEPS_NAME = /(mix-deps|-deps-|-deps$|go-modules|npm-deps|node-modules|vendor|cargo-deps|yarn-deps|pnpm-deps|offline-cache|gradle-deps)/
 
 export interface RecheckInputs {
-  policy: RecheckPolicy
+  policy: CheckFodsPolicy
   fixedOutputs: FixedOutputInfo[]
   /** Derivations this run built (their outputs are fresh, no recheck needed). */
   builtDerivations: string[]

@@ -2,6 +2,7 @@
 // repository (Dependabot, Renovate, a colleague) nix-ci adds one commit whose parent is the built
 // head and moves the branch only forward, so a push made meanwhile is never lost. A fork cannot be
 // pushed to: the fix is offered as review suggestions the contributor applies with one click.
+import { errorMessage } from '../../errors.js'
 import { sameRepository } from '../../github/context.js'
 import { treeFilesOver } from './base-files.js'
 import { commitComment, commitMessage, COMMIT_MARKER, diffComment, FIX_MARKER, suggestionBody, suggestionReviewBody } from './content.js'
@@ -78,7 +79,7 @@ async function commitOntoBranch(session: Session, files: ReturnType<typeof readF
     )
   } catch (error) {
     // The fix is pushed; a missing explanation is worth a warning, not a failure.
-    session.reporter.warning((error as Error).message)
+    session.reporter.warning(errorMessage(error))
   }
   return done(session, 'updated', `Pushed the verified fix ${commit.sha.slice(0, 12)} onto ${pr.headRef} (pull request #${pr.number}).`)
 }

@@ -1,7 +1,7 @@
 // GitHub's refusals that users of a PR bot meet, each turned into what to change. Anything not
 // specific to pull requests falls through to the shared explainGitHubError (permissions, rate
 // limits, network, 5xx, validation errors).
-import { explainGitHubError, isRequestError } from '../../github/client.js'
+import { explainGitHubError, isRequestError, oneLine } from '../../github/client.js'
 import { messageOf } from './github-git.js'
 
 export interface PullRequestErrorContext {
@@ -52,6 +52,3 @@ export function explainPullRequestError(error: unknown, context: PullRequestErro
   return explainGitHubError(error, { action: context.action, owner: context.owner, repo: context.repo, permissions: { ...PERMISSIONS } })
 }
 
-function oneLine(text: string): string {
-  return text.replace(/\s*\n+\s*/g, ' ').trim().replace(/\.+$/, '')
-}

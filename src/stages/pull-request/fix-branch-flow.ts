@@ -2,6 +2,7 @@
 // top of the commit that was built, and one pull request from it. Reruns and concurrent runs
 // converge on that single branch and PR; a newer base rebuilds the branch; a commit by anyone else
 // stops nix-ci from touching the branch; once the base needs no fix, the PR is closed.
+import { errorMessage } from '../../errors.js'
 import type { RunContext } from '../../github/context.js'
 import { treeFilesOver } from './base-files.js'
 import { closedComment, commitMessage, fixTitle, othersCommitsComment, othersCommitsKeptOpenComment, pullRequestBody, CLOSED_MARKER, HUMAN_COMMITS_MARKER } from './content.js'
@@ -172,7 +173,7 @@ async function closeStaleFix(session: Session, base: string, branch: string): Pr
     try {
       await attempt(session, `delete the branch ${branch}`, () => deleteBranch(gh, branch), { branch })
     } catch (error) {
-      session.reporter.warning(`${(error as Error).message} The fix pull request is closed; delete ${branch} by hand.`)
+      session.reporter.warning(`${errorMessage(error)} The fix pull request is closed; delete ${branch} by hand.`)
     }
   }
   return done(
@@ -189,7 +190,7 @@ async function labelPull(session: Session, pull: PullInfo): Promise<void> {
     if (added.length > 0) session.reporter.info(`Labelled #${pull.number}: ${added.join(', ')}`)
   } catch (error) {
     // A missing label is not worth failing the fix over.
-    session.reporter.warning((error as Error).message)
+    session.reporter.warning(errorMessage(error))
   }
 }
 

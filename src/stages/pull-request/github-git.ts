@@ -3,14 +3,11 @@
 // so they show as verified. Every call here is safe to repeat: blobs and trees are content
 // addressed, and ref changes say what they found instead of guessing. No ref is ever forced
 // blindly: a branch moves forward only, or by compare-and-swap.
-import { isRequestError, type GitHubClient } from '../../github/client.js'
+import { errorMessage } from '../../errors.js'
+import { isRequestError, type Repo } from '../../github/client.js'
 import { swapRef } from '../../github/ref-updates.js'
 
-export interface Repo {
-  octokit: GitHubClient
-  owner: string
-  repo: string
-}
+export type { Repo }
 
 export interface CommitInfo {
   sha: string
@@ -123,7 +120,7 @@ export async function compareCommits(gh: Repo, base: string, head: string): Prom
 export function messageOf(error: unknown): string {
   const data = (error as { response?: { data?: { message?: string; errors?: ({ message?: string } | string)[] } } }).response?.data
   const details = (data?.errors ?? []).map(e => (typeof e === 'string' ? e : (e.message ?? ''))).join(' ')
-  return `${data?.message ?? (error as Error).message ?? ''} ${details}`.trim()
+  return `${data?.message ?? errorMessage(error) ?? ''} ${details}`.trim()
 }
 
 /** GitHub's 422 for a ref that exists ("Reference already exists"). */

@@ -2,6 +2,7 @@
 // repository root (what GitHub's trees use), and the blob it replaces. Before anything is sent to
 // GitHub, every written file must differ from the checked-out commit only on the lines of verified
 // fixes: nix-ci commits what it verified and nothing a build step or a person left in the work tree.
+import { errorMessage } from '../../errors.js'
 import { execFileSync } from 'node:child_process'
 import { readFileSync, realpathSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
@@ -33,7 +34,7 @@ function git(cwd: string, args: string[]): Buffer {
   try {
     return execFileSync('git', args, { cwd, env: childEnv(), maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] })
   } catch (error) {
-    const detail = (error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message
+    const detail = (error as { stderr?: Buffer }).stderr?.toString().trim() || errorMessage(error)
     throw new WorkTreeError(`git ${args.join(' ')} failed in ${cwd} (${detail}). nix-ci needs the git checkout fix-hashes worked in.`)
   }
 }
@@ -65,7 +66,7 @@ export function readFixedFiles(repoDir: string, hashes: FixHashesResult): FixedF
     try {
       content = readFileSync(join(repoDir, file))
     } catch (error) {
-      throw new WorkTreeError(`Cannot read ${file}, which fix-hashes wrote (${(error as Error).message}): did a later step remove it?`)
+      throw new WorkTreeError(`Cannot read ${file}, which fix-hashes wrote (${errorMessage(error)}): did a later step remove it?`)
     }
     const headBlobSha = git(root, ['rev-parse', `HEAD:${path}`]).toString().trim()
     const before = git(root, ['cat-file', 'blob', headBlobSha])

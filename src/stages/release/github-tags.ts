@@ -2,15 +2,11 @@
 // `v1`/`v1.2`. Every call is safe to repeat and safe against a concurrent run of the same release:
 // "already exists" answers are re-read and compared instead of failed on, and moving tags move
 // only forward, by compare-and-swap.
-import { isRequestError, type GitHubClient } from '../../github/client.js'
+import { isRequestError, type Repo } from '../../github/client.js'
 import { swapRef } from '../../github/ref-updates.js'
 import { movingTagsNow, type ExistingTag } from './decide.js'
 
-export interface Repo {
-  octokit: GitHubClient
-  owner: string
-  repo: string
-}
+export type { Repo }
 
 export interface TagRef {
   name: string

@@ -1,6 +1,7 @@
 // Where the release version comes from: mix.exs, the flake package's `version` attribute, package.json,
 // or a literal from `version-from`. `auto` tries them in that order. Every reading remembers its file
 // and line, so a bad version is reported where the user fixes it.
+import { errorMessage } from '../../errors.js'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { VersionFrom } from '../../inputs.js'
@@ -141,7 +142,7 @@ export function readPackageJson(cwd: string, required: boolean): VersionReading 
   try {
     data = JSON.parse(text)
   } catch (error) {
-    throw new VersionSourceError(`package.json is not valid JSON (${(error as Error).message}): fix the file, then re-run.`, file)
+    throw new VersionSourceError(`package.json is not valid JSON (${errorMessage(error)}): fix the file, then re-run.`, file)
   }
   const line = text.split(/\r?\n/).findIndex(l => /"version"\s*:/.test(l)) + 1 || undefined
   if (data === null || typeof data !== 'object' || Array.isArray(data) || !('version' in data)) {

@@ -1,6 +1,7 @@
 // Makes NixOS VM tests runnable: a /dev/kvm the build users may open, and a Nix that schedules
 // derivations requiring `kvm` and `nixos-test`. Confirmed by Nix itself: its config view and a
 // probe build that requires the features and opens /dev/kvm inside the sandbox.
+import { KVM_UDEV_RULE, KVM_UDEV_RULE_FILE } from '../../explain/advice.js'
 import { platformRefusal } from '../../nix/messages.js'
 import { randomBytes } from 'node:crypto'
 import { access, constants, stat } from 'node:fs/promises'
@@ -13,8 +14,7 @@ import { applyNixSettings } from '../../setup/nix-settings.js'
 
 export const KVM_FEATURES = ['kvm', 'nixos-test'] as const
 /** GitHub's documented rule for hosted runners: /dev/kvm for every user. */
-export const KVM_UDEV_RULE = 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"'
-export const KVM_UDEV_RULE_FILE = '99-nix-ci-kvm.rules'
+export { KVM_UDEV_RULE, KVM_UDEV_RULE_FILE }
 
 const KVM_FIX =
   'add a step before nix-ci that runs ' +
