@@ -16,7 +16,8 @@ import { reportHashes } from './stages/hashes/hashes-report.js'
 import type { FixHashesResult } from './stages/hashes/types.js'
 import type { GitHubClient } from './github/client.js'
 import type { RunContext } from './github/context.js'
-import { PullRequestStageResult, runPullRequestStage } from './stages/pull-request/pull-request-stage.js'
+import { deliverFixes } from './stages/pull-request/from-inputs.js'
+import type { PullRequestStageResult } from './stages/pull-request/pull-request-stage.js'
 import { restoreNixCache, saveNixCache } from './cache/index.js'
 import { pushBuilt } from './push/index.js'
 import { ReleaseStageResult, runReleaseStage } from './stages/release/release-stage.js'
@@ -268,22 +269,7 @@ async function runFixPullRequest(
     }
     return undefined
   }
-  const result = await context.reporter.group('Fix pull request', () =>
-    runPullRequestStage({
-      mode: inputs.fixHashes as 'pull-request' | 'commit',
-      hashes,
-      buildOk,
-      repoDir: context.cwd,
-      octokit: github.octokit,
-      context: github.context,
-      defaultToken: github.defaultToken,
-      labels: inputs.pullRequestLabels,
-      flake: inputs.flake,
-      package: inputs.package,
-      systems: inputs.systems,
-      reporter: context.reporter
-    })
-  )
+  const result = await deliverFixes(inputs, github, hashes, buildOk, context.cwd, context.reporter)
   if (!result.ok) failures.push(...result.failures)
   return result
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { Inputs } from '../../inputs.js'
 import type { PipelineContext, PipelineResult } from '../../pipeline.js'
 import { RESULT_FILE, artifactName, artifactServiceUnavailableReason, downloadSystemResults, uploadSystemResult } from '../../artifact/transport.js'
-import { runPullRequestStage } from '../pull-request/pull-request-stage.js'
+import { deliverFixes } from '../pull-request/from-inputs.js'
 import { runReleaseStage } from '../release/release-stage.js'
 import { runAggregateStage } from './aggregate-stage.js'
 import { systemResultOf } from './system-result.js'
@@ -65,22 +65,7 @@ export async function runMatrixAggregate(inputs: Inputs, context: PipelineContex
   const github = context.github
   let pullRequest: PipelineResult['pullRequest']
   if (writes && github && !(inputs.fixHashes === 'pull-request' && github.context.pullRequest)) {
-    pullRequest = await reporter.group('Fix pull request', () =>
-      runPullRequestStage({
-        mode: inputs.fixHashes as 'pull-request' | 'commit',
-        hashes: aggregate.hashes,
-        buildOk: aggregate.decision.allGreen,
-        repoDir: context.cwd,
-        octokit: github.octokit,
-        context: github.context,
-        defaultToken: github.defaultToken,
-        labels: inputs.pullRequestLabels,
-        flake: inputs.flake,
-        package: inputs.package,
-        systems: inputs.systems,
-        reporter
-      })
-    )
+    pullRequest = await deliverFixes(inputs, github, aggregate.hashes, aggregate.decision.allGreen, context.cwd, reporter)
     if (!pullRequest.ok) failures.push(...pullRequest.failures)
   }
   let release: PipelineResult['release']
