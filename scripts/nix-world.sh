@@ -147,6 +147,9 @@ run_in() {
   cp -L /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
   cp -L /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/ca-certificates.crt"
   [ -f /etc/npmrc ] && cp /etc/npmrc "$dir/etc/npmrc"
+  # Single-user runs get the chroot's own nix.conf back: a daemon run leaves there what nix-ci
+  # wrote for an untrusted user (extra-platforms...), which would prove the next run's tests wrong.
+  $daemon || printf 'build-users-group = nixbld\n' > "$dir/etc/nix/nix.conf"
   local envs=(PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root LANG=C.UTF-8 CI="${CI:-}" NIX_CI_IN_WORLD="$suite")
   if $daemon; then
     chroot "$dir" sh -c 'pkill -x nix-daemon 2>/dev/null; sleep 0.2; setsid nix-daemon </dev/null >/var/log/nix-daemon.log 2>&1 &
