@@ -17,10 +17,11 @@ import type { FixHashesResult } from './stages/hashes/types.js'
 import type { GitHubClient } from './github/client.js'
 import type { RunContext } from './github/context.js'
 import { deliverFixes } from './stages/pull-request/from-inputs.js'
+import { releaseFromInputs } from './stages/release/from-inputs.js'
 import type { PullRequestStageResult } from './stages/pull-request/pull-request-stage.js'
 import { restoreNixCache, saveNixCache } from './cache/index.js'
 import { pushBuilt } from './push/index.js'
-import { ReleaseStageResult, runReleaseStage } from './stages/release/release-stage.js'
+import type { ReleaseStageResult } from './stages/release/release-stage.js'
 import { VmTestResult, runVmTestStage } from './stages/vm-test/vm-test-stage.js'
 import { runMatrixAggregate, runMatrixJob } from './stages/aggregate/matrix.js'
 
@@ -188,35 +189,20 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
 
   let release: ReleaseStageResult | undefined
   if (inputs.release === 'tag' && !build.cancelled) {
-    if (!context.github) {
-      const message =
-        "release: tag needs the repository and a token: it runs inside GitHub Actions (GITHUB_REPOSITORY, GITHUB_SHA, 'github-token'), " +
-        'or from the CLI with --repo OWNER/NAME --sha SHA and GITHUB_TOKEN set.'
-      reporter.error(message, { title: 'release: no GitHub repository' })
-      failures.push(message)
-    } else {
-      release = await reporter.group('Release', () =>
-        runReleaseStage({
-          versionFrom: inputs.versionFrom,
-          tagPrefix: inputs.tagPrefix,
-          majorTag: inputs.majorTag,
-          cwd: context.cwd,
-          flake: inputs.flake,
-          package: inputs.package,
-          system: build.hostSystem,
-          nix: context.nix,
-          reporter,
-          octokit: (context.github as GitHubTarget).octokit,
-          owner: (context.github as GitHubTarget).owner,
-          repo: (context.github as GitHubTarget).repo,
-          commitSha: (context.github as GitHubTarget).sha,
-          buildOk: build.ok && hashesClean,
-          vmTestOk: vmTest === undefined || vmTest.result === 'skipped' ? undefined : vmTest.result === 'passed',
-          signal: context.signal
-        })
-      )
-      if (!release.ok) failures.push(...release.failures)
-    }
+    release = await releaseFromInputs(
+      inputs,
+      {
+        github: context.github,
+        system: build.hostSystem,
+        buildOk: build.ok && hashesClean,
+        vmTestOk: vmTest === undefined || vmTest.result === 'skipped' ? undefined : vmTest.result === 'passed',
+        cwd: context.cwd,
+        nix: context.nix,
+        reporter,
+        signal: context.signal
+      },
+      failures
+    )
   }
   for (const line of describeTiming([], context.nix.callLog)) reporter.debug(`this run's ${line}`)
   return { ok: failures.length === 0, build, hashes, pullRequest, vmTest, release, failures }

@@ -10,7 +10,7 @@ import type { Inputs } from '../../inputs.js'
 import type { PipelineContext, PipelineResult } from '../../pipeline.js'
 import { RESULT_FILE, artifactName, artifactServiceUnavailableReason, downloadSystemResults, uploadSystemResult } from '../../artifact/transport.js'
 import { deliverFixes } from '../pull-request/from-inputs.js'
-import { runReleaseStage } from '../release/release-stage.js'
+import { releaseFromInputs } from '../release/from-inputs.js'
 import { runAggregateStage } from './aggregate-stage.js'
 import { systemResultOf } from './system-result.js'
 
@@ -70,30 +70,9 @@ export async function runMatrixAggregate(inputs: Inputs, context: PipelineContex
   }
   let release: PipelineResult['release']
   if (inputs.release === 'tag') {
-    if (!github) failures.push('release: tag needs the repository and a token (GITHUB_REPOSITORY, github-token).')
-    else {
-      release = await reporter.group('Release', () =>
-        runReleaseStage({
-          versionFrom: inputs.versionFrom,
-          tagPrefix: inputs.tagPrefix,
-          majorTag: inputs.majorTag,
-          cwd: context.cwd,
-          flake: inputs.flake,
-          package: inputs.package,
-          system: inputs.systems[0],
-          nix: context.nix,
-          reporter,
-          octokit: github.octokit,
-          owner: github.owner,
-          repo: github.repo,
-          commitSha: github.sha,
-          // Only when every system is green and every hash stands.
-          buildOk: aggregate.decision.allGreen && aggregate.hashes.status === 'clean',
-          signal: context.signal
-        })
-      )
-      if (!release.ok) failures.push(...release.failures)
-    }
+    // Only when every system is green and every hash stands.
+    const buildOk = aggregate.decision.allGreen && aggregate.hashes.status === 'clean'
+    release = await releaseFromInputs(inputs, { github, system: inputs.systems[0], buildOk, cwd: context.cwd, nix: context.nix, reporter, signal: context.signal }, failures)
   }
   return { ok: failures.length === 0, hashes: aggregate.hashes, pullRequest, release, failures }
 }
