@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseInputs } from '../../src/inputs.js'
 import { runPipeline } from '../../src/pipeline.js'
-import { hashesSummary } from '../../src/stages/hashes/hashes-report.js'
+import { hashesSummary } from '../../src/stages/fix-hashes/hashes-report.js'
 import { Fixture, REPO_ROOT, createFixture, testNix } from '../support/fixtures.js'
 import { recordingReporter } from '../support/reporting.js'
 

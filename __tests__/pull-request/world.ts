@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RunContext } from '../../src/github/context.js'
-import type { FixHashesResult, HashFix } from '../../src/stages/hashes/types.js'
+import type { FixHashesResult, HashFix } from '../../src/stages/fix-hashes/types.js'
 import { runPullRequestStage, type PullRequestStageOptions } from '../../src/stages/pull-request/pull-request-stage.js'
 import type { GitHubTestServer } from '../support/github-server/index.js'
 import { testClient } from '../support/github-server/index.js'

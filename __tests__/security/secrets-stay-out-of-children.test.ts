@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readTrackedTextFiles } from '../../src/hashes/repo-files.js'
 import { childEnv, secretsInEnvironment, withoutAccessTokens } from '../../src/process-env.js'
-import { changedLockFilesSince } from '../../src/stages/hashes/recheck-policy.js'
+import { changedLockFilesSince } from '../../src/stages/fix-hashes/recheck-policy.js'
 import { builderPath, git, testNix } from '../support/fixtures.js'
 
 const SECRET_VARS = ['INPUT_GITHUB-TOKEN', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_URL', 'GITHUB_TOKEN', 'NIX_CONFIG']

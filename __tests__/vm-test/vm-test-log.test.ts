@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { VmTestLog } from '../../src/stages/vm-test/vm-test-log.js'
+import { VmTestLog } from '../../src/nix/vm-test-log.js'
 import { vmTestSummary } from '../../src/stages/vm-test/vm-test-report.js'
 import { REPO_ROOT } from '../support/fixtures.js'
 

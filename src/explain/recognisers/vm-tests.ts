@@ -2,7 +2,7 @@
 // test (keyed by the `name> ` prefix of `nix build -L`, the failing derivation of a quoted tail,
 // or '' for unprefixed driver output). A key is only fed once driver output has shown up on it,
 // so ordinary build logs cost one regular-expression test per line. Also KVM trouble from QEMU.
-import { VmTestLog } from '../../stages/vm-test/vm-test-log.js'
+import { VmTestLog } from '../../nix/vm-test-log.js'
 import { LineRecogniser, MAX_FINDINGS, Origin, VmTestFinding } from '../types.js'
 
 const DRIVER_LINE =

@@ -3,7 +3,7 @@
 // means the checkout is not that commit, and nothing is written.
 import { lstatSync, readFileSync } from 'node:fs'
 import { insideRepo, writePreservingMode } from '../../hashes/patch.js'
-import type { HashFix } from '../hashes/types.js'
+import type { HashFix } from '../fix-hashes/types.js'
 
 export class ApplyFixError extends Error {}
 

@@ -2,7 +2,7 @@
 // hash fixes stand. A fix is kept only when every system that needs that fixed-output derivation
 // verified the same new hash; two values are a platform conflict, a system that could not confirm
 // it (missing, failed, or fine with the old hash) leaves it unverified. Pure: tests give it results.
-import type { FixHashesResult, HashFix, HashProblem } from '../hashes/types.js'
+import type { FixHashesResult, HashFix, HashProblem } from '../fix-hashes/types.js'
 import type { SystemResultFile } from './system-result.js'
 
 export type SystemState =

@@ -3,7 +3,7 @@
 // Read back by the aggregate job as data from another job: every field is checked.
 import { errorMessage } from '../../errors.js'
 import type { PipelineResult } from '../../pipeline.js'
-import type { HashFix, HashProblem } from '../hashes/types.js'
+import type { HashFix, HashProblem } from '../fix-hashes/types.js'
 
 export const RESULT_FORMAT = 'nix-ci/system-result@1'
 

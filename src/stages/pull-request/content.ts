@@ -4,7 +4,7 @@
 // Markdown goes through report/markdown.ts: names, paths and messages are data, never Markdown.
 import { markdownCode, markdownCodeBlock, markdownFileLink, markdownProse, markdownText } from '../../report/markdown.js'
 import { markdownTable } from '../../report/reporter.js'
-import type { FixHashesResult, HashFix } from '../hashes/types.js'
+import type { FixHashesResult, HashFix } from '../fix-hashes/types.js'
 
 /** Starts the PR body and nix-ci's comments with the fix (shared with fix-hashes-apply.yml). */
 export const FIX_MARKER = '<!-- nix-ci:fix-hashes -->'

@@ -3,7 +3,7 @@
 import type { Inputs } from '../../inputs.js'
 import type { GitHubTarget } from '../../pipeline.js'
 import type { Reporter } from '../../report/reporter.js'
-import type { FixHashesResult } from '../hashes/types.js'
+import type { FixHashesResult } from '../fix-hashes/types.js'
 import { runPullRequestStage } from './pull-request-stage.js'
 import type { PullRequestStageResult } from './types.js'
 

@@ -5,7 +5,7 @@
 // cherry-picks it onto other work or pushes on top of it always fails one of these. Author names
 // are not trusted: anyone can set them, and the token's identity changes with the token.
 import { createHash } from 'node:crypto'
-import type { HashFix } from '../hashes/types.js'
+import type { HashFix } from '../fix-hashes/types.js'
 import type { CommitInfo } from './github-git.js'
 
 export const FIX_TRAILER = 'Nix-CI-Fix'

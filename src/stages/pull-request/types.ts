@@ -4,7 +4,7 @@
 import type { GitHubClient } from '../../github/client.js'
 import type { RunContext } from '../../github/context.js'
 import type { Reporter } from '../../report/reporter.js'
-import type { FixHashesResult } from '../hashes/types.js'
+import type { FixHashesResult } from '../fix-hashes/types.js'
 
 /** `pull-request`: a branch `nix-ci/fix-hashes/<base>` and a PR; `commit`: onto the PR being built. */
 export type PullRequestMode = 'pull-request' | 'commit'

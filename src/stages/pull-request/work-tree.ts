@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync, realpathSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { childEnv } from '../../process-env.js'
-import type { FixHashesResult, HashFix } from '../hashes/types.js'
+import type { FixHashesResult, HashFix } from '../fix-hashes/types.js'
 
 export class WorkTreeError extends Error {
   constructor(message: string) {

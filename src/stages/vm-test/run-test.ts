@@ -4,7 +4,7 @@
 import { ActivityType, ResultType, parseInternalJsonLine, stripAnsi } from '../../nix/internal-json.js'
 import { NixRunner } from '../../nix/runner.js'
 import type { Reporter } from '../../report/reporter.js'
-import { VmTestLog } from './vm-test-log.js'
+import { VmTestLog } from '../../nix/vm-test-log.js'
 
 export interface VmTestRunOptions {
   nix: NixRunner

@@ -12,8 +12,28 @@
 //   `!!! Test "<name>" failed with error: "<msg>"`, `!!! RequestedAssertionFailed: <msg>` (2024+)
 //   `Exception: command `<cmd>` failed (exit code N)` after a Python traceback (before 2024)
 //   `nix-ci: journal begin|end <unit>` (printed by nix-ci's own test script, nix/service-test.py)
-import { stripAnsi } from '../../nix/internal-json.js'
-import type { VmTestFailure } from './types.js'
+import { stripAnsi } from './internal-json.js'
+
+/** The failing part of a NixOS test run, extracted from the test driver's log. */
+export interface VmTestFailure {
+  /** The subtest that was running, e.g. `mast.service reaches active`. */
+  check?: string
+  /** The driver action that failed, e.g. `must succeed: curl ...` or `waiting for unit mast.service`. */
+  command?: string
+  /** The driver's error message, e.g. `unit "mast.service" reached state "failed"`. */
+  error?: string
+  /** Output of the failed command, when the driver printed it. */
+  output: string[]
+  /** The driver's own error lines (`!!!` lines or a Python traceback). */
+  traceback: string[]
+  /** The service's journal: dumped by the built-in test, else its lines from the VM console. */
+  serviceJournal: string[]
+  postgresqlJournal: string[]
+  /** `dump` when the built-in test printed the journals, `console` when gathered from the serial log. */
+  journalSource: 'dump' | 'console' | 'none'
+  /** The driver's own global timeout fired (not the action's). */
+  driverTimedOut: boolean
+}
 
 const MAX_OUTPUT = 60
 const MAX_TRACEBACK = 40
