@@ -159,16 +159,15 @@ describe('other Nix versions (reconstructed excerpts)', () => {
   it('reports look-alike hash errors separately, never as mismatches', () => {
     const r = parse('lookalikes.excerpt.log', 'plain-log')
     expect(r.mismatches).toEqual([])
-    expect(r.otherHashErrors.map(e => e.kind)).toEqual([
-      'path-import',
-      'flake-input-nar-hash',
-      'flake-input-nar-hash',
-      'flake-input-field',
-      'fetcher-download',
-      'fetcher-download'
-    ])
+    expect(r.otherHashErrors.map(e => e.kind)).toEqual(['import-path', 'flake-input', 'flake-input', 'flake-input', 'builtin-fetch', 'builtin-fetch'])
     expect(r.otherHashErrors[0].subject).toMatch(/-binutils-wrapper-2\.40-man$/)
     expect(r.otherHashErrors[1].got).toMatch(/^sha256-/)
+    // "mismatch in field 'narHash' of input '{…}', got '{…}'": the field's two values, read from the JSON.
+    expect(r.otherHashErrors[3]).toMatchObject({
+      subject: '{"narHash":"sha256-dhsvRvyMUrbhFxtp1d3ao1Pz3PjeCwA3dwO+vn9Hso4=","type":"git"}',
+      specified: 'sha256-dhsvRvyMUrbhFxtp1d3ao1Pz3PjeCwA3dwO+vn9Hso4=',
+      got: 'sha256-Tj4FSyvaGzjMIbwSa9HgT/XSmEB6tZV/8RK+oUWhONM='
+    })
     expect(r.otherHashErrors[4].specified).toBe(`sha256:${'0'.repeat(52)}`)
   })
 })

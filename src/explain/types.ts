@@ -1,6 +1,7 @@
 // What `nix-ci explain` finds in a log. The JSON shape (`ExplainJson`) is a public contract: each
 // list holds exactly the fields named here, in this order. The classifier keeps a little more
 // (`Platform.hostFeatures`, a VM test's KVM error) to word its advice; json.ts drops it.
+import type { OtherHashErrorKind } from '../hashes/hash-reports.js'
 
 export type FodSource = 'nix' | 'builder-output'
 
@@ -34,8 +35,6 @@ export interface FodMismatch {
   gotPath?: string
   pasteDamage?: PasteDamage[]
 }
-
-export type OtherHashErrorKind = 'import-path' | 'flake-input' | 'builtin-fetch' | 'hash-syntax' | 'substitution'
 
 export interface OtherHashError {
   kind: OtherHashErrorKind

@@ -10,55 +10,24 @@
 // whose FIRST line is the report's header. Everything else shaped like a report is 'unverified'
 // (it may be real: a nix-daemon relays its errors as plain text, without raw_msg) or
 // 'builder-output' (-L `name> ` lines, `> ` lines under "last N log lines", result events).
+// This module sorts lines and events by who speaks; report-blocks.ts pairs a report's lines, and
+// hash-reports.ts holds what is reported.
 import { ResultType, parseInternalJsonLine, stripAnsi } from '../nix/internal-json.js'
 import type { NixLine } from '../nix/runner.js'
-import { HashAlgo, tryParseHash } from './codec.js'
+import type { HashMismatch, MismatchParseResult, OtherHashError, TrustMode } from './hash-reports.js'
+import { PendingBlock, ReportSink, mayStartReport, readMessage, stepBlock } from './report-blocks.js'
 
-export type TrustMode = 'internal-json-only' | 'plain-log'
-export type ReportSource = 'nix' | 'unverified' | 'builder-output'
-export type ReportFormat = 'nix-2.4+' | 'nix-2.3' | 'lix' | 'nix-2.0' | 'nix-1.x'
-
-export interface HashMismatch {
-  /** The store path as printed: a .drv (Nix >= 2.4, Lix) or the output path (Nix 2.3 and older). */
-  derivation: string
-  kind: 'drv' | 'output-path'
-  /** Hash text exactly as printed (SRI since Nix 2.4, `sha256:<nix32>` in 2.3, bare in 2.0 and 1.x). */
-  specified: string
-  got: string
-  algo: HashAlgo
-  source: ReportSource
-  format: ReportFormat
-  /** Lix's guess at the URL that was fetched, when printed. */
-  likelyUrl?: string
-  /** 1-based line of the log where the report starts. */
-  line: number
-}
-
-export type OtherHashErrorKind =
-  | 'path-import' // substitution / NAR import: "hash mismatch importing path"
-  | 'flake-input-nar-hash' // "NAR hash mismatch in input"
-  | 'flake-input-field' // "mismatch in field 'narHash' of input"
-  | 'fetcher-download' // builtin fetchers: "hash mismatch in file downloaded from"
-
-/** Hash errors that are NOT a fixed-output derivation's hash: never to be patched as one. */
-export interface OtherHashError {
-  kind: OtherHashErrorKind
-  /** The store path, URL or flake input the error names. */
-  subject: string
-  specified?: string
-  got?: string
-  source: ReportSource
-  line: number
-  /** First line of the message, ANSI stripped, at most 500 characters. */
-  text: string
-}
-
-export interface MismatchParseResult {
-  mismatches: HashMismatch[]
-  otherHashErrors: OtherHashError[]
-  /** More reports than `maxReports` arrived; the rest were dropped. */
-  truncated: boolean
-}
+export {
+  type HashMismatch,
+  type MismatchParseResult,
+  type OtherHashError,
+  type OtherHashErrorKind,
+  type ParsedOtherHashErrorKind,
+  type ReportFormat,
+  type ReportSource,
+  type TrustMode,
+  isActionable
+} from './hash-reports.js'
 
 export interface MismatchParserOptions {
   /**
@@ -70,55 +39,12 @@ export interface MismatchParserOptions {
   maxReports?: number
 }
 
-/** Only these may be acted on or repeated as Nix's word: Nix's own structured error, unforgeable by a builder. */
-export function isActionable(report: { source: ReportSource }): boolean {
-  return report.source === 'nix'
-}
-
-const STORE_PATH = /^\/(?:[^\s'/]+\/)+[0123456789abcdfghijklmnpqrsvwxyz]{32}-[A-Za-z0-9+\-._?=]+$/
-
-const FOD_HEADER = /^\s*(?:error:\s*)?hash mismatch in fixed-output derivation '([^']+)':\s*$/
-const IMPORT_HEADER = /^\s*(?:error:\s*)?(?:ca )?hash mismatch importing path '([^']+)';\s*$/
-const DOWNLOAD_HEADER = /^\s*(?:error:\s*)?hash mismatch in file downloaded from '([^']+)':\s*$/
-const NAR_INPUT =
-  /^\s*(?:error:\s*)?NAR hash mismatch in input '(.*?)'(?: \([^)]*\))?, expected '([^']+)'(?:(?:,| but) got '([^']+)')?/
-const FIELD_INPUT = /^\s*(?:error:\s*)?mismatch in field '([^']+)' of input '(.*)', got '(.*)'\s*$/
-const NIX_20 =
-  /^\s*(?:error:\s*)?fixed-output derivation produced path '([^']+)' with (sha1|sha256|sha512) hash '([^']+)' instead of the expected hash '([^']+)'/
-/**
- * Nix 1.x (libstore/build.cc): "output path `%1%' should have %2% hash `%3%', instead has `%4%'"
- * (`r:` marks a recursive hash; 1.11 quotes with ‘’). The output path, wanted first, bare hashes.
- */
-const NIX_1X =
-  /^\s*(?:error:\s*)?output path [`'‘]([^'’]+)['’] should have (?:r:)?(sha1|sha256|sha512) hash [`'‘]([^'’]+)['’], instead has [`'‘]([^'’]+)['’]/
-
-const SPECIFIED = /^\s*(specified|wanted):\s*(\S+)\s*$/
-const GOT = /^\s*got:\s*(\S+)\s*$/
-const LIKELY_URL = /^\s*likely URL:\s*(.*?)\s*$/
-const LIX_PATHS = /^\s*(?:expected path|got path):\s*\S*\s*$/
 /** `nix build -L` prefixes builder lines with the derivation's name: `hello> …`. */
 const BUILDER_PREFIX = /^[A-Za-z0-9+\-._?=]+> ?/
 /** A failed builder's tail inside Nix's error ("last 10 log lines:") is quoted behind `> `. */
 const QUOTED_LOG = /^\s*> ?/
 
-const MAX_BODY_LINES = 10
 const MAX_PENDING_ACTIVITIES = 64
-
-type BlockCategory = 'fod' | 'path-import' | 'fetcher-download'
-
-interface PendingBlock {
-  category: BlockCategory
-  subject: string
-  headerText: string
-  line: number
-  source: ReportSource
-  specified?: string
-  specifiedWord?: string
-  got?: string
-  likelyUrl?: string
-  lixLines: boolean
-  bodyLines: number
-}
 
 export class MismatchParser {
   private readonly mismatches: HashMismatch[] = []
@@ -130,6 +56,10 @@ export class MismatchParser {
   /** Builder output of internal-json runs (result events), per activity, while a report-like block is open. */
   private readonly resultBlocks = new Map<number, PendingBlock>()
   private readonly maxReports: number
+  private readonly sink: ReportSink = {
+    addMismatch: mismatch => this.addMismatch(mismatch),
+    addOther: error => this.addOther(error)
+  }
 
   constructor(private readonly options: MismatchParserOptions) {
     this.maxReports = options.maxReports ?? 1000
@@ -150,13 +80,7 @@ export class MismatchParser {
     if (this.options.trust === 'internal-json-only') return
     // Cheap exit for the common case: nothing open and nothing that could start a report.
     if (!this.plainBlock && !this.plainBuilderBlock && !mayStartReport(rawLine)) return
-    const line = stripAnsi(rawLine).replace(/\r$/, '')
-    const prefixed = BUILDER_PREFIX.exec(line) ?? QUOTED_LOG.exec(line)
-    if (prefixed) {
-      this.plainBuilderBlock = this.step(this.plainBuilderBlock, line.slice(prefixed[0].length), 'builder-output')
-    } else {
-      this.plainBlock = this.step(this.plainBlock, line, 'unverified')
-    }
+    this.readPlainLine(stripAnsi(rawLine).replace(/\r$/, ''))
   }
 
   /** Closes what is still open; returns everything found so far. */
@@ -169,6 +93,16 @@ export class MismatchParser {
 
   result(): MismatchParseResult {
     return { mismatches: [...this.mismatches], otherHashErrors: [...this.others], truncated: this.truncated }
+  }
+
+  /** A plain line: a builder's when prefixed or quoted, else unverified (it may be Nix's, or a builder's unprefixed). */
+  private readPlainLine(line: string): void {
+    const prefixed = BUILDER_PREFIX.exec(line) ?? QUOTED_LOG.exec(line)
+    if (prefixed) {
+      this.plainBuilderBlock = stepBlock(this.plainBuilderBlock, line.slice(prefixed[0].length), 'builder-output', this.lineNo, this.sink)
+    } else {
+      this.plainBlock = stepBlock(this.plainBlock, line, 'unverified', this.lineNo, this.sink)
+    }
   }
 
   private pushInternalJson(rawLine: string): void {
@@ -185,7 +119,7 @@ export class MismatchParser {
       if (event.level !== 0) return
       // raw_msg is Nix's own message (logEI); a builder's `@nix` msg never carries one.
       const verified = event.raw_msg !== undefined
-      this.readMessage(verified ? event.raw_msg! : event.msg, verified ? 'nix' : 'unverified')
+      readMessage(verified ? event.raw_msg! : event.msg, verified ? 'nix' : 'unverified', this.lineNo, this.sink)
       return
     }
     if (event.action === 'result') {
@@ -198,136 +132,13 @@ export class MismatchParser {
   private readBuilderLine(id: number, rawText: string): void {
     const open = this.resultBlocks.get(id)
     if (!open && !mayStartReport(rawText)) return
-    const next = this.step(open, stripAnsi(rawText), 'builder-output')
+    const next = stepBlock(open, stripAnsi(rawText), 'builder-output', this.lineNo, this.sink)
     if (next) {
       if (!open && this.resultBlocks.size >= MAX_PENDING_ACTIVITIES) return
       this.resultBlocks.set(id, next)
     } else {
       this.resultBlocks.delete(id)
     }
-  }
-
-  /**
-   * A whole message from Nix's logger. Its first line must be the report's header and every other
-   * line must belong to the report, with exactly one `specified`/`wanted` and one `got`: text that
-   * is merely contained in a message (a failed builder's quoted tail, an evaluation trace, or a
-   * derivation's `url` that Lix prints as "likely URL") is never read as a report.
-   */
-  private readMessage(message: string, source: ReportSource): void {
-    const lines = stripAnsi(message).replace(/\n+$/, '').split('\n')
-    if (lines.length > MAX_BODY_LINES + 1) return
-    const body = lines.slice(1)
-    const count = (re: RegExp): number => body.filter(l => re.test(l)).length
-    const known = (l: string): boolean =>
-      l.trim() === '' || SPECIFIED.test(l) || GOT.test(l) || LIKELY_URL.test(l) || LIX_PATHS.test(l)
-    let block = this.openBlock(lines[0], source)
-    if (!block) return
-    if (!body.every(known) || count(SPECIFIED) !== 1 || count(GOT) !== 1 || count(LIKELY_URL) > 1) return
-    for (const line of body) {
-      const next = this.continueBlock(block, line)
-      if (next === 'rejected' || next === undefined) return
-      block = next
-    }
-  }
-
-  /** Advances a plain/result line stream by one line; returns the block still open, if any. */
-  private step(open: PendingBlock | undefined, line: string, source: ReportSource): PendingBlock | undefined {
-    if (open) {
-      const next = this.continueBlock(open, line)
-      if (next !== 'rejected') return next
-      // The line ended the block without completing it: it may start the next report.
-    }
-    return this.openBlock(line, source)
-  }
-
-  private openBlock(line: string, source: ReportSource): PendingBlock | undefined {
-    let m: RegExpExecArray | null
-    const base = { headerText: line, line: this.lineNo, source, lixLines: false, bodyLines: 0 }
-    if ((m = FOD_HEADER.exec(line)) && STORE_PATH.test(m[1])) return { ...base, category: 'fod', subject: m[1] }
-    if ((m = IMPORT_HEADER.exec(line))) return { ...base, category: 'path-import', subject: m[1] }
-    if ((m = DOWNLOAD_HEADER.exec(line))) return { ...base, category: 'fetcher-download', subject: m[1] }
-    if ((m = NAR_INPUT.exec(line))) {
-      this.addOther({ kind: 'flake-input-nar-hash', subject: m[1], specified: m[2], got: m[3], source, line: this.lineNo, text: line })
-    } else if ((m = FIELD_INPUT.exec(line))) {
-      this.addOther({ kind: 'flake-input-field', subject: m[2], source, line: this.lineNo, text: line })
-    } else if ((m = NIX_20.exec(line)) && STORE_PATH.test(m[1])) {
-      this.addOneLine(m[1], m[2] as HashAlgo, m[4], m[3], source, 'nix-2.0')
-    } else if ((m = NIX_1X.exec(line)) && STORE_PATH.test(m[1])) {
-      this.addOneLine(m[1], m[2] as HashAlgo, m[3], m[4], source, 'nix-1.x')
-    }
-    return undefined
-  }
-
-  /** The one-line reports of Nix 2.0/2.1 and 1.x: bare hashes of the algorithm the sentence names. */
-  private addOneLine(path: string, algo: HashAlgo, specified: string, got: string, source: ReportSource, format: ReportFormat): void {
-    if (!tryParseHash(specified, algo) || !tryParseHash(got, algo)) return
-    this.addMismatch({
-      derivation: path,
-      kind: path.endsWith('.drv') ? 'drv' : 'output-path',
-      specified,
-      got,
-      algo,
-      source,
-      format,
-      line: this.lineNo
-    })
-  }
-
-  private continueBlock(block: PendingBlock, line: string): PendingBlock | undefined | 'rejected' {
-    if (++block.bodyLines > MAX_BODY_LINES) return 'rejected'
-    let m: RegExpExecArray | null
-    if (line.trim() === '') return block
-    if ((m = SPECIFIED.exec(line))) {
-      if (block.specified !== undefined) return 'rejected'
-      block.specified = m[2]
-      block.specifiedWord = m[1]
-      return block
-    }
-    if ((m = GOT.exec(line))) {
-      if (block.specified === undefined) return 'rejected'
-      block.got = m[1]
-      return this.complete(block)
-    }
-    if ((m = LIKELY_URL.exec(line)) && block.specified === undefined) {
-      block.likelyUrl = m[1]
-      block.lixLines = true
-      return block
-    }
-    if (LIX_PATHS.test(line)) return block
-    return 'rejected'
-  }
-
-  private complete(block: PendingBlock): undefined | 'rejected' {
-    const specified = block.specified!
-    const got = block.got!
-    const a = tryParseHash(specified)
-    const b = tryParseHash(got)
-    // Nix always prints both in one algorithm and with a prefix; anything else is not its report.
-    if (!a || !b || a.algo !== b.algo) return 'rejected'
-    if (block.category === 'fod') {
-      this.addMismatch({
-        derivation: block.subject,
-        kind: block.subject.endsWith('.drv') ? 'drv' : 'output-path',
-        specified,
-        got,
-        algo: a.algo,
-        source: block.source,
-        format: block.lixLines ? 'lix' : block.specifiedWord === 'wanted' ? 'nix-2.3' : 'nix-2.4+',
-        ...(block.likelyUrl !== undefined ? { likelyUrl: block.likelyUrl } : {}),
-        line: block.line
-      })
-    } else {
-      this.addOther({
-        kind: block.category,
-        subject: block.subject,
-        specified,
-        got,
-        source: block.source,
-        line: block.line,
-        text: block.headerText
-      })
-    }
-    return undefined
   }
 
   private addMismatch(mismatch: HashMismatch): void {
@@ -364,10 +175,6 @@ function builderLogLine(rawLine: string): { id: number; text: string } | undefin
   } catch {
     return undefined
   }
-}
-
-function mayStartReport(text: string): boolean {
-  return text.includes('mismatch') || text.includes('instead of the expected hash') || text.includes('instead has')
 }
 
 /** Parses a whole saved log (or its lines). */

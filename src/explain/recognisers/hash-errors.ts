@@ -1,9 +1,9 @@
 // Hash findings, read by the MismatchParser (every Nix version's FOD report, trust labels) and
-// mapped to explain's kinds. Adds what the parser leaves to its callers: which imports came from a
-// binary cache (substitution), flake `mismatch in field` details, malformed hashes (hash-syntax),
-// and remote builds, whose report hides behind "build of '…' on '…' failed: ". Saved logs are
-// also read by the PastedReportReader, for what a paste leaves of a report; its findings join the
-// parser's (same pair, same or compatible path) or stand on their own.
+// given explain's shape (the kinds are the parser's, hashes/hash-reports.ts). Adds what the parser
+// leaves to its callers: which imports came from a binary cache (substitution), malformed hashes
+// (hash-syntax), and remote builds, whose report hides behind "build of '…' on '…' failed: ".
+// Saved logs are also read by the PastedReportReader, for what a paste leaves of a report; its
+// findings join the parser's (same pair, same or compatible path) or stand on their own.
 import { MismatchParser, OtherHashError as ParsedOther, TrustMode } from '../../hashes/mismatch-parser.js'
 import { parseInternalJsonLine, stripAnsi } from '../../nix/internal-json.js'
 import { FodMismatch, LineRecogniser, MAX_FINDINGS, Origin, OtherHashError, pushBounded } from '../types.js'
@@ -100,7 +100,7 @@ export class HashErrorRecogniser implements LineRecogniser {
   }
 
   private mapOther(e: ParsedOther): OtherHashError {
-    return toExplainOther(e, e.kind === 'path-import' ? this.copies.get(e.subject) : undefined)
+    return toExplainOther(e, e.kind === 'import-path' ? this.copies.get(e.subject) : undefined)
   }
 }
 
@@ -109,43 +109,17 @@ export function meaningfulUrl(url: string | undefined): url is string {
   return url !== undefined && /^[a-z][a-z0-9+.-]*:/i.test(url)
 }
 
-/** The parser's view of a non-FOD hash error in explain's terms; `copiedFrom`: the substituter, when Nix named one. */
+/** The parser's view of a non-FOD hash error in explain's shape; `copiedFrom`: the substituter, when Nix named one. */
 export function toExplainOther(e: ParsedOther, copiedFrom?: string): OtherHashError {
   const hashes = { ...(e.specified !== undefined ? { expected: e.specified } : {}), ...(e.got !== undefined ? { got: e.got } : {}) }
   switch (e.kind) {
-    case 'path-import':
+    case 'import-path':
       return copiedFrom !== undefined
         ? { kind: 'substitution', path: e.subject, url: copiedFrom, ...hashes }
         : { kind: 'import-path', path: e.subject, ...hashes }
-    case 'fetcher-download':
-      return { kind: 'builtin-fetch', url: e.subject, ...hashes }
-    case 'flake-input-nar-hash':
-      return { kind: 'flake-input', url: e.subject, ...hashes }
-    case 'flake-input-field':
-      return { kind: 'flake-input', ...fieldMismatch(e.text, e.subject) }
-  }
-}
-
-/** "mismatch in field 'narHash' of input '{…}', got '{…}'": the attribute sets are JSON. */
-function fieldMismatch(text: string, subject: string): Omit<OtherHashError, 'kind'> {
-  const m = /^(?:error:\s*)?mismatch in field '([^']+)' of input '(.*)', got '(.*)'\s*$/.exec(text)
-  const wanted = parseAttrs(subject)
-  const got = m ? parseAttrs(m[3]) : undefined
-  const field = m?.[1] ?? 'narHash'
-  const url = typeof wanted?.url === 'string' ? wanted.url : subject
-  return {
-    url,
-    ...(typeof wanted?.[field] === 'string' ? { expected: wanted[field] as string } : {}),
-    ...(typeof got?.[field] === 'string' ? { got: got[field] as string } : {})
-  }
-}
-
-function parseAttrs(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text)
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined
-  } catch {
-    return undefined
+    case 'builtin-fetch':
+    case 'flake-input':
+      return { kind: e.kind, url: e.subject, ...hashes }
   }
 }
 
