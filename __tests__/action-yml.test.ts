@@ -32,7 +32,8 @@ describe('action.yml', () => {
     expect(Object.keys(action.outputs).sort()).toEqual([...OUTPUTS].sort())
   })
 
-  it('runs on node24, as the bundle is built for', () => {
-    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+  it('runs on the Node .node-version names, which the bundle is built for (scripts/bundle.mjs)', () => {
+    const major = readFileSync(join(REPO_ROOT, '.node-version'), 'utf8').trim().split('.')[0]
+    expect(action.runs).toEqual({ using: `node${major}`, main: 'dist/index.js' })
   })
 })
