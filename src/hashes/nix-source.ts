@@ -20,74 +20,88 @@ export interface NixSourceMap {
 
 type Frame = { kind: 'brace' | 'interp'; pos: number } | { kind: 'dq' | 'ind'; pos: number }
 
+/** The scan's state: the text, its copy being masked, the braces closed so far, what is open. */
+interface Scan {
+  text: string
+  chars: string[]
+  braces: BraceRange[]
+  stack: Frame[]
+}
+
 export function scanNixSource(text: string): NixSourceMap {
-  const chars = text.split('')
-  const braces: BraceRange[] = []
-  const stack: Frame[] = []
-  const mode = (): Frame['kind'] | 'code' => stack[stack.length - 1]?.kind ?? 'code'
-  const blank = (from: number, to: number): void => {
-    for (let k = from; k < to; k++) if (chars[k] !== '\n') chars[k] = ' '
-  }
+  const scan: Scan = { text, chars: text.split(''), braces: [], stack: [] }
   let i = 0
   while (i < text.length) {
-    const c = text[i]
-    const m = mode()
-    if (m === 'dq') {
-      if (c === '\\') i += 2
-      else if (c === '$' && text[i + 1] === '{') {
-        stack.push({ kind: 'interp', pos: i + 1 })
-        i += 2
-      } else {
-        if (c === '"') stack.pop()
-        i++
-      }
-      continue
-    }
-    if (m === 'ind') {
-      if (c === "'" && text[i + 1] === "'") {
-        const next = text[i + 2]
-        if (next === '$' || next === "'") i += 3
-        else if (next === '\\') i += 4
-        else {
-          stack.pop()
-          i += 2
-        }
-      } else if (c === '$' && text[i + 1] === '{') {
-        stack.push({ kind: 'interp', pos: i + 1 })
-        i += 2
-      } else i++
-      continue
-    }
-    // Code (top level, inside braces, or inside an interpolation).
-    if (c === '#') {
-      const end = text.indexOf('\n', i)
-      const stop = end === -1 ? text.length : end
-      blank(i, stop)
-      i = stop
-    } else if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2)
-      const stop = end === -1 ? text.length : end + 2
-      blank(i, stop)
-      i = stop
-    } else if (c === '"') {
-      stack.push({ kind: 'dq', pos: i })
-      i++
-    } else if (c === "'" && text[i + 1] === "'") {
-      stack.push({ kind: 'ind', pos: i })
-      i += 2
-    } else if (c === '{') {
-      stack.push({ kind: 'brace', pos: i })
-      i++
-    } else if (c === '}') {
-      const top = stack[stack.length - 1]
-      if (top && (top.kind === 'brace' || top.kind === 'interp')) {
-        stack.pop()
-        braces.push({ open: top.pos, close: i, interpolation: top.kind === 'interp' })
-      }
-      i++
-    } else i++
+    const mode = scan.stack[scan.stack.length - 1]?.kind ?? 'code'
+    i = mode === 'dq' ? stepInString(scan, i) : mode === 'ind' ? stepInIndentedString(scan, i) : stepInCode(scan, i)
   }
-  return { masked: chars.join(''), braces }
+  return { masked: scan.chars.join(''), braces: scan.braces }
+}
+
+/** Inside "…": escapes are skipped, `${` opens an interpolation, `"` closes. Returns the next offset. */
+function stepInString(scan: Scan, i: number): number {
+  const { text, stack } = scan
+  const c = text[i]
+  if (c === '\\') return i + 2
+  if (c === '$' && text[i + 1] === '{') {
+    stack.push({ kind: 'interp', pos: i + 1 })
+    return i + 2
+  }
+  if (c === '"') stack.pop()
+  return i + 1
+}
+
+/** Inside ''…'': `''$`, `'''` and `''\` with the next character are escapes, `''` closes, `${` opens an interpolation. */
+function stepInIndentedString(scan: Scan, i: number): number {
+  const { text, stack } = scan
+  const c = text[i]
+  if (c === "'" && text[i + 1] === "'") {
+    const next = text[i + 2]
+    if (next === '$' || next === "'") return i + 3
+    if (next === '\\') return i + 4
+    stack.pop()
+    return i + 2
+  }
+  if (c === '$' && text[i + 1] === '{') {
+    stack.push({ kind: 'interp', pos: i + 1 })
+    return i + 2
+  }
+  return i + 1
+}
+
+/** Code (top level, inside braces, or inside an interpolation): comments are blanked, strings and braces open. */
+function stepInCode(scan: Scan, i: number): number {
+  const { text, stack } = scan
+  const c = text[i]
+  if (c === '#') return blankUntil(scan, i, text.indexOf('\n', i), 0)
+  if (c === '/' && text[i + 1] === '*') return blankUntil(scan, i, text.indexOf('*/', i + 2), 2)
+  if (c === '"') {
+    stack.push({ kind: 'dq', pos: i })
+    return i + 1
+  }
+  if (c === "'" && text[i + 1] === "'") {
+    stack.push({ kind: 'ind', pos: i })
+    return i + 2
+  }
+  if (c === '{') stack.push({ kind: 'brace', pos: i })
+  else if (c === '}') closeBrace(scan, i)
+  return i + 1
+}
+
+/** Blanks a comment from `from` to its end marker at `end` (plus `markerLength`), or to the end of the text. */
+function blankUntil(scan: Scan, from: number, end: number, markerLength: number): number {
+  const stop = end === -1 ? scan.text.length : end + markerLength
+  for (let k = from; k < stop; k++) if (scan.chars[k] !== '\n') scan.chars[k] = ' '
+  return stop
+}
+
+/** A `}` closes the innermost brace or interpolation; a stray one (inside nothing) is ignored. */
+function closeBrace(scan: Scan, i: number): void {
+  const top = scan.stack[scan.stack.length - 1]
+  if (top && (top.kind === 'brace' || top.kind === 'interp')) {
+    scan.stack.pop()
+    scan.braces.push({ open: top.pos, close: i, interpolation: top.kind === 'interp' })
+  }
 }
 
 /** Attrsets (not interpolations) around `offset`, innermost first. */
