@@ -13,7 +13,7 @@ import { removeSshKeys } from '../../src/setup/remote-builders.js'
 import { runBuildStage } from '../../src/stages/build/build-stage.js'
 import { buildResultsOutput, buildSummary, reportBuild } from '../../src/stages/build/build-report.js'
 import { Fixture, createFixture, testNix } from '../support/fixtures.js'
-import { RemoteBuilder, remoteBuilderUnavailable, startRemoteBuilder } from '../support/remote-builder/index.js'
+import { RemoteBuilder, startRemoteBuilder } from '../support/remote-builder/index.js'
 import { recordingReporter } from '../support/reporting.js'
 
 const BOTH = ['x86_64-linux', 'aarch64-linux']
@@ -47,10 +47,7 @@ afterAll(() => {
   else process.env.NIX_SSHOPTS = sshOptsBefore
 })
 
-const unavailable = remoteBuilderUnavailable()
-if (unavailable) console.warn(`remote-builder tests skipped: ${unavailable}`)
-
-;(unavailable ? describe.skip : describe)('remote builders', () => {
+describe('remote builders', () => {
   beforeAll(async () => {
     // The premise: without the remote, this Nix refuses aarch64-linux.
     await expect(confirmPlatforms(new NixRunner({ nixConfig: LOCAL_ONLY }), ['aarch64-linux'])).rejects.toThrow(EmulationError)

@@ -1,7 +1,8 @@
 // A real remote builder for tests: Debian's sshd on 127.0.0.1 (a free high port, keys made by
 // ssh-keygen now) in front of a second, empty Nix store, run by remote.sh in private namespaces.
 // On the host the remote runs in scripts/nix-world.sh's sid chroot (Nix 2.34, another version
-// than the host's); when the tests already run inside a chroot it runs that chroot's Nix.
+// than the host's); when the tests already run inside a chroot it runs that chroot's Nix, started
+// from the host (remote.sh says why).
 import { ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -48,18 +49,6 @@ export function remoteRoot(): string {
   // Made once (about a minute), as `npm test -- --nix=2.34` would make it.
   if (!existsSync(join(sid, 'usr/sbin/sshd'))) execFileSync('bash', [join(REPO_ROOT, 'scripts', 'nix-world.sh'), 'ensure', 'sid'], { stdio: 'inherit' })
   return sid
-}
-
-/**
- * Why no remote can be started here, or undefined. Inside a nix-world chroot (`npm test --
- * --nix=2.34`) the remote's own /nix cannot be mounted privately: `/` there is no mount point and
- * the kernel refuses user namespaces to chrooted processes. The host's tests use the sid chroot's
- * Nix 2.34 as the remote instead.
- */
-export function remoteBuilderUnavailable(): string | undefined {
-  // scripts/nix-world.sh stamps the root of each chroot it makes.
-  if (!existsSync('/.nix-world-stamp')) return undefined
-  return 'these tests run inside a nix-world chroot, where a second Nix store cannot be mounted privately: the remote-builder tests run on the host (its Nix against the sid chroot\'s 2.34 as the remote)'
 }
 
 async function freePort(): Promise<number> {
@@ -126,20 +115,6 @@ export async function startRemoteBuilder(options: RemoteOptions = {}): Promise<R
   const child: ChildProcess = spawn(command[0], command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] })
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')))
   const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The remote's sshd did not start in 20 s:\n${log}`)), 20_000)
-    const check = (): void => {
-      if (log.includes(`Server listening on 127.0.0.1 port ${port}`)) {
-        clearTimeout(timer)
-        resolve()
-      }
-    }
-    child.stderr?.on('data', check)
-    child.once('exit', code => {
-      clearTimeout(timer)
-      reject(new Error(`The remote's sshd exited (${code}) before listening:\n${log}`))
-    })
-  })
   let alive = true
   const kill = async (): Promise<void> => {
     if (!alive) return
@@ -147,6 +122,32 @@ export async function startRemoteBuilder(options: RemoteOptions = {}): Promise<R
     // unshare waits out SIGTERM; SIGKILL takes it, and with it (--kill-child) the namespace.
     child.kill('SIGKILL')
     await exited
+  }
+  // Store paths are read-only and the remote's build users own some: root removes them.
+  const remove = (): void => {
+    if (sudo.length) execFileSync('sudo', ['-n', 'rm', '-rf', '--', state, clientDir])
+    rmSync(state, { recursive: true, force: true })
+    rmSync(clientDir, { recursive: true, force: true })
+  }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`The remote's sshd did not start in 20 s:\n${log}`)), 20_000)
+      const check = (): void => {
+        if (log.includes(`Server listening on 127.0.0.1 port ${port}`)) {
+          clearTimeout(timer)
+          resolve()
+        }
+      }
+      child.stderr?.on('data', check)
+      child.once('exit', code => {
+        clearTimeout(timer)
+        reject(new Error(`The remote's sshd exited (${code}) before listening:\n${log}`))
+      })
+    })
+  } catch (error) {
+    await kill()
+    remove()
+    throw error
   }
   return {
     uri: 'ssh-ng://root@127.0.0.1',
@@ -166,9 +167,7 @@ export async function startRemoteBuilder(options: RemoteOptions = {}): Promise<R
     kill,
     stop: async () => {
       await kill()
-      // Store paths are read-only (and the remote's build users own some): root removes them.
-      rmSync(state, { recursive: true, force: true })
-      rmSync(clientDir, { recursive: true, force: true })
+      remove()
     }
   }
 }

@@ -4,7 +4,7 @@
 #   remote.sh ROOT STATE
 #
 # ROOT is the system the remote runs: a nix-world chroot (another Nix version than the tests') or
-# `/` when the tests already run inside one. STATE holds what makes it a machine of its own: the
+# `/` for the chroot the tests already run inside. STATE holds what makes it a machine of its own: the
 # sshd config and keys (seen as /tmp inside), its nix.conf (as /etc/nix) and its store (as /nix).
 # Everything runs in private mount and PID namespaces: the mounts are visible to this remote only
 # (other runs' chroot mounts are not touched, nor hidden), and killing this script's process ends
@@ -13,12 +13,33 @@ set -euo pipefail
 root=$1 state=$2
 [ -x "$root/usr/sbin/sshd" ] || { echo "remote.sh: no sshd in $root (openssh-server is part of scripts/nix-world.sh's chroots)" >&2; exit 1; }
 # The mount commands are the ones from outside, before chroot: the chroot may not have util-linux.
-# Inside a chroot `/` is no mount point: it cannot be made private, and the kernel refuses a user
-# namespace to a chrooted process, so this remote cannot keep its mounts to itself there: refuse.
-# (scripts/nix-world.sh stamps the root of each chroot it makes.)
-if [ "$root" = / ] && [ -f /.nix-world-stamp ]; then
-  echo "remote.sh: running inside a chroot, where the remote's private mounts are impossible; run the remote-builder tests on the host" >&2
-  exit 1
+# Inside a nix-world chroot (scripts/nix-world.sh stamps the root of each one) `/` is no mount
+# point, so `unshare --propagation private` fails there ("cannot change root filesystem
+# propagation: Invalid argument"), and the kernel refuses a user namespace to a chrooted process.
+# So the remote starts from the host instead: through /proc/PID/root of a process outside the
+# chroot (the host's root, as root sees it), with this chroot's folder there as ROOT and STATE's path there, after checking both are
+# really the same files. This script is at the same path on the host (nix-world.sh mounts the
+# repository there).
+if [ -f /.nix-world-stamp ]; then
+  # The nearest ancestor outside this chroot (nix-world.sh's own shell) sees the host's root.
+  # (Not /proc/1/root: pid 1 may be off limits even to root, as in a Firecracker VM.)
+  pid=$$ host=
+  while [ -z "$host" ] && [ "$pid" -gt 1 ]; do
+    pid=$(sed 's/^.*) //' "/proc/$pid/stat" | cut -d' ' -f2)
+    [ "$(stat -c %d:%i "/proc/$pid/root/" 2>/dev/null)" != "$(stat -c %d:%i /)" ] && [ -d "/proc/$pid/root/proc" ] && host=/proc/$pid/root
+  done
+  [ -n "$host" ] && [ ! -f "$host/.nix-world-stamp" ] || { echo "remote.sh: inside a chroot, and no ancestor process shows the host's root (is /proc the host's, as nix-world.sh mounts it?)" >&2; exit 1; }
+  here=
+  for dir in "$host"/var/cache/nix-ci-world/chroots/*/ ${NIX_CI_WORLD:+"$host$NIX_CI_WORLD"/chroots/*/}; do
+    [ "$(stat -c %d:%i "$dir" 2>/dev/null)" = "$(stat -c %d:%i /)" ] && here=${dir#"$host"} && here=${here%/} && break
+  done
+  [ -n "$here" ] || { echo "remote.sh: inside a chroot that is none of nix-world.sh's chroots on the host (set NIX_CI_WORLD to its world folder)" >&2; exit 1; }
+  [ "$root" = / ] && root=$here
+  for path in "$state" "$0"; do
+    there=$host$([ "$path" = "$0" ] || echo "$here")$path
+    [ "$(stat -c %d:%i "$there" 2>/dev/null)" = "$(stat -c %d:%i "$path")" ] || { echo "remote.sh: $path is not at $there on the host" >&2; exit 1; }
+  done
+  exec chroot "$host" bash "$0" "$root" "$here$state"
 fi
 ns=(--mount --propagation private)
 exec setpriv --pdeathsig KILL -- unshare "${ns[@]}" --pid --fork --kill-child=SIGKILL -- bash -euc '
