@@ -61,6 +61,15 @@ interface Heard<T> {
   lines: string[]
 }
 
+type Collected = Omit<Heard<never>, 'value'>
+type Write = (text: string) => boolean
+interface LineCatcher {
+  /** Stands in for process.stdout.write (same arguments: chunk, encoding and/or callback). */
+  write: (chunk: unknown, encoding?: unknown, callback?: unknown) => boolean
+  /** Hands on a last line that had no newline. */
+  flush: () => void
+}
+
 /**
  * Runs fn while holding process.stdout, where @actions/core writes: plain lines go to reporter.info,
  * problems are collected for one warning of ours, `::add-mask::` becomes reporter.setSecret, and
@@ -70,58 +79,10 @@ interface Heard<T> {
 async function listeningToToolkit<T>(reporter: Reporter, fn: () => Promise<T>): Promise<Heard<T>> {
   const stdout = process.stdout
   const originalWrite = stdout.write
-  const writeOriginal = (text: string): boolean => originalWrite.call(stdout, text)
-  const problems: string[] = []
-  const details: string[] = []
-  const lines: string[] = []
-  let pending = ''
-  let forwarding = false
-
-  const handleLine = (line: string): void => {
-    const command = /^::([\w-]+)(?: [^:]*)?::(.*)$/.exec(line)
-    if (!command) {
-      if (/^Failed to (save|restore)\b/.test(line)) problems.push(line)
-      else if (line.trim() !== '') {
-        lines.push(line)
-        reporter.info(line)
-      }
-      return
-    }
-    const [, name, data] = command
-    const message = unescapeCommandData(data)
-    if (name === 'warning' || name === 'error') problems.push(message)
-    else if (name === 'debug' && /^Failed to reserve cache: /.test(message)) details.push(message)
-    // Signed URLs' signatures: masked through the Reporter (the action's emits `::add-mask::` itself).
-    if (name === 'add-mask') reporter.setSecret(message)
-    // Inside Actions the runner shows debug lines when asked to; a terminal has no use for them.
-    else if (name !== 'warning' && name !== 'error' && process.env.GITHUB_ACTIONS === 'true') writeOriginal(`${line}\n`)
-  }
-
-  const write = (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
-    const cb = typeof encoding === 'function' ? encoding : callback
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8')
-    if (forwarding) {
-      const written = writeOriginal(text)
-      if (typeof cb === 'function') (cb as () => void)()
-      return written
-    }
-    forwarding = true
-    try {
-      pending += text
-      let newline: number
-      while ((newline = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, newline).replace(/\r$/, '')
-        pending = pending.slice(newline + 1)
-        handleLine(line)
-      }
-    } finally {
-      forwarding = false
-    }
-    if (typeof cb === 'function') (cb as () => void)()
-    return true
-  }
-
-  stdout.write = write as typeof stdout.write
+  const writeOriginal: Write = text => originalWrite.call(stdout, text)
+  const heard: Collected = { problems: [], details: [], lines: [] }
+  const catcher = lineCatcher(writeOriginal, line => hearLine(line, heard, reporter, writeOriginal))
+  stdout.write = catcher.write as typeof stdout.write
   let value: T | Error
   try {
     value = await fn()
@@ -131,8 +92,68 @@ async function listeningToToolkit<T>(reporter: Reporter, fn: () => Promise<T>): 
   } finally {
     stdout.write = originalWrite
   }
-  if (pending !== '') handleLine(pending)
-  return { value, problems, details, lines }
+  catcher.flush()
+  return { value, ...heard }
+}
+
+/**
+ * A stdout.write that cuts what is written into lines for onLine. What onLine itself writes while
+ * it runs (a passed-through workflow command) goes straight to the real stdout.
+ */
+function lineCatcher(writeOriginal: Write, onLine: (line: string) => void): LineCatcher {
+  let pending = ''
+  let forwarding = false
+  const write = (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
+    const cb = typeof encoding === 'function' ? encoding : callback
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8')
+    let written = true
+    if (forwarding) {
+      written = writeOriginal(text)
+    } else {
+      forwarding = true
+      try {
+        pending += text
+        let newline: number
+        while ((newline = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, newline).replace(/\r$/, '')
+          pending = pending.slice(newline + 1)
+          onLine(line)
+        }
+      } finally {
+        forwarding = false
+      }
+    }
+    if (typeof cb === 'function') (cb as () => void)()
+    return written
+  }
+  const flush = (): void => {
+    if (pending !== '') onLine(pending)
+    pending = ''
+  }
+  return { write, flush }
+}
+
+const WORKFLOW_COMMAND = /^::([\w-]+)(?: [^:]*)?::(.*)$/
+
+/** One line @actions/core wrote: a plain log line, or a workflow command (`::name props::data`). */
+function hearLine(line: string, heard: Collected, reporter: Reporter, writeOriginal: Write): void {
+  const command = WORKFLOW_COMMAND.exec(line)
+  if (!command) {
+    if (/^Failed to (save|restore)\b/.test(line)) heard.problems.push(line)
+    else if (line.trim() !== '') {
+      heard.lines.push(line)
+      reporter.info(line)
+    }
+    return
+  }
+  const [, name, data] = command
+  const message = unescapeCommandData(data)
+  if (name === 'warning' || name === 'error') heard.problems.push(message)
+  else if (name === 'debug' && /^Failed to reserve cache: /.test(message)) heard.details.push(message)
+  // Signed URLs' signatures: masked through the Reporter (the action's emits `::add-mask::` itself).
+  if (name === 'add-mask') reporter.setSecret(message)
+  // Inside Actions the runner shows debug lines when asked to; a terminal has no use for them.
+  else if (name !== 'warning' && name !== 'error' && process.env.GITHUB_ACTIONS === 'true') writeOriginal(`${line}\n`)
 }
 
 /** Workflow command data is escaped by @actions/core (`%`, CR, LF). */
