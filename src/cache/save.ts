@@ -8,7 +8,7 @@ import { formatBytes } from '../report/reporter.js'
 import { closureWithSizes, directorySize, exportToBinaryCache } from './binary-cache.js'
 import { cacheDirectory, cacheKeysFor } from './entry.js'
 import { CACHE_FORMAT_VERSION } from './key.js'
-import { writeManifest } from './manifest.js'
+import { type ManifestPath, writeManifest } from './manifest.js'
 import { parseSigningKey, withKeyFile } from './signing.js'
 import { addCacheSummary } from './summary.js'
 import { cacheServiceUnavailableReason, saveEntry } from './transport.js'
@@ -48,21 +48,11 @@ export async function saveNixCache(options: CacheSaveOptions): Promise<CacheSave
 type Finish = (status: CacheSaveResult['status'], reason?: string) => CacheSaveResult
 
 async function saveBuild(options: CacheSaveOptions, result: CacheSaveResult, finish: Finish): Promise<CacheSaveResult> {
-  const { reporter, build, restored } = options
+  const { restored } = options
   const key = result.key
-  if (restored?.status === 'hit') {
-    return finish('skipped', `the entry ${key} was restored as it is${build.builtDerivations.length > 0 ? ` (${build.builtDerivations.length} derivation(s) were built anyway)` : ''}, and cache entries cannot be overwritten`)
-  }
-  if (restored?.status === 'failed' && restored.matchedKey === key) {
-    return finish('skipped', `the entry ${key} exists but could not be restored (see the warning above), and cache entries cannot be overwritten; it expires after 7 days unused, or delete it under Actions > Caches`)
-  }
-  if (!build.ok) return finish('skipped', 'the build did not succeed for every system, and a partial entry under this key would never be completed')
-
-  const outPaths = build.systems.filter(s => s.status === 'built').flatMap(s => s.outPaths)
-  // The fixed-output dependencies (mixFodDeps, vendorHash, ...): what a changed package most often
-  // shares with its last build. The build stage already knows them and whether they are valid.
-  const fixedOutputs = build.fixedOutputs.filter(f => f.validAfter).flatMap(f => f.outputPaths)
-  result.roots = [...new Set([...outPaths, ...fixedOutputs])].sort()
+  const skip = reasonNotToSave(options, key)
+  if (skip !== undefined) return finish('skipped', skip)
+  result.roots = rootsToSave(options.build)
   if (result.roots.length === 0) return finish('skipped', 'there are no built store paths to save')
   const closure = await closureWithSizes(options.nix, result.roots)
   result.savedPaths = closure.map(p => p.path)
@@ -82,6 +72,40 @@ async function saveBuild(options: CacheSaveOptions, result: CacheSaveResult, fin
     )
   }
 
+  const failure = await exportAndUpload(options, result, closure, added.length)
+  if (failure !== undefined) {
+    result.savedBytes = 0
+    return finish('failed', `The Nix store cache was not saved (${failure}). The build's result is unaffected; the next run builds these paths again.`)
+  }
+  options.reporter.info(`Saved ${key}.`)
+  return finish('saved')
+}
+
+/** Why this run's entry must not be saved before anything is exported, or undefined. */
+function reasonNotToSave({ build, restored }: CacheSaveOptions, key: string): string | undefined {
+  if (restored?.status === 'hit') {
+    return `the entry ${key} was restored as it is${build.builtDerivations.length > 0 ? ` (${build.builtDerivations.length} derivation(s) were built anyway)` : ''}, and cache entries cannot be overwritten`
+  }
+  if (restored?.status === 'failed' && restored.matchedKey === key) {
+    return `the entry ${key} exists but could not be restored (see the warning above), and cache entries cannot be overwritten; it expires after 7 days unused, or delete it under Actions > Caches`
+  }
+  if (!build.ok) return 'the build did not succeed for every system, and a partial entry under this key would never be completed'
+  return undefined
+}
+
+/** The built outputs and, with them, their valid fixed-output dependencies, sorted. */
+function rootsToSave(build: CacheSaveOptions['build']): string[] {
+  const outPaths = build.systems.filter(s => s.status === 'built').flatMap(s => s.outPaths)
+  // The fixed-output dependencies (mixFodDeps, vendorHash, ...): what a changed package most often
+  // shares with its last build. The build stage already knows them and whether they are valid.
+  const fixedOutputs = build.fixedOutputs.filter(f => f.validAfter).flatMap(f => f.outputPaths)
+  return [...new Set([...outPaths, ...fixedOutputs])].sort()
+}
+
+/** Exports the roots as a binary cache with its manifest and uploads it; the cache service's reason when it refused. */
+async function exportAndUpload(options: CacheSaveOptions, result: CacheSaveResult, closure: ManifestPath[], addedCount: number): Promise<string | undefined> {
+  const { reporter } = options
+  const key = result.key
   const dir = cacheDirectory(options)
   await rm(dir, { recursive: true, force: true })
   try {
@@ -99,15 +123,10 @@ async function saveBuild(options: CacheSaveOptions, result: CacheSaveResult, fin
       paths: closure
     })
     result.savedBytes = await directorySize(dir)
-    reporter.info(`Uploading ${closure.length} store path(s) (${added.length} new), ${formatBytes(result.savedBytes)} before compression, as ${key}`)
+    reporter.info(`Uploading ${closure.length} store path(s) (${addedCount} new), ${formatBytes(result.savedBytes)} before compression, as ${key}`)
     const outcome = await saveEntry(dir, key, reporter)
-    if (outcome.kind === 'failed') {
-      result.savedBytes = 0
-      return finish('failed', `The Nix store cache was not saved (${outcome.reason}). The build's result is unaffected; the next run builds these paths again.`)
-    }
+    return outcome.kind === 'failed' ? outcome.reason : undefined
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
-  reporter.info(`Saved ${key}.`)
-  return finish('saved')
 }

@@ -6,8 +6,8 @@ import { errorMessage } from '../errors.js'
 import { stripAnsi } from '../nix/internal-json.js'
 import { readNixConfig } from '../nix/config.js'
 import { NixCommandError, NixRunner } from '../nix/runner.js'
-import { pathInfo } from '../nix/store.js'
-import { parseSigningKey, withKeyFile } from '../cache/signing.js'
+import { type PathInfo, pathInfo } from '../nix/store.js'
+import { type SigningKey, parseSigningKey, withKeyFile } from '../cache/signing.js'
 import type { Reporter } from '../report/reporter.js'
 import { PushTarget, displayStore, withSecretKey } from './store-url.js'
 
@@ -48,18 +48,7 @@ export async function pushToStore(options: PushOptions): Promise<PushResult> {
   const key = options.signingKey ? parseSigningKey(options.signingKey) : undefined
   if (key) result.signedWith = key.name
   try {
-    const built = await pathInfo(nix, [...new Set(options.paths)])
-    let candidates = [...built.values()].filter(p => p.valid)
-    if (target.kind === 'ssh') {
-      // A store on another machine takes a path only after its references: the whole closure goes,
-      // minus what the destination already has (Nix skips those itself; counted here for the summary).
-      const closure = await pathInfo(nix, candidates.map(p => p.path), { recursive: true })
-      candidates = [...closure.values()].filter(p => p.valid)
-    } else {
-      const upstream = await onUpstreamSubstituters(nix, candidates.map(p => p.path), target, reporter)
-      result.onUpstream = candidates.filter(p => upstream.has(p.path)).length
-      candidates = candidates.filter(p => !upstream.has(p.path))
-    }
+    const candidates = await pushCandidates(options, result)
     const atDestination = await pathInfo(nix, candidates.map(p => p.path), { store: target.url })
     const missing = candidates.filter(p => atDestination.get(p.path)?.valid !== true)
     result.alreadyThere = candidates.length - missing.length
@@ -69,29 +58,7 @@ export async function pushToStore(options: PushOptions): Promise<PushResult> {
     }
     if (!key) reporter.warning(`Pushing to ${target.display} unsigned: set push-signing-key (or cache-signing-key) so substituters can verify what they get.`, { title: 'Binary cache push' })
     const paths = missing.map(p => p.path)
-    const copy = async (url: string): Promise<void> => {
-      // Binary caches: --no-recursive, because what this run did not build is left to upstream.
-      const args = ['copy', '--to', url, ...(target.kind === 'binary-cache' ? ['--no-recursive'] : []), ...paths]
-      const tail: string[] = []
-      const run = await nix.run({
-        args,
-        signal: options.signal,
-        onLine: line => {
-          tail.push(stripAnsi(line.text))
-          if (tail.length > 20) tail.shift()
-        }
-      })
-      if (run.exitCode !== 0) throw new NixCommandError(`nix copy --to ${target.display}`, run, tail)
-    }
-    await reporter.group(`Push ${paths.length} path(s) to ${target.display}`, async () => {
-      if (!key) return copy(target.url)
-      return withKeyFile(key, async file => {
-        if (target.kind === 'binary-cache') return copy(withSecretKey(target.url, file))
-        // Another machine's store keeps the signatures the paths carry: sign them here first.
-        await signLocally(nix, file, paths)
-        return copy(target.url)
-      })
-    })
+    await copyToStore(options, paths, key)
     result.pushed = paths
     result.pushedBytes = missing.reduce((sum, p) => sum + (p.narSize ?? 0), 0)
     result.status = 'pushed'
@@ -101,6 +68,53 @@ export async function pushToStore(options: PushOptions): Promise<PushResult> {
     result.error = pushFailure(error, target, key?.publicKey)
     return finish(result, started)
   }
+}
+
+/**
+ * The valid paths that may go: to another machine's store, their whole closure; to a binary cache,
+ * those the upstream substituters do not serve (how many they do is counted in result.onUpstream).
+ */
+async function pushCandidates(options: PushOptions, result: PushResult): Promise<PathInfo[]> {
+  const { nix, reporter, target } = options
+  const built = await pathInfo(nix, [...new Set(options.paths)])
+  const candidates = [...built.values()].filter(p => p.valid)
+  if (target.kind === 'ssh') {
+    // A store on another machine takes a path only after its references: the whole closure goes,
+    // minus what the destination already has (Nix skips those itself; counted here for the summary).
+    const closure = await pathInfo(nix, candidates.map(p => p.path), { recursive: true })
+    return [...closure.values()].filter(p => p.valid)
+  }
+  const upstream = await onUpstreamSubstituters(nix, candidates.map(p => p.path), target, reporter)
+  result.onUpstream = candidates.filter(p => upstream.has(p.path)).length
+  return candidates.filter(p => !upstream.has(p.path))
+}
+
+/** `nix copy --to` the store, signed with the key when there is one. */
+async function copyToStore(options: PushOptions, paths: string[], key: SigningKey | undefined): Promise<void> {
+  const { nix, reporter, target } = options
+  const copy = async (url: string): Promise<void> => {
+    // Binary caches: --no-recursive, because what this run did not build is left to upstream.
+    const args = ['copy', '--to', url, ...(target.kind === 'binary-cache' ? ['--no-recursive'] : []), ...paths]
+    const tail: string[] = []
+    const run = await nix.run({
+      args,
+      signal: options.signal,
+      onLine: line => {
+        tail.push(stripAnsi(line.text))
+        if (tail.length > 20) tail.shift()
+      }
+    })
+    if (run.exitCode !== 0) throw new NixCommandError(`nix copy --to ${target.display}`, run, tail)
+  }
+  await reporter.group(`Push ${paths.length} path(s) to ${target.display}`, async () => {
+    if (!key) return copy(target.url)
+    return withKeyFile(key, async file => {
+      if (target.kind === 'binary-cache') return copy(withSecretKey(target.url, file))
+      // Another machine's store keeps the signatures the paths carry: sign them here first.
+      await signLocally(nix, file, paths)
+      return copy(target.url)
+    })
+  })
 }
 
 function finish(result: PushResult, started: number): PushResult {
