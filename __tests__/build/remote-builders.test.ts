@@ -7,18 +7,15 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readElfMachine } from '../../src/nix/elf.js'
-import { NixRunner } from '../../src/nix/runner.js'
 import { EmulationError, confirmPlatforms } from '../../src/setup/emulation.js'
 import { removeSshKeys } from '../../src/setup/remote-builders.js'
-import { runBuildStage } from '../../src/stages/build/build-stage.js'
 import { buildResultsOutput, buildSummary, reportBuild } from '../../src/stages/build/build-report.js'
 import { Fixture, createFixture, testNix } from '../support/fixtures.js'
+import { BOTH, buildWithRemote, localOnlyNix } from '../support/remote-builder/build.js'
 import { RemoteBuilder, startRemoteBuilder } from '../support/remote-builder/index.js'
 import { recordingReporter } from '../support/reporting.js'
 
-const BOTH = ['x86_64-linux', 'aarch64-linux']
-/** This machine's Nix with no aarch64 of its own. */
-const LOCAL_ONLY = 'sandbox = true\nsubstituters =\nextra-platforms ='
+const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 const fixtures: Fixture[] = []
 const remotes: RemoteBuilder[] = []
@@ -50,28 +47,21 @@ afterAll(() => {
 describe('remote builders', () => {
   beforeAll(async () => {
     // The premise: without the remote, this Nix refuses aarch64-linux.
-    await expect(confirmPlatforms(new NixRunner({ nixConfig: LOCAL_ONLY }), ['aarch64-linux'])).rejects.toThrow(EmulationError)
+    await expect(confirmPlatforms(localOnlyNix(), ['aarch64-linux'])).rejects.toThrow(EmulationError)
   })
 
   it('builds aarch64 on the remote (its store has it first), x86_64 here, and realises the shared fixed-output derivation once, here', async () => {
     const r = await remote({ extraPlatforms: ['aarch64-linux'] })
     const f = fixture({ systems: BOTH, fods: [{ attr: 'mast-mix-deps', content: 'phoenix 1.7.14' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
     const reporter = recordingReporter()
-    const result = await runBuildStage({
-      flake: f.dir,
-      package: 'default',
-      systems: BOTH,
-      nix: new NixRunner({ nixConfig: LOCAL_ONLY }),
-      reporter,
-      // The key comes from a secret's text; the machine line names none.
-      remote: { builders: r.machine(['aarch64-linux'], { key: null }), sshKey: r.clientKeyText, fallback: 'fail' }
-    })
+    // The key comes from a secret's text; the machine line names none.
+    const result = await buildWithRemote(f, { builders: r.machine(['aarch64-linux'], { key: null }), sshKey: r.clientKeyText, fallback: 'fail' }, { reporter })
     await reportBuild(result, reporter)
     const [x86, arm] = result.systems
 
     expect(result.ok).toBe(true)
     expect([x86.mode, x86.builtOn]).toEqual(['native', 'local'])
-    expect([arm.mode, arm.builtOn]).toEqual(['remote', 'root@127.0.0.1'])
+    expect([arm.mode, arm.builtOn]).toEqual(['remote', r.host])
     // It ran on an aarch64 CPU there and came back: the output is here, with aarch64 ELF files ...
     expect(readFileSync(join(arm.outPaths[0], 'arch'), 'utf8').trim()).toBe('aarch64')
     expect(await readElfMachine(join(arm.outPaths[0], 'bin/busybox'))).toBe(183)
@@ -87,13 +77,25 @@ describe('remote builders', () => {
     expect(r.hasPath(fodOut)).toBe(true)
     // The set-up group says what the builder is, and the table and build-results where each built.
     const text = reporter.text()
-    expect(text).toMatch(/root@127\.0\.0\.1: reachable, Nix 2\.\d+\.\d+.*builds aarch64-linux \(a probe build started there\)/)
-    expect(text).toContain('aarch64-linux (remote: root@127.0.0.1)')
-    expect(buildResultsOutput(result)['aarch64-linux']).toMatchObject({ mode: 'remote', builtOn: 'root@127.0.0.1', status: 'built' })
-    expect(buildSummary(result)).toMatch(/\| `aarch64-linux` \| remote on `root@127\.0\.0\.1` \| ✅ built/)
+    expect(text).toMatch(new RegExp(`${escaped(r.host)}: reachable, Nix 2\\.\\d+\\.\\d+.*builds aarch64-linux \\(a probe build started there\\)`))
+    expect(text).toContain(`aarch64-linux (remote: ${r.host})`)
+    expect(buildResultsOutput(result)['aarch64-linux']).toMatchObject({ mode: 'remote', builtOn: r.host, status: 'built' })
+    expect(buildSummary(result)).toContain(`| \`aarch64-linux\` | remote on \`${r.host}\` | ✅ built`)
     // The key never reaches the log.
     const keyLine = r.clientKeyText.split('\n')[1]
     expect(text).not.toContain(keyLine)
+  })
+
+  it('with outputs: all, each system says where its attributes were built: the remote for aarch64, here for x86_64', async () => {
+    const r = await remote({ extraPlatforms: ['aarch64-linux'] })
+    const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
+    const result = await buildWithRemote(f, { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'fail' }, { outputs: { kind: 'all' } })
+    const [x86, arm] = result.systems
+    expect(result.ok).toBe(true)
+    expect(arm.attributes?.map(a => [a.attrPath, a.status])).toEqual(expect.arrayContaining([['packages.aarch64-linux.mast', 'built']]))
+    expect([x86.builtOn, arm.builtOn]).toEqual(['local', r.host])
+    for (const path of arm.outPaths) expect(r.hasPath(path)).toBe(true)
+    expect(buildResultsOutput(result)['aarch64-linux']).toMatchObject({ mode: 'remote', builtOn: r.host, status: 'built' })
   })
 
   it('an unreachable builder is reported in the set-up, and with remote-fallback: fail its system fails clearly while the native one is kept', async () => {
@@ -101,35 +103,21 @@ describe('remote builders', () => {
     await r.kill()
     const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
     const reporter = recordingReporter()
-    const result = await runBuildStage({
-      flake: f.dir,
-      package: 'default',
-      systems: BOTH,
-      nix: new NixRunner({ nixConfig: LOCAL_ONLY }),
-      reporter,
-      remote: { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'fail' }
-    })
+    const result = await buildWithRemote(f, { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'fail' }, { reporter })
     const [x86, arm] = result.systems
     expect(result.ok).toBe(false)
     expect(x86.status).toBe('built')
     expect(arm.status).toBe('not-built')
-    expect(arm.error).toMatch(/No remote builder builds aarch64-linux \(root@127\.0\.0\.1 is unreachable: .*Connection refused.*'remote-fallback' is 'fail'/)
-    expect(reporter.text()).toMatch(/root@127\.0\.0\.1: unreachable: .*Connection refused/)
+    expect(arm.error).toMatch(new RegExp(`No remote builder builds aarch64-linux \\(${escaped(r.host)} is unreachable: .*Connection refused.*'remote-fallback' is 'fail'`))
+    expect(reporter.text()).toMatch(new RegExp(`${escaped(r.host)}: unreachable: .*Connection refused`))
   })
 
   it('a builder that refuses the system (no aarch64 there) is caught by the probe; remote-fallback: emulate builds it under QEMU here', async () => {
     const r = await remote({})
     const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
     const reporter = recordingReporter()
-    const result = await runBuildStage({
-      flake: f.dir,
-      package: 'default',
-      systems: BOTH,
-      nix: testNix(),
-      reporter,
-      remote: { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'emulate' }
-    })
-    expect(reporter.text()).toMatch(/root@127\.0\.0\.1: refuses aarch64-linux: .*(is required to build|platform mismatch|not available)/)
+    const result = await buildWithRemote(f, { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'emulate' }, { reporter, nix: testNix() })
+    expect(reporter.text()).toMatch(new RegExp(`${escaped(r.host)}: refuses aarch64-linux: .*(is required to build|platform mismatch|not available)`))
     const arm = result.systems[1]
     expect([arm.mode, arm.status, arm.builtOn]).toEqual(['emulated', 'built', 'local'])
     expect(r.hasPath(arm.outPaths[0])).toBe(false)
@@ -138,18 +126,11 @@ describe('remote builders', () => {
   it('a builder missing a feature it declares is refused by the probe, and with remote-fallback: fail the system says which', async () => {
     const r = await remote({ extraPlatforms: ['aarch64-linux'], systemFeatures: ['benchmark'] })
     const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
-    const result = await runBuildStage({
-      flake: f.dir,
-      package: 'default',
-      systems: BOTH,
-      nix: new NixRunner({ nixConfig: LOCAL_ONLY }),
-      reporter: recordingReporter(),
-      remote: { builders: r.machine(['aarch64-linux'], { features: ['nix-ci-gpu'] }), sshKey: '', fallback: 'fail' }
-    })
+    const result = await buildWithRemote(f, { builders: r.machine(['aarch64-linux'], { features: ['nix-ci-gpu'] }), sshKey: '', fallback: 'fail' })
     const [x86, arm] = result.systems
     expect(x86.status).toBe('built')
     expect(arm.status).toBe('not-built')
-    expect(arm.error).toMatch(/No remote builder builds aarch64-linux \(root@127\.0\.0\.1 .*nix-ci-gpu/)
+    expect(arm.error).toMatch(new RegExp(`No remote builder builds aarch64-linux \\(${escaped(r.host)} .*nix-ci-gpu`))
   })
 
   it('a connection dropped mid-build fails that system with Nix\'s error and keeps what was built', async () => {
@@ -159,13 +140,7 @@ describe('remote builders', () => {
       packages: [{ attr: 'mast', scriptFor: { 'aarch64-linux': 'echo started on $(uname -m); sleep 60; mkdir $out' } }]
     })
     let killed: Promise<void> | undefined
-    const result = await runBuildStage({
-      flake: f.dir,
-      package: 'default',
-      systems: BOTH,
-      nix: new NixRunner({ nixConfig: LOCAL_ONLY }),
-      reporter: recordingReporter(),
-      remote: { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'fail' },
+    const result = await buildWithRemote(f, { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'fail' }, {
       // The remote's builder printed its first line: the build runs there; now the machine goes away.
       observe: line => {
         if (killed === undefined && line.text.includes('started on aarch64')) killed = r.kill()
@@ -177,7 +152,7 @@ describe('remote builders', () => {
     expect(arm.status).toBe('failed')
     expect(arm.mode).toBe('remote')
     expect(arm.failures.length + result.nixErrors.length).toBeGreaterThan(0)
-    expect(arm.error).toMatch(/^The connection to remote builder root@127\.0\.0\.1 was lost during the build: it no longer answers \(.*\)\. What was built is kept\..* Failed there: mast-0\.1\.0\.$/)
+    expect(arm.error).toMatch(new RegExp(`^The connection to remote builder ${escaped(r.host)} was lost during the build: it no longer answers \\(.*\\)\\. What was built is kept\\..* Failed there: mast-0\\.1\\.0\\.$`))
     // What was built is kept: the native output is in the store.
     expect(x86.outPaths.every(p => existsSync(p))).toBe(true)
   })
@@ -185,14 +160,5 @@ describe('remote builders', () => {
 
 it('an SSH key input that is not a private key is refused before anything connects', async () => {
   const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
-  await expect(
-    runBuildStage({
-      flake: f.dir,
-      package: 'default',
-      systems: BOTH,
-      nix: new NixRunner({ nixConfig: LOCAL_ONLY }),
-      reporter: recordingReporter(),
-      remote: { builders: 'ssh-ng://nobody@127.0.0.1 aarch64-linux', sshKey: 'ghp_notakey', fallback: 'fail' }
-    })
-  ).rejects.toThrow(/not an SSH private key/)
+  await expect(buildWithRemote(f, { builders: 'ssh-ng://nobody@127.0.0.1 aarch64-linux', sshKey: 'ghp_notakey', fallback: 'fail' })).rejects.toThrow(/not an SSH private key/)
 })

@@ -20,8 +20,14 @@ export interface RemoteOptions {
 }
 
 export interface RemoteBuilder {
-  /** `ssh-ng://root@127.0.0.1`; the port goes through NIX_SSHOPTS (Nix 2.8 takes none in the URI). */
+  /**
+   * `ssh-ng://root@127.0.0.1`, the port going through NIX_SSHOPTS (Nix 2.8 takes none in an ssh-ng
+   * URI); through a nix-daemon `ssh-ng://root@127.0.0.1:PORT`, since the daemon's ssh never sees
+   * the client's NIX_SSHOPTS (Nix 2.34 takes the port in the URI).
+   */
   uri: string
+  /** The URI's `user@host[:port]`, as nix-ci reports the machine. */
+  host: string
   port: number
   /** NIX_SSHOPTS for the client: the port. */
   sshOpts: string
@@ -149,8 +155,10 @@ export async function startRemoteBuilder(options: RemoteOptions = {}): Promise<R
     remove()
     throw error
   }
+  const host = process.env.NIX_REMOTE === 'daemon' ? `root@127.0.0.1:${port}` : 'root@127.0.0.1'
   return {
-    uri: 'ssh-ng://root@127.0.0.1',
+    uri: `ssh-ng://${host}`,
+    host,
     port,
     sshOpts: `-p ${port}`,
     hostKeyBase64,
@@ -160,7 +168,7 @@ export async function startRemoteBuilder(options: RemoteOptions = {}): Promise<R
     machine: (systems, machineOptions = {}) => {
       const key = machineOptions.key === undefined ? clientKeyPath : machineOptions.key === null ? '-' : machineOptions.key
       const features = machineOptions.features?.length ? machineOptions.features.join(',') : '-'
-      return `ssh-ng://root@127.0.0.1 ${systems.join(',')} ${key} 1 1 ${features} - ${hostKeyBase64}`
+      return `ssh-ng://${host} ${systems.join(',')} ${key} 1 1 ${features} - ${hostKeyBase64}`
     },
     hasPath: storePath => existsSync(join(state, 'nix', 'store', basename(storePath))),
     log: () => log,

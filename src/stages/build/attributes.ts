@@ -1,6 +1,7 @@
 // The build stage for more than one attribute per system (`outputs: all` or a list): what to
 // evaluate, and each attribute's result read back from the store after the one `nix build`.
 // The single-package default goes through evaluate.ts as before, so its results keep their shape.
+import { machineHost } from '../../nix/machines.js'
 import { closureOf } from '../../nix/store.js'
 import type { Derivation, PathInfo } from '../../nix/store.js'
 import type { NixRunner } from '../../nix/runner.js'
@@ -129,6 +130,11 @@ export function settleAttributes(input: SettleAttributesInput): AttributeBuildRe
     if (bad.length === 0) {
       result.status = 'built'
       delete result.error
+      // Where: the machines Nix named for the attributes it built (settleWhere's rule, per attribute).
+      if (!result.alreadyValid) {
+        const remote = new Set(built.flatMap(a => (a.drvPath === undefined ? [] : [log.builds.get(a.drvPath)?.machine ?? ''])).filter(m => m !== '').map(machineHost))
+        result.builtOn = remote.size > 0 ? [...remote].join(', ') : 'local'
+      }
     } else {
       result.status = input.cancelled ? 'cancelled' : 'failed'
       result.error = `${bad.length} of ${attributes.length} attribute(s) not built: ${bad.slice(0, 5).map(a => a.attrPath).join(', ')}${bad.length > 5 ? ', …' : ''}`
