@@ -1,6 +1,6 @@
 // Spawns nix with an argument array (never a shell string) and streams its output line by line.
 // A whole log is never held in memory: callers see typed lines as they arrive and keep what they need.
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { childEnv, withoutAccessTokens } from '../process-env.js'
 import { LineSplitter } from './line-splitter.js'
 import { NixVersion, parseNixVersion } from './version.js'
@@ -166,52 +166,76 @@ function spawnStreaming(
     }
     // detached: nix leads its own process group, so cancellation reaches every process it started.
     const child = spawn(binary, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-    let cancelled = false
-    let stdout = ''
-    let stdoutBytes = 0
-    let overflow = false
-    let killTimer: NodeJS.Timeout | undefined
+    const canceller = new GroupCanceller(child, killGraceMs)
+    const captured = new StdoutCapture(options.captureStdoutBytes)
     const emit = options.onLine ?? (() => {})
     const splitters = {
       stdout: new LineSplitter(text => emit({ stream: 'stdout', text })),
       stderr: new LineSplitter(text => emit({ stream: 'stderr', text }))
     }
-
-    const cancel = (): void => {
-      if (cancelled || child.exitCode !== null) return
-      cancelled = true
-      signalGroup(child.pid, 'SIGINT')
-      killTimer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), killGraceMs)
-      killTimer.unref()
-    }
-    options.signal?.addEventListener('abort', cancel, { once: true })
+    options.signal?.addEventListener('abort', canceller.cancel, { once: true })
 
     child.stdout.on('data', (chunk: Buffer) => {
-      if (options.captureStdoutBytes !== undefined && !overflow) {
-        stdoutBytes += chunk.length
-        if (stdoutBytes > options.captureStdoutBytes) overflow = true
-        else stdout += chunk.toString('utf8')
-      }
+      captured.push(chunk)
       splitters.stdout.push(chunk)
     })
     child.stderr.on('data', (chunk: Buffer) => splitters.stderr.push(chunk))
 
     child.on('error', (err: NodeJS.ErrnoException) => {
-      options.signal?.removeEventListener('abort', cancel)
+      options.signal?.removeEventListener('abort', canceller.cancel)
       reject(err.code === 'ENOENT' ? new NixNotFoundError(binary) : err)
     })
     child.on('close', (exitCode, signal) => {
-      options.signal?.removeEventListener('abort', cancel)
-      if (killTimer) clearTimeout(killTimer)
+      options.signal?.removeEventListener('abort', canceller.cancel)
+      canceller.stopKillTimer()
       splitters.stdout.end()
       splitters.stderr.end()
-      if (overflow) {
+      if (captured.overflow) {
         reject(new Error(`nix ${args.join(' ')} printed more than ${options.captureStdoutBytes} bytes on stdout`))
         return
       }
-      resolve({ args, exitCode, signal, durationMs: Date.now() - started, stdout, cancelled })
+      resolve({ args, exitCode, signal, durationMs: Date.now() - started, stdout: captured.text, cancelled: canceller.cancelled })
     })
   })
+}
+
+/** Cancels a run: SIGINT to nix's whole process group, then SIGKILL if it is still there after the grace time. */
+class GroupCanceller {
+  cancelled = false
+  private killTimer?: NodeJS.Timeout
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly killGraceMs: number
+  ) {}
+
+  readonly cancel = (): void => {
+    if (this.cancelled || this.child.exitCode !== null) return
+    this.cancelled = true
+    signalGroup(this.child.pid, 'SIGINT')
+    this.killTimer = setTimeout(() => signalGroup(this.child.pid, 'SIGKILL'), this.killGraceMs)
+    this.killTimer.unref()
+  }
+
+  stopKillTimer(): void {
+    if (this.killTimer) clearTimeout(this.killTimer)
+  }
+}
+
+/** Keeps stdout up to a byte limit (nothing without one); past it, `overflow` and the call fails. */
+class StdoutCapture {
+  text = ''
+  overflow = false
+  private bytes = 0
+
+  constructor(private readonly limit: number | undefined) {}
+
+  push(chunk: Buffer): void {
+    if (this.limit === undefined || this.overflow) return
+    this.bytes += chunk.length
+    if (this.bytes > this.limit) this.overflow = true
+    else this.text += chunk.toString('utf8')
+  }
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
