@@ -1,26 +1,23 @@
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { toNix32 } from '../../src/hashes/codec.js'
 import { HashOccurrence, locateStaleHash } from '../../src/hashes/locate.js'
 import { HashPatchError, patchStaleHashes } from '../../src/hashes/patch.js'
+import { readTrackedTextFiles } from '../../src/hashes/repo-files.js'
+import { useCleanup } from '../support/cleanup.js'
 import { TestRepo, createRepo, digest, drvPath, sri } from '../support/hash-fixtures.js'
 
-const repos: TestRepo[] = []
-const repo = (files: Parameters<typeof createRepo>[0]) => {
-  const r = createRepo(files)
-  repos.push(r)
-  return r
-}
-afterEach(() => repos.splice(0).forEach(r => r.cleanup()))
+const track = useCleanup()
+const repo = (files: Parameters<typeof createRepo>[0]) => track(createRepo(files))
 
 const FAKE = `sha256-${'A'.repeat(43)}=`
 const stale = digest('patch stale')
 const got = digest('patch got')
 const GOT = sri(got)
 
-function locate(r: TestRepo, name: string, specified: string): HashOccurrence {
-  const result = locateStaleHash(r.dir, { derivation: drvPath(name), specified })
+async function locate(r: TestRepo, name: string, specified: string): Promise<HashOccurrence> {
+  const result = locateStaleHash(await readTrackedTextFiles(r.dir), { derivation: drvPath(name), specified })
   if (result.kind !== 'found') throw new Error(result.message)
   return result.occurrence
 }
@@ -35,10 +32,10 @@ describe('patching a located hash', () => {
     ['bare base16', stale.toString('hex'), got.toString('hex')],
     ['upper-case base16', stale.toString('hex').toUpperCase(), got.toString('hex').toUpperCase()],
     ['sha256:base16', `sha256:${stale.toString('hex')}`, `sha256:${got.toString('hex')}`]
-  ])('writes got in the same form when the file holds %s', (_what, before, after) => {
+  ])('writes got in the same form when the file holds %s', async (_what, before, after) => {
     const text = (h: string) => `{\n  deps = derivation {\n    name = "deps-1.0";\n    outputHash = "${h}";\n  };\n}\n`
     const r = repo({ 'flake.nix': text(before) })
-    const [patched] = patchStaleHashes(r.dir, [{ occurrence: locate(r, 'deps-1.0', sri(stale)), got: GOT }])
+    const [patched] = patchStaleHashes(r.dir, [{ occurrence: await locate(r, 'deps-1.0', sri(stale)), got: GOT }])
     expect(bytes(r, 'flake.nix').toString('latin1')).toBe(text(after))
     expect(patched).toEqual({ file: 'flake.nix', line: 4, column: 19, lineByteOffset: 18, before, after })
   })
@@ -48,28 +45,28 @@ describe('patching a located hash', () => {
     ['the empty string', 'hash = "";', `hash = "${GOT}";`],
     ['all-A SRI', `hash = "${FAKE}";`, `hash = "${GOT}";`],
     ['lib.fakeSha256 value', `sha256 = "${'0'.repeat(52)}";`, `sha256 = "${toNix32(got)}";`]
-  ])('replaces the placeholder %s with a real hash', (_what, line, expected) => {
+  ])('replaces the placeholder %s with a real hash', async (_what, line, expected) => {
     const r = repo({ 'a.nix': `{ x = { name = "x-1"; ${line} }; }\n` })
-    patchStaleHashes(r.dir, [{ occurrence: locate(r, 'x-1', FAKE), got: GOT }])
+    patchStaleHashes(r.dir, [{ occurrence: await locate(r, 'x-1', FAKE), got: GOT }])
     expect(bytes(r, 'a.nix').toString()).toBe(`{ x = { name = "x-1"; ${expected} }; }\n`)
   })
 
-  it('keeps CRLF line ends, a missing final newline and every other byte', () => {
+  it('keeps CRLF line ends, a missing final newline and every other byte', async () => {
     const before = Buffer.from(`{\r\n  # \u00e9t\u00e9\r\n  a = { name = "a-1"; hash = "${sri(stale)}"; };\r\n  b = 1;\t \r\n}`, 'utf8')
     const r = repo({ 'crlf.nix': before })
-    patchStaleHashes(r.dir, [{ occurrence: locate(r, 'a-1', sri(stale)), got: GOT }])
+    patchStaleHashes(r.dir, [{ occurrence: await locate(r, 'a-1', sri(stale)), got: GOT }])
     const after = bytes(r, 'crlf.nix')
     expect(after.equals(Buffer.from(before.toString('utf8').replace(sri(stale), GOT), 'utf8'))).toBe(true)
     expect(after.subarray(-1).toString()).toBe('}')
     expect(after.toString('latin1').split('\r\n')).toHaveLength(5)
   })
 
-  it('keeps the executable bit (and a read-only mode)', () => {
+  it('keeps the executable bit (and a read-only mode)', async () => {
     const r = repo({
       'update.sh': { content: `#!/bin/sh\n# name = "s-1"\nHASH=${stale.toString('hex')}\n`, mode: 0o755 },
       'ro.nix': { content: `{ name = "r-1"; hash = "${sri(stale)}"; }\n`, mode: 0o444 }
     })
-    const result = locateStaleHash(r.dir, { derivation: drvPath('s-1'), specified: sri(stale) })
+    const result = locateStaleHash(await readTrackedTextFiles(r.dir), { derivation: drvPath('s-1'), specified: sri(stale) })
     expect(result.kind).toBe('ambiguous') // the same hash stands in two files
     patchStaleHashes(r.dir, result.candidates.map(occurrence => ({ occurrence, got: GOT })))
     expect(statSync(join(r.dir, 'update.sh')).mode & 0o7777).toBe(0o755)
@@ -79,12 +76,12 @@ describe('patching a located hash', () => {
     expect(r.git('diff', '--summary')).toBe('') // git sees no mode change
   })
 
-  it('applies several patches to one file at once', () => {
+  it('applies several patches to one file at once', async () => {
     const other = digest('second stale')
     const r = repo({
       'two.nix': `{\n  a = { name = "a-1"; hash = "${sri(stale)}"; };\n  b = { name = "b-1"; sha256 = "${toNix32(other)}"; };\n}\n`
     })
-    const occurrences = [locate(r, 'a-1', sri(stale)), locate(r, 'b-1', sri(other))]
+    const occurrences = [await locate(r, 'a-1', sri(stale)), await locate(r, 'b-1', sri(other))]
     patchStaleHashes(r.dir, occurrences.map(occurrence => ({ occurrence, got: GOT })))
     expect(bytes(r, 'two.nix').toString()).toBe(
       `{\n  a = { name = "a-1"; hash = "${GOT}"; };\n  b = { name = "b-1"; sha256 = "${toNix32(got)}"; };\n}\n`
@@ -93,9 +90,9 @@ describe('patching a located hash', () => {
 })
 
 describe('refusals', () => {
-  const setup = () => {
+  const setup = async () => {
     const r = repo({ 'a.nix': `{ name = "a-1"; hash = "${sri(stale)}"; }\n` })
-    return { r, occurrence: locate(r, 'a-1', sri(stale)), original: bytes(repos[repos.length - 1], 'a.nix') }
+    return { r, occurrence: await locate(r, 'a-1', sri(stale)), original: bytes(r, 'a.nix') }
   }
 
   it.each([
@@ -103,20 +100,20 @@ describe('refusals', () => {
     ['a bare got (Nix always prints the algorithm)', 'not-a-hash'],
     ['a placeholder as got', FAKE],
     ['a got of another algorithm', `sha512-${digest('x').toString('base64').repeat(2).slice(0, 86)}==`]
-  ])('refuses %s and leaves the file alone', (_what, badGot) => {
-    const { r, occurrence, original } = setup()
+  ])('refuses %s and leaves the file alone', async (_what, badGot) => {
+    const { r, occurrence, original } = await setup()
     expect(() => patchStaleHashes(r.dir, [{ occurrence, got: badGot }])).toThrow()
     expect(bytes(r, 'a.nix').equals(original)).toBe(true)
   })
 
-  it('refuses when the file changed after the hash was located', () => {
-    const { r, occurrence } = setup()
+  it('refuses when the file changed after the hash was located', async () => {
+    const { r, occurrence } = await setup()
     writeFileSync(join(r.dir, 'a.nix'), `# edited\n{ name = "a-1"; hash = "${sri(stale)}"; }\n`)
     expect(() => patchStaleHashes(r.dir, [{ occurrence, got: GOT }])).toThrow(/locate it again/)
   })
 
-  it('refuses paths outside the repository and overlapping patches', () => {
-    const { r, occurrence } = setup()
+  it('refuses paths outside the repository and overlapping patches', async () => {
+    const { r, occurrence } = await setup()
     expect(() => patchStaleHashes(r.dir, [{ occurrence: { ...occurrence, file: '../a.nix' }, got: GOT }])).toThrow(
       HashPatchError
     )

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { FAKE_HASHES, encodeLike, parseHash, toSri } from '../../src/hashes/codec.js'
 import { locateStaleHash } from '../../src/hashes/locate.js'
+import { readTrackedTextFiles } from '../../src/hashes/repo-files.js'
 import { MismatchParser, isActionable } from '../../src/hashes/mismatch-parser.js'
 import { patchStaleHashes } from '../../src/hashes/patch.js'
 import { readNixConfig } from '../../src/nix/config.js'
@@ -58,7 +59,8 @@ describe('stale fixed-output hashes, with real Nix', () => {
     // Nix reports `got` as SRI whatever the flake holds; it must be the real hash of the content.
     for (const [name, m] of byName) expect(toSri(m.got)).toBe(fixture.correctHash[name])
 
-    const located = mismatches.map(m => ({ m, result: locateStaleHash(fixture.dir, m) }))
+    const files = await readTrackedTextFiles(fixture.dir)
+    const located = mismatches.map(m => ({ m, result: locateStaleHash(files, m) }))
     for (const { result } of located) expect(result.kind).toBe('found')
     const encodings = Object.fromEntries(
       located.map(({ m, result }) => [m.derivation.replace(/^.*?-(\w+)-0\.1\.0\.drv$/, '$1'), result.kind === 'found' ? result.occurrence.encoding : '?'])

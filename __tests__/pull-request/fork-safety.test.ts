@@ -157,25 +157,25 @@ describe('commit mode never pushes outside a branch of the base repository', () 
 })
 
 describe('workflow_run and issue_comment jobs that check out pull request code', () => {
-  it('refuses write modes when the checkout is not the trusted commit, and says what to do', () => {
+  it('refuses write modes when the checkout is not the trusted commit, and says what to do', async () => {
     const trusted = checkoutOf({ 'flake.nix': { content: '{ }\n' } })
     checkouts.push(trusted)
-    const sha = checkedOutCommit(trusted.dir) as string
+    const sha = (await checkedOutCommit(trusted.dir)) as string
     expect(sha).toMatch(/^[0-9a-f]{40}$/)
     const prCode = checkoutOf({ 'flake.nix': { content: '{ outputs = _: { }; }\n' } })
     checkouts.push(prCode)
 
     for (const eventName of ['workflow_run', 'issue_comment']) {
       const context = { owner, repo, eventName, sha, ref: 'refs/heads/main', apiUrl: '', serverUrl: '', actor: 'x' } satisfies RunContext
-      const refusal = refuseBeforeBuild(context, writeModesOf({ fixHashes: 'pull-request', release: 'tag' }), prCode.dir)
+      const refusal = await refuseBeforeBuild(context, writeModesOf({ fixHashes: 'pull-request', release: 'tag' }), prCode.dir)
       expect(refusal).toMatch(new RegExp(`Refusing 'fix-hashes: pull-request' and 'release: tag' on this '${eventName}' job: it checked out [0-9a-f]{12}, not the event's trusted commit ${sha.slice(0, 12)}`))
       expect(refusal).toMatch(/'fix-hashes: report' and 'release: off'.*check out the trusted commit/s)
       // The trusted commit itself, read-only modes, or no git checkout at all: nothing to refuse.
-      expect(refuseBeforeBuild(context, writeModesOf({ fixHashes: 'commit', release: 'off' }), trusted.dir)).toBeUndefined()
-      expect(refuseBeforeBuild(context, writeModesOf({ fixHashes: 'report', release: 'off' }), prCode.dir)).toBeUndefined()
-      expect(refuseBeforeBuild(context, writeModesOf({ fixHashes: 'pull-request', release: 'off' }), temp)).toBeUndefined()
+      expect(await refuseBeforeBuild(context, writeModesOf({ fixHashes: 'commit', release: 'off' }), trusted.dir)).toBeUndefined()
+      expect(await refuseBeforeBuild(context, writeModesOf({ fixHashes: 'report', release: 'off' }), prCode.dir)).toBeUndefined()
+      expect(await refuseBeforeBuild(context, writeModesOf({ fixHashes: 'pull-request', release: 'off' }), temp)).toBeUndefined()
     }
     // Other events are judged by their own rules (a push checks out its own commit).
-    expect(refuseUntrustedCheckout({ eventName: 'push', sha }, checkedOutCommit(prCode.dir), ['release: tag'])).toBeUndefined()
+    expect(refuseUntrustedCheckout({ eventName: 'push', sha }, await checkedOutCommit(prCode.dir), ['release: tag'])).toBeUndefined()
   })
 })

@@ -75,7 +75,7 @@ describe('secrets and the children nix-ci starts', () => {
     expect(lines.join('\n')).not.toContain(marker)
   })
 
-  it('git runs with the allow-listed environment too (seen by a core.fsmonitor hook git starts)', () => {
+  it('git runs with the allow-listed environment too (seen by a core.fsmonitor hook git starts)', async () => {
     const repo = tempDir()
     git(repo, 'init', '-q', '-b', 'main')
     writeFileSync(join(repo, 'mix.lock'), '%{}\n')
@@ -87,8 +87,8 @@ describe('secrets and the children nix-ci starts', () => {
     chmodSync(hook, 0o755)
     git(repo, 'config', 'core.fsmonitor', hook)
 
-    expect(readTrackedTextFiles(repo).files.map(f => f.path)).toEqual(['mix.lock'])
-    expect(changedLockFilesSince(repo, git(repo, 'rev-parse', 'HEAD'))).toEqual([])
+    expect((await readTrackedTextFiles(repo)).files.map(f => f.path)).toEqual(['mix.lock'])
+    expect(await changedLockFilesSince(repo, git(repo, 'rev-parse', 'HEAD'))).toEqual([])
     expect(existsSync(dump)).toBe(true)
     const seen = readFileSync(dump, 'utf8')
     expect(seen).toContain('PATH=')

@@ -6,7 +6,7 @@
 //   code instead is building someone else's code with that token.
 // Both are checked before the build starts, and both fail closed: a pull request whose head
 // repository is unknown counts as a fork (see context.ts).
-import { execFileSync } from 'node:child_process'
+import { headCommit } from '../git/git.js'
 import type { RunContext } from './context.js'
 
 /** Events whose token can write to the base repository and whose GITHUB_SHA is the trusted commit. */
@@ -47,10 +47,9 @@ export function refuseUntrustedCheckout(context: Pick<RunContext, 'eventName' | 
 }
 
 /** The commit checked out in `dir`, or undefined when `dir` is not inside a git work tree. */
-export function checkedOutCommit(dir: string): string | undefined {
+export async function checkedOutCommit(dir: string): Promise<string | undefined> {
   try {
-    const sha = execFileSync('git', ['rev-parse', '--verify', 'HEAD^{commit}'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    return /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined
+    return await headCommit(dir)
   } catch {
     return undefined
   }
@@ -65,6 +64,6 @@ export function writeModesOf(inputs: { fixHashes: string; release: string }): st
 }
 
 /** Both checks, as main.ts runs them before the build; `checkoutDir` is the flake's repository. */
-export function refuseBeforeBuild(context: RunContext, writeModes: string[], checkoutDir: string): string | undefined {
-  return refuseUnsafeEvent(context) ?? refuseUntrustedCheckout(context, checkedOutCommit(checkoutDir), writeModes)
+export async function refuseBeforeBuild(context: RunContext, writeModes: string[], checkoutDir: string): Promise<string | undefined> {
+  return refuseUnsafeEvent(context) ?? refuseUntrustedCheckout(context, await checkedOutCommit(checkoutDir), writeModes)
 }

@@ -24,7 +24,7 @@ import {
   scanNixSource,
   templateMatcher
 } from './nix-source.js'
-import { RepoTextFile, RepoTextFiles, readTrackedTextFiles } from './repo-files.js'
+import type { RepoTextFile, RepoTextFiles } from './repo-files.js'
 
 export type OccurrenceEncoding = HashEncoding | 'fake-expression' | 'empty-string'
 
@@ -62,8 +62,8 @@ export type LocateResult =
 /** Attributes that hold a fixed-output hash (nixpkgs fetchers and builders, and raw derivations). */
 export const HASH_ATTRIBUTE = /^(?:hash|sha1|sha256|sha512|outputHash|[A-Za-z][\w'-]*(?:Hash|Sha1|Sha256|Sha512))$/
 
-export function locateStaleHash(repo: string | RepoTextFiles, stale: StaleHash): LocateResult {
-  const files = typeof repo === 'string' ? readTrackedTextFiles(repo) : repo
+/** Where the stale hash stands in `files` (readTrackedTextFiles, or readTextFiles for bytes that changed since). */
+export function locateStaleHash(files: RepoTextFiles, stale: StaleHash): LocateResult {
   const specified = parseHash(stale.specified, stale.algo)
   const name = derivationName(stale.derivation)
   const fake = isZeroDigest(specified.digest)

@@ -1,9 +1,8 @@
 // The files a stale hash may be written in: git-tracked, regular, text, at most 1 MiB. Untracked
 // files are not part of the flake, and a hash in a binary or huge generated file is not ours to edit.
-import { execFileSync } from 'node:child_process'
 import { lstatSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { childEnv } from '../process-env.js'
+import { lsFiles } from '../git/git.js'
 
 export const MAX_TEXT_FILE_BYTES = 1 << 20
 
@@ -21,22 +20,38 @@ export interface RepoTextFiles {
   skipped: number
 }
 
-export function readTrackedTextFiles(repoDir: string): RepoTextFiles {
-  let listing: string
+/** The files git tracks in repoDir, relative to it; throws when repoDir is not in a git checkout. */
+export async function trackedFiles(repoDir: string): Promise<string[]> {
+  return lsFiles(repoDir, { hint: 'Run nix-ci inside a git checkout.' })
+}
+
+/** The tracked text files with their bytes as they are now. */
+export async function readTrackedTextFiles(repoDir: string): Promise<RepoTextFiles> {
+  return readTextFiles(repoDir, await trackedFiles(repoDir))
+}
+
+/**
+ * For planning code that cannot wait for git: git lists the tracked files once, now, and each call
+ * reads their bytes as they are then (a fix written or taken back in between moves bytes). When the
+ * listing failed, each call throws its error, as reading the files then would have.
+ */
+export async function trackedTextFilesReader(repoDir: string): Promise<() => RepoTextFiles> {
+  let paths: string[]
   try {
-    listing = execFileSync('git', ['-C', repoDir, 'ls-files', '-z', '--cached'], {
-      encoding: 'utf8',
-      env: childEnv(),
-      maxBuffer: 64 << 20,
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-  } catch (err) {
-    const detail = (err as { stderr?: string }).stderr?.trim() || String(err)
-    throw new Error(`Cannot list the files of the git repository at ${repoDir} (${detail}). Run nix-ci inside a git checkout.`)
+    paths = await trackedFiles(repoDir)
+  } catch (error) {
+    return () => {
+      throw error
+    }
   }
+  return () => readTextFiles(repoDir, paths)
+}
+
+/** Reads `paths` (from trackedFiles) again, keeping the text files: their bytes change as fixes are written. */
+export function readTextFiles(repoDir: string, paths: string[]): RepoTextFiles {
   const files: RepoTextFile[] = []
   let skipped = 0
-  for (const path of new Set(listing.split('\0').filter(p => p !== ''))) {
+  for (const path of paths) {
     const full = join(repoDir, path)
     let size: number
     try {

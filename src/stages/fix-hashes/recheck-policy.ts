@@ -1,8 +1,7 @@
 // The silent case: a FOD whose inputs changed but whose hash did not keeps its OLD output when that
 // output is already in the store (or came from a cache) — no error, wrong dependencies shipped.
 // These rules pick the already-valid FODs that must be rebuilt in check mode to rule that out.
-import { execFileSync } from 'node:child_process'
-import { childEnv } from '../../process-env.js'
+import { diffNameOnly } from '../../git/git.js'
 import type { FixedOutputInfo } from '../build/types.js'
 
 import type { CheckFodsPolicy } from '../../inputs.js'
@@ -60,12 +59,12 @@ function recheckReason(fod: FixedOutputInfo, inputs: RecheckInputs): string | un
  * Lock files changed between base and the work tree (committed or not). undefined when there is
  * no base, or git cannot compare (a shallow clone without the base commit).
  */
-export function changedLockFilesSince(repoDir: string, base: string | undefined): string[] | undefined {
+export async function changedLockFilesSince(repoDir: string, base: string | undefined): Promise<string[] | undefined> {
   if (!base || /^0+$/.test(base)) return undefined
   try {
-    const output = execFileSync('git', ['diff', '--name-only', base, '--'], { cwd: repoDir, env: childEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-    return output.split('\n').filter(file => LOCK_FILE.test(file))
+    return (await diffNameOnly(repoDir, base)).filter(file => LOCK_FILE.test(file))
   } catch {
+    // Not knowing is an answer here: the caller then rechecks every vendored-dependency FOD.
     return undefined
   }
 }

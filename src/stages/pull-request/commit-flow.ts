@@ -11,7 +11,7 @@ import { createSuggestionReview, diffLines, getPull, listReviewComments, upsertC
 import { fixFingerprint, isNixCiCommit, madeWithDefaultToken, withTrailers } from './ownership.js'
 import { attempt, done, notDelivered, Refusal, skipped, type Session } from './session.js'
 import type { PullRequestStageResult } from './types.js'
-import { lineText, readFixedFiles } from './work-tree.js'
+import { lineText, readFixedFiles, type FixedFile } from './work-tree.js'
 
 export async function runCommitFlow(session: Session): Promise<PullRequestStageResult> {
   const { context, hashes } = session.options
@@ -26,7 +26,7 @@ export async function runCommitFlow(session: Session): Promise<PullRequestStageR
   session.progress.branch = pr.headRef
   if (hashes.fixes.length === 0) return skipped(session, hashes.status === 'clean' ? 'No stale hash: nothing to commit.' : 'No verified fix to commit (see the annotations).')
   if (hashes.writtenFiles.length === 0) return skipped(session, 'The verified fixes were not written to the work tree (fix-hashes: report): nothing to commit.')
-  const files = readFixedFiles(session.options.repoDir, hashes)
+  const files = await readFixedFiles(session.options.repoDir, hashes)
   const { gh } = session
   const current = await attempt(session, `read pull request #${pr.number}`, () => getPull(gh, pr.number))
   session.progress.url = current.url
@@ -43,7 +43,7 @@ export async function runCommitFlow(session: Session): Promise<PullRequestStageR
   return ownBranch ? commitOntoBranch(session, files, current.headSha) : suggestOnFork(session, files, current.headRepo)
 }
 
-async function commitOntoBranch(session: Session, files: ReturnType<typeof readFixedFiles>, liveHead: string): Promise<PullRequestStageResult> {
+async function commitOntoBranch(session: Session, files: FixedFile[], liveHead: string): Promise<PullRequestStageResult> {
   const { gh, options } = session
   const { hashes } = options
   const pr = options.context.pullRequest as NonNullable<typeof options.context.pullRequest>
@@ -95,7 +95,7 @@ function movedOn(session: Session, head: string): PullRequestStageResult {
 }
 
 /** A fork: review suggestions on lines the diff shows, one diff comment for the rest; nothing twice. */
-async function suggestOnFork(session: Session, files: ReturnType<typeof readFixedFiles>, headRepo: string): Promise<PullRequestStageResult> {
+async function suggestOnFork(session: Session, files: FixedFile[], headRepo: string): Promise<PullRequestStageResult> {
   const { gh, options } = session
   const pr = { ...(options.context.pullRequest as NonNullable<typeof options.context.pullRequest>), headRepo }
   const [forkOwner, forkName] = headRepo.split('/')

@@ -42,7 +42,7 @@ export async function runFixBranchFlow(session: Session): Promise<PullRequestSta
   if (hashes.fixes.length === 0) return skipped(session, `No verified fix to propose: ${hashes.problems.length} stale hash problem(s) need a person (see the annotations).`)
   if (hashes.writtenFiles.length === 0) return skipped(session, 'The verified fixes were not written to the work tree (fix-hashes: report): nothing to commit.')
 
-  const files = readFixedFiles(session.options.repoDir, hashes)
+  const files = await readFixedFiles(session.options.repoDir, hashes)
   const baseSha = context.sha
   const { gh } = session
   const baseCommit = await attempt(session, `read the built commit ${baseSha.slice(0, 12)}`, () => readCommit(gh, baseSha))

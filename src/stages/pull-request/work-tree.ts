@@ -3,10 +3,9 @@
 // GitHub, every written file must differ from the checked-out commit only on the lines of verified
 // fixes: nix-ci commits what it verified and nothing a build step or a person left in the work tree.
 import { errorMessage } from '../../errors.js'
-import { execFileSync } from 'node:child_process'
 import { readFileSync, realpathSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
-import { childEnv } from '../../process-env.js'
+import { catBlob, GitError, revParse, topLevel, type GitOptions } from '../../git/git.js'
 import type { FixHashesResult, HashFix } from '../fix-hashes/types.js'
 
 export class WorkTreeError extends Error {
@@ -30,18 +29,20 @@ export interface FixedFile {
   fixes: HashFix[]
 }
 
-function git(cwd: string, args: string[]): Buffer {
+const HINT: GitOptions = { hint: 'nix-ci needs the git checkout fix-hashes worked in.' }
+
+/** A git failure here is a refusal of the stage (WorkTreeError), with git's message. */
+async function inCheckout<T>(step: Promise<T>): Promise<T> {
   try {
-    return execFileSync('git', args, { cwd, env: childEnv(), maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] })
+    return await step
   } catch (error) {
-    const detail = (error as { stderr?: Buffer }).stderr?.toString().trim() || errorMessage(error)
-    throw new WorkTreeError(`git ${args.join(' ')} failed in ${cwd} (${detail}). nix-ci needs the git checkout fix-hashes worked in.`)
+    throw error instanceof GitError ? new WorkTreeError(error.message) : error
   }
 }
 
 /** repoDir's path inside its repository ('' at the root, else `sub/dir/`). */
-function prefixOf(repoDir: string): { root: string; prefix: string } {
-  const root = git(repoDir, ['rev-parse', '--show-toplevel']).toString().trim()
+async function prefixOf(repoDir: string): Promise<{ root: string; prefix: string }> {
+  const root = await inCheckout(topLevel(repoDir, HINT))
   const rel = relative(realpathSync(root), realpathSync(repoDir)).split(sep).join('/')
   return { root, prefix: rel === '' ? '' : `${rel}/` }
 }
@@ -57,9 +58,10 @@ export function lineText(bytes: Buffer, line: number): string | undefined {
   return text === undefined ? undefined : Buffer.from(text.replace(/\r$/, ''), 'latin1').toString('utf8')
 }
 
-export function readFixedFiles(repoDir: string, hashes: FixHashesResult): FixedFile[] {
-  const { root, prefix } = prefixOf(repoDir)
-  return hashes.writtenFiles.map(file => {
+export async function readFixedFiles(repoDir: string, hashes: FixHashesResult): Promise<FixedFile[]> {
+  const { root, prefix } = await prefixOf(repoDir)
+  const files: FixedFile[] = []
+  for (const file of hashes.writtenFiles) {
     const path = prefix + file.split(sep).join('/')
     const fixes = hashes.fixes.filter(f => f.file === file)
     let content: Buffer
@@ -68,11 +70,12 @@ export function readFixedFiles(repoDir: string, hashes: FixHashesResult): FixedF
     } catch (error) {
       throw new WorkTreeError(`Cannot read ${file}, which fix-hashes wrote (${errorMessage(error)}): did a later step remove it?`)
     }
-    const headBlobSha = git(root, ['rev-parse', `HEAD:${path}`]).toString().trim()
-    const before = git(root, ['cat-file', 'blob', headBlobSha])
+    const headBlobSha = await inCheckout(revParse(root, `HEAD:${path}`, HINT))
+    const before = await inCheckout(catBlob(root, headBlobSha, HINT))
     checkOnlyFixLines(file, before, content, fixes)
-    return { file, path, content, headBlobSha, before, fixes }
-  })
+    files.push({ file, path, content, headBlobSha, before, fixes })
+  }
+  return files
 }
 
 function checkOnlyFixLines(file: string, before: Buffer, after: Buffer, fixes: HashFix[]): void {
