@@ -164,6 +164,8 @@ function spawnStreaming(
       resolve({ args, exitCode: null, signal: null, durationMs: 0, stdout: '', cancelled: true })
       return
     }
+    // Its own spawn, not @actions/exec (which git uses): cancelling must kill nix's whole process
+    // group (builders, QEMU), and hostile builder output needs streamed lines, bounded in memory.
     // detached: nix leads its own process group, so cancellation reaches every process it started.
     const child = spawn(binary, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     const canceller = new GroupCanceller(child, killGraceMs)
