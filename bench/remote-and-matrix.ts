@@ -49,10 +49,9 @@ const localOnly = new NixRunner({ nixConfig: 'sandbox = true\nsubstituters =\nex
 const [remoteMs, remoteResult] = await timed(() =>
   runBuildStage({ flake: viaRemote.dir, package: 'default', systems: SYSTEMS, nix: localOnly, reporter: quiet(), remote: { builders: remote.machine(['aarch64-linux']), sshKey: '', fallback: 'fail' } })
 )
-if (!remoteResult.ok || remoteResult.systems[1].builtOn !== 'root@127.0.0.1') throw new Error('remote build failed or did not run remotely')
+if (!remoteResult.ok || remoteResult.systems[1].builtOn !== remote.host) throw new Error('remote build failed or did not run remotely')
 const storeBytes = (dir: string): number => Number(execFileSync('du', ['-sb', '--apparent-size', dir], { encoding: 'utf8' }).split('\t')[0])
-const remoteStore = execFileSync('sh', ['-c', `ls -d /tmp/nix-ci-remote-*/nix/store 2>/dev/null | head -1`], { encoding: 'utf8' }).trim()
-const remoteStoreBytes = remoteStore ? storeBytes(remoteStore) : 0
+const remoteStoreBytes = storeBytes(remote.storeDir)
 const back = await pathInfo(localOnly, remoteResult.systems[1].outPaths)
 const backBytes = [...back.values()].reduce((sum, i) => sum + (i.narSize ?? 0), 0)
 viaRemote.cleanup()

@@ -40,7 +40,9 @@ export interface RemoteBuilder {
   root: string
   /** A machines line for this remote: `uri systems key 1 1 features - hostkey`. */
   machine(systems: string[], options?: { features?: string[]; key?: string | null }): string
-  /** Whether a store path is in the remote's own store (its /nix/store, seen from here). */
+  /** The remote's own /nix/store, seen from here. */
+  storeDir: string
+  /** Whether a store path is in the remote's own store. */
   hasPath(storePath: string): boolean
   /** Its sshd's log so far. */
   log(): string
@@ -170,6 +172,7 @@ export async function startRemoteBuilder(options: RemoteOptions = {}): Promise<R
       const features = machineOptions.features?.length ? machineOptions.features.join(',') : '-'
       return `ssh-ng://${host} ${systems.join(',')} ${key} 1 1 ${features} - ${hostKeyBase64}`
     },
+    storeDir: join(state, 'nix', 'store'),
     hasPath: storePath => existsSync(join(state, 'nix', 'store', basename(storePath))),
     log: () => log,
     kill,
