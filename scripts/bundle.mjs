@@ -21,18 +21,6 @@ import { parseArgs } from 'node:util'
 import { licenceNotices } from './licenses.mjs'
 
 const { values: args } = parseArgs({ options: { check: { type: 'boolean' }, outdir: { type: 'string' } } })
-// --check bundles next to dist/, at the same depth: the source maps name src/ relative to their folder.
-const outdir = args.check ? mkdtempSync('.dist-check-') : (args.outdir ?? 'dist')
-// dist/ is emptied of files a bundle no longer writes (below); any other folder must start empty.
-if (args.outdir && !args.check && readdirSafe(args.outdir).length > 0) fail(`--outdir ${args.outdir} is not empty: give a new or empty folder.`)
-
-function readdirSafe(dir) {
-  try {
-    return readdirSync(dir)
-  } catch {
-    return []
-  }
-}
 
 /** Fails the bundle with a message that says what to fix. */
 function fail(message) {
@@ -40,21 +28,48 @@ function fail(message) {
   process.exit(1)
 }
 
-// The runtime comes from .node-version (the one number to change), and whatever else names it must
-// agree: action.yml's runs.using (what GitHub runs dist/ on) and the Nix package's node.
-const nodeMajor = readFileSync('.node-version', 'utf8').trim().split('.')[0]
-if (!/^\d+$/.test(nodeMajor)) fail(`.node-version must start with a major Node version (e.g. 24), not "${nodeMajor}".`)
-const using = load(readFileSync('action.yml', 'utf8')).runs?.using
-if (using !== `node${nodeMajor}`) fail(`action.yml runs.using is "${using}" but .node-version says ${nodeMajor}: set runs.using to node${nodeMajor}, or .node-version to the runtime action.yml names.`)
-if (!readFileSync('nix/package.nix', 'utf8').includes(`nodejs_${nodeMajor}`)) fail(`nix/package.nix does not wrap the CLI with nodejs_${nodeMajor} (.node-version): update its node.`)
-// The tests run dist/ (action-contract.test.ts) on the oldest Node package.json's engines allows
-// (20 on Debian 12), so the output must stay runnable there too: esbuild lowers any syntax either
-// target lacks. For today's sources node24 alone and node24+node20 give the same bytes.
-const oldestNode = /^>=\s*(\d+)/.exec(JSON.parse(readFileSync('package.json', 'utf8')).engines?.node ?? '')?.[1]
-if (!oldestNode) fail('package.json engines.node must be ">=N": the oldest Node the tests run dist/ on.')
+function readdirOrEmpty(dir) {
+  try {
+    return readdirSync(dir)
+  } catch {
+    return []
+  }
+}
+
+/**
+ * esbuild's targets. The runtime comes from .node-version (the one number to change), and whatever
+ * else names it must agree: action.yml's runs.using (what GitHub runs dist/ on) and the Nix
+ * package's node. The tests run dist/ (action-contract.test.ts) on the oldest Node package.json's
+ * engines allows (20 on Debian 12), so that one is a target too: esbuild lowers any syntax either
+ * lacks. For today's sources, node24 alone and node24 + node20 give the same bytes.
+ */
+function nodeTargets() {
+  const major = readFileSync('.node-version', 'utf8').trim().split('.')[0]
+  if (!/^\d+$/.test(major)) fail(`.node-version must start with a major Node version (e.g. 24), not "${major}".`)
+  const using = load(readFileSync('action.yml', 'utf8')).runs?.using
+  if (using !== `node${major}`) {
+    fail(`action.yml runs.using is "${using}" but .node-version says ${major}: make them name the same Node (node${major}).`)
+  }
+  if (!readFileSync('nix/package.nix', 'utf8').includes(`nodejs_${major}`)) {
+    fail(`nix/package.nix does not wrap the CLI with nodejs_${major} (.node-version): update its node.`)
+  }
+  const oldest = /^>=\s*(\d+)/.exec(JSON.parse(readFileSync('package.json', 'utf8')).engines?.node ?? '')?.[1]
+  if (!oldest) fail('package.json engines.node must be ">=N": the oldest Node the tests run dist/ on.')
+  return [`node${major}`, `node${oldest}`]
+}
+
+// --check bundles next to dist/, at the same depth, because the source maps name src/ relative to
+// their own folder; the folder goes when the script ends, however it ends.
+const outdir = args.check ? mkdtempSync('.dist-check-') : (args.outdir ?? 'dist')
+if (args.check) process.on('exit', () => rmSync(outdir, { recursive: true, force: true }))
+// dist/ loses the files this bundle no longer writes (below); any other folder must start empty.
+if (args.outdir && !args.check && readdirOrEmpty(args.outdir).length > 0)
+  fail(`--outdir ${args.outdir} is not empty: give a new or empty folder.`)
+const target = nodeTargets()
 
 // ESM output; CommonJS dependencies bundled inside still call require(), so give them one.
-const banner = "import { createRequire as __nixCiCreateRequire } from 'node:module';\nconst require = __nixCiCreateRequire(import.meta.url);"
+const banner =
+  "import { createRequire as __nixCiCreateRequire } from 'node:module';\nconst require = __nixCiCreateRequire(import.meta.url);"
 
 mkdirSync(outdir, { recursive: true })
 const result = await build({
@@ -62,7 +77,7 @@ const result = await build({
   outdir,
   bundle: true,
   platform: 'node',
-  target: [`node${nodeMajor}`, `node${oldestNode}`],
+  target,
   format: 'esm',
   splitting: true,
   // Two entry points share exactly one chunk; a second one would collide here and fail the build.
@@ -79,8 +94,10 @@ const result = await build({
 
 const licences = licenceNotices(result.metafile)
 if (licences.problems.length > 0) {
-  fail(`A bundled npm package has no licence to ship with it:\n  ${licences.problems.join('\n  ')}\n` +
-    'Replace the package, or, once a person has checked its terms, add it to ACCEPTED in scripts/licenses.mjs with the reason.')
+  fail(
+    `A bundled npm package has no licence to ship with it:\n  ${licences.problems.join('\n  ')}\n` +
+      'Replace the package, or, once a person has checked its terms, add it to ACCEPTED in scripts/licenses.mjs with the reason.'
+  )
 }
 writeFileSync(join(outdir, 'licenses.txt'), licences.text)
 
@@ -124,7 +141,6 @@ if (args.check) {
   } catch {
     // a missing dist/cli.js is reported above
   }
-  rmSync(outdir, { recursive: true, force: true })
   if (stale.length > 0) fail(`dist/ is stale:\n  ${stale.join('\n  ')}\nRun \`npm run bundle\` and commit dist/.`)
   console.log(`dist/ matches a fresh bundle of src/ (${fresh.length} files)`)
 }

@@ -42,7 +42,9 @@ function readmeLicence(dir, files) {
   if (!readme) return undefined
   const lines = readFileSync(join(dir, readme), 'utf8').split('\n')
   // Markdown headings (`## License`) and setext ones (`license` over `=====`).
-  const start = lines.findIndex((line, i) => /^#+\s*licen[cs]e\b/i.test(line) || (/^licen[cs]e\s*$/i.test(line) && /^[=-]{3,}\s*$/.test(lines[i + 1] ?? '')))
+  const start = lines.findIndex(
+    (line, i) => /^#+\s*licen[cs]e\b/i.test(line) || (/^licen[cs]e\s*$/i.test(line) && /^[=-]{3,}\s*$/.test(lines[i + 1] ?? ''))
+  )
   if (start < 0) return undefined
   const body = []
   for (let i = start + (lines[start].startsWith('#') ? 1 : 2); i < lines.length; i++) {
@@ -56,7 +58,8 @@ function readmeLicence(dir, files) {
 function licenceText(dir) {
   const files = readdirSync(dir).sort()
   const found = files.filter(f => LICENCE_FILE.test(f) || NOTICE_FILE.test(f))
-  if (found.length > 0) return { text: found.map(f => readFileSync(join(dir, f), 'utf8').trim()).join(`\n\n${RULE}\n\n`), from: found.join(', ') }
+  if (found.length > 0)
+    return { text: found.map(f => readFileSync(join(dir, f), 'utf8').trim()).join(`\n\n${RULE}\n\n`), from: found.join(', ') }
   return readmeLicence(dir, files)
 }
 
@@ -73,9 +76,12 @@ export function bundledPackages(metafile) {
   for (const dir of dirs) {
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
     const id = `${manifest.name}@${manifest.version}`
-    if (!packages.has(id)) packages.set(id, { id, name: manifest.name, version: manifest.version, dir, licence: declaredLicence(manifest), ...licenceText(dir) })
+    if (!packages.has(id))
+      packages.set(id, { id, name: manifest.name, version: manifest.version, dir, licence: declaredLicence(manifest), ...licenceText(dir) })
   }
-  return [...packages.values()].sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version, undefined, { numeric: true }))
+  return [...packages.values()].sort(
+    (a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version, undefined, { numeric: true })
+  )
 }
 
 /**
@@ -87,7 +93,10 @@ export function licenceNotices(metafile) {
   const packages = bundledPackages(metafile)
   const problems = []
   for (const p of packages) {
-    const missing = [p.licence ? undefined : 'licence field in package.json', p.text ? undefined : 'licence text (LICENSE file or README licence section)'].filter(Boolean)
+    const missing = [
+      p.licence ? undefined : 'licence field in package.json',
+      p.text ? undefined : 'licence text (LICENSE file or README licence section)'
+    ].filter(Boolean)
     if (missing.length > 0 && !ACCEPTED[p.id]) problems.push(`${p.id} (${p.dir}) has no ${missing.join(' and no ')}`)
   }
   for (const id of Object.keys(ACCEPTED)) {
@@ -107,6 +116,6 @@ export function licenceNotices(metafile) {
   )
   const header =
     `Third-party software in nix-ci's dist/: the ${packages.length} npm packages whose code is bundled there, each\n` +
-    'with its licence. Written by scripts/bundle.mjs from esbuild\'s metafile; do not edit.\n\n'
+    "with its licence. Written by scripts/bundle.mjs from esbuild's metafile; do not edit.\n\n"
   return { problems, text: header + sections.join('\n') }
 }
