@@ -77,7 +77,7 @@ describe('parseInputs', () => {
   it.each([
     ['systems', 'x86_64-linx', /Input 'systems' has the value 'x86_64-linx'.*known systems are x86_64-linux, aarch64-linux/],
     ['systems', ' , ', /Input 'systems'.*name at least one system/],
-    ['fix-hashes', 'yes', /Input 'fix-hashes' has the value 'yes'.*'pull-request', 'commit', 'report', 'off'/],
+    ['fix-hashes', 'yes', /Input 'fix-hashes' has the value 'yes'.*'pull-request', 'commit', 'write', 'report', 'off'/],
     ['check-fods', 'sometimes', /Input 'check-fods' has the value 'sometimes'.*'auto', 'always', 'never'/],
     ['vm-test', 'maybe', /Input 'vm-test' has the value 'maybe'.*'auto', 'builtin', 'off'/],
     ['vm-test-timeout', '0', /Input 'vm-test-timeout' has the value '0'.*1 to 1440/],

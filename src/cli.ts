@@ -2,7 +2,6 @@
 import { errorMessage } from './errors.js'
 // `nix-ci <stage> [options]`: the action's stages from a terminal, with a terminal reporter.
 // This is how users reproduce CI locally.
-import { execFileSync } from 'node:child_process'
 import { statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -10,13 +9,15 @@ import { runExplainCommand } from './explain/index.js'
 import { createGitHubClient } from './github/client.js'
 import type { RunContext } from './github/context.js'
 import { parseArgs } from 'node:util'
-import { InputError, parseInputs } from './inputs.js'
+import { CHECK_FODS_POLICIES, DEFAULTS, InputError, parseInputs } from './inputs.js'
 import { NixRunner } from './nix/runner.js'
-import { childEnv } from './process-env.js'
+import { headCommit } from './git/git.js'
 import { GitHubTarget, runPipeline } from './pipeline.js'
 import { TerminalReporter } from './report/terminal-reporter.js'
 import { cancelOnSignals } from './signals.js'
 
+const d = (name: string): string => DEFAULTS[name]
+// Defaults shown here come from the action's own (DEFAULTS, equal to action.yml's).
 const USAGE = `Usage: nix-ci <stage> [options]
 
 Stages:
@@ -31,10 +32,10 @@ Stages:
                with its fix
 
 Options:
-  --flake REF              flake to build (default: .)
-  --package NAME           package attribute (default: default)
-  --systems "A B"          systems, separated by spaces or commas (default: x86_64-linux aarch64-linux)
-  --outputs WHAT           package (default), all (what nix flake check builds), or attribute
+  --flake REF              flake to build (default: ${d('flake')})
+  --package NAME           package attribute (default: ${d('package')})
+  --systems "A B"          systems, separated by spaces or commas (default: ${d('systems')})
+  --outputs WHAT           ${d('outputs')} (default), all (what nix flake check builds), or attribute
                            paths with * globs, e.g. "packages.*.* checks.*.lint"
   --push-to STORE          push what was built to a Nix store URL (file://, https://, ssh-ng://);
                            signed with the key in $NIX_CI_PUSH_SIGNING_KEY when set
@@ -42,13 +43,13 @@ Options:
   --extra-nix-config TEXT  nix.conf lines for every Nix call, e.g. $'sandbox = true\\nsubstituters ='
   --write                  (fix-hashes) keep the verified fixes in the work tree
   --base REV               (fix-hashes) compare lock files with REV to decide what to re-check
-  --check-fods POLICY      (fix-hashes) auto, always or never (see action.yml)
+  --check-fods POLICY      (fix-hashes) ${CHECK_FODS_POLICIES.join(', ')} (default: ${d('check-fods')}; see action.yml)
   --vm-test MODE           (vm-test) builtin (default), auto, or a flake attribute path
-  --service NAME           (vm-test) services.<NAME> (default: mast)
-  --service-port PORT      (vm-test) default 4000
-  --health-path PATH       (vm-test) default /
-  --version-from SOURCE    (release) auto, mix.exs, flake, package.json or a version
-  --tag-prefix PREFIX      (release) default v
+  --service NAME           (vm-test) services.<NAME> (default: ${d('service')})
+  --service-port PORT      (vm-test) default ${d('service-port')}
+  --health-path PATH       (vm-test) default ${d('health-path')}
+  --version-from SOURCE    (release) auto, mix.exs, flake, package.json or a version (default: ${d('version-from')})
+  --tag-prefix PREFIX      (release) default ${d('tag-prefix')}
   --major-tag              (release) move v<major> and v<major>.<minor>
   --repo OWNER/NAME        (release) the GitHub repository
   --sha SHA                (release) the commit that was built (default: git HEAD)
@@ -58,38 +59,71 @@ Options:
 
 const STAGES = ['build', 'fix-hashes', 'vm-test', 'release']
 
+const OPTIONS = {
+  flake: { type: 'string' },
+  package: { type: 'string' },
+  systems: { type: 'string' },
+  outputs: { type: 'string' },
+  'push-to': { type: 'string' },
+  'push-required': { type: 'boolean', default: false },
+  'extra-nix-config': { type: 'string' },
+  write: { type: 'boolean', default: false },
+  base: { type: 'string' },
+  'check-fods': { type: 'string' },
+  'vm-test': { type: 'string' },
+  service: { type: 'string' },
+  'service-port': { type: 'string' },
+  'health-path': { type: 'string' },
+  'version-from': { type: 'string' },
+  'tag-prefix': { type: 'string' },
+  'major-tag': { type: 'boolean', default: false },
+  repo: { type: 'string' },
+  sha: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false }
+} as const
+
+type CliValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values']
+
 export async function main(argv: string[]): Promise<number> {
   // explain takes a FILE argument and options of its own.
   if (argv[0] === 'explain') return runExplainCommand(argv.slice(1), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
+  const parsed = parseCommandLine(argv)
+  if (typeof parsed === 'number') return parsed
+  const { stage, values } = parsed
+  const reporter = new TerminalReporter()
+  const cancellation = cancelOnSignals(signal => reporter.warning(`Received ${signal}: stopping Nix`))
+  try {
+    // A local flake directory is also the repository whose files hold the hashes.
+    const flakeDir = values.flake !== undefined && !values.flake.includes(':') && isDirectory(values.flake) ? resolve(values.flake) : undefined
+    const inputs = parseInputs(name => actionInputs(stage, values, flakeDir !== undefined)[name])
+    const cwd = flakeDir ?? process.cwd()
+    const result = await runPipeline(inputs, {
+      nix: new NixRunner({ nixConfig: inputs.extraNixConfig, callLog: [] }),
+      reporter,
+      cwd,
+      signal: cancellation.signal,
+      base: values.base,
+      actionDir: packageRoot(),
+      github: stage === 'release' ? await cliGitHubTarget(values.repo, values.sha, cwd, reporter) : undefined
+    })
+    process.stderr.write(`\n${reporter.summary()}\n`)
+    if (values.json) process.stdout.write(JSON.stringify(Object.fromEntries([...reporter.outputs].map(([k, v]) => [k, tryJson(v)])), null, 2) + '\n')
+    for (const failure of result.failures) process.stderr.write(`nix-ci: ${failure}\n`)
+    return result.ok ? 0 : 1
+  } catch (error) {
+    process.stderr.write(`nix-ci: ${error instanceof InputError ? '' : 'error: '}${errorMessage(error)}\n`)
+    return error instanceof InputError ? 2 : 1
+  } finally {
+    cancellation.dispose()
+  }
+}
+
+/** The stage and its options, or the exit code when there is nothing to run (help, a usage error). */
+function parseCommandLine(argv: string[]): { stage: string; values: CliValues } | number {
   let parsed
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        flake: { type: 'string' },
-        package: { type: 'string' },
-        systems: { type: 'string' },
-        outputs: { type: 'string' },
-        'push-to': { type: 'string' },
-        'push-required': { type: 'boolean', default: false },
-        'extra-nix-config': { type: 'string' },
-        write: { type: 'boolean', default: false },
-        base: { type: 'string' },
-        'check-fods': { type: 'string' },
-        'vm-test': { type: 'string' },
-        service: { type: 'string' },
-        'service-port': { type: 'string' },
-        'health-path': { type: 'string' },
-        'version-from': { type: 'string' },
-        'tag-prefix': { type: 'string' },
-        'major-tag': { type: 'boolean', default: false },
-        repo: { type: 'string' },
-        sha: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false }
-      }
-    })
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS })
   } catch (error) {
     process.stderr.write(`nix-ci: ${errorMessage(error)}\n\n${USAGE}`)
     return 2
@@ -105,54 +139,31 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`nix-ci: unknown stage or extra argument '${positionals.slice(known ? 1 : 0).join(' ')}'\n\n${USAGE}`)
     return 2
   }
+  return { stage, values }
+}
 
-  const reporter = new TerminalReporter()
-  const cancellation = cancelOnSignals(signal => reporter.warning(`Received ${signal}: stopping Nix`))
-  try {
-    const given: Record<string, string | undefined> = {
-      flake: values.flake,
-      package: values.package,
-      systems: values.systems,
-      outputs: values.outputs,
-      'push-to': values['push-to'],
-      'push-signing-key': process.env.NIX_CI_PUSH_SIGNING_KEY,
-      'push-required': values['push-required'] ? 'true' : 'false',
-      'extra-nix-config': values['extra-nix-config'],
-      'check-fods': values['check-fods'],
-      'fix-hashes': stage === 'fix-hashes' ? (values.write ? 'pull-request' : 'report') : 'off',
-      'vm-test': stage === 'vm-test' ? (values['vm-test'] ?? 'builtin') : 'off',
-      service: values.service,
-      'service-port': values['service-port'],
-      'health-path': values['health-path'],
-      release: stage === 'release' ? 'tag' : 'off',
-      'version-from': values['version-from'],
-      'tag-prefix': values['tag-prefix'],
-      'major-tag': values['major-tag'] ? 'true' : 'false',
-      cache: 'false'
-    }
-    // A local flake directory is also the repository whose files hold the hashes.
-    const flakeDir = values.flake !== undefined && !values.flake.includes(':') && isDirectory(values.flake) ? resolve(values.flake) : undefined
-    if (flakeDir) given.flake = '.'
-    const inputs = parseInputs(name => given[name])
-    const result = await runPipeline(inputs, {
-      nix: new NixRunner({ nixConfig: inputs.extraNixConfig, callLog: [] }),
-      reporter,
-      cwd: flakeDir ?? process.cwd(),
-      signal: cancellation.signal,
-      base: values.base,
-      writeFixesOnly: values.write,
-      actionDir: packageRoot(),
-      github: stage === 'release' ? cliGitHubTarget(values.repo, values.sha, flakeDir ?? process.cwd(), reporter) : undefined
-    })
-    process.stderr.write(`\n${reporter.summary()}\n`)
-    if (values.json) process.stdout.write(JSON.stringify(Object.fromEntries([...reporter.outputs].map(([k, v]) => [k, tryJson(v)])), null, 2) + '\n')
-    for (const failure of result.failures) process.stderr.write(`nix-ci: ${failure}\n`)
-    return result.ok ? 0 : 1
-  } catch (error) {
-    process.stderr.write(`nix-ci: ${error instanceof InputError ? '' : 'error: '}${errorMessage(error)}\n`)
-    return error instanceof InputError ? 2 : 1
-  } finally {
-    cancellation.dispose()
+/** The action's inputs that this stage and these options stand for. */
+function actionInputs(stage: string, values: CliValues, flakeIsDirectory: boolean): Record<string, string | undefined> {
+  return {
+    flake: flakeIsDirectory ? '.' : values.flake,
+    package: values.package,
+    systems: values.systems,
+    outputs: values.outputs,
+    'push-to': values['push-to'],
+    'push-signing-key': process.env.NIX_CI_PUSH_SIGNING_KEY,
+    'push-required': values['push-required'] ? 'true' : 'false',
+    'extra-nix-config': values['extra-nix-config'],
+    'check-fods': values['check-fods'],
+    'fix-hashes': stage === 'fix-hashes' ? (values.write ? 'write' : 'report') : 'off',
+    'vm-test': stage === 'vm-test' ? (values['vm-test'] ?? 'builtin') : 'off',
+    service: values.service,
+    'service-port': values['service-port'],
+    'health-path': values['health-path'],
+    release: stage === 'release' ? 'tag' : 'off',
+    'version-from': values['version-from'],
+    'tag-prefix': values['tag-prefix'],
+    'major-tag': values['major-tag'] ? 'true' : 'false',
+    cache: 'false'
   }
 }
 
@@ -161,12 +172,12 @@ function packageRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..')
 }
 
-function cliGitHubTarget(repo: string | undefined, sha: string | undefined, cwd: string, reporter: TerminalReporter): GitHubTarget | undefined {
+async function cliGitHubTarget(repo: string | undefined, sha: string | undefined, cwd: string, reporter: TerminalReporter): Promise<GitHubTarget | undefined> {
   const token = process.env.GITHUB_TOKEN ?? ''
   const [owner, name] = (repo ?? '').split('/')
   if (!owner || !name || !token) return undefined
   reporter.setSecret(token)
-  const commit = sha ?? execFileSync('git', ['rev-parse', 'HEAD'], { cwd, env: childEnv(), encoding: 'utf8' }).trim()
+  const commit = sha ?? (await headCommit(cwd))
   const context: RunContext = {
     owner,
     repo: name,

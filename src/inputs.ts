@@ -9,7 +9,7 @@ import { parseMachine, splitBuilders } from './nix/machines.js'
 import { REMOTE_FALLBACKS, RemoteFallback } from './setup/remote-builders.js'
 import { OutputsSelection, parseOutputsSelection } from './stages/build/select.js'
 
-export const FIX_HASHES_MODES = ['pull-request', 'commit', 'report', 'off'] as const
+export const FIX_HASHES_MODES = ['pull-request', 'commit', 'write', 'report', 'off'] as const
 export type FixHashesMode = (typeof FIX_HASHES_MODES)[number]
 
 export const CHECK_FODS_POLICIES = ['auto', 'always', 'never'] as const

@@ -55,7 +55,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     // Before anything builds: a write token must never build code from a fork, nor pull request
     // code a workflow_run / issue_comment job checked out instead of its trusted commit.
     const cwd = env.GITHUB_WORKSPACE || process.cwd()
-    const unsafe = env.GITHUB_REPOSITORY ? refuseBeforeBuild(readRunContext(env), writeModesOf(inputs), flakeRepository(inputs.flake, cwd)) : undefined
+    const unsafe = env.GITHUB_REPOSITORY ? await refuseBeforeBuild(readRunContext(env), writeModesOf(inputs), await flakeRepository(inputs.flake, cwd)) : undefined
     if (unsafe) {
       core.setFailed(unsafe)
       return

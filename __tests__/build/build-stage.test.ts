@@ -5,7 +5,6 @@ import { join } from 'node:path'
 import { readElfMachine } from '../../src/nix/elf.js'
 import { showDerivationClosure } from '../../src/nix/store.js'
 import { runBuildStage } from '../../src/stages/build/build-stage.js'
-import { reportBuild } from '../../src/stages/build/build-report.js'
 import { EvaluationError } from '../../src/stages/build/evaluate.js'
 import { Fixture, createFixture, testNix } from '../support/fixtures.js'
 import { recordingReporter } from '../support/reporting.js'
@@ -71,7 +70,6 @@ describe('build stage', () => {
     })
     const reporter = recordingReporter()
     const result = await runBuildStage({ flake: f.dir, package: 'default', systems: BOTH, nix: testNix(), reporter })
-    await reportBuild(result, reporter)
 
     expect(result.ok).toBe(false)
     const [x86, arm] = result.systems

@@ -4,7 +4,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { existsSync } from 'node:fs'
 import { NixCall, NixRunner } from '../../src/nix/runner.js'
-import { reportBuild } from '../../src/stages/build/build-report.js'
 import { runBuildStage } from '../../src/stages/build/build-stage.js'
 import { parseOutputsSelection } from '../../src/stages/build/select.js'
 import { TEST_NIX_CONFIG } from '../support/fixtures.js'
@@ -37,7 +36,6 @@ describe('build stage with outputs: all', () => {
     const nix = new NixRunner({ nixConfig: TEST_NIX_CONFIG, callLog: calls })
     const reporter = recordingReporter()
     const result = await runBuildStage({ flake: f.dir, package: 'default', systems: BOTH, nix, reporter, outputs: parseOutputsSelection('all') })
-    await reportBuild(result, reporter)
 
     expect(result.ok).toBe(false)
     const [x86, arm] = result.systems
@@ -108,7 +106,6 @@ describe('build stage with outputs: all', () => {
     expect(result.systems[0].attributes?.map(a => a.attrPath)).toEqual(['checks.x86_64-linux.unit'])
     expect(result.builtDerivations.some(d => d.endsWith('-vm-test.drv'))).toBe(false)
     expect(reporter.text()).not.toContain('built-the-vm-test')
-    await reportBuild(result, reporter)
     expect(reporter.summary()).toContain('Left out: `checks.x86_64-linux.vm` (the VM test stage builds it).')
   })
 })

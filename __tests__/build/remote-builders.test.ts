@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { readElfMachine } from '../../src/nix/elf.js'
 import { EmulationError, confirmPlatforms } from '../../src/setup/emulation.js'
 import { removeSshKeys } from '../../src/setup/remote-builders.js'
-import { buildResultsOutput, buildSummary, reportBuild } from '../../src/stages/build/build-report.js'
+import { buildResultsOutput, buildSummary } from '../../src/stages/build/build-report.js'
 import { Fixture, createFixture, testNix } from '../support/fixtures.js'
 import { BOTH, buildWithRemote, localOnlyNix } from '../support/remote-builder/build.js'
 import { RemoteBuilder, startRemoteBuilder } from '../support/remote-builder/index.js'
@@ -56,7 +56,6 @@ describe('remote builders', () => {
     const reporter = recordingReporter()
     // The key comes from a secret's text; the machine line names none.
     const result = await buildWithRemote(f, { builders: r.machine(['aarch64-linux'], { key: null }), sshKey: r.clientKeyText, fallback: 'fail' }, { reporter })
-    await reportBuild(result, reporter)
     const [x86, arm] = result.systems
 
     expect(result.ok).toBe(true)

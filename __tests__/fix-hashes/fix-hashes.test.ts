@@ -32,7 +32,7 @@ async function fixHashes(f: Fixture, options: { mode?: string; systems?: string[
       cache: 'false'
     })[name]
   )
-  const result = await runPipeline(inputs, { nix: testNix(), reporter, cwd: f.dir, base: options.base, writeFixesOnly: options.mode === 'pull-request', actionDir: REPO_ROOT })
+  const result = await runPipeline(inputs, { nix: testNix(), reporter, cwd: f.dir, base: options.base, actionDir: REPO_ROOT })
   return { result, reporter, hashes: result.hashes!, flake: () => readFileSync(join(f.dir, 'flake.nix'), 'utf8') }
 }
 
@@ -41,7 +41,7 @@ describe('fix-hashes', () => {
     const f = fixture({ systems: BOTH, fods: [{ attr: 'mast-mix-deps', content: 'phoenix 1.7.15', hash: 'stale' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
     const before = readFileSync(join(f.dir, 'flake.nix'), 'utf8')
     const staleValue = /outputHash = "([^"]+)"/.exec(before)![1]
-    const { result, hashes, reporter, flake } = await fixHashes(f, { mode: 'pull-request' })
+    const { result, hashes, reporter, flake } = await fixHashes(f, { mode: 'write' })
 
     expect(hashes.status).toBe('fixed')
     expect(hashes.fixes).toEqual([
@@ -76,7 +76,7 @@ describe('fix-hashes', () => {
     ['lib.fakeSha256', { hash: { expression: 'lib.fakeSha256' } }]
   ])('writes the new hash in the form of the old one: %s', async (_label, form) => {
     const f = fixture({ systems: X86, fods: [{ attr: 'mast-mix-deps', content: 'jason 1.4.4', ...form }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
-    const { hashes, flake } = await fixHashes(f, { mode: 'pull-request', systems: X86 })
+    const { hashes, flake } = await fixHashes(f, { mode: 'write', systems: X86 })
     expect(hashes.status).toBe('fixed')
     const written = /outputHash = ([^;]+);/.exec(flake())![1]
     const sri = f.correctHash['mast-mix-deps']
@@ -97,7 +97,7 @@ describe('fix-hashes', () => {
       ],
       packages: [{ attr: 'mast', fods: ['mast-mix-deps', 'assets-npm-deps'] }]
     })
-    const { hashes } = await fixHashes(f, { mode: 'pull-request', systems: X86 })
+    const { hashes } = await fixHashes(f, { mode: 'write', systems: X86 })
     expect(hashes.status).toBe('fixed')
     expect(hashes.fixes.map(fix => fix.name).sort()).toEqual(['assets-npm-deps-0.1.0', 'mast-mix-deps-0.1.0'])
     expect(hashes.rounds).toBe(2)
@@ -112,7 +112,7 @@ describe('fix-hashes', () => {
       ],
       packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
     })
-    const { hashes, result } = await fixHashes(f, { mode: 'pull-request', systems: X86 })
+    const { hashes, result } = await fixHashes(f, { mode: 'write', systems: X86 })
     expect(hashes.status).toBe('fixed')
     expect(hashes.fixes.map(fix => fix.name).sort()).toEqual(['hex-registry-0.1.0', 'mast-mix-deps-0.1.0'])
     expect(hashes.rounds).toBe(3)
@@ -129,7 +129,7 @@ describe('fix-hashes', () => {
     writeFileSync(join(f.dir, 'mix.lock'), '%{"plug": {:hex, :plug, "1.16.2"}}\n')
     writeFileSync(join(f.dir, 'flake.nix'), readFileSync(join(f.dir, 'flake.nix'), 'utf8').replace("'deps for lock v1'", "'deps for lock v2'"))
     f.commitAll('bump plug')
-    const { hashes, result } = await fixHashes(f, { mode: 'pull-request', systems: X86, base })
+    const { hashes, result } = await fixHashes(f, { mode: 'write', systems: X86, base })
     expect(result.build?.ok).toBe(true)
     expect(hashes.rechecked).toHaveLength(1)
     expect(hashes.status).toBe('fixed')
@@ -154,7 +154,7 @@ describe('fix-hashes', () => {
       packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
     })
     const before = readFileSync(join(f.dir, 'flake.nix'), 'utf8')
-    const { hashes, flake } = await fixHashes(f, { mode: 'pull-request' })
+    const { hashes, flake } = await fixHashes(f, { mode: 'write' })
     expect(hashes.status).toBe('failed')
     expect(hashes.fixes).toEqual([])
     const conflict = hashes.problems.find(p => p.kind === 'platform-conflict')
@@ -180,7 +180,7 @@ describe('fix-hashes', () => {
     writeFileSync(join(f.dir, 'flake.nix'), readFileSync(join(f.dir, 'flake.nix'), 'utf8').replace('SPEC', spec))
     f.commitAll('forged')
     const before = readFileSync(join(f.dir, 'flake.nix'), 'utf8')
-    const { hashes, result, flake } = await fixHashes(f, { mode: 'pull-request', systems: X86 })
+    const { hashes, result, flake } = await fixHashes(f, { mode: 'write', systems: X86 })
     expect(result.build?.ok).toBe(false)
     expect(hashes.status).toBe('clean')
     expect(hashes.fixes).toEqual([])
@@ -198,7 +198,7 @@ describe('fix-hashes', () => {
       packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
     })
     const before = readFileSync(join(f.dir, 'flake.nix'), 'utf8')
-    const { hashes, flake, reporter } = await fixHashes(f, { mode: 'pull-request', systems: X86 })
+    const { hashes, flake, reporter } = await fixHashes(f, { mode: 'write', systems: X86 })
     expect(hashes.fixes).toEqual([])
     const problem = hashes.problems.find(p => p.kind === 'ambiguous')
     expect(problem?.candidates).toHaveLength(2)
@@ -210,7 +210,7 @@ describe('fix-hashes', () => {
     // The hash is computed by Nix, not written: there is no place to patch.
     const f = fixture({ systems: X86, fods: [{ attr: 'mast-mix-deps', content: 'computed', hash: { expression: 'builtins.hashString "sha256" salt' } }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
     const before = readFileSync(join(f.dir, 'flake.nix'), 'utf8')
-    const { hashes, flake } = await fixHashes(f, { mode: 'pull-request', systems: X86 })
+    const { hashes, flake } = await fixHashes(f, { mode: 'write', systems: X86 })
     expect(hashes.status).toBe('failed')
     expect(hashes.problems).toEqual([expect.objectContaining({ kind: 'not-found', derivation: 'mast-mix-deps-0.1.0' })])
     expect(flake()).toBe(before)
@@ -236,7 +236,7 @@ describe('fix-hashes', () => {
     const { chmodSync } = await import('node:fs')
     chmodSync(path, 0o755)
     f.commitAll('crlf and executable')
-    const { hashes } = await fixHashes(f, { mode: 'pull-request', systems: X86 })
+    const { hashes } = await fixHashes(f, { mode: 'write', systems: X86 })
     expect(hashes.status).toBe('fixed')
     const after = readFileSync(path, 'utf8')
     expect(after.split('\r\n').length).toBe(after.split('\n').length)

@@ -16,8 +16,8 @@ afterEach(() => {
 })
 
 async function fixHashes(f: Fixture) {
-  const inputs = parseInputs(name => ({ systems: 'x86_64-linux', 'fix-hashes': 'pull-request', 'vm-test': 'off', cache: 'false' })[name])
-  const result = await runPipeline(inputs, { nix: testNix(), reporter: recordingReporter(), cwd: f.dir, writeFixesOnly: true, actionDir: REPO_ROOT })
+  const inputs = parseInputs(name => ({ systems: 'x86_64-linux', 'fix-hashes': 'write', 'vm-test': 'off', cache: 'false' })[name])
+  const result = await runPipeline(inputs, { nix: testNix(), reporter: recordingReporter(), cwd: f.dir, actionDir: REPO_ROOT })
   return result.hashes!
 }
 

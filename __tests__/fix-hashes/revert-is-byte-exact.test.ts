@@ -28,8 +28,8 @@ describe('taking a written hash back', () => {
     writeFileSync(path, original)
     f.commitAll('latin-1 comment')
 
-    const inputs = parseInputs(name => ({ systems: 'x86_64-linux aarch64-linux', 'fix-hashes': 'pull-request', 'vm-test': 'off', cache: 'false' })[name])
-    const result = await runPipeline(inputs, { nix: testNix(), reporter: recordingReporter(), cwd: f.dir, writeFixesOnly: true, actionDir: REPO_ROOT })
+    const inputs = parseInputs(name => ({ systems: 'x86_64-linux aarch64-linux', 'fix-hashes': 'write', 'vm-test': 'off', cache: 'false' })[name])
+    const result = await runPipeline(inputs, { nix: testNix(), reporter: recordingReporter(), cwd: f.dir, actionDir: REPO_ROOT })
     const hashes = result.hashes!
     expect(hashes.problems.map(p => p.kind)).toContain('platform-conflict')
     expect(hashes.fixes).toEqual([])

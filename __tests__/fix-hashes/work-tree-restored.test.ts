@@ -27,9 +27,9 @@ describe('fix-hashes and the work tree', () => {
     const reporter = recordingReporter(text => {
       if (text.includes('nix-ci-verify-started')) controller.abort()
     })
-    const inputs = parseInputs(name => ({ systems: 'x86_64-linux', 'fix-hashes': 'pull-request', 'vm-test': 'off', cache: 'false' })[name])
+    const inputs = parseInputs(name => ({ systems: 'x86_64-linux', 'fix-hashes': 'write', 'vm-test': 'off', cache: 'false' })[name])
     const started = Date.now()
-    const result = await runPipeline(inputs, { nix: testNix(), reporter, cwd: f.dir, writeFixesOnly: true, actionDir: REPO_ROOT, signal: controller.signal })
+    const result = await runPipeline(inputs, { nix: testNix(), reporter, cwd: f.dir, actionDir: REPO_ROOT, signal: controller.signal })
     expect(Date.now() - started).toBeLessThan(120_000)
     expect(controller.signal.aborted).toBe(true)
     expect(result.hashes?.fixes ?? []).toEqual([])

@@ -82,11 +82,11 @@ export function applyFixes(checkout: TestRepo, specs: FixSpec[]): FixHashesResul
     const column = at - text.lastIndexOf('\n', at - 1)
     return { derivation: `/nix/store/00000000000000000000000000000000-${spec.name}.drv`, name: spec.name, file: spec.file, line, column, old: spec.old, new: spec.new, systems: SYSTEMS, silent: false }
   })
-  return { status: 'fixed', fixes, problems: [], writtenFiles: [...new Set(specs.map(s => s.file))], rounds: 2, rechecked: [], nixVersion: '2.8.0' }
+  return { ok: false, failures: [], status: 'fixed', fixes, problems: [], writtenFiles: [...new Set(specs.map(s => s.file))], rounds: 2, rechecked: [], nixVersion: '2.8.0' }
 }
 
 export function cleanResult(): FixHashesResult {
-  return { status: 'clean', fixes: [], problems: [], writtenFiles: [], rounds: 1, rechecked: [], nixVersion: '2.8.0' }
+  return { ok: true, failures: [], status: 'clean', fixes: [], problems: [], writtenFiles: [], rounds: 1, rechecked: [], nixVersion: '2.8.0' }
 }
 
 export function pushContext(sha: string, overrides: Partial<RunContext> = {}): RunContext {

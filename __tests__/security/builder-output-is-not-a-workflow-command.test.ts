@@ -4,7 +4,6 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { ActionReporter } from '../../src/report/action-reporter.js'
 import { runBuildStage } from '../../src/stages/build/build-stage.js'
-import { reportBuild } from '../../src/stages/build/build-report.js'
 import { runVmTestBuild } from '../../src/stages/vm-test/run-test.js'
 import { Fixture, createFixture, testNix } from '../support/fixtures.js'
 import { recordingReporter } from '../support/reporting.js'
@@ -57,7 +56,6 @@ describe('builder output in the action log', () => {
     const f = hostileFixture(0)
     const reporter = new ActionReporter()
     const result = await runBuildStage({ flake: f.dir, package: 'default', systems: X86, nix: testNix(), reporter })
-    await reportBuild(result, reporter)
     await reporter.writeSummary()
     expect(result.ok).toBe(true)
     const text = stdout.join('')
@@ -77,7 +75,6 @@ describe('builder output in the action log', () => {
     const f = hostileFixture(3)
     const reporter = new ActionReporter()
     const result = await runBuildStage({ flake: f.dir, package: 'default', systems: X86, nix: testNix(), reporter })
-    await reportBuild(result, reporter)
     await reporter.writeSummary()
     expect(result.ok).toBe(false)
     expect(stdout.join('')).toContain('FORGED-LEGACY')

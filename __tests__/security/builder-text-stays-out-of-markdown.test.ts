@@ -51,7 +51,7 @@ function shellQuote(text: string): string {
 }
 
 function hashes(overrides: Partial<FixHashesResult>): FixHashesResult {
-  return { status: 'partial', fixes: [], problems: [], writtenFiles: [], rounds: 2, rechecked: [], nixVersion: '2.8.0', ...overrides }
+  return { ok: false, failures: [], status: 'partial', fixes: [], problems: [], writtenFiles: [], rounds: 2, rechecked: [], nixVersion: '2.8.0', ...overrides }
 }
 
 describe('builder text and the Markdown nix-ci writes', () => {
@@ -78,9 +78,9 @@ describe('builder text and the Markdown nix-ci writes', () => {
       ]
     })
     fixtures.push(f)
-    const inputs = parseInputs(name => ({ systems: 'x86_64-linux', 'fix-hashes': 'pull-request', 'vm-test': 'off', cache: 'false' })[name])
+    const inputs = parseInputs(name => ({ systems: 'x86_64-linux', 'fix-hashes': 'write', 'vm-test': 'off', cache: 'false' })[name])
     const reporter = recordingReporter()
-    const result = await runPipeline(inputs, { nix: testNix(), reporter, cwd: f.dir, writeFixesOnly: true, actionDir: REPO_ROOT })
+    const result = await runPipeline(inputs, { nix: testNix(), reporter, cwd: f.dir, actionDir: REPO_ROOT })
     // The builder did print it ...
     expect(reporter.text()).toContain('evil.example')
     // ... and the stage fixed the real stale hash, but took none of the builder's words as Nix's.

@@ -3,6 +3,7 @@
 // mismatch, build again), as single-hash tools do.
 import { parseInputs } from '../../src/inputs.js'
 import { locateStaleHash } from '../../src/hashes/locate.js'
+import { readTrackedTextFiles } from '../../src/hashes/repo-files.js'
 import { MismatchParser, isActionable } from '../../src/hashes/mismatch-parser.js'
 import { patchStaleHashes } from '../../src/hashes/patch.js'
 import { NixCall, NixRunner } from '../../src/nix/runner.js'
@@ -20,9 +21,9 @@ export interface FixRun {
 
 export async function fixWithStage(dir: string, k: number, nixConfig: string, systems = 'x86_64-linux'): Promise<FixRun> {
   const calls: NixCall[] = []
-  const inputs = parseInputs(name => ({ systems, 'fix-hashes': 'pull-request', 'vm-test': 'off', cache: 'false' })[name])
+  const inputs = parseInputs(name => ({ systems, 'fix-hashes': 'write', 'vm-test': 'off', cache: 'false' })[name])
   const started = Date.now()
-  const result = await runPipeline(inputs, { nix: new NixRunner({ nixConfig, callLog: calls }), reporter: new TerminalReporter(() => {}), cwd: dir, writeFixesOnly: true, actionDir: REPO_ROOT })
+  const result = await runPipeline(inputs, { nix: new NixRunner({ nixConfig, callLog: calls }), reporter: new TerminalReporter(() => {}), cwd: dir, actionDir: REPO_ROOT })
   const ms = Date.now() - started
   if (result.hashes?.fixes.length !== k) throw new Error(`stage fixed ${result.hashes?.fixes.length} of ${k}: ${result.failures.join('; ')}`)
   return { builds: calls.filter(c => c.command === 'build').length, evals: calls.filter(c => c.command === 'eval').length, ms, breakdown: describeTiming(result.build?.phases ?? [], calls) }
@@ -39,7 +40,7 @@ export async function fixOneHashPerRebuild(dir: string, installable: string, nix
     if (run.exitCode === 0) break
     const first = parser.finish().mismatches.find(isActionable)
     if (!first) throw new Error('one-hash-per-rebuild loop: build failed without a mismatch')
-    const location = locateStaleHash(dir, first)
+    const location = locateStaleHash(await readTrackedTextFiles(dir), first)
     if (location.kind !== 'found') throw new Error(location.message)
     patchStaleHashes(dir, [{ occurrence: location.occurrence, got: first.got }])
   }

@@ -2,6 +2,7 @@
 // typed. A pure function of the environment, so stages and tests never touch globals.
 import { errorMessage } from '../errors.js'
 import { readFileSync } from 'node:fs'
+import type { GitHubClient } from './client.js'
 
 export interface PullRequestContext {
   number: number
@@ -36,6 +37,18 @@ export interface RunContext {
   /** The commit before a push (push events). */
   before?: string
   actor: string
+}
+
+/** Where the run's GitHub work goes (the fix PR, the release): a client, the repository, the commit built. */
+export interface GitHubTarget {
+  octokit: GitHubClient
+  owner: string
+  repo: string
+  sha: string
+  /** The event this run is for (pull request, push): the fix PR stage decides by it. */
+  context: RunContext
+  /** True when the token is the default GITHUB_TOKEN (its pushes start no workflow runs). */
+  defaultToken?: boolean
 }
 
 export class ContextError extends Error {

@@ -67,6 +67,6 @@ export function decideAggregate(expected: string[], found: Map<string, SystemRes
   return {
     systems,
     allGreen: systems.every(s => s.state === 'built'),
-    hashes: { status, fixes, problems, writtenFiles: [], rounds: 0, rechecked: [], nixVersion: versions.join(', ') || 'unknown' }
+    hashes: { ok: status === 'clean', failures: [], status, fixes, problems, writtenFiles: [], rounds: 0, rechecked: [], nixVersion: versions.join(', ') || 'unknown' }
   }
 }

@@ -3,6 +3,7 @@ import type { Phase } from '../../report/timing.js'
 import type { ElfCheck } from '../../nix/elf.js'
 import type { NixRunner } from '../../nix/runner.js'
 import type { RemoteBuilders } from '../../setup/remote-builders.js'
+import type { StageOutcome } from '../stage.js'
 
 export type SystemStatus = 'built' | 'failed' | 'cancelled' | 'not-built'
 
@@ -84,8 +85,7 @@ export interface FixedOutputInfo {
   neededBy: string[]
 }
 
-export interface BuildStageResult {
-  ok: boolean
+export interface BuildStageResult extends StageOutcome {
   hostSystem: string
   nixVersion: string
   systems: SystemBuildResult[]

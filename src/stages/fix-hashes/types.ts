@@ -1,4 +1,5 @@
 import type { HashOccurrence } from '../../hashes/locate.js'
+import type { StageOutcome } from '../stage.js'
 
 /** A fixed-output derivation Nix itself reported with a wrong hash. */
 export interface StaleFod {
@@ -36,7 +37,7 @@ export interface HashProblem {
   candidates?: HashOccurrence[]
 }
 
-export interface FixHashesResult {
+export interface FixHashesResult extends StageOutcome {
   /** clean: no stale hash; fixed: all verified; partial: some fixed, some problems; failed: none fixed. */
   status: 'clean' | 'fixed' | 'partial' | 'failed'
   fixes: HashFix[]

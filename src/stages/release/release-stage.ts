@@ -3,13 +3,12 @@
 import { markdownCode, markdownProse } from '../../report/markdown.js'
 import type { VersionFrom } from '../../inputs.js'
 import { explainGitHubError, type GitHubClient } from '../../github/client.js'
-import type { NixRunner } from '../../nix/runner.js'
-import type { Reporter } from '../../report/reporter.js'
+import type { StageEnv, StageOutcome } from '../stage.js'
 import { decideRelease, tagsNeedingCommits, type ReleaseDecision } from './decide.js'
 import { createAnnotatedTag, ensureRelease, existingTags, listTagRefs, moveTagForward, type MoveOutcome, type Repo } from './github-tags.js'
 import { readVersion, VersionSourceError, whereToBump, type VersionReading } from './version-source.js'
 
-export interface ReleaseStageOptions {
+export interface ReleaseStageOptions extends StageEnv {
   versionFrom: VersionFrom
   tagPrefix: string
   majorTag: boolean
@@ -19,8 +18,6 @@ export interface ReleaseStageOptions {
   package: string
   /** The host system, for `packages.<system>.<package>.version`. */
   system: string
-  nix: NixRunner
-  reporter: Reporter
   octokit: GitHubClient
   owner: string
   repo: string
@@ -29,12 +26,11 @@ export interface ReleaseStageOptions {
   buildOk: boolean
   /** false when the VM test failed; undefined when it did not run. */
   vmTestOk?: boolean
-  signal?: AbortSignal
 }
 
 export type ReleaseStatus = 'released' | 'already-released' | 'refused' | 'failed'
 
-export interface ReleaseStageResult {
+export interface ReleaseStageResult extends StageOutcome {
   ok: boolean
   status: ReleaseStatus
   version?: string
@@ -46,10 +42,34 @@ export interface ReleaseStageResult {
 }
 
 export async function runReleaseStage(options: ReleaseStageOptions): Promise<ReleaseStageResult> {
-  const { reporter } = options
   const gate = redRunReason(options)
   if (gate) return fail(options, 'refused', `Not releasing: ${gate}. A release is only made from a green run; fix it and re-run.`, {})
+  const reading = await versionOf(options)
+  if (isResult(reading)) return reading
+  const decision = await decide(options, reading)
+  if (isResult(decision)) return decision
+  const published = await publish(options, reading, decision)
+  if (isResult(published)) return published
+  options.reporter.setOutput('release-url', published.releaseUrl)
+  const { movingTags, failures } = await moveTags(options, decision)
+  summarise(options, decision, published, movingTags, failures)
+  return { ok: failures.length === 0, status: published.status, version: reading.version, tag: decision.tag, releaseUrl: published.releaseUrl, movingTags, failures }
+}
 
+/** A step's early end: the stage's result, already reported. */
+function isResult<T extends object>(value: T | ReleaseStageResult): value is ReleaseStageResult {
+  return 'movingTags' in value && 'failures' in value
+}
+
+function repoOf(options: ReleaseStageOptions): Repo {
+  return { octokit: options.octokit, owner: options.owner, repo: options.repo }
+}
+
+function githubContext(options: ReleaseStageOptions, action: string) {
+  return { action, owner: options.owner, repo: options.repo, permissions: { contents: 'write' as const } }
+}
+
+async function versionOf(options: ReleaseStageOptions): Promise<VersionReading | ReleaseStageResult> {
   let reading: VersionReading
   try {
     reading = await readVersion(options)
@@ -57,28 +77,36 @@ export async function runReleaseStage(options: ReleaseStageOptions): Promise<Rel
     if (!(error instanceof VersionSourceError)) throw error
     return fail(options, 'failed', error.message, {}, { file: error.file, startLine: error.line, title: 'Release: version unreadable' })
   }
-  reporter.info(`Version ${reading.version} from ${reading.file ? `${reading.file}${reading.line ? `:${reading.line}` : ''}` : reading.source}`)
-  reporter.setOutput('version', reading.version)
+  options.reporter.info(`Version ${reading.version} from ${reading.file ? `${reading.file}${reading.line ? `:${reading.line}` : ''}` : reading.source}`)
+  options.reporter.setOutput('version', reading.version)
+  return reading
+}
 
-  const gh: Repo = { octokit: options.octokit, owner: options.owner, repo: options.repo }
-  const context = (action: string) => ({ action, owner: options.owner, repo: options.repo, permissions: { contents: 'write' as const } })
+/** The version against the repository's tags: create, already there, or refuse (bump it). */
+async function decide(options: ReleaseStageOptions, reading: VersionReading): Promise<Decided | ReleaseStageResult> {
+  const gh = repoOf(options)
   let decision: ReleaseDecision
   try {
     const refs = await listTagRefs(gh, options.tagPrefix)
     const tags = await existingTags(gh, refs, tagsNeedingCommits(reading.version, options.tagPrefix, refs))
     decision = decideRelease({ version: reading.version, prefix: options.tagPrefix, tags, commitSha: options.commitSha, bumpIn: whereToBump(reading) })
   } catch (error) {
-    return fail(options, 'failed', explainGitHubError(error, { ...context('read the tags'), permissions: { contents: 'read' } }), { version: reading.version })
+    return fail(options, 'failed', explainGitHubError(error, { ...githubContext(options, 'read the tags'), permissions: { contents: 'read' } }), { version: reading.version })
   }
-  reporter.setOutput('tag', decision.tag)
-  if (decision.action === 'refuse') {
-    const annotation = reading.file ? { file: reading.file, startLine: reading.line, title: 'Release: bump the version' } : { title: 'Release: bump the version' }
-    return fail(options, 'refused', decision.message, { version: reading.version, tag: decision.tag }, annotation)
-  }
+  options.reporter.setOutput('tag', decision.tag)
+  if (decision.action !== 'refuse') return decision
+  const annotation = reading.file ? { file: reading.file, startLine: reading.line, title: 'Release: bump the version' } : { title: 'Release: bump the version' }
+  return fail(options, 'refused', decision.message, { version: reading.version, tag: decision.tag }, annotation)
+}
 
+type Decided = Exclude<ReleaseDecision, { action: 'refuse' }>
+
+/** The annotated tag (unless a concurrent run made it on this commit) and the GitHub release. */
+async function publish(options: ReleaseStageOptions, reading: VersionReading, decision: Decided): Promise<{ status: ReleaseStatus; releaseUrl: string } | ReleaseStageResult> {
+  const { reporter } = options
+  const gh = repoOf(options)
   const short = options.commitSha.slice(0, 12)
   let status: ReleaseStatus = decision.action === 'create' ? 'released' : 'already-released'
-  let releaseUrl: string
   try {
     if (decision.action === 'create') {
       const tagged = await createAnnotatedTag(gh, decision.tag, options.commitSha, `Release ${decision.version}`)
@@ -97,44 +125,49 @@ export async function runReleaseStage(options: ReleaseStageOptions): Promise<Rel
       reporter.info(`${decision.tag} already tags this commit (${short}): nothing to tag`)
     }
     const release = await ensureRelease(gh, decision.tag, options.commitSha, decision.prerelease)
-    releaseUrl = release.url
     reporter.info(release.created ? `Published release ${decision.tag}: ${release.url}` : `Release ${decision.tag} already exists: ${release.url}`)
+    return { status, releaseUrl: release.url }
   } catch (error) {
-    return fail(options, 'failed', commitHint(explainGitHubError(error, context(`release ${decision.tag}`)), error, options.commitSha), {
+    return fail(options, 'failed', commitHint(explainGitHubError(error, githubContext(options, `release ${decision.tag}`)), error, options.commitSha), {
       version: reading.version,
       tag: decision.tag
     })
   }
-  reporter.setOutput('release-url', releaseUrl)
+}
 
+/** `v1` and `v1.2` forward to this commit (major-tag), never back past a newer release. */
+async function moveTags(options: ReleaseStageOptions, decision: Decided): Promise<{ movingTags: ReleaseStageResult['movingTags']; failures: string[] }> {
+  const { reporter } = options
   const failures: string[] = []
   const movingTags: ReleaseStageResult['movingTags'] = []
-  if (options.majorTag) {
-    if (decision.prerelease) reporter.info(`${decision.version} is a prerelease: moving tags stay where they are`)
-    for (const tag of decision.movingTags) {
-      try {
-        const outcome = await moveTagForward(gh, { name: tag, version: decision.version, prefix: options.tagPrefix, commitSha: options.commitSha })
-        movingTags.push({ tag, outcome })
-        if (outcome === 'newer') reporter.info(`${tag}: left where it is, on a release newer than ${decision.version} that was published meanwhile`)
-        else reporter.info(`${tag}: ${outcome === 'unchanged' ? 'already at' : outcome === 'created' ? 'created at' : 'moved to'} ${short}`)
-      } catch (error) {
-        const message =
-          explainGitHubError(error, context(`move the tag ${tag}`)) +
-          ` If ${tag} has a release and releases are immutable, that tag can never move: delete the release of ${tag} (nix-ci never makes releases for moving tags).`
-        reporter.error(message, { title: `Release: could not move ${tag}` })
-        failures.push(message)
-      }
+  if (!options.majorTag) return { movingTags, failures }
+  const short = options.commitSha.slice(0, 12)
+  if (decision.prerelease) reporter.info(`${decision.version} is a prerelease: moving tags stay where they are`)
+  for (const tag of decision.movingTags) {
+    try {
+      const outcome = await moveTagForward(repoOf(options), { name: tag, version: decision.version, prefix: options.tagPrefix, commitSha: options.commitSha })
+      movingTags.push({ tag, outcome })
+      if (outcome === 'newer') reporter.info(`${tag}: left where it is, on a release newer than ${decision.version} that was published meanwhile`)
+      else reporter.info(`${tag}: ${outcome === 'unchanged' ? 'already at' : outcome === 'created' ? 'created at' : 'moved to'} ${short}`)
+    } catch (error) {
+      const message =
+        explainGitHubError(error, githubContext(options, `move the tag ${tag}`)) +
+        ` If ${tag} has a release and releases are immutable, that tag can never move: delete the release of ${tag} (nix-ci never makes releases for moving tags).`
+      reporter.error(message, { title: `Release: could not move ${tag}` })
+      failures.push(message)
     }
   }
+  return { movingTags, failures }
+}
 
-  const verb = status === 'released' ? 'Released' : 'Already released'
+function summarise(options: ReleaseStageOptions, decision: Decided, published: { status: ReleaseStatus; releaseUrl: string }, movingTags: ReleaseStageResult['movingTags'], failures: string[]): void {
+  const verb = published.status === 'released' ? 'Released' : 'Already released'
   const moved = movingTags.filter(m => m.outcome === 'created' || m.outcome === 'moved').map(m => m.tag)
-  reporter.addSummary(
-    `**Release:** ${verb} ${releaseLink(decision.tag, releaseUrl)} on ${markdownCode(short)}${decision.prerelease ? ' (prerelease)' : ''}` +
+  options.reporter.addSummary(
+    `**Release:** ${verb} ${releaseLink(decision.tag, published.releaseUrl)} on ${markdownCode(options.commitSha.slice(0, 12))}${decision.prerelease ? ' (prerelease)' : ''}` +
       (moved.length ? `; moved ${moved.map(markdownCode).join(', ')}` : '') +
       (failures.length ? `; ${failures.length} moving tag(s) failed` : '')
   )
-  return { ok: failures.length === 0, status, version: reading.version, tag: decision.tag, releaseUrl, movingTags, failures }
 }
 
 /** The release's link, only to an https URL GitHub gave us; the tag as code either way. */

@@ -2,12 +2,13 @@
 // the NixOS test driver said, reduced to what a reader needs.
 
 import type { VmTestFailure } from '../../nix/vm-test-log.js'
+import type { StageOutcome } from '../stage.js'
 
 export type { VmTestFailure }
 
 export type VmTestOutcome = 'passed' | 'failed' | 'skipped'
 
-export interface VmTestResult {
+export interface VmTestResult extends StageOutcome {
   result: VmTestOutcome
   /** One line: why it was skipped, why it failed, or what passed. */
   reason: string

@@ -7,7 +7,7 @@ import type { VmTestFailure, VmTestResult } from './types.js'
 
 const JOURNAL_LINES = 60
 
-export function vmTestSummary(result: VmTestResult, service: string): string {
+export function vmTestSummary(result: Omit<VmTestResult, 'ok' | 'failures'>, service: string): string {
   const title = { passed: 'passed', failed: 'failed', skipped: 'skipped' }[result.result]
   const lines = [`### NixOS VM test: ${title}`, '', markdownProse(result.reason)]
   if (result.installable) lines.push('', `Test: ${markdownCode(result.installable)}${result.durationMs > 0 ? ` (${formatDuration(result.durationMs)})` : ''}`)
