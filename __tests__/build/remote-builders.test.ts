@@ -132,6 +132,21 @@ describe('remote builders', () => {
     expect(arm.error).toMatch(new RegExp(`No remote builder builds aarch64-linux \\(${escaped(r.host)} .*nix-ci-gpu`))
   })
 
+  // Through a nix-daemon the daemon's own ssh does the remote build, without this job's NIX_SSHOPTS.
+  ;(process.env.NIX_REMOTE === 'daemon' ? it : it.skip)('through a nix-daemon, a port given only in NIX_SSHOPTS: the probe says the daemon\'s ssh could not connect, and where the port goes', async () => {
+    const r = await remote({ extraPlatforms: ['aarch64-linux'] })
+    const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
+    const reporter = recordingReporter()
+    const portless = r.machine(['aarch64-linux']).replace(`ssh-ng://${r.host} `, 'ssh-ng://root@127.0.0.1 ')
+    const result = await buildWithRemote(f, { builders: portless, sshKey: '', fallback: 'fail' }, { reporter })
+    // This job's own connection (nix store info, with NIX_SSHOPTS) works ...
+    expect(reporter.text()).toMatch(/root@127\.0\.0\.1: reachable, Nix 2\.\d+\.\d+/)
+    // ... the daemon's does not, and the set-up says so instead of calling it a refusal.
+    expect(reporter.text()).toMatch(/root@127\.0\.0\.1: refuses aarch64-linux: Nix's build hook could not open it: error: failed to start SSH connection .*put a port other than 22 in the URI/)
+    const [x86, arm] = result.systems
+    expect([x86.status, arm.status]).toEqual(['built', 'not-built'])
+  })
+
   it('a connection dropped mid-build fails that system with Nix\'s error and keeps what was built', async () => {
     const r = await remote({ extraPlatforms: ['aarch64-linux'] })
     const f = fixture({

@@ -201,7 +201,7 @@ describe('push to another machine\'s store over ssh-ng', () => {
       const nix = new NixRunner({ nixConfig: TEST_NIX_CONFIG, env })
       const target = parsePushTarget(remote.uri)
       const result = await pushToStore({ nix, reporter: recordingReporter(), target, paths: built, signingKey: secret })
-      expect(result).toMatchObject({ status: 'pushed', store: 'ssh-ng://root@127.0.0.1', signedWith: 'nix-ci-push-test-1' })
+      expect(result).toMatchObject({ status: 'pushed', store: remote.uri, signedWith: 'nix-ci-push-test-1' })
       // Whatever else the closure holds goes too (a store takes a path only after its references).
       expect(result.pushed).toEqual(expect.arrayContaining(built))
       for (const path of result.pushed) expect(remote.hasPath(path)).toBe(true)

@@ -172,8 +172,23 @@ async function probeBuild(nix: NixRunner, system: string, machine: Machine, env:
   })
   const refusal = platformRefusal(messages)
   if (started && refusal === undefined) return { started: true }
-  const said = refusal ?? messages.map(m => m.trim()).filter(m => m.startsWith('error:')).slice(-1)[0] ?? 'it did not start the build'
+  const said = refusal ?? hookCouldNotConnect(messages) ?? messages.map(m => m.trim()).filter(m => m.startsWith('error:')).slice(-1)[0] ?? 'it did not start the build'
   return { started: false, reason: said }
+}
+
+/**
+ * Nix's build hook saying it could not open the machine (`cannot build on 'URI': error: failed to
+ * start SSH connection …`), although this job's own `nix store info` just reached it: through a
+ * nix-daemon, the daemon's ssh connects, and NIX_SSHOPTS and this user's ssh config never reach it
+ * (measured on 2.34 with the port only in NIX_SSHOPTS).
+ */
+function hookCouldNotConnect(messages: string[]): string | undefined {
+  const hook = messages.map(m => /^cannot build on '([^']*)': (.*)$/.exec(m.trim())).find(m => m !== null)
+  if (!hook) return undefined
+  return (
+    `Nix's build hook could not open it: ${hook[2]}. This job reached it, so the connection that failed is likely the Nix daemon's own (it runs ssh as root, without this job's NIX_SSHOPTS or ssh config): ` +
+    "put a port other than 22 in the URI (ssh-ng://user@host:PORT, Nix 2.34 takes it; 2.8 and 2.26 do not) or in root's ~/.ssh/config, and make sure root can read the key file."
+  )
 }
 
 export function describeBuilders(builders: CheckedBuilder[], source: 'input' | 'nix.conf'): string[] {
