@@ -1,29 +1,18 @@
 // The local cache service against the real @actions/cache client (and, under it, the real
 // @azure/storage-blob), through our transport: proof that the test server speaks the protocol the
 // client speaks, before the Nix tests rely on it.
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { BlockBlobClient } from '@azure/storage-blob'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { restoreEntry, saveEntry } from '../../src/cache/transport.js'
-import { CacheTestServer, startCacheServer, useCacheServer } from '../support/cache-server/server.js'
+import type { CacheTestServer } from '../support/cache-server/server.js'
 import { recordingReporter } from '../support/reporting.js'
+import { useCacheService } from '../support/worlds.js'
 
 let server: CacheTestServer
 let temp: string
-let restoreEnv: () => void
-
-beforeEach(async () => {
-  server = await startCacheServer()
-  temp = mkdtempSync(join(tmpdir(), 'nix-ci-cache-test-'))
-  restoreEnv = useCacheServer(server, join(temp, 'runner-temp'))
-})
-afterEach(async () => {
-  restoreEnv()
-  await server.stop()
-  rmSync(temp, { recursive: true, force: true })
-})
+useCacheService('nix-ci-cache-test-', world => ({ server, temp } = world))
 
 function entryDir(content: string): string {
   const dir = join(temp, 'entry')

@@ -1,10 +1,9 @@
 // The Nix store cache end to end: real Nix builds of fixture flakes by the real build stage, the real
 // @actions/cache client, and a local cache service. A warm run is proven by deleting the built paths
 // from the store after the save: only the restore can bring them back.
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { closureWithSizes, exportToBinaryCache } from '../../src/cache/binary-cache.js'
 import { cacheKeysFor } from '../../src/cache/entry.js'
@@ -17,9 +16,11 @@ import { ensureSuccess } from '../../src/nix/runner.js'
 import { pathInfo } from '../../src/nix/store.js'
 import { runBuildStage } from '../../src/stages/build/build-stage.js'
 import type { BuildStageResult } from '../../src/stages/build/types.js'
-import { CacheTestServer, startCacheServer, useCacheServer } from '../support/cache-server/server.js'
+import type { CacheTestServer } from '../support/cache-server/server.js'
+import { useCleanup } from '../support/cleanup.js'
 import { Fixture, FixtureSpec, createFixture, renderFlake, testNix } from '../support/fixtures.js'
 import { RecordingReporter, recordingReporter } from '../support/reporting.js'
+import { useCacheService } from '../support/worlds.js'
 
 const BOTH = ['x86_64-linux', 'aarch64-linux']
 const X86 = ['x86_64-linux']
@@ -28,25 +29,10 @@ const nix = testNix()
 let server: CacheTestServer
 let temp: string
 let restoreEnv: () => void
-const fixtures: Fixture[] = []
+useCacheService('nix-ci-nix-cache-', world => ({ server, temp, restoreEnv } = world))
+const track = useCleanup()
 
-beforeEach(async () => {
-  server = await startCacheServer()
-  temp = mkdtempSync(join(tmpdir(), 'nix-ci-nix-cache-'))
-  restoreEnv = useCacheServer(server, join(temp, 'runner-temp'))
-})
-afterEach(async () => {
-  restoreEnv()
-  await server.stop()
-  rmSync(temp, { recursive: true, force: true })
-  while (fixtures.length) fixtures.pop()?.cleanup()
-})
-
-function fixture(spec: FixtureSpec): Fixture {
-  const f = createFixture(spec)
-  fixtures.push(f)
-  return f
-}
+const fixture = (spec: FixtureSpec): Fixture => track(createFixture(spec))
 
 function spec(systems: string[], packageScript?: string): FixtureSpec {
   return {

@@ -1,19 +1,15 @@
 // The local GitHub server is itself tested: its spec checker must reject off-spec exchanges, and its
 // state must behave as GitHub does for the calls the stages make.
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { expectNoViolations, faults, startGitHubServer, testClient, type GitHubTestServer } from '../support/github-server/index.js'
+import { describe, expect, it } from '@jest/globals'
+import { faults, testClient, type GitHubTestServer } from '../support/github-server/index.js'
+import { useGitHubServer } from '../support/worlds.js'
 
 let github: GitHubTestServer
 const owner = 'acme'
 const repo = 'app'
 
-beforeEach(async () => {
-  github = await startGitHubServer()
-})
-
-afterEach(async () => {
-  await github.stop()
-  expectNoViolations(github)
+useGitHubServer(server => {
+  github = server
 })
 
 /** Untyped route, so a deliberately wrong call compiles (Octokit's types would catch it). */

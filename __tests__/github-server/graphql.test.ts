@@ -1,19 +1,16 @@
 // The test server's GraphQL endpoint against GitHub's schema: documents and variables are validated
 // by graphql-js, and updateRefs keeps GitHub's documented compare-and-swap and all-or-nothing rules.
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { expectNoViolations, startGitHubServer, testClient, type GitHubTestServer } from '../support/github-server/index.js'
+import { describe, expect, it } from '@jest/globals'
+import { testClient, type GitHubTestServer } from '../support/github-server/index.js'
+import { useGitHubServer } from '../support/worlds.js'
 
 const UPDATE_REFS = 'mutation($input: UpdateRefsInput!) { updateRefs(input: $input) { clientMutationId } }'
 let github: GitHubTestServer
 let main: string
 
-beforeEach(async () => {
-  github = await startGitHubServer()
+useGitHubServer(server => {
+  github = server
   main = github.seedRepo({ owner: 'acme', repo: 'app' }).headSha
-})
-afterEach(async () => {
-  await github.stop()
-  expectNoViolations(github)
 })
 
 const repo = () => github.store.repo('acme', 'app')

@@ -1,20 +1,16 @@
 // The test server's parts the pull-request stage leans on behave as GitHub does: nested paths in
 // POST git/trees, compare statuses, PR heads that follow their branch, file diffs, review comments
 // only on lines the diff shows, and branch deletion closing its pull request.
-import { afterEach, beforeEach, expect, it } from '@jest/globals'
-import { expectNoViolations, startGitHubServer, testClient, type GitHubTestServer } from '../support/github-server/index.js'
+import { expect, it } from '@jest/globals'
+import { testClient, type GitHubTestServer } from '../support/github-server/index.js'
+import { useGitHubServer } from '../support/worlds.js'
 
 let github: GitHubTestServer
 const owner = 'acme'
 const repo = 'app'
 
-beforeEach(async () => {
-  github = await startGitHubServer()
-})
-
-afterEach(async () => {
-  await github.stop()
-  expectNoViolations(github)
+useGitHubServer(server => {
+  github = server
 })
 
 const statusOf = async (promise: Promise<unknown>): Promise<number> => promise.then(() => 200, (e: { status: number }) => e.status)

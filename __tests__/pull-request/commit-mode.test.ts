@@ -1,30 +1,24 @@
 // `fix-hashes: commit`: the verified fix pushed onto a same-repository pull request (only forward,
 // never over someone's push), or offered as one-click suggestions on a fork's pull request; and the
 // refusal to build a fork's code under pull_request_target.
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import type { RunContext } from '../../src/github/context.js'
 import { refuseUnsafeEvent } from '../../src/stages/pull-request/pull-request-stage.js'
 import { trailer } from '../../src/stages/pull-request/ownership.js'
-import { expectNoViolations, startGitHubServer, type GitHubTestServer } from '../support/github-server/index.js'
+import { type GitHubTestServer } from '../support/github-server/index.js'
 import type { GitObject, PullRequest } from '../support/github-server/store.js'
+import { useCleanup } from '../support/cleanup.js'
 import type { TestRepo } from '../support/hash-fixtures.js'
+import { useGitHubServer } from '../support/worlds.js'
 import { BASE_FILES, MIX_FIX, NEW, NPM_FIX, OLD, applyFixes, checkoutOf, flakeNix, openPull, owner, pushContext, repo, runStage, serverFiles } from './world.js'
 
 const LOCK_BUMP = '%{"plug": {:hex, :plug, "1.16.2"}}\n'
 const DEP_BRANCH = 'dependabot/hex/plug-1.16.2'
 let github: GitHubTestServer
-let checkouts: TestRepo[]
-
-beforeEach(async () => {
-  github = await startGitHubServer()
+const track = useCleanup()
+useGitHubServer(server => {
+  github = server
   github.seedRepo({ owner, repo, files: serverFiles(BASE_FILES()) })
-  checkouts = []
-})
-
-afterEach(async () => {
-  await github.stop()
-  checkouts.forEach(c => c.cleanup())
-  expectNoViolations(github)
 })
 
 const store = () => github.store.repo(owner, repo)
@@ -33,7 +27,7 @@ const commitAt = (sha: string | undefined) => github.store.object(store(), sha ?
 /** The pull request's head, as the checkout of `ref: head.ref` holds it (mix.lock bumped, hash stale). */
 function headCheckout(): TestRepo {
   const checkout = checkoutOf({ ...BASE_FILES(), 'mix.lock': { content: LOCK_BUMP } })
-  checkouts.push(checkout)
+  track(checkout)
   return checkout
 }
 
@@ -147,7 +141,7 @@ describe('commit mode on a pull request from a fork', () => {
     github.seedRepo({ owner: 'contrib', repo, files: serverFiles(files), forkOf: `${owner}/${repo}` })
     const pr = openPull(github, { head: 'main', headRepo: `contrib/${repo}`, user: 'contrib' })
     const checkout = checkoutOf(files)
-    checkouts.push(checkout)
+    track(checkout)
     return { pr, checkout }
   }
 

@@ -1,26 +1,15 @@
 // The refusals users of a PR bot meet, injected with GitHub's own answers: each failure comes back
 // as a failed result (never a throw) whose message says what to change.
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { expectNoViolations, faults, startGitHubServer, type GitHubTestServer } from '../support/github-server/index.js'
+import { describe, expect, it } from '@jest/globals'
+import { expectNoViolations, faults, type GitHubTestServer } from '../support/github-server/index.js'
 import type { TestRepo } from '../support/hash-fixtures.js'
-import { BASE_FILES, MIX_FIX, applyFixes, checkoutOf, openPull, owner, pushContext, repo, runStage, serverFiles } from './world.js'
+import { BASE_FILES, MIX_FIX, applyFixes, checkoutOf, openPull, owner, pushContext, repo, runStage, serverFiles, usePullRequestWorld } from './world.js'
 
 const BRANCH = 'nix-ci/fix-hashes/main'
 let github: GitHubTestServer
 let checkout: TestRepo
 let baseSha: string
-
-beforeEach(async () => {
-  github = await startGitHubServer()
-  baseSha = github.seedRepo({ owner, repo, files: serverFiles(BASE_FILES()) }).headSha
-  checkout = checkoutOf(BASE_FILES())
-})
-
-afterEach(async () => {
-  await github.stop()
-  checkout.cleanup()
-  expectNoViolations(github)
-})
+const anotherGitHub = usePullRequestWorld(world => ({ github, checkout, baseSha } = world))
 
 const store = () => github.store.repo(owner, repo)
 const run = (extra: Parameters<typeof runStage>[1] extends infer O ? Partial<O> : never = {}) =>
@@ -101,7 +90,7 @@ describe('GitHub says no', () => {
 
     await github.stop()
     expectNoViolations(github)
-    github = await startGitHubServer()
+    github = await anotherGitHub()
     baseSha = github.seedRepo({ owner, repo, files: serverFiles(BASE_FILES()) }).headSha
     github.inject({ operation: 'git/create-tree', ...faults.secondaryRateLimit(0), times: 5 })
     const { result } = await run()

@@ -1,11 +1,11 @@
 // `fix-hashes: pull-request` end to end: the real Octokit against the spec-checked GitHub server,
 // the fix's bytes read from a real git checkout. One branch, one verified commit, one PR, whatever
 // the reruns, races, new bases and human pushes.
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { trailer } from '../../src/stages/pull-request/ownership.js'
-import { expectNoViolations, startGitHubServer, type GitHubTestServer } from '../support/github-server/index.js'
+import { expectNoViolations, type GitHubTestServer } from '../support/github-server/index.js'
 import type { GitObject } from '../support/github-server/store.js'
 import type { TestRepo } from '../support/hash-fixtures.js'
 import {
@@ -23,25 +23,15 @@ import {
   pushContext,
   repo,
   runStage,
-  serverFiles
+  serverFiles,
+  usePullRequestWorld
 } from './world.js'
 
 const BRANCH = 'nix-ci/fix-hashes/main'
 let github: GitHubTestServer
 let checkout: TestRepo
 let baseSha: string
-
-beforeEach(async () => {
-  github = await startGitHubServer()
-  baseSha = github.seedRepo({ owner, repo, files: serverFiles(BASE_FILES()) }).headSha
-  checkout = checkoutOf(BASE_FILES())
-})
-
-afterEach(async () => {
-  await github.stop()
-  checkout.cleanup()
-  expectNoViolations(github)
-})
+const anotherGitHub = usePullRequestWorld(world => ({ github, checkout, baseSha } = world))
 
 const store = () => github.store.repo(owner, repo)
 const branchHead = () => store().refs.get(`refs/heads/${BRANCH}`)
@@ -115,7 +105,7 @@ describe('opening the fix pull request', () => {
     const files = { ...BASE_FILES(), 'examples/app/flake.nix': { content: flakeNix(OLD, '9.9.9') } }
     await github.stop()
     expectNoViolations(github)
-    github = await startGitHubServer()
+    github = await anotherGitHub()
     baseSha = github.seedRepo({ owner, repo, files: serverFiles(files) }).headSha
     const nested = checkoutOf(files)
     try {

@@ -2,32 +2,26 @@
 // longer knows (a deleted fork: `head.repo: null`) or whose ids do not match is a fork; commit mode
 // pushes only onto a branch of the base repository itself; and a `workflow_run` / `issue_comment`
 // job that checked out something other than its trusted commit gets no write mode.
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { describe, expect, it } from '@jest/globals'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { readRunContext, type RunContext } from '../../src/github/context.js'
 import { checkedOutCommit, refuseBeforeBuild, refuseUnsafeEvent, refuseUntrustedCheckout, writeModesOf } from '../../src/github/event-safety.js'
-import { expectNoViolations, startGitHubServer, testClient, type GitHubTestServer } from '../support/github-server/index.js'
+import { testClient, type GitHubTestServer } from '../support/github-server/index.js'
 import type { PullRequest } from '../support/github-server/store.js'
+import { useCleanup, useTempDirs } from '../support/cleanup.js'
 import type { TestRepo } from '../support/hash-fixtures.js'
+import { useGitHubServer } from '../support/worlds.js'
 import { BASE_FILES, MIX_FIX, OLD, applyFixes, checkoutOf, flakeNix, openPull, owner, repo, runStage, serverFiles } from './world.js'
 
 let github: GitHubTestServer
 let temp: string
-const checkouts: TestRepo[] = []
-
-beforeEach(async () => {
-  github = await startGitHubServer()
+const track = useCleanup()
+const tempDir = useTempDirs(track)
+useGitHubServer(server => {
+  github = server
   github.seedRepo({ owner, repo, files: serverFiles(BASE_FILES()) })
-  temp = mkdtempSync(join(tmpdir(), 'nix-ci-fork-safety-'))
-})
-
-afterEach(async () => {
-  await github.stop()
-  rmSync(temp, { recursive: true, force: true })
-  while (checkouts.length) checkouts.pop()?.cleanup()
-  expectNoViolations(github)
+  temp = tempDir('nix-ci-fork-safety-')
 })
 
 const store = () => github.store.repo(owner, repo)
@@ -43,7 +37,7 @@ function forkPullFromMain(): { pr: PullRequest; checkout: TestRepo } {
   github.store.pushChange('mallory', repo, 'main', { 'flake.nix': flakeNix(OLD, '0.2.0') }, { message: 'Bump the version' })
   const pr = openPull(github, { head: 'main', headRepo: `mallory/${repo}`, user: 'mallory' })
   const checkout = checkoutOf(files)
-  checkouts.push(checkout)
+  track(checkout)
   return { pr, checkout }
 }
 
@@ -159,11 +153,11 @@ describe('commit mode never pushes outside a branch of the base repository', () 
 describe('workflow_run and issue_comment jobs that check out pull request code', () => {
   it('refuses write modes when the checkout is not the trusted commit, and says what to do', async () => {
     const trusted = checkoutOf({ 'flake.nix': { content: '{ }\n' } })
-    checkouts.push(trusted)
+    track(trusted)
     const sha = (await checkedOutCommit(trusted.dir)) as string
     expect(sha).toMatch(/^[0-9a-f]{40}$/)
     const prCode = checkoutOf({ 'flake.nix': { content: '{ outputs = _: { }; }\n' } })
-    checkouts.push(prCode)
+    track(prCode)
 
     for (const eventName of ['workflow_run', 'issue_comment']) {
       const context = { owner, repo, eventName, sha, ref: 'refs/heads/main', apiUrl: '', serverUrl: '', actor: 'x' } satisfies RunContext

@@ -1,6 +1,7 @@
 // A repository in two places, as in a real run: a local git checkout where fix-hashes wrote its
 // verified fix, and the same commit on the local GitHub server. The fix result is built from the
 // edits a test asks for, exactly as fix-hashes reports them (file, line, old, new, systems).
+import { afterEach } from '@jest/globals'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RunContext } from '../../src/github/context.js'
@@ -11,6 +12,7 @@ import { testClient } from '../support/github-server/index.js'
 import type { FileSpec, PullRequest } from '../support/github-server/store.js'
 import { createRepo, digest, sri, type RepoFileSpec, type TestRepo } from '../support/hash-fixtures.js'
 import { recordingReporter, type RecordingReporter } from '../support/reporting.js'
+import { useGitHubServer } from '../support/worlds.js'
 
 export const owner = 'acme'
 export const repo = 'mast'
@@ -128,6 +130,32 @@ export async function runStage(github: GitHubTestServer, options: Partial<PullRe
 /** A local checkout with these files (committed), to hold fix-hashes' work tree. */
 export function checkoutOf(files: Record<string, RepoFileSpec>): TestRepo {
   return createRepo(files)
+}
+
+export interface PullRequestWorld {
+  github: GitHubTestServer
+  /** A checkout of BASE_FILES, removed after the test. */
+  checkout: TestRepo
+  /** The commit BASE_FILES make on the server's main. */
+  baseSha: string
+}
+
+/**
+ * For each test of the calling file: the local GitHub seeded with BASE_FILES, and a checkout of the
+ * same commit. Returns useGitHubServer's `another()`, for a test that starts over on a new server.
+ */
+export function usePullRequestWorld(onStart: (world: PullRequestWorld) => void): () => Promise<GitHubTestServer> {
+  let checkout: TestRepo | undefined
+  const another = useGitHubServer(github => {
+    const baseSha = github.seedRepo({ owner, repo, files: serverFiles(BASE_FILES()) }).headSha
+    checkout = checkoutOf(BASE_FILES())
+    onStart({ github, checkout, baseSha })
+  })
+  afterEach(() => {
+    checkout?.cleanup()
+    checkout = undefined
+  })
+  return another
 }
 
 /** An open pull request as GitHub would hold it after someone (a bot, a contributor) opened it. */

@@ -1,19 +1,15 @@
 // The GitHub client: bounded retries and rate-limit waits, and errors explained as what to do.
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { createGitHubClient, explainGitHubError } from '../../src/github/client.js'
-import { expectNoViolations, faults, startGitHubServer, testClient, type GitHubTestServer } from '../support/github-server/index.js'
+import { faults, testClient, type GitHubTestServer } from '../support/github-server/index.js'
+import { useGitHubServer } from '../support/worlds.js'
 
 let github: GitHubTestServer
 const where = { owner: 'acme', repo: 'app' }
 
-beforeEach(async () => {
-  github = await startGitHubServer()
+useGitHubServer(server => {
+  github = server
   github.seedRepo({ owner: 'acme', repo: 'app' })
-})
-
-afterEach(async () => {
-  await github.stop()
-  expectNoViolations(github)
 })
 
 async function caught(promise: Promise<unknown>): Promise<unknown> {

@@ -1,13 +1,15 @@
 // The release stage end to end against the local GitHub server, through the real Octokit: each
 // decision branch, moving tags, two runs at once, rule violations and missing permissions.
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { NixRunner } from '../../src/nix/runner.js'
 import { TerminalReporter } from '../../src/report/terminal-reporter.js'
 import { runReleaseStage, type ReleaseStageOptions } from '../../src/stages/release/release-stage.js'
-import { expectNoViolations, faults, startGitHubServer, testClient, type GitHubTestServer } from '../support/github-server/index.js'
+import { useTempDirs } from '../support/cleanup.js'
+import { faults, testClient, type GitHubTestServer } from '../support/github-server/index.js'
+import { useGitHubServer } from '../support/worlds.js'
 
 const owner = 'acme'
 const repo = 'mast'
@@ -15,16 +17,11 @@ let github: GitHubTestServer
 let workdir: string
 let headSha: string
 
-beforeEach(async () => {
-  github = await startGitHubServer()
+const tempDir = useTempDirs()
+useGitHubServer(server => {
+  github = server
   headSha = github.seedRepo({ owner, repo }).headSha
-  workdir = mkdtempSync(join(tmpdir(), 'nix-ci-release-'))
-})
-
-afterEach(async () => {
-  await github.stop()
-  rmSync(workdir, { recursive: true, force: true })
-  expectNoViolations(github)
+  workdir = tempDir('nix-ci-release-')
 })
 
 function mixVersion(version: string): void {

@@ -1,7 +1,8 @@
 // An HTTP binary cache on 127.0.0.1 for tests: what Nix PUTs it stores (in memory), what it stores
 // it serves (GET, HEAD), anything else is 404. That is all an HTTP(S) binary cache store needs:
 // `nix copy --to http://…` PUTs nix-cache-info, NARs and narinfos; substituters GET them.
-import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http'
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+import { listenLocal } from './listen.js'
 
 export interface BinaryCacheServer {
   url: string
@@ -26,7 +27,7 @@ export async function startBinaryCacheServer(): Promise<BinaryCacheServer> {
     if (body !== undefined) res.setHeader('Content-Length', body.length)
     res.end(req.method === 'HEAD' ? undefined : body)
   }
-  const server: Server = createServer((req, res) => {
+  const handle: RequestListener = (req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
     if (req.method === 'PUT') {
       const chunks: Buffer[] = []
@@ -48,10 +49,9 @@ export async function startBinaryCacheServer(): Promise<BinaryCacheServer> {
       return body === undefined ? answer(req, res, 404, Buffer.from('not found\n')) : answer(req, res, 200, body)
     }
     answer(req, res, 405)
-  })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  cache.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+  }
+  const { server, url } = await listenLocal(handle)
+  cache.url = url
   cache.close = () => new Promise(resolve => server.close(() => resolve()))
   return cache
 }

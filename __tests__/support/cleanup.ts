@@ -29,9 +29,11 @@ export interface TempDirOptions {
   readOnlyInside?: boolean
 }
 
-/** Returns `tempDir(prefix)`: a new folder under the system's temp folder, removed after the test. */
-export function useTempDirs(): (prefix?: string, options?: TempDirOptions) => string {
-  const track = useCleanup()
+/**
+ * Returns `tempDir(prefix)`: a new folder under the system's temp folder, removed after the test.
+ * Given a file's `track`, the folders are removed in one last-first order with its other resources.
+ */
+export function useTempDirs(track = useCleanup()): (prefix?: string, options?: TempDirOptions) => string {
   return (prefix = 'nix-ci-test-', options = {}) => {
     const dir = mkdtempSync(join(tmpdir(), prefix))
     track({

@@ -6,8 +6,8 @@
 // sha256 that match the uploaded blob. Each simulated matrix job gets its own token.
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { listenLocal } from '../listen.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BlobStore, readBody } from '../cache-server/blob.js'
@@ -74,13 +74,9 @@ export class ArtifactTestServer {
   }
 
   async listen(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res))
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(0, '127.0.0.1', () => resolve())
-    })
+    const { server, port } = await listenLocal((req, res) => void this.handle(req, res))
     this.server = server
-    this.port = (server.address() as AddressInfo).port
+    this.port = port
   }
 
   async stop(): Promise<void> {

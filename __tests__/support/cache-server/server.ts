@@ -5,8 +5,8 @@
 // answers 5xx, a full quota, an entry another job created first, a corrupt download.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { closeNow, listenLocal } from '../listen.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BlobStore, readBody } from './blob.js'
@@ -70,14 +70,10 @@ export class CacheTestServer {
   }
 
   async listen(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res))
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      // The same port again after goDown(), so URLs handed out before stay meaningful.
-      server.listen(this.port, '127.0.0.1', () => resolve())
-    })
+    // The same port again after goDown(), so URLs handed out before stay meaningful.
+    const { server, port } = await listenLocal((req, res) => void this.handle(req, res), this.port)
     this.server = server
-    this.port = (server.address() as AddressInfo).port
+    this.port = port
   }
 
   /** Stops listening (connections are refused) but keeps every entry: the service is "down". */
@@ -85,8 +81,7 @@ export class CacheTestServer {
     const server = this.server
     if (!server) return
     this.server = undefined
-    server.closeAllConnections()
-    await new Promise<void>(resolve => server.close(() => resolve()))
+    await closeNow(server)
   }
 
   async stop(): Promise<void> {

@@ -1,8 +1,7 @@
 // The local GitHub for tests. Typical use:
 //
 //   let github: GitHubTestServer
-//   beforeEach(async () => { github = await startGitHubServer() })
-//   afterEach(async () => { await github.stop(); expectNoViolations(github) })
+//   useGitHubServer(server => { github = server })      // a fresh one for each test, checked after it
 //
 //   const { headSha } = github.seedRepo({ owner: 'acme', repo: 'app' })
 //   github.inject({ operation: 'git/create-ref', ...faults.notAccessibleByIntegration() })
@@ -10,6 +9,9 @@
 //   github.barrier('pulls/create', 2)                    // two clients race, every time
 //   github.beforeNext('git/update-ref', () => github.store.pushChange(...))  // a push between read and write
 //   github.store.actor = { login: 'my-app[bot]', ... }  // a PAT / App token instead of GITHUB_TOKEN
+//
+// useGitHubServer is in ../worlds.ts, with the other per-test set-ups: jest's hooks stay out of
+// what the benches import.
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from '../../../src/github/client.js'
 import type { GitHubTestServer } from './server.js'
 

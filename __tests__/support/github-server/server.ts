@@ -2,8 +2,8 @@
 // and throttling plugins) talks to it. Every request and every response is checked against GitHub's
 // OpenAPI description; anything off-spec is recorded in `violations`, and an off-spec request is
 // answered with GitHub's 422 "Invalid request" so the client bug surfaces at once.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { closeNow, listenLocal } from '../listen.js'
 import type { Fault, InjectedFault } from './faults.js'
 import { executeGraphQL, GRAPHQL_FIELDS, graphqlOperationOf } from './graphql.js'
 import { checkRequest, checkResponse, findOperation, type SpecOperation } from './openapi.js'
@@ -50,13 +50,9 @@ export class GitHubTestServer {
   }
 
   async listen(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res))
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(0, '127.0.0.1', () => resolve())
-    })
+    const { server, url } = await listenLocal((req, res) => void this.handle(req, res))
     this.server = server
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    this.baseUrl = url
   }
 
   async stop(): Promise<void> {
@@ -64,8 +60,7 @@ export class GitHubTestServer {
     if (!server) return
     this.server = undefined
     for (const barrier of this.barriers.values()) barrier.waiting.splice(0).forEach(release => release())
-    server.closeAllConnections()
-    await new Promise<void>(resolve => server.close(() => resolve()))
+    await closeNow(server)
   }
 
   seedRepo(options: SeedRepoOptions): { repo: Repository; headSha: string } {
