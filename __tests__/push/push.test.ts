@@ -213,7 +213,7 @@ describe('push to another machine\'s store over ssh-ng', () => {
       const second = await buildSomething()
       const unsigned = await pushToStore({ nix, reporter: recordingReporter(), target, paths: second.built })
       expect(unsigned.status).toBe('failed')
-      expect(unsigned.error).toMatch(/^Pushing to ssh-ng:\/\/root@127\.0\.0\.1 failed:\n[^]*sign[^]*\nCheck that this runner can ssh to the host/)
+      expect(unsigned.error).toMatch(new RegExp(`^Pushing to ${remote.uri.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} failed:\n[^]*sign[^]*\nCheck that this runner can ssh to the host`))
       expect(remote.hasPath(second.outPath)).toBe(false)
     } finally {
       await remote.stop()
