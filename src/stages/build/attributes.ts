@@ -78,7 +78,7 @@ export interface SettleAttributesInput {
  * attributes: a system is built when every attribute selected for it is. Failures come first.
  */
 export function settleAttributes(input: SettleAttributesInput): AttributeBuildResult[] {
-  const { infos, evaluation, results, derivations, log } = input
+  const { evaluation, results } = input
   const unplaced: AttributeBuildResult[] = []
   const bySystem = new Map<string, AttributeBuildResult[]>()
   const add = (system: string | undefined, attribute: AttributeBuildResult): void => {
@@ -88,58 +88,8 @@ export function settleAttributes(input: SettleAttributesInput): AttributeBuildRe
   for (const p of evaluation.problems) {
     add(p.system, { attrPath: p.attrPath, kind: p.kind, status: 'eval-failed', outPaths: [], failures: [], error: p.error, ...(p.evaluation ? { evaluation: p.evaluation } : {}) })
   }
-  for (const a of evaluation.attributes) {
-    const outPaths = Object.values(derivations.get(a.drvPath)?.outputs ?? {}).map(o => o.path)
-    const closure = closureOf(a.drvPath, derivations)
-    const valid = outPaths.length > 0 && outPaths.every(p => infos.get(p)?.valid === true)
-    const top = log.builds.get(a.drvPath)
-    const alreadyValid = valid && top === undefined && ![...closure].some(d => log.builds.has(d))
-    const failures = valid ? [] : input.failuresIn(closure, derivations, log)
-    const attribute: AttributeBuildResult = {
-      attrPath: a.attrPath,
-      kind: a.kind,
-      status: valid ? 'built' : input.cancelled ? 'cancelled' : 'failed',
-      drvPath: a.drvPath,
-      outPaths,
-      alreadyValid,
-      failures
-    }
-    const durationMs = top?.stoppedAt !== undefined ? top.stoppedAt - input.mainStart : alreadyValid ? 0 : undefined
-    if (durationMs !== undefined) attribute.durationMs = durationMs
-    if (valid) attribute.closureSize = outPaths.reduce((sum, p) => sum + (infos.get(p)?.closureSize ?? 0), 0)
-    else {
-      attribute.error = input.cancelled
-        ? 'The build was cancelled before it finished.'
-        : failures.length > 0
-          ? `Failed: ${failures.map(f => f.name).join(', ')}`
-          : 'Nix did not produce it (see the build log above).'
-    }
-    add(a.system, attribute)
-  }
-  for (const [system, attributes] of bySystem) {
-    const result = results.get(system) as SystemBuildResult
-    result.attributes = sortFailuresFirst(attributes)
-    result.outPaths = attributes.filter(a => a.status === 'built').flatMap(a => a.outPaths)
-    result.failures = dedupe(attributes.flatMap(a => a.failures))
-    const built = attributes.filter(a => a.status === 'built')
-    result.alreadyValid = built.length === attributes.length && attributes.every(a => a.alreadyValid)
-    const times = attributes.map(a => a.durationMs).filter((t): t is number => t !== undefined)
-    if (times.length > 0) result.durationMs = Math.max(...times)
-    result.closureSize = built.reduce((sum, a) => sum + (a.closureSize ?? 0), 0)
-    const bad = attributes.filter(a => a.status !== 'built')
-    if (bad.length === 0) {
-      result.status = 'built'
-      delete result.error
-      // Where: the machines Nix named for the attributes it built (settleWhere's rule, per attribute).
-      if (!result.alreadyValid) {
-        const remote = new Set(built.flatMap(a => (a.drvPath === undefined ? [] : [log.builds.get(a.drvPath)?.machine ?? ''])).filter(m => m !== '').map(machineHost))
-        result.builtOn = remote.size > 0 ? [...remote].join(', ') : 'local'
-      }
-    } else {
-      result.status = input.cancelled ? 'cancelled' : 'failed'
-      result.error = `${bad.length} of ${attributes.length} attribute(s) not built: ${bad.slice(0, 5).map(a => a.attrPath).join(', ')}${bad.length > 5 ? ', …' : ''}`
-    }
-  }
+  for (const a of evaluation.attributes) add(a.system, settleAttribute(a, input))
+  for (const [system, attributes] of bySystem) settleSystem(results.get(system) as SystemBuildResult, attributes, input)
   // A system with nothing selected (e.g. `outputs: checks.*.*` and no check for it) has nothing to fail.
   for (const result of results.values()) {
     if (result.attributes === undefined && result.status === 'not-built' && result.error === undefined) {
@@ -149,6 +99,62 @@ export function settleAttributes(input: SettleAttributesInput): AttributeBuildRe
     }
   }
   return sortFailuresFirst(unplaced)
+}
+
+/** One attribute's result from the store: valid outputs = built. */
+function settleAttribute(a: OutputsEvaluation['attributes'][number], input: SettleAttributesInput): AttributeBuildResult {
+  const { infos, derivations, log } = input
+  const outPaths = Object.values(derivations.get(a.drvPath)?.outputs ?? {}).map(o => o.path)
+  const closure = closureOf(a.drvPath, derivations)
+  const valid = outPaths.length > 0 && outPaths.every(p => infos.get(p)?.valid === true)
+  const top = log.builds.get(a.drvPath)
+  const alreadyValid = valid && top === undefined && ![...closure].some(d => log.builds.has(d))
+  const failures = valid ? [] : input.failuresIn(closure, derivations, log)
+  const attribute: AttributeBuildResult = {
+    attrPath: a.attrPath,
+    kind: a.kind,
+    status: valid ? 'built' : input.cancelled ? 'cancelled' : 'failed',
+    drvPath: a.drvPath,
+    outPaths,
+    alreadyValid,
+    failures
+  }
+  const durationMs = top?.stoppedAt !== undefined ? top.stoppedAt - input.mainStart : alreadyValid ? 0 : undefined
+  if (durationMs !== undefined) attribute.durationMs = durationMs
+  if (valid) attribute.closureSize = outPaths.reduce((sum, p) => sum + (infos.get(p)?.closureSize ?? 0), 0)
+  else {
+    attribute.error = input.cancelled
+      ? 'The build was cancelled before it finished.'
+      : failures.length > 0
+        ? `Failed: ${failures.map(f => f.name).join(', ')}`
+        : 'Nix did not produce it (see the build log above).'
+  }
+  return attribute
+}
+
+/** A system's result from its attributes: built when every attribute selected for it is. Failures first. */
+function settleSystem(result: SystemBuildResult, attributes: AttributeBuildResult[], { log, cancelled }: SettleAttributesInput): void {
+  result.attributes = sortFailuresFirst(attributes)
+  result.outPaths = attributes.filter(a => a.status === 'built').flatMap(a => a.outPaths)
+  result.failures = dedupe(attributes.flatMap(a => a.failures))
+  const built = attributes.filter(a => a.status === 'built')
+  result.alreadyValid = built.length === attributes.length && attributes.every(a => a.alreadyValid)
+  const times = attributes.map(a => a.durationMs).filter((t): t is number => t !== undefined)
+  if (times.length > 0) result.durationMs = Math.max(...times)
+  result.closureSize = built.reduce((sum, a) => sum + (a.closureSize ?? 0), 0)
+  const bad = attributes.filter(a => a.status !== 'built')
+  if (bad.length === 0) {
+    result.status = 'built'
+    delete result.error
+    // Where: the machines Nix named for the attributes it built (settleWhere's rule, per attribute).
+    if (!result.alreadyValid) {
+      const remote = new Set(built.flatMap(a => (a.drvPath === undefined ? [] : [log.builds.get(a.drvPath)?.machine ?? ''])).filter(m => m !== '').map(machineHost))
+      result.builtOn = remote.size > 0 ? [...remote].join(', ') : 'local'
+    }
+  } else {
+    result.status = cancelled ? 'cancelled' : 'failed'
+    result.error = `${bad.length} of ${attributes.length} attribute(s) not built: ${bad.slice(0, 5).map(a => a.attrPath).join(', ')}${bad.length > 5 ? ', …' : ''}`
+  }
 }
 
 const ORDER: Record<AttributeBuildResult['status'], number> = { 'eval-failed': 0, failed: 0, cancelled: 1, 'not-built': 2, built: 3 }
