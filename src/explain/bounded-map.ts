@@ -17,7 +17,7 @@ export class BoundedMap<K, V> {
   }
 
   set(key: K, value: V): void {
-    if (!this.current.has(key) && this.current.size >= this.limit) {
+    if (this.current.size >= this.limit && !this.current.has(key)) {
       this.previous = this.current
       this.current = new Map()
     }

@@ -12,14 +12,28 @@ import { ActivityType, ResultType, parseInternalJsonLine, stripAnsi } from '../n
 import type { NixLine } from '../nix/runner.js'
 import { BoundedMap } from './bounded-map.js'
 import { PasteNormaliser, timestampLength } from './normalise.js'
-import { INTERESTING, RESULT_HEAD, activityId, builderTextEnd, mayMatter, nixLayoutAction, startEvent } from './prefilter.js'
-import { BeamCrashRecogniser } from './recognisers/beam-crashes.js'
+import { INTERESTING, RESULT_HEAD, activityId, announcedDrv, builderMayMatter, builderTextEnd, builderTextStart, mayMatter, nixLayoutAction, startEvent } from './prefilter.js'
+import { BeamCrashRecogniser, mayNameBeamCommand } from './recognisers/beam-crashes.js'
 import { ExecFormatRecogniser } from './recognisers/exec-format.js'
 import { FailedBuildRecogniser } from './recognisers/failed-builds.js'
 import { HashErrorRecogniser } from './recognisers/hash-errors.js'
 import { PlatformRecogniser } from './recognisers/platform.js'
 import { VmTestRecogniser } from './recognisers/vm-tests.js'
 import { Findings, Origin, drvName } from './types.js'
+
+const enum Quiet {
+  No,
+  Yes,
+  BuilderLines
+}
+const enum Told {
+  Nothing,
+  Unseen,
+  Seen
+}
+/** A skipped line that holds no "mismatch", for the paste reader (it reads nothing else of it). */
+const SEEN = ''
+const MAX_UNREAD = 32
 
 export interface LogClassifierOptions {
   /** Default 'plain-log'. */
@@ -59,10 +73,17 @@ export class LogClassifier {
   private readonly activityDrv = new BoundedMap<number, string>(MAX_ACTIVITIES)
   private readonly nameDrv = new BoundedMap<string, string>(MAX_ACTIVITIES)
   private lastBuilding?: string
-  /** quiet(), while no line has taken the slow path since it was worked out. */
-  private calm?: boolean
-  /** The last line was judged raw and skipped: the paste reader has been told once. */
-  private skippedRaw = false
+  /** quietness(), while no line has taken the slow path since it was worked out. */
+  private mode?: Quiet
+  /** What the paste reader was last told about a skipped line, while lines keep being skipped. */
+  private told = Told.Nothing
+  /**
+   * Builder lines left unread (leaveUnread) since the reader was last told anything: how many, the
+   * latest MAX_UNREAD of them (a ring), and whether an older one had no INTERESTING word.
+   */
+  private unreadCount = 0
+  private readonly unread: string[] = new Array<string>(MAX_UNREAD).fill('')
+  private unreadSeen = false
 
   constructor(options: LogClassifierOptions = {}) {
     this.trust = options.trust ?? 'plain-log'
@@ -77,21 +98,13 @@ export class LogClassifier {
   /** One log line, without its newline. */
   push(raw: string): void {
     const start = raw.charCodeAt(0)
-    // The common case, tested on the raw line: nothing open, a line of text with none of the
-    // prefilter's characters. Normalising only ever removes characters (timestamp, ANSI codes),
-    // so such a line would have none of them afterwards either. Nothing here changes any state,
-    // so whether nothing is open is worked out again only after a line that took the slow path.
-    if (start !== 64 && (this.calm ??= this.quiet())) {
-      const from = start <= 57 ? timestampLength(raw) : 0
-      const first = raw.charCodeAt(from)
-      if (((first >= 97 && first <= 122) || (first >= 65 && first <= 90)) && raw.charCodeAt(raw.length - 1) !== 13 && !mayMatter(raw, from)) {
-        if (!this.skippedRaw) this.hashes.skipped()
-        this.skippedRaw = true
-        return
-      }
-    }
-    this.calm = undefined
-    this.skippedRaw = false
+    // The common case, while nothing is open: a line of text triage() can judge without the
+    // recognisers. It changes nothing quietness() reads, so whether nothing is open is worked out
+    // again only after a line that took the slow path.
+    if (start !== 64 && (this.mode ??= this.quietness()) !== Quiet.No && this.triage(raw, start, this.mode)) return
+    this.mode = undefined
+    this.told = Told.Nothing
+    if (this.unreadCount !== 0) this.settleUnread()
     if (start === 64 && raw.charCodeAt(4) === 32 && raw.charCodeAt(raw.length - 1) !== 13 && this.normaliser.plain && raw.startsWith('@nix ')) {
       return this.pushInternalJson(raw)
     }
@@ -107,6 +120,91 @@ export class LogClassifier {
     this.beam.noteCommand(line, this.originOf(line))
   }
 
+  /**
+   * The fast path: true when the line is dealt with. Tested on the raw line, a line of text (a
+   * letter first, after a job log's timestamp) with none of the prefilter's characters, which
+   * normalising could not add: it only removes characters (timestamp, ANSI codes). Else, on the
+   * line as normalise() would give it: a builder's line with none of a builder's words, or Nix's
+   * announcement of a build.
+   */
+  private triage(raw: string, start: number, mode: Quiet): boolean {
+    const from = start <= 57 ? timestampLength(raw) : 0
+    const first = raw.charCodeAt(from)
+    if (!((first >= 97 && first <= 122) || (first >= 65 && first <= 90)) || raw.charCodeAt(raw.length - 1) === 13) return false
+    if (mode === Quiet.Yes && !mayMatter(raw, from)) {
+      this.skipRaw()
+      return true
+    }
+    // Colour codes start after the letter at `from`, so `from` stays where the text starts.
+    const line = raw.indexOf('\u001b', from) === -1 ? raw : stripAnsi(raw)
+    const text = builderTextStart(line, from)
+    if (text !== -1) {
+      // Builder output with a colon or a quote (a compiler's): read only for a builder's words.
+      const keyEnd = line.charCodeAt(text - 1) === 62 ? text - 1 : text - 2
+      if (!this.beam.idleFor(line, from, keyEnd)) return false
+      if (mode === Quiet.BuilderLines && !mayMatter(line, from)) {
+        // As the slow path reads it: shown to the paste reader, looked at for a BEAM command.
+        if (line.includes('mismatch') || line.includes('instead') || mayNameBeamCommand(line)) return false
+        this.skipSeen()
+        return true
+      }
+      if (builderMayMatter(line, text)) return false
+      this.leaveUnread(line)
+      return true
+    }
+    if (mode !== Quiet.Yes) return false
+    // Nix's announcement of a build: only its derivation counts (see dispatch).
+    const drv = announcedDrv(line, from)
+    if (drv === undefined || line.includes('mismatch') || line.includes('instead')) return false
+    this.noteBuilding(drv)
+    this.skipSeen()
+    return true
+  }
+
+  /** A line judged raw: the paste reader is told that a line it did not see went by (once for a run of them). */
+  private skipRaw(): void {
+    this.dropUnread()
+    if (this.told !== Told.Unseen) this.hashes.skipped()
+    this.told = Told.Unseen
+  }
+
+  /**
+   * A builder's line with none of a builder's words. Whether the recognisers would have read it
+   * (an INTERESTING word) decides what the paste reader learns of it: nothing, or that a line that
+   * is no header went by. That only matters to the reader's next line, so the test waits until a
+   * line takes the slow path (settleUnread) and most such lines are never tested at all.
+   */
+  private leaveUnread(raw: string): void {
+    const at = this.unreadCount++ % MAX_UNREAD
+    if (this.unreadCount > MAX_UNREAD) this.unreadSeen ||= !INTERESTING.test(this.unread[at])
+    this.unread[at] = raw
+  }
+
+  /** What the lines left unread told the reader: the latest without an INTERESTING word, if any, said "no header". */
+  private settleUnread(): void {
+    let seen = this.unreadSeen
+    const oldest = Math.max(0, this.unreadCount - MAX_UNREAD)
+    for (let n = this.unreadCount - 1; n >= oldest && !seen; n--) seen = !INTERESTING.test(this.unread[n % MAX_UNREAD])
+    this.dropUnread()
+    if (seen) this.hashes.skipped(SEEN)
+  }
+
+  private dropUnread(): void {
+    this.unreadCount = 0
+    this.unreadSeen = false
+  }
+
+  /**
+   * A line skipped that is known to hold no "mismatch" (the words a builder's line is read for
+   * include it, and an announcement with it takes the slow path): to the paste reader, a line that
+   * is no report's header, as when it was handed the line itself.
+   */
+  private skipSeen(): void {
+    this.dropUnread()
+    if (this.told !== Told.Seen) this.hashes.skipped(SEEN)
+    this.told = Told.Seen
+  }
+
   /** A builder's output line known to belong to `drv` (e.g. a failed build's kept tail). */
   pushBuilderLine(text: string, drv: string): void {
     this.remember(drvName(drv), drv)
@@ -114,16 +212,17 @@ export class LogClassifier {
     this.toRecognisers(text, { from: 'builder', key: drvName(drv), drv })
   }
 
-  /** No recogniser or parser block open, and the paste's layout learnt: lines may be judged raw. */
-  private quiet(): boolean {
-    return (
-      this.trust === 'plain-log' &&
-      this.normaliser.plain &&
-      !this.vm.active &&
-      !this.hashes.wantsEveryLine &&
-      this.parserPlain >= PARSER_BODY_LINES &&
-      this.parserPrefixed >= PARSER_BODY_LINES
-    )
+  /**
+   * Yes: no recogniser or parser block open, and the paste's layout learnt: lines may be judged
+   * raw. BuilderLines: the same, but the parser's stream of unprefixed lines may hold a report;
+   * after a "mismatch" that lasts until 11 unprefixed lines went by, which in a -L log can be
+   * thousands of builder lines later. Those take the slow path's way, without its cost (triage).
+   */
+  private quietness(): Quiet {
+    if (this.trust !== 'plain-log' || !this.normaliser.plain || this.vm.active || this.hashes.wantsEveryLine || this.parserPrefixed < PARSER_BODY_LINES) {
+      return Quiet.No
+    }
+    return this.parserPlain < PARSER_BODY_LINES ? Quiet.BuilderLines : Quiet.Yes
   }
 
   private feedParserPlain(line: string): void {
@@ -139,6 +238,8 @@ export class LogClassifier {
   }
 
   finish(): Findings {
+    this.dropUnread()
+    this.unread.fill('')
     const hash = this.hashes.finish()
     this.platforms.finish()
     const fodDrvs = new Set(hash.fodMismatches.filter(m => m.source === 'nix').map(m => m.derivation))

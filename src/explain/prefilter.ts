@@ -40,6 +40,54 @@ const O_R = code('or')
 export const INTERESTING =
   /failed|Cannot build|Reason: |Required system|Current system|is required to build|Exec format error|hash|mismatch|instead has|was expected|specified:|wanted:|likely URL:|copying path|building '|build of |must succeed|must fail|waiting for|starting vm|QEMU running|subtest: |!!! |test script finished|run the VM test script|Machine state will be reset|Test will time out|kvm|KVM|qemu: |Segmentation fault|Illegal instruction|Bus error|terminated abnormally|segfault at|\bmix |\belixirc?\b|\biex\b|\berlc?\b|\bescript\b|\brebar3\b|beam\.smp/
 
+/**
+ * A `nix build -L` builder line (`name> text`, the prefix BUILDER_PREFIX reads) from `from`: where
+ * its text starts, or -1.
+ */
+export function builderTextStart(line: string, from: number): number {
+  let i = from
+  for (let c = line.charCodeAt(i); c < 128 && NAME_CHAR[c] === 1; c = line.charCodeAt(++i));
+  if (i === from || line.charCodeAt(i) !== 62) return -1
+  return line.charCodeAt(i + 1) === 32 ? i + 2 : i + 1
+}
+
+/** [A-Za-z0-9+\-._?=]: the characters of a derivation's name. */
+const NAME_CHAR = new Uint8Array(128)
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-._?=') NAME_CHAR[c.charCodeAt(0)] = 1
+
+/**
+ * Stage 2 for a builder's line that stage 1 let through: builder output that is full of `path:line:`
+ * and quotes (a compiler's) has none of these. Only four readers take a builder's words: the
+ * MismatchParser (a report a builder printed: mismatch, instead), the Exec format error, the VM test
+ * driver (its lines, KVM) and the BEAM crash recogniser (the signals, the BEAM's commands); the
+ * words below are a superset of what each of them starts from. Searched from the text's start.
+ */
+const BUILDER_WORDS =
+  /mismatch|instead|Exec format error|kvm|KVM|: (?:must |waiting for |starting vm|QEMU running)|Segmentation fault|segfault|Illegal instruction|Bus error|abnormally|qemu: |mix |elixir|iex|erl|escript|rebar3|beam/g
+/** The VM test driver's lines that start with their own words (DRIVER_LINE in recognisers/vm-tests.ts). */
+const DRIVER_START = /subtest: |!!! |Test |test script finished|run the VM test script|Machine state will be reset/y
+
+export function builderMayMatter(line: string, text: number): boolean {
+  const first = line.charCodeAt(text)
+  if (first === 115 || first === 33 || first === 84 || first === 116 || first === 114 || first === 77) {
+    DRIVER_START.lastIndex = text
+    if (DRIVER_START.test(line)) return true
+  }
+  BUILDER_WORDS.lastIndex = text
+  return BUILDER_WORDS.test(line)
+}
+
+/** Nix's `building '…drv'…` from `from` (BUILDING in classifier.ts): the derivation, or undefined. */
+export function announcedDrv(line: string, from: number): string | undefined {
+  if (!line.startsWith(BUILDING_HEAD, from)) return undefined
+  const open = from + BUILDING_HEAD.length
+  const close = line.indexOf("'", open)
+  if (close - open < 5 || !line.endsWith('.drv', close)) return undefined
+  return line.slice(open, close)
+}
+
+const BUILDING_HEAD = "building '"
+
 /** `@nix {"action":"result","fields":[` : Nix writes its JSON with sorted keys, so a result starts so. */
 export const RESULT_HEAD = '@nix {"action":"result","fields":['
 const ID_KEY = '"],"id":'

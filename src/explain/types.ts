@@ -132,11 +132,18 @@ export function pushBounded<T>(list: T[], item: T, onDrop: () => void): void {
   else list.push(item)
 }
 
-const STORE_HASH = /^[0-9a-z]{32}-/
-
 /** `/nix/store/<hash>-hello-1.0.drv` -> `hello-1.0`, the name `nix build -L` prefixes lines with. */
 export function drvName(path: string): string {
-  const base = path.slice(path.lastIndexOf('/') + 1)
-  const name = base.charCodeAt(32) === 45 && STORE_HASH.test(base) ? base.slice(33) : base
-  return name.endsWith('.drv') ? name.slice(0, -4) : name
+  const start = path.lastIndexOf('/') + 1
+  // One per `building '…'` line, so the store hash ([0-9a-z]{32}-) is tested without a regex.
+  const from = path.charCodeAt(start + 32) === 45 && storeHashAt(path, start) ? start + 33 : start
+  return path.slice(from, path.endsWith('.drv') && path.length - 4 >= from ? -4 : undefined)
+}
+
+function storeHashAt(path: string, at: number): boolean {
+  for (let i = at; i < at + 32; i++) {
+    const c = path.charCodeAt(i)
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 122))) return false
+  }
+  return true
 }

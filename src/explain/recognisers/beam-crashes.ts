@@ -31,6 +31,8 @@ const BEAM_WORDS = /mix |elixir|iex|erl|escript|rebar3|beam/
 /** Dispatched lines of one build a BEAM command stays the likely culprit for. */
 const CONTEXT_LINES = 5
 const MAX_KEYS = 256
+/** Past this many waiting keys, those whose state was evicted are dropped. */
+const MAX_WAITING = 32
 
 const BY_NAME: Record<string, Signal> = { 'Segmentation fault': 'SIGSEGV', 'Illegal instruction': 'SIGILL', 'Bus error': 'SIGBUS', SEGV: 'SIGSEGV', ILL: 'SIGILL', BUS: 'SIGBUS' }
 const BY_NUMBER: Record<string, Signal> = { '11': 'SIGSEGV', '4': 'SIGILL', '7': 'SIGBUS' }
@@ -46,12 +48,27 @@ interface BuildState {
 export class BeamCrashRecogniser {
   private readonly builds = new BoundedMap<string, BuildState>(MAX_KEYS)
   private readonly found: BeamCrash[] = []
+  /** Keys of the builds with a command or a bare crash waiting: few, and nearly always none. */
+  private waiting: string[] = []
   truncated = false
 
   push(text: string, origin: Origin): void {
     const key = origin.from === 'builder' ? origin.key : ''
-    const drv = origin.from === 'builder' ? origin.drv : undefined
     const state = this.state(key)
+    this.read(text, key, origin.from === 'builder' ? origin.drv : undefined, state)
+    this.sync(key, state)
+  }
+
+  /**
+   * Whether a builder's line may go unread (its key spelled by line[from, to)): no BEAM command or
+   * bare crash of its build is waiting, whose age every line that reaches push() counts.
+   */
+  idleFor(line: string, from: number, to: number): boolean {
+    for (const key of this.waiting) if (key.length === to - from && line.startsWith(key, from)) return false
+    return true
+  }
+
+  private read(text: string, key: string, drv: string | undefined, state: BuildState): void {
     if (state.command !== undefined && ++state.commandAge > CONTEXT_LINES) state.command = undefined
     if (state.bare && ++state.bare.age > 5) state.bare = undefined
     let m: RegExpExecArray | null
@@ -84,7 +101,21 @@ export class BeamCrashRecogniser {
     const m = BEAM_COMMAND.exec(text)
     if (!m) return
     const key = origin.from === 'builder' ? origin.key : ''
-    this.onCommand(this.state(key), m[1], key, origin.from === 'builder' ? origin.drv : undefined)
+    const state = this.state(key)
+    this.onCommand(state, m[1], key, origin.from === 'builder' ? origin.drv : undefined)
+    this.sync(key, state)
+  }
+
+  /** Keeps `waiting` to the builds whose state has something waiting (their states may since have been evicted). */
+  private sync(key: string, state: BuildState): void {
+    const waits = state.command !== undefined || state.bare !== undefined
+    const at = this.waiting.indexOf(key)
+    if (waits && at === -1) {
+      if (this.waiting.length >= MAX_WAITING) this.waiting = this.waiting.filter(k => this.builds.has(k))
+      this.waiting.push(key)
+    } else if (!waits && at !== -1) {
+      this.waiting.splice(at, 1)
+    }
   }
 
   private onCommand(state: BuildState, command: string, key: string, drv: string | undefined): void {
@@ -128,6 +159,11 @@ export class BeamCrashRecogniser {
     }
     return state
   }
+}
+
+/** Whether a line may name a BEAM command (noteCommand's first test). */
+export function mayNameBeamCommand(text: string): boolean {
+  return BEAM_WORDS.test(text)
 }
 
 /** `mix compile` -> `mix`: the program, as a reader would name it. */

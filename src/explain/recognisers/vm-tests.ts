@@ -10,6 +10,7 @@ const DRIVER_LINE =
 const FINISHED = /^test script finished in [\d.]+s/
 const KVM =
   /(Could not access KVM kernel module: .*|failed to initiali[sz]e kvm: .*|failed to initiali[sz]e KVM: .*|\/dev\/kvm[^\n]*(?:Permission denied|No such file or directory))/
+const TEST_DRV = /-(?:vm-test-run|nixos-test)[^/]*\.drv$/
 const MAX_TESTS = 16
 /** VmTestLog keeps journals of one service; explain has none to name. */
 const NO_SERVICE = 'nix-ci-explain-no-service'
@@ -33,7 +34,8 @@ export class VmTestRecogniser implements LineRecogniser {
 
   /** Nix announced a build: remembers NixOS test derivations for unprefixed driver output. */
   noteBuilding(drv: string): void {
-    if (/-(?:vm-test-run|nixos-test)[^/]*\.drv$/.test(drv)) this.lastTestDrv = drv
+    // One per `building '…'` line: the expression only for a name that may be a test's.
+    if (drv.includes('test') && TEST_DRV.test(drv)) this.lastTestDrv = drv
   }
 
   push(text: string, origin: Origin): void {
