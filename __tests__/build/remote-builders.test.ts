@@ -7,11 +7,12 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readElfMachine } from '../../src/nix/elf.js'
+import { NixRunner } from '../../src/nix/runner.js'
 import { EmulationError, confirmPlatforms } from '../../src/setup/emulation.js'
 import { removeSshKeys } from '../../src/setup/remote-builders.js'
 import { buildResultsOutput, buildSummary } from '../../src/stages/build/build-report.js'
 import { Fixture, createFixture, testNix } from '../support/fixtures.js'
-import { BOTH, buildWithRemote, localOnlyNix } from '../support/remote-builder/build.js'
+import { BOTH, LOCAL_ONLY, buildWithRemote, localOnlyNix } from '../support/remote-builder/build.js'
 import { RemoteBuilder, startRemoteBuilder } from '../support/remote-builder/index.js'
 import { recordingReporter } from '../support/reporting.js'
 
@@ -85,11 +86,14 @@ describe('remote builders', () => {
     expect(text).not.toContain(keyLine)
   })
 
-  it('with outputs: all, each system says where its attributes were built: the remote for aarch64, here for x86_64', async () => {
+  it('builders from Nix\'s own config (no input), and outputs: all: each system says where its attributes were built, the remote for aarch64', async () => {
     const r = await remote({ extraPlatforms: ['aarch64-linux'] })
     const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
-    const result = await buildWithRemote(f, { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'fail' }, { outputs: { kind: 'all' } })
+    const reporter = recordingReporter()
+    const nix = new NixRunner({ nixConfig: `${LOCAL_ONLY}\nbuilders = ${r.machine(['aarch64-linux'])}` })
+    const result = await buildWithRemote(f, { builders: '', sshKey: '', fallback: 'fail' }, { outputs: { kind: 'all' }, nix, reporter })
     const [x86, arm] = result.systems
+    expect(reporter.text()).toMatch(new RegExp(`Remote builders \\(from Nix's config\\): 1\n +${escaped(r.host)}: reachable`))
     expect(result.ok).toBe(true)
     expect(arm.attributes?.map(a => [a.attrPath, a.status])).toEqual(expect.arrayContaining([['packages.aarch64-linux.mast', 'built']]))
     expect([x86.builtOn, arm.builtOn]).toEqual(['local', r.host])
