@@ -23,16 +23,7 @@ export function baseBranchOf(context: RunContext): string | undefined {
 
 export async function runFixBranchFlow(session: Session): Promise<PullRequestStageResult> {
   const { context, hashes } = session.options
-  if (context.pullRequest) {
-    throw new Refusal(
-      `fix-hashes: pull-request opens a fix pull request against a branch that was pushed, and this run is for pull request #${context.pullRequest.number}. ` +
-        "On pull requests use 'fix-hashes: commit' (pushes the fix onto a same-repository pull request) or 'fix-hashes: report'."
-    )
-  }
-  const base = baseBranchOf(context)
-  if (!base || base.startsWith(FIX_BRANCH_PREFIX)) {
-    throw new Refusal(`fix-hashes: pull-request needs a branch to propose the fix to, and this run is for '${context.ref}'. Run it on pushes to a branch (e.g. main).`)
-  }
+  const base = fixBase(context)
   const branch = FIX_BRANCH_PREFIX + base
   session.progress.branch = branch
   if (hashes.status === 'clean') {
@@ -61,8 +52,30 @@ export async function runFixBranchFlow(session: Session): Promise<PullRequestSta
   session.progress.commitSha = placed.commit.sha
   if (placed.changed) session.progress.operation = 'updated'
   session.reporter.info(placed.changed ? `Pushed ${placed.commit.sha.slice(0, 12)} to ${branch} (on ${baseSha.slice(0, 12)})` : `${branch} already holds this fix: no new commit`)
+  return openOrUpdatePull(session, { base, branch, baseSha, commit: placed.commit })
+}
 
-  const defaultToken = session.options.defaultToken ?? madeWithDefaultToken(placed.commit)
+/** The branch to propose the fix to; refused on pull requests and on nix-ci's own fix branches. */
+function fixBase(context: RunContext): string {
+  if (context.pullRequest) {
+    throw new Refusal(
+      `fix-hashes: pull-request opens a fix pull request against a branch that was pushed, and this run is for pull request #${context.pullRequest.number}. ` +
+        "On pull requests use 'fix-hashes: commit' (pushes the fix onto a same-repository pull request) or 'fix-hashes: report'."
+    )
+  }
+  const base = baseBranchOf(context)
+  if (!base || base.startsWith(FIX_BRANCH_PREFIX)) {
+    throw new Refusal(`fix-hashes: pull-request needs a branch to propose the fix to, and this run is for '${context.ref}'. Run it on pushes to a branch (e.g. main).`)
+  }
+  return base
+}
+
+/** The one fix PR from the branch: found or opened, its title and body brought up to date, labelled. */
+async function openOrUpdatePull(session: Session, fix: { base: string; branch: string; baseSha: string; commit: CommitInfo }): Promise<PullRequestStageResult> {
+  const { hashes } = session.options
+  const { gh } = session
+  const { base, branch, baseSha } = fix
+  const defaultToken = session.options.defaultToken ?? madeWithDefaultToken(fix.commit)
   const title = fixTitle(hashes.fixes)
   const body = pullRequestBody({ fixes: hashes.fixes, hashes, base, baseSha, branch, defaultToken }, contentContext(session))
   let pull = await attempt(session, 'find the fix pull request', () => findOpenPull(gh, branch, base))

@@ -3,7 +3,7 @@
 // branch with a pull request, or onto the pull request that was built.
 import type { GitHubClient } from '../../github/client.js'
 import type { RunContext } from '../../github/context.js'
-import type { Reporter } from '../../report/reporter.js'
+import type { StageEnv } from '../stage.js'
 import type { FixHashesResult } from '../fix-hashes/types.js'
 
 /** `pull-request`: a branch `nix-ci/fix-hashes/<base>` and a PR; `commit`: onto the PR being built. */
@@ -14,7 +14,8 @@ export type PullRequestOperation = 'created' | 'updated' | 'closed' | 'none'
 
 export const DEFAULT_PULL_REQUEST_LABELS = ['dependencies', 'nix']
 
-export interface PullRequestStageOptions {
+/** The PR stage speaks to git and GitHub only: the stage environment without Nix. */
+export interface PullRequestStageOptions extends Omit<StageEnv, 'nix'> {
   mode: PullRequestMode
   hashes: FixHashesResult
   /**
@@ -37,7 +38,6 @@ export interface PullRequestStageOptions {
   flake: string
   package: string
   systems: string[]
-  reporter: Reporter
 }
 
 export interface PullRequestStageResult {
