@@ -74,11 +74,8 @@ function validated(reading: VersionReading): VersionReading {
 /** Reads `version: "1.2.3"`, or `version: @version` with `@version "1.2.3"`, from mix.exs. */
 export function readMixExs(cwd: string, required: boolean): VersionReading | undefined {
   const file = 'mix.exs'
-  const text = readIfExists(join(cwd, file))
-  if (text === undefined) {
-    if (required) throw new VersionSourceError(`version-from is 'mix.exs' but there is no mix.exs in ${cwd}.`, file)
-    return undefined
-  }
+  const text = readSource(cwd, file, required)
+  if (text === undefined) return undefined
   const lines = text.split(/\r?\n/).map(stripElixirComment)
   const projectStart = lines.findIndex(line => /\bdef\s+project\b/.test(line))
   const from = projectStart === -1 ? 0 : projectStart
@@ -133,11 +130,8 @@ function stripElixirComment(line: string): string {
 
 export function readPackageJson(cwd: string, required: boolean): VersionReading | undefined {
   const file = 'package.json'
-  const text = readIfExists(join(cwd, file))
-  if (text === undefined) {
-    if (required) throw new VersionSourceError(`version-from is 'package.json' but there is no package.json in ${cwd}.`, file)
-    return undefined
-  }
+  const text = readSource(cwd, file, required)
+  if (text === undefined) return undefined
   let data: unknown
   try {
     data = JSON.parse(text)
@@ -207,4 +201,11 @@ export function whereToBump(reading: VersionReading): string {
   if (reading.source === 'the version-from input') return "the 'version-from' input"
   if (reading.file === 'mix.exs' || reading.file === 'package.json') return reading.file
   return `the package's \`version\` attribute (${reading.source})`
+}
+
+/** A version file's text; absent is an error only when `version-from` names that file. */
+function readSource(cwd: string, file: string, required: boolean): string | undefined {
+  const text = readIfExists(join(cwd, file))
+  if (text === undefined && required) throw new VersionSourceError(`version-from is '${file}' but there is no ${file} in ${cwd}.`, file)
+  return text
 }
