@@ -1,7 +1,7 @@
 // The fix pull request as the action's inputs ask for it, in its log group: the one call the
 // single-job pipeline and the matrix's aggregate job share.
 import type { Inputs } from '../../inputs.js'
-import type { GitHubTarget } from '../../pipeline.js'
+import type { GitHubTarget } from '../../github/context.js'
 import type { Reporter } from '../../report/reporter.js'
 import type { FixHashesResult } from '../fix-hashes/types.js'
 import { runPullRequestStage } from './pull-request-stage.js'

@@ -2,7 +2,7 @@
 // pipeline and the matrix's aggregate job share. Without a repository it says what is missing.
 import type { Inputs } from '../../inputs.js'
 import type { NixRunner } from '../../nix/runner.js'
-import type { GitHubTarget } from '../../pipeline.js'
+import type { GitHubTarget } from '../../github/context.js'
 import type { Reporter } from '../../report/reporter.js'
 import { runReleaseStage, type ReleaseStageResult } from './release-stage.js'
 
