@@ -1,25 +1,20 @@
 // The bundle as GitHub runs it: `node dist/index.js` with INPUT_* variables, GITHUB_OUTPUT and
 // GITHUB_STEP_SUMMARY files; and the CLI bundle as a user runs it.
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { execFile, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Fixture, REPO_ROOT, createFixture, testNix } from './support/fixtures.js'
 import { startCacheServer } from './support/cache-server/server.js'
+import { useCleanup, useTempDirs } from './support/cleanup.js'
 import { expectNoViolations, startGitHubServer } from './support/github-server/index.js'
 
 const OFFLINE = 'sandbox = true\nsubstituters ='
-const cleanups: (() => void)[] = []
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()?.()
-})
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nix-ci-run-'))
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
+const track = useCleanup()
+const tempDirs = useTempDirs(track)
+const tempDir = () => tempDirs('nix-ci-run-')
+/** A test server, stopped after the test (without waiting for it, as before). */
+const stopAfter = (server: { stop(): Promise<void> }) => track({ cleanup: () => void server.stop() })
 
 function fixture(): Fixture {
   const f = createFixture({
@@ -27,8 +22,7 @@ function fixture(): Fixture {
     fods: [{ attr: 'mast-mix-deps', content: 'bandit 1.5.7' }],
     packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
   })
-  cleanups.push(f.cleanup)
-  return f
+  return track(f)
 }
 
 /** Parses the `name<<delimiter ... delimiter` blocks @actions/core writes to GITHUB_OUTPUT. */
@@ -110,7 +104,7 @@ describe('node dist/index.js (the GitHub contract)', () => {
   it('tags and releases through the GitHub API after a green build (spec-checked local GitHub)', async () => {
     const f = fixture()
     const github = await startGitHubServer()
-    cleanups.push(() => void github.stop())
+    stopAfter(github)
     const { headSha } = github.seedRepo({ owner: 'mast', repo: 'mast' })
     const run = await runActionAsync(
       { release: 'tag', 'version-from': '1.4.0', 'major-tag': 'true', 'fix-hashes': 'off', 'vm-test': 'off', cache: 'false', 'github-token': 'ghs_secrettoken123', 'extra-nix-config': OFFLINE },
@@ -130,10 +124,10 @@ describe('node dist/index.js (the GitHub contract)', () => {
 
   it('fixes a stale hash end to end: real Nix verifies it, one commit and one PR on the spec-checked GitHub', async () => {
     const f = createFixture({ systems: ['x86_64-linux'], fods: [{ attr: 'mast-mix-deps', content: 'e2e', hash: 'stale' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
-    cleanups.push(f.cleanup)
+    track(f)
     const flakeBefore = readFileSync(join(f.dir, 'flake.nix'), 'utf8')
     const github = await startGitHubServer()
-    cleanups.push(() => void github.stop())
+    stopAfter(github)
     const { headSha } = github.seedRepo({ owner: 'mast', repo: 'mast', files: { 'flake.nix': { content: flakeBefore, mode: '100644' } } })
     const eventPath = join(tempDir(), 'event.json')
     writeFileSync(eventPath, JSON.stringify({ ref: 'refs/heads/main', before: headSha, repository: { default_branch: 'main', full_name: 'mast/mast' } }))
@@ -167,7 +161,7 @@ describe('node dist/index.js (the GitHub contract)', () => {
   it('saves the Nix store to the Actions cache, and a warm run restores it and builds nothing', async () => {
     const f = fixture()
     const cache = await startCacheServer()
-    cleanups.push(() => void cache.stop())
+    stopAfter(cache)
     const env = {
       ACTIONS_CACHE_SERVICE_V2: 'true',
       ACTIONS_RESULTS_URL: `${cache.url}/`,
@@ -196,7 +190,7 @@ describe('node dist/index.js (the GitHub contract)', () => {
   it('with the default fix-hashes mode, a clean pull request run passes without touching GitHub', async () => {
     const f = fixture()
     const github = await startGitHubServer()
-    cleanups.push(() => void github.stop())
+    stopAfter(github)
     const { headSha } = github.seedRepo({ owner: 'mast', repo: 'mast' })
     const eventPath = join(tempDir(), 'event.json')
     writeFileSync(
@@ -251,7 +245,7 @@ describe('dist/cli.js (the terminal contract)', () => {
 
   it('fix-hashes reports a stale hash as JSON and leaves the files alone; --write keeps the verified fix', () => {
     const f = createFixture({ systems: ['x86_64-linux'], fods: [{ attr: 'mast-mix-deps', content: 'cli', hash: 'stale' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
-    cleanups.push(f.cleanup)
+    track(f)
     const cli = (...args: string[]) =>
       spawnSync('node', [join(REPO_ROOT, 'dist/cli.js'), 'fix-hashes', '--flake', f.dir, '--systems', 'x86_64-linux', '--extra-nix-config', OFFLINE, ...args], { encoding: 'utf8', timeout: 240_000 })
     const report = cli('--json')

@@ -1,23 +1,17 @@
 // The build stage with real Nix: native x86_64 and QEMU-emulated aarch64 in one invocation.
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { readElfMachine } from '../../src/nix/elf.js'
 import { showDerivationClosure } from '../../src/nix/store.js'
 import { runBuildStage } from '../../src/stages/build/build-stage.js'
 import { EvaluationError } from '../../src/stages/build/evaluate.js'
+import { useCleanup } from '../support/cleanup.js'
 import { Fixture, createFixture, testNix } from '../support/fixtures.js'
 import { recordingReporter } from '../support/reporting.js'
 
-const fixtures: Fixture[] = []
-function fixture(spec: Parameters<typeof createFixture>[0]): Fixture {
-  const f = createFixture(spec)
-  fixtures.push(f)
-  return f
-}
-afterEach(() => {
-  while (fixtures.length) fixtures.pop()?.cleanup()
-})
+const track = useCleanup()
+const fixture = (spec: Parameters<typeof createFixture>[0]): Fixture => track(createFixture(spec))
 
 const BOTH = ['x86_64-linux', 'aarch64-linux']
 

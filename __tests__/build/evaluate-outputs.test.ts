@@ -1,23 +1,21 @@
 // Selecting and evaluating every flake output with real Nix: names once, each drvPath once, and an
 // error in one attribute reported for it (Nix's message and position) while the rest evaluates.
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { NixCall, NixRunner } from '../../src/nix/runner.js'
 import { evaluateOutputs } from '../../src/stages/build/evaluate-outputs.js'
 import { EvaluationError } from '../../src/stages/build/evaluate.js'
 import { parseOutputsSelection, resolveSelection } from '../../src/stages/build/select.js'
+import { useCleanup } from '../support/cleanup.js'
 import { TEST_NIX_CONFIG } from '../support/fixtures.js'
 import { OutputsFixture, createOutputsFlake } from '../support/outputs-fixture.js'
 
-const fixtures: OutputsFixture[] = []
-afterEach(() => {
-  while (fixtures.length) fixtures.pop()?.cleanup()
-})
+const track = useCleanup()
 
 const BOTH = ['x86_64-linux', 'aarch64-linux']
 
 function flake(outputs: string, systems = BOTH): OutputsFixture {
   const f = createOutputsFlake(systems, outputs)
-  fixtures.push(f)
+  track(f)
   return f
 }
 

@@ -1,19 +1,17 @@
 // `outputs: all` through the whole build stage with real Nix: every attribute of both systems in
 // one nix build, per-attribute results, the job summary's per-system tables (failures first, each
 // with its failing derivation and last log lines) and `build-results`.
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { existsSync } from 'node:fs'
 import { NixCall, NixRunner } from '../../src/nix/runner.js'
 import { runBuildStage } from '../../src/stages/build/build-stage.js'
 import { parseOutputsSelection } from '../../src/stages/build/select.js'
+import { useCleanup } from '../support/cleanup.js'
 import { TEST_NIX_CONFIG } from '../support/fixtures.js'
-import { OutputsFixture, createOutputsFlake } from '../support/outputs-fixture.js'
+import { createOutputsFlake } from '../support/outputs-fixture.js'
 import { recordingReporter } from '../support/reporting.js'
 
-const fixtures: OutputsFixture[] = []
-afterEach(() => {
-  while (fixtures.length) fixtures.pop()?.cleanup()
-})
+const track = useCleanup()
 
 const BOTH = ['x86_64-linux', 'aarch64-linux']
 
@@ -31,7 +29,7 @@ describe('build stage with outputs: all', () => {
       formatter.x86_64-linux = mk "x86_64-linux" "fmt" "echo > $out";
 `
     )
-    fixtures.push(f)
+    track(f)
     const calls: NixCall[] = []
     const nix = new NixRunner({ nixConfig: TEST_NIX_CONFIG, callLog: calls })
     const reporter = recordingReporter()
@@ -91,7 +89,7 @@ describe('build stage with outputs: all', () => {
       checks.x86_64-linux.vm = mk "x86_64-linux" "vm-test" "echo built-the-vm-test; echo > $out";
       checks.x86_64-linux.unit = mk "x86_64-linux" "unit" "echo > $out";
 `)
-    fixtures.push(f)
+    track(f)
     const reporter = recordingReporter()
     const result = await runBuildStage({
       flake: f.dir,

@@ -1,7 +1,6 @@
 // The cache key and what goes into it; the manifest's validation; the untrusted-user import plan.
-import { afterEach, describe, expect, it } from '@jest/globals'
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { describe, expect, it } from '@jest/globals'
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { digestFlakeFiles, localFlakeDir } from '../../src/cache/flake-digest.js'
 import { cacheKeys } from '../../src/cache/key.js'
@@ -11,14 +10,11 @@ import { cacheSummaryMarkdown } from '../../src/cache/summary.js'
 import { parseSigningKey } from '../../src/cache/signing.js'
 import { importPlan } from '../../src/cache/trust.js'
 import type { CacheRestoreResult } from '../../src/cache/types.js'
+import { useTempDirs } from '../support/cleanup.js'
 
-const dirs: string[] = []
-afterEach(() => {
-  while (dirs.length) rmSync(dirs.pop() as string, { recursive: true, force: true })
-})
+const tempDir = useTempDirs()
 function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nix-ci-key-'))
-  dirs.push(dir)
+  const dir = tempDir('nix-ci-key-')
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(join(dir, path, '..'), { recursive: true })
     writeFileSync(join(dir, path), content)

@@ -1,22 +1,17 @@
 // The stale-hash stage end to end with real Nix: detect from Nix's own reports, locate in the
 // repository, patch in the same form, verify by building every system again.
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseInputs } from '../../src/inputs.js'
 import { runPipeline } from '../../src/pipeline.js'
+import { useCleanup } from '../support/cleanup.js'
 import { Fixture, FixtureSpec, REPO_ROOT, createFixture, testNix } from '../support/fixtures.js'
 import { recordingReporter } from '../support/reporting.js'
 
-const fixtures: Fixture[] = []
-afterEach(() => {
-  while (fixtures.length) fixtures.pop()?.cleanup()
-})
-function fixture(spec: FixtureSpec): Fixture {
-  const f = createFixture(spec)
-  fixtures.push(f)
-  return f
-}
+const track = useCleanup()
+
+const fixture = (spec: FixtureSpec): Fixture => track(createFixture(spec))
 
 const BOTH = ['x86_64-linux', 'aarch64-linux']
 const X86 = ['x86_64-linux']

@@ -1,19 +1,17 @@
 // A fixed-output derivation whose output changes from one build to the next has no hash to pin:
 // the first build's output is found in the store under its `got` path, so a verify round alone
 // would call the fix verified. Each fix is rebuilt once in check mode before it is kept.
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseInputs } from '../../src/inputs.js'
 import { runPipeline } from '../../src/pipeline.js'
 import { hashesSummary } from '../../src/stages/fix-hashes/hashes-report.js'
+import { useCleanup } from '../support/cleanup.js'
 import { Fixture, REPO_ROOT, createFixture, testNix } from '../support/fixtures.js'
 import { recordingReporter } from '../support/reporting.js'
 
-const fixtures: Fixture[] = []
-afterEach(() => {
-  while (fixtures.length) fixtures.pop()?.cleanup()
-})
+const track = useCleanup()
 
 async function fixHashes(f: Fixture) {
   const inputs = parseInputs(name => ({ systems: 'x86_64-linux', 'fix-hashes': 'write', 'vm-test': 'off', cache: 'false' })[name])
@@ -28,7 +26,7 @@ describe('fix-hashes and nondeterministic fixed-output derivations', () => {
       fods: [{ attr: 'mast-mix-deps', content: '', script: 'printf "%s " "$salt" > $out; head -c 16 /dev/urandom | od -An -tx1 >> $out', hash: 'stale' }],
       packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
     })
-    fixtures.push(f)
+    track(f)
     const before = readFileSync(join(f.dir, 'flake.nix'))
     const hashes = await fixHashes(f)
     expect(hashes.fixes).toEqual([])
@@ -47,7 +45,7 @@ describe('fix-hashes and nondeterministic fixed-output derivations', () => {
       fods: [{ attr: 'mast-mix-deps', content: 'phoenix 1.7.14', hash: 'stale' }],
       packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
     })
-    fixtures.push(f)
+    track(f)
     const hashes = await fixHashes(f)
     expect(hashes.status).toBe('fixed')
     expect(hashes.fixes.map(x => x.new)).toEqual([f.correctHash['mast-mix-deps']])

@@ -1,18 +1,16 @@
 // A hash nix-ci wrote and then had to take back (another system disagreed: a platform conflict)
 // leaves the file exactly as it was, byte for byte, whatever its encoding.
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { revertPatchedHash } from '../../src/hashes/revert.js'
 import { parseInputs } from '../../src/inputs.js'
 import { runPipeline } from '../../src/pipeline.js'
-import { Fixture, REPO_ROOT, createFixture, testNix } from '../support/fixtures.js'
+import { useCleanup } from '../support/cleanup.js'
+import { REPO_ROOT, createFixture, testNix } from '../support/fixtures.js'
 import { recordingReporter } from '../support/reporting.js'
 
-const fixtures: Fixture[] = []
-afterEach(() => {
-  while (fixtures.length) fixtures.pop()?.cleanup()
-})
+const track = useCleanup()
 
 describe('taking a written hash back', () => {
   it('after a platform conflict, a Latin-1 flake.nix is byte for byte what it was', async () => {
@@ -21,7 +19,7 @@ describe('taking a written hash back', () => {
       fods: [{ attr: 'mast-mix-deps', content: '', script: 'printf "precompiled NIF for %s %s" "$(uname -m)" "$salt" > $out', hash: 'stale' }],
       packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
     })
-    fixtures.push(f)
+    track(f)
     const path = join(f.dir, 'flake.nix')
     // "café" in Latin-1: the byte 0xE9 alone is not UTF-8.
     const original = Buffer.concat([Buffer.from('# maintained at the caf'), Buffer.from([0xe9]), Buffer.from('\n'), readFileSync(path)])
@@ -39,7 +37,7 @@ describe('taking a written hash back', () => {
 
   it('puts the bytes it replaced back, and refuses when the file changed where the hash was written', () => {
     const f = createFixture({ systems: ['x86_64-linux'], packages: [{ attr: 'mast' }] })
-    fixtures.push(f)
+    track(f)
     const path = join(f.dir, 'hash.nix')
     const before = Buffer.concat([Buffer.from('{ c = "'), Buffer.from([0xe9, 0xff]), Buffer.from('"; hash = "sha256-OLD"; }\r\n')])
     writeFileSync(path, Buffer.from(before.toString('latin1').replace('sha256-OLD', 'sha256-NEWER'), 'latin1'))

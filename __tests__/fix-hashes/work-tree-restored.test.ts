@@ -1,17 +1,15 @@
 // Whatever stops fix-hashes half way (a cancellation during the verify round), the work tree goes
 // back to exactly how it was found: no unverified hash is left behind.
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseInputs } from '../../src/inputs.js'
 import { runPipeline } from '../../src/pipeline.js'
-import { Fixture, REPO_ROOT, createFixture, testNix } from '../support/fixtures.js'
+import { useCleanup } from '../support/cleanup.js'
+import { REPO_ROOT, createFixture, testNix } from '../support/fixtures.js'
 import { recordingReporter } from '../support/reporting.js'
 
-const fixtures: Fixture[] = []
-afterEach(() => {
-  while (fixtures.length) fixtures.pop()?.cleanup()
-})
+const track = useCleanup()
 
 describe('fix-hashes and the work tree', () => {
   it('restores every byte when the run is cancelled during the verify round', async () => {
@@ -21,7 +19,7 @@ describe('fix-hashes and the work tree', () => {
       // The package only builds in the verify round (its FOD fails before): it stalls there.
       packages: [{ attr: 'mast', fods: ['mast-mix-deps'], script: 'echo nix-ci-verify-started; sleep 600' }]
     })
-    fixtures.push(f)
+    track(f)
     const before = readFileSync(join(f.dir, 'flake.nix'))
     const controller = new AbortController()
     const reporter = recordingReporter(text => {

@@ -2,10 +2,9 @@
 // 127.0.0.1 that stores PUTs, and another machine's store over ssh-ng. In each case a second,
 // fresh Nix store substitutes from it with the key's public half in trusted-public-keys, and
 // refuses an unsigned or a tampered path.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseSigningKey } from '../../src/cache/signing.js'
 import { NixRunner } from '../../src/nix/runner.js'
@@ -14,25 +13,14 @@ import { reportPush } from '../../src/push/push-report.js'
 import { parsePushTarget } from '../../src/push/store-url.js'
 import { runBuildStage } from '../../src/stages/build/build-stage.js'
 import { BinaryCacheServer, startBinaryCacheServer } from '../support/binary-cache-server.js'
-import { Fixture, TEST_NIX_CONFIG, createFixture, sha256, testNix, toNix32 } from '../support/fixtures.js'
+import { useCleanup, useTempDirs } from '../support/cleanup.js'
+import { TEST_NIX_CONFIG, createFixture, sha256, testNix, toNix32 } from '../support/fixtures.js'
 import { recordingReporter } from '../support/reporting.js'
 
-const temps: string[] = []
-const fixtures: Fixture[] = []
-function temp(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix))
-  temps.push(dir)
-  return dir
-}
-afterEach(() => {
-  while (fixtures.length) fixtures.pop()?.cleanup()
-  // Local stores made by --store hold read-only store paths.
-  while (temps.length) {
-    const dir = temps.pop() as string
-    execFileSync('chmod', ['-R', 'u+w', dir])
-    rmSync(dir, { recursive: true, force: true })
-  }
-})
+const track = useCleanup()
+const tempDirs = useTempDirs(track)
+// Local stores made by --store hold read-only store paths.
+const temp = (prefix: string) => tempDirs(prefix, { readOnlyInside: true })
 
 let secret = ''
 let publicKey = ''
@@ -48,7 +36,7 @@ beforeAll(() => {
 /** Builds a fresh package; returns the store paths this run built. */
 async function buildSomething(): Promise<{ outPath: string; built: string[] }> {
   const f = createFixture({ systems: ['x86_64-linux'], fods: [{ attr: 'deps', content: 'lockfile' }], packages: [{ attr: 'app', fods: ['deps'] }] })
-  fixtures.push(f)
+  track(f)
   const result = await runBuildStage({ flake: f.dir, package: 'default', systems: ['x86_64-linux'], nix: testNix(), reporter: recordingReporter() })
   expect(result.ok).toBe(true)
   const outPath = result.systems[0].outPaths[0]

@@ -1,30 +1,21 @@
 // Every version source, read from real files in temporary directories; the flake source through a
 // real `nix eval` of a tiny nixpkgs-free flake in a git repository.
-import { afterEach, describe, expect, it } from '@jest/globals'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { describe, expect, it } from '@jest/globals'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { VersionFrom } from '../../src/inputs.js'
 import { NixRunner } from '../../src/nix/runner.js'
 import { readVersion, VersionSourceError, type VersionReading } from '../../src/stages/release/version-source.js'
-import { git } from '../support/fixtures.js'
+import { useTempDirs } from '../support/cleanup.js'
+import { commitFolder } from '../support/fixtures.js'
 
 const nix = new NixRunner({ nixConfig: 'substituters =' })
-const dirs: string[] = []
-
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
+const tempDir = useTempDirs()
 
 function project(files: Record<string, string>, options: { gitRepo?: boolean } = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nix-ci-version-'))
-  dirs.push(dir)
+  const dir = tempDir('nix-ci-version-')
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
-  if (options.gitRepo) {
-    git(dir, 'init', '-q', '-b', 'main')
-    git(dir, 'add', '-A')
-    git(dir, 'commit', '-q', '-m', 'fixture')
-  }
+  if (options.gitRepo) commitFolder(dir)
   return dir
 }
 

@@ -1,7 +1,7 @@
 // The fix PR's body, nix-ci's comments and the job summary are Markdown that GitHub renders with
 // links, mentions and HTML. A builder's lines must never reach them as if Nix had said them, and
 // every string put into them is escaped or code-spanned, whoever wrote it.
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { parseInputs } from '../../src/inputs.js'
 import { parseMismatchLog } from '../../src/hashes/mismatch-parser.js'
 import { runPipeline } from '../../src/pipeline.js'
@@ -9,13 +9,11 @@ import { markdownCode, markdownProse, markdownText } from '../../src/report/mark
 import { hashesSummary } from '../../src/stages/fix-hashes/hashes-report.js'
 import type { FixHashesResult } from '../../src/stages/fix-hashes/types.js'
 import { commitComment, diffComment, othersCommitsComment, pullRequestBody, suggestionBody } from '../../src/stages/pull-request/content.js'
-import { Fixture, REPO_ROOT, createFixture, testNix } from '../support/fixtures.js'
+import { useCleanup } from '../support/cleanup.js'
+import { REPO_ROOT, createFixture, testNix } from '../support/fixtures.js'
 import { recordingReporter } from '../support/reporting.js'
 
-const fixtures: Fixture[] = []
-afterEach(() => {
-  while (fixtures.length) fixtures.pop()?.cleanup()
-})
+const track = useCleanup()
 
 const PHISH = "NAR hash mismatch in input '[Verify this fix](https://evil.example/login)', expected 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='"
 const CTX = { owner: 'acme', repo: 'mast', serverUrl: 'https://github.com', flake: '.', package: 'default', systems: ['x86_64-linux'] }
@@ -77,7 +75,7 @@ describe('builder text and the Markdown nix-ci writes', () => {
         }
       ]
     })
-    fixtures.push(f)
+    track(f)
     const inputs = parseInputs(name => ({ systems: 'x86_64-linux', 'fix-hashes': 'write', 'vm-test': 'off', cache: 'false' })[name])
     const reporter = recordingReporter()
     const result = await runPipeline(inputs, { nix: testNix(), reporter, cwd: f.dir, actionDir: REPO_ROOT })

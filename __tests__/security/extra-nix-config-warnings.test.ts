@@ -1,20 +1,18 @@
 // extra-nix-config is passed to Nix as written (only workflow authors set it), but a line that
 // weakens the sandbox or what Nix trusts is named in a warning that says what it gives away.
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { nixConfigWarnings, parseInputs } from '../../src/inputs.js'
 import { runPipeline } from '../../src/pipeline.js'
-import { Fixture, REPO_ROOT, createFixture, testNix } from '../support/fixtures.js'
+import { useCleanup } from '../support/cleanup.js'
+import { REPO_ROOT, createFixture, testNix } from '../support/fixtures.js'
 import { recordingReporter } from '../support/reporting.js'
 
-const fixtures: Fixture[] = []
-afterEach(() => {
-  while (fixtures.length) fixtures.pop()?.cleanup()
-})
+const track = useCleanup()
 
 describe('extra-nix-config', () => {
   it('warns, in the run itself, about a line that turns the sandbox off or adds a post-build hook', async () => {
     const f = createFixture({ systems: ['x86_64-linux'], packages: [{ attr: 'mast' }] })
-    fixtures.push(f)
+    track(f)
     const inputs = parseInputs(name =>
       ({
         systems: 'x86_64-linux',

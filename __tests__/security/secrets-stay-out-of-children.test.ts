@@ -3,12 +3,12 @@
 // environment (impureEnvVars), and single-user Nix (root, as here) hands it over: real builds, real git.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { readTrackedTextFiles } from '../../src/hashes/repo-files.js'
 import { childEnv, secretsInEnvironment, withoutAccessTokens } from '../../src/process-env.js'
 import { changedLockFilesSince } from '../../src/stages/fix-hashes/recheck-policy.js'
+import { useTempDirs } from '../support/cleanup.js'
 import { builderPath, git, testNix } from '../support/fixtures.js'
 
 const SECRET_VARS = ['INPUT_GITHUB-TOKEN', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_URL', 'GITHUB_TOKEN', 'NIX_CONFIG']
@@ -16,7 +16,8 @@ const EMPTY_SHA256 = 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='
 
 let marker: string
 let saved: NodeJS.ProcessEnv
-const dirs: string[] = []
+const tempDirs = useTempDirs()
+const tempDir = () => tempDirs('nix-ci-secrets-')
 
 beforeEach(() => {
   saved = { ...process.env }
@@ -31,14 +32,7 @@ beforeEach(() => {
 afterEach(() => {
   for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name]
   Object.assign(process.env, saved)
-  while (dirs.length) rmSync(dirs.pop()!, { recursive: true, force: true })
 })
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nix-ci-secrets-'))
-  dirs.push(dir)
-  return dir
-}
 
 /** A flake whose FOD writes every variable holding the marker into its output; empty when nothing leaked. */
 function leakyFlake(): string {

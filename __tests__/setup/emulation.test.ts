@@ -1,8 +1,7 @@
 // Emulation set-up: handler states come from fixture binfmt_misc folders and trust from Nix
 // settings, so the documented errors are proven without breaking this machine.
-import { afterEach, describe, expect, it } from '@jest/globals'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { describe, expect, it } from '@jest/globals'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   EmulationError,
@@ -16,17 +15,14 @@ import { isTrustedUser } from '../../src/setup/host.js'
 import { planSystems } from '../../src/setup/platforms.js'
 import { readNixConfig } from '../../src/nix/config.js'
 import { NixCall, NixRunner } from '../../src/nix/runner.js'
+import { useTempDirs } from '../support/cleanup.js'
 import { recordingReporter } from '../support/reporting.js'
 
 const OFFLINE = 'sandbox = true\nsubstituters ='
-const dirs: string[] = []
-afterEach(() => {
-  while (dirs.length) rmSync(dirs.pop() as string, { recursive: true, force: true })
-})
+const tempDir = useTempDirs()
 
 function binfmtDir(handlers: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nix-ci-binfmt-'))
-  dirs.push(dir)
+  const dir = tempDir('nix-ci-binfmt-')
   writeFileSync(join(dir, 'status'), 'enabled\n')
   for (const [name, text] of Object.entries(handlers)) writeFileSync(join(dir, name), text)
   return dir

@@ -134,6 +134,14 @@ export function git(dir: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' }).trim()
 }
 
+/** Makes `dir` a git repository on `main` holding all its files in one commit; returns the commit. */
+export function commitFolder(dir: string, message = 'fixture'): string {
+  git(dir, 'init', '-q', '-b', 'main')
+  git(dir, 'add', '-A')
+  git(dir, 'commit', '-q', '-m', message)
+  return git(dir, 'rev-parse', 'HEAD')
+}
+
 export function nixString(value: string): string {
   return JSON.stringify(value).replace(/\$\{/g, '\\${')
 }

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { builderPath, git } from './fixtures.js'
+import { builderPath, commitFolder } from './fixtures.js'
 
 export interface OutputsFixture {
   dir: string
@@ -46,8 +46,6 @@ ${outputs}
 }
 `
   )
-  git(dir, 'init', '-q', '-b', 'main')
-  git(dir, 'add', '-A')
-  git(dir, 'commit', '-q', '-m', 'fixture')
+  commitFolder(dir)
   return { dir, salt, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }

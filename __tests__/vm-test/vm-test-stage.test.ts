@@ -4,10 +4,10 @@
 //
 // This machine has no udev, so the stage makes /dev/kvm usable with chmod 0666 (as root, like its
 // udev rule would); the original mode is restored afterwards.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { VmTest } from '../../src/inputs.js'
@@ -16,20 +16,12 @@ import { NixRunner } from '../../src/nix/runner.js'
 import { detectHostFacts, usesNixDaemon, type CommandRunner, type HostFacts } from '../../src/setup/host.js'
 import { KvmError, confirmKvmFeatures, ensureKvmDevice, probeKvm, type ProbeShell } from '../../src/stages/vm-test/kvm.js'
 import { runVmTestStage, type VmTestStageOptions } from '../../src/stages/vm-test/vm-test-stage.js'
-import { TEST_NIX_CONFIG, builderPath, git, nixString, testNix } from '../support/fixtures.js'
+import { useTempDirs } from '../support/cleanup.js'
+import { TEST_NIX_CONFIG, builderPath, commitFolder, nixString, testNix } from '../support/fixtures.js'
 import { recordingReporter } from '../support/reporting.js'
 
 const SYSTEM = 'x86_64-linux'
-const dirs: string[] = []
-afterEach(() => {
-  while (dirs.length) rmSync(dirs.pop() as string, { recursive: true, force: true })
-})
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix))
-  dirs.push(dir)
-  return dir
-}
+const tempDir = useTempDirs()
 
 /** The busybox builder as a store path expression, for the KVM probe. */
 let probeShell: ProbeShell
@@ -81,9 +73,7 @@ ${checkLines.join('\n')}
 }
 `
   )
-  git(dir, 'init', '-q', '-b', 'main')
-  git(dir, 'add', '-A')
-  git(dir, '-c', 'user.name=Fixture', '-c', 'user.email=fixture@example.invalid', 'commit', '-q', '-m', 'fixture')
+  commitFolder(dir)
   return { dir, salt }
 }
 
