@@ -8,17 +8,19 @@
 // 'internal-json-only' (live runs): only msg events carrying raw_msg are Nix's (a builder cannot
 // forge one, see mismatch-parser.ts); plain lines are ignored; builder output only corroborates.
 import type { TrustMode } from '../hashes/mismatch-parser.js'
-import { ActivityType, ResultType, parseInternalJsonLine, stripAnsi } from '../nix/internal-json.js'
+import { stripAnsi } from '../nix/internal-json.js'
 import type { NixLine } from '../nix/runner.js'
 import { BoundedMap } from './bounded-map.js'
+import { JsonEvents } from './json-events.js'
 import { PasteNormaliser, timestampLength } from './normalise.js'
-import { INTERESTING, RESULT_HEAD, activityId, announcedDrv, builderMayMatter, builderTextEnd, builderTextStart, mayMatter, nixLayoutAction, startEvent } from './prefilter.js'
+import { INTERESTING, announcedDrv, builderMayMatter, builderTextStart, mayMatter } from './prefilter.js'
 import { BeamCrashRecogniser, mayNameBeamCommand } from './recognisers/beam-crashes.js'
 import { ExecFormatRecogniser } from './recognisers/exec-format.js'
 import { FailedBuildRecogniser } from './recognisers/failed-builds.js'
 import { HashErrorRecogniser } from './recognisers/hash-errors.js'
 import { PlatformRecogniser } from './recognisers/platform.js'
 import { VmTestRecogniser } from './recognisers/vm-tests.js'
+import { SkippedLines } from './skipped-lines.js'
 import { Findings, Origin, drvName } from './types.js'
 
 const enum Quiet {
@@ -26,14 +28,6 @@ const enum Quiet {
   Yes,
   BuilderLines
 }
-const enum Told {
-  Nothing,
-  Unseen,
-  Seen
-}
-/** A skipped line that holds no "mismatch", for the paste reader (it reads nothing else of it). */
-const SEEN = ''
-const MAX_UNREAD = 32
 
 export interface LogClassifierOptions {
   /** Default 'plain-log'. */
@@ -45,9 +39,7 @@ const BUILDER_PREFIX = /^([A-Za-z0-9+\-._?=]+)> ?/
 /** A failed build's tail, quoted by Nix under "last N log lines:". */
 const QUOTED = /^\s*> ?/
 const BUILDING = /^building '([^']+\.drv)'/
-const MAX_ACTIVITIES = 1024
-const BUILD_START_TAIL = `"type":${ActivityType.Build}}`
-const COPY_START_TAIL = `"type":${ActivityType.CopyPath}}`
+const MAX_NAMES = 1024
 /** The MismatchParser's report body is at most 10 lines after its header (per stream). */
 const PARSER_BODY_LINES = 11
 
@@ -67,27 +59,27 @@ export class LogClassifier {
    */
   private parserPlain = PARSER_BODY_LINES
   private parserPrefixed = PARSER_BODY_LINES
-  /** internal-json activities whose builder output held "mismatch": lines left to hand the parser. */
-  private readonly parserActivities = new BoundedMap<number, number>(MAX_ACTIVITIES)
-  /** internal-json activity id -> derivation being built; derivation name -> path. Both capped. */
-  private readonly activityDrv = new BoundedMap<number, string>(MAX_ACTIVITIES)
-  private readonly nameDrv = new BoundedMap<string, string>(MAX_ACTIVITIES)
+  /** Derivation name -> path (capped). */
+  private readonly nameDrv = new BoundedMap<string, string>(MAX_NAMES)
   private lastBuilding?: string
   /** quietness(), while no line has taken the slow path since it was worked out. */
   private mode?: Quiet
-  /** What the paste reader was last told about a skipped line, while lines keep being skipped. */
-  private told = Told.Nothing
-  /**
-   * Builder lines left unread (leaveUnread) since the reader was last told anything: how many, the
-   * latest MAX_UNREAD of them (a ring), and whether an older one had no INTERESTING word.
-   */
-  private unreadCount = 0
-  private readonly unread: string[] = new Array<string>(MAX_UNREAD).fill('')
-  private unreadSeen = false
+  /** What the paste reader learns of the lines the fast path skips. */
+  private readonly skips: SkippedLines
+  private readonly json: JsonEvents
 
   constructor(options: LogClassifierOptions = {}) {
-    this.trust = options.trust ?? 'plain-log'
-    this.hashes = new HashErrorRecogniser(this.trust)
+    const trust = (this.trust = options.trust ?? 'plain-log')
+    const hashes = (this.hashes = new HashErrorRecogniser(trust))
+    this.skips = new SkippedLines(hashes)
+    this.json = new JsonEvents({
+      trust,
+      hashes,
+      vmActive: () => this.vm.active,
+      toRecognisers: (text, origin) => this.toRecognisers(text, origin),
+      dispatch: line => this.dispatch(line),
+      noteBuilding: drv => this.noteBuilding(drv)
+    })
   }
 
   /** Feeds a NixRunner's lines (stderr carries the log). */
@@ -103,13 +95,12 @@ export class LogClassifier {
     // again only after a line that took the slow path.
     if (start !== 64 && (this.mode ??= this.quietness()) !== Quiet.No && this.triage(raw, start, this.mode)) return
     this.mode = undefined
-    this.told = Told.Nothing
-    if (this.unreadCount !== 0) this.settleUnread()
+    this.skips.settle()
     if (start === 64 && raw.charCodeAt(4) === 32 && raw.charCodeAt(raw.length - 1) !== 13 && this.normaliser.plain && raw.startsWith('@nix ')) {
-      return this.pushInternalJson(raw)
+      return this.json.push(raw)
     }
     const line = this.normaliser.normalise(raw)
-    if (line.charCodeAt(0) === 64 && line.startsWith('@nix ')) return this.pushInternalJson(line)
+    if (line.charCodeAt(0) === 64 && line.startsWith('@nix ')) return this.json.push(line)
     if (this.trust === 'internal-json-only') return
     const worth = mayMatter(line)
     if (worth || this.parserPlain < PARSER_BODY_LINES || this.parserPrefixed < PARSER_BODY_LINES) this.feedParserPlain(line)
@@ -132,7 +123,7 @@ export class LogClassifier {
     const first = raw.charCodeAt(from)
     if (!((first >= 97 && first <= 122) || (first >= 65 && first <= 90)) || raw.charCodeAt(raw.length - 1) === 13) return false
     if (mode === Quiet.Yes && !mayMatter(raw, from)) {
-      this.skipRaw()
+      this.skips.unseen()
       return true
     }
     // Colour codes start after the letter at `from`, so `from` stays where the text starts.
@@ -145,11 +136,11 @@ export class LogClassifier {
       if (mode === Quiet.BuilderLines && !mayMatter(line, from)) {
         // As the slow path reads it: shown to the paste reader, looked at for a BEAM command.
         if (line.includes('mismatch') || line.includes('instead') || mayNameBeamCommand(line)) return false
-        this.skipSeen()
+        this.skips.seen()
         return true
       }
       if (builderMayMatter(line, text)) return false
-      this.leaveUnread(line)
+      this.skips.unread(line)
       return true
     }
     if (mode !== Quiet.Yes) return false
@@ -157,52 +148,8 @@ export class LogClassifier {
     const drv = announcedDrv(line, from)
     if (drv === undefined || line.includes('mismatch') || line.includes('instead')) return false
     this.noteBuilding(drv)
-    this.skipSeen()
+    this.skips.seen()
     return true
-  }
-
-  /** A line judged raw: the paste reader is told that a line it did not see went by (once for a run of them). */
-  private skipRaw(): void {
-    this.dropUnread()
-    if (this.told !== Told.Unseen) this.hashes.skipped()
-    this.told = Told.Unseen
-  }
-
-  /**
-   * A builder's line with none of a builder's words. Whether the recognisers would have read it
-   * (an INTERESTING word) decides what the paste reader learns of it: nothing, or that a line that
-   * is no header went by. That only matters to the reader's next line, so the test waits until a
-   * line takes the slow path (settleUnread) and most such lines are never tested at all.
-   */
-  private leaveUnread(raw: string): void {
-    const at = this.unreadCount++ % MAX_UNREAD
-    if (this.unreadCount > MAX_UNREAD) this.unreadSeen ||= !INTERESTING.test(this.unread[at])
-    this.unread[at] = raw
-  }
-
-  /** What the lines left unread told the reader: the latest without an INTERESTING word, if any, said "no header". */
-  private settleUnread(): void {
-    let seen = this.unreadSeen
-    const oldest = Math.max(0, this.unreadCount - MAX_UNREAD)
-    for (let n = this.unreadCount - 1; n >= oldest && !seen; n--) seen = !INTERESTING.test(this.unread[n % MAX_UNREAD])
-    this.dropUnread()
-    if (seen) this.hashes.skipped(SEEN)
-  }
-
-  private dropUnread(): void {
-    this.unreadCount = 0
-    this.unreadSeen = false
-  }
-
-  /**
-   * A line skipped that is known to hold no "mismatch" (the words a builder's line is read for
-   * include it, and an announcement with it takes the slow path): to the paste reader, a line that
-   * is no report's header, as when it was handed the line itself.
-   */
-  private skipSeen(): void {
-    this.dropUnread()
-    if (this.told !== Told.Seen) this.hashes.skipped(SEEN)
-    this.told = Told.Seen
   }
 
   /** A builder's output line known to belong to `drv` (e.g. a failed build's kept tail). */
@@ -238,8 +185,7 @@ export class LogClassifier {
   }
 
   finish(): Findings {
-    this.dropUnread()
-    this.unread.fill('')
+    this.skips.clear()
     const hash = this.hashes.finish()
     this.platforms.finish()
     const fodDrvs = new Set(hash.fodMismatches.filter(m => m.source === 'nix').map(m => m.derivation))
@@ -293,78 +239,6 @@ export class LogClassifier {
     this.exec.push(text, origin)
     this.vm.push(text, origin)
     this.beam.push(text, origin)
-  }
-
-  private pushInternalJson(line: string): void {
-    // Nix writes its JSON with sorted keys: `@nix {"action":"<name>",…`. Telling the actions apart
-    // by a few characters keeps the common events (builder output, progress, start, stop) cheap;
-    // any other layout takes the general path below.
-    const action = nixLayoutAction(line)
-    if (action === 'result') {
-      // Only builder output (101/107) is read, and mostly only its words count.
-      const end = builderTextEnd(line)
-      if (end === -1) return
-      const worth = mayMatter(line, RESULT_HEAD.length, end)
-      if (!worth && !this.vm.active && this.parserActivities.size === 0) return
-      this.feedParserResult(line, activityId(line, end), worth)
-      if (!this.vm.active && !(worth && INTERESTING.test(line.slice(RESULT_HEAD.length, end)))) return
-    } else if (action === 'stop' || action === 'progress') {
-      return
-    } else if (action === 'start') {
-      const build = line.endsWith(BUILD_START_TAIL)
-      if (!build && !line.endsWith(COPY_START_TAIL)) return
-      const fast = startEvent(line)
-      if (fast) return this.onStart(build ? ActivityType.Build : ActivityType.CopyPath, fast.id, fast.fields)
-    } else {
-      // Any other event or layout is rare: the parser reads it whole, as it always did.
-      const isStart = line.startsWith('@nix {"action":"start"')
-      if (!isStart) this.hashes.pushLogLine(line)
-      const isResult = line.startsWith('@nix {"action":"result"')
-      if (isResult && !this.vm.active && !INTERESTING.test(line)) return
-      if (isStart && !line.includes(`"type":${ActivityType.Build}`) && !line.includes(`"type":${ActivityType.CopyPath}`)) return
-    }
-    const event = parseInternalJsonLine(line)
-    if (!event) return
-    switch (event.action) {
-      case 'start':
-        return this.onStart(event.type, event.id, event.fields)
-      case 'result': {
-        if (event.type !== ResultType.BuildLogLine && event.type !== ResultType.PostBuildLogLine) return
-        const drv = this.activityDrv.get(event.id)
-        const origin: Origin = { from: 'builder', key: drv !== undefined ? drvName(drv) : `#${event.id}`, ...(drv !== undefined ? { drv } : {}) }
-        for (const text of stripAnsi(String(event.fields[0] ?? '')).split('\n')) this.toRecognisers(text, origin)
-        return
-      }
-      case 'msg':
-        // Level 0 is an error. Live, only raw_msg proves Nix wrote it; a saved log takes any.
-        if (event.level !== 0 || (this.trust === 'internal-json-only' && event.raw_msg === undefined)) return
-        for (const text of stripAnsi(event.msg).split('\n')) this.dispatch(text)
-        return
-    }
-  }
-
-  private onStart(type: number, id: number, fields: readonly unknown[]): void {
-    const [path, from] = fields
-    if (typeof path !== 'string') return
-    if (type === ActivityType.Build) {
-      this.activityDrv.set(id, path)
-      this.noteBuilding(path)
-    } else if (type === ActivityType.CopyPath && typeof from === 'string' && from !== '') {
-      this.hashes.noteCopy(path, from)
-    }
-  }
-
-  /** Builder output for the parser: its words, or every line of an activity that may hold a report. */
-  private feedParserResult(line: string, id: number, worth: boolean): void {
-    const left = this.parserActivities.get(id)
-    if (!worth && left === undefined) return
-    this.hashes.pushLogLine(line)
-    if (worth && line.includes('mismatch')) {
-      this.parserActivities.set(id, PARSER_BODY_LINES)
-    } else if (left !== undefined) {
-      if (left <= 1) this.parserActivities.delete(id)
-      else this.parserActivities.set(id, left - 1)
-    }
   }
 
   private noteBuilding(drv: string): void {

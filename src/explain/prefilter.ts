@@ -57,25 +57,42 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+
 
 /**
  * Stage 2 for a builder's line that stage 1 let through: builder output that is full of `path:line:`
- * and quotes (a compiler's) has none of these. Only four readers take a builder's words: the
- * MismatchParser (a report a builder printed: mismatch, instead), the Exec format error, the VM test
- * driver (its lines, KVM) and the BEAM crash recogniser (the signals, the BEAM's commands); the
- * words below are a superset of what each of them starts from. Searched from the text's start.
+ * and quotes (a compiler's) has none of these. Only four readers take a builder's words, and the
+ * tests below are a superset of what each starts from: the MismatchParser (a report a builder
+ * printed: "mismatch" anywhere, which also keeps the classifier's parser window honest, and Nix
+ * 1.x/2.0's " instead"), the Exec format error, the VM test driver (its lines, QEMU's KVM errors:
+ * "KVM", " kvm", "/dev/kvm") and the BEAM crash recogniser (the signals, "qemu: ", " segfault at",
+ * "terminated abnormally", and the BEAM's commands, which BEAM_COMMAND only takes after a space,
+ * a slash, a quote or the line's start, here the prefix's `>`). Every alternative but the last
+ * starts with a rare character or one of those, which keeps the expression cheap where it fails.
  */
 const BUILDER_WORDS =
-  /mismatch|instead|Exec format error|kvm|KVM|: (?:must |waiting for |starting vm|QEMU running)|Segmentation fault|segfault|Illegal instruction|Bus error|abnormally|qemu: |mix |elixir|iex|erl|escript|rebar3|beam/g
+  /[\s/"'`>](?:mix |elixir|iex|erl|escript|rebar3|beam\.smp|kvm|segfault|abnormally|instead)|Segmentation fault|Illegal instruction|Bus error|Exec format error|KVM|qemu: /g
 /** The VM test driver's lines that start with their own words (DRIVER_LINE in recognisers/vm-tests.ts). */
 const DRIVER_START = /subtest: |!!! |Test |test script finished|run the VM test script|Machine state will be reset/y
+/** What DRIVER_LINE's `<machine>: ` is followed by. */
+const DRIVER_VERB = /must succeed: |must fail: |waiting for |starting vm|QEMU running/y
 
 export function builderMayMatter(line: string, text: number): boolean {
+  if (line.includes('mismatch', text)) return true
+  // From the prefix's last character (`>` or the space after it), which stands for the line's start.
+  BUILDER_WORDS.lastIndex = text - 1
+  if (BUILDER_WORDS.test(line)) return true
   const first = line.charCodeAt(text)
   if (first === 115 || first === 33 || first === 84 || first === 116 || first === 114 || first === 77) {
     DRIVER_START.lastIndex = text
     if (DRIVER_START.test(line)) return true
   }
-  BUILDER_WORDS.lastIndex = text
-  return BUILDER_WORDS.test(line)
+  // `<machine>: must succeed: …`: a machine's name ([A-Za-z0-9_.-]+), then a verb.
+  let i = text
+  for (let c = line.charCodeAt(i); c < 128 && MACHINE_CHAR[c] === 1; c = line.charCodeAt(++i));
+  if (i === text || line.charCodeAt(i) !== 58 || line.charCodeAt(i + 1) !== 32) return false
+  DRIVER_VERB.lastIndex = i + 2
+  return DRIVER_VERB.test(line)
 }
+
+const MACHINE_CHAR = new Uint8Array(128)
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-') MACHINE_CHAR[c.charCodeAt(0)] = 1
 
 /** Nix's `building '…drv'…` from `from` (BUILDING in classifier.ts): the derivation, or undefined. */
 export function announcedDrv(line: string, from: number): string | undefined {
