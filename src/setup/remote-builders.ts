@@ -172,8 +172,22 @@ async function probeBuild(nix: NixRunner, system: string, machine: Machine, env:
   })
   const refusal = platformRefusal(messages)
   if (started && refusal === undefined) return { started: true }
-  const said = refusal ?? hookCouldNotConnect(messages) ?? messages.map(m => m.trim()).filter(m => m.startsWith('error:')).slice(-1)[0] ?? 'it did not start the build'
+  const said = refusal ?? buildersIgnored(messages) ?? hookCouldNotConnect(messages) ?? messages.map(m => m.trim()).filter(m => m.startsWith('error:')).slice(-1)[0] ?? 'it did not start the build'
   return { started: false, reason: said }
+}
+
+/**
+ * A nix-daemon takes `builders` only from trusted users (an untrusted one may just clear it), so
+ * the probe never reached the machine: Nix's own warning says so (2.34: "ignoring the
+ * client-specified setting 'builders', because it is a restricted setting and you are not a
+ * trusted user").
+ */
+function buildersIgnored(messages: string[]): string | undefined {
+  if (!messages.some(m => /ignoring the client-specified setting 'builders'/.test(m))) return undefined
+  return (
+    "the Nix daemon ignores the 'builders' setting from this user (not in its trusted-users), so nothing could be sent to the machine: " +
+    "add the user to trusted-users in the daemon's nix.conf, or configure the builders there (`builders = …` or /etc/nix/machines) and leave the 'builders' input empty."
+  )
 }
 
 /**

@@ -1,0 +1,82 @@
+// Remote builders the way a GitHub runner's Nix meets them: through a nix-daemon, the job as the
+// unprivileged `runner` (passwordless sudo), in or not in trusted-users. Like daemon-mode.test.ts
+// it restarts the daemon, so it runs alone: `npm test -- --nix=2.34 --daemon=trusted|untrusted
+// __tests__/setup/daemon-mode-remote-builders.test.ts`; elsewhere it is skipped and counted so.
+// The remote is the real one of the other remote-builder tests (sshd + its own Nix 2.34 store);
+// its port goes in the URI, as the daemon's ssh never sees this job's NIX_SSHOPTS.
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { detectHostFacts } from '../../src/setup/host.js'
+import { restartNixDaemon } from '../../src/setup/nix-daemon.js'
+import { createFixture } from '../support/fixtures.js'
+import { BOTH, buildWithRemote, localOnlyNix } from '../support/remote-builder/build.js'
+import { RemoteBuilder, startRemoteBuilder } from '../support/remote-builder/index.js'
+import { recordingReporter } from '../support/reporting.js'
+
+const mode = process.env.NIX_CI_DAEMON_MODE
+const NIX_CONF = '/etc/nix/nix.conf'
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.()
+})
+const sshOptsBefore = process.env.NIX_SSHOPTS
+afterAll(() => {
+  if (sshOptsBefore === undefined) delete process.env.NIX_SSHOPTS
+  else process.env.NIX_SSHOPTS = sshOptsBefore
+})
+
+async function remote(): Promise<RemoteBuilder> {
+  const r = await startRemoteBuilder({ extraPlatforms: ['aarch64-linux'] })
+  cleanups.push(() => r.stop())
+  process.env.NIX_SSHOPTS = r.sshOpts
+  return r
+}
+
+function fixture() {
+  const f = createFixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
+  cleanups.push(f.cleanup)
+  return f
+}
+
+/** As a runner's administrator would: the machine in the daemon's own nix.conf, then a restart. */
+async function daemonBuilders(line: string): Promise<void> {
+  const before = readFileSync(NIX_CONF, 'utf8')
+  const write = async (text: string): Promise<void> => {
+    execFileSync('sudo', ['-n', 'tee', NIX_CONF], { input: text, stdio: ['pipe', 'ignore', 'pipe'] })
+    const restart = await restartNixDaemon(await detectHostFacts())
+    if (!restart.ok) throw new Error(`could not restart the nix-daemon: ${restart.error}`)
+  }
+  await write(`${before}builders = ${line}\n`)
+  cleanups.push(() => write(before))
+}
+
+describe.each(['trusted', 'untrusted'])('remote builders through a nix-daemon, runner %s', which => {
+  ;(mode === which ? describe : describe.skip)('(real daemon, real sudo, real remote)', () => {
+    it("builds aarch64 on the builder of the daemon's own nix.conf (no 'builders' input), with the key file only root can read", async () => {
+      const r = await remote()
+      // The key is the machine's own, 0600 and the runner's: the daemon's ssh runs as root.
+      await daemonBuilders(r.machine(['aarch64-linux']))
+      const reporter = recordingReporter()
+      const result = await buildWithRemote(fixture(), { builders: '', sshKey: '', fallback: 'fail' }, { reporter, nix: localOnlyNix() })
+      expect(reporter.text()).toMatch(/Remote builders \(from Nix's config\): 1/)
+      const [x86, arm] = result.systems
+      expect([x86.status, x86.builtOn]).toEqual(['built', 'local'])
+      expect([arm.mode, arm.status, arm.builtOn]).toEqual(['remote', 'built', r.host])
+      expect(r.hasPath(arm.outPaths[0])).toBe(true)
+    })
+
+    if (which === 'untrusted') {
+      it("a 'builders' input from a user the daemon does not trust: the set-up says the daemon ignores it and what to do, instead of a refusal", async () => {
+        const r = await remote()
+        const reporter = recordingReporter()
+        const result = await buildWithRemote(fixture(), { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'fail' }, { reporter })
+        expect(reporter.text()).toMatch(/refuses aarch64-linux: the Nix daemon ignores the 'builders' setting from this user \(not in its trusted-users\)/)
+        expect(result.systems[1].status).toBe('not-built')
+        // Nothing of the package went there.
+        const there = existsSync(r.storeDir) ? readdirSync(r.storeDir) : []
+        expect(there.filter(name => name.includes('-mast-0.1.0'))).toEqual([])
+      })
+    }
+  })
+})
