@@ -13,13 +13,15 @@ const track = useCleanup()
 const tempDir = useTempDirs()
 const repo = (files: Parameters<typeof createRepo>[0]) => track(createRepo(files))
 
+/** The GitError the promise rejects with; fails the test when it resolves or throws anything else. */
 async function caught(promise: Promise<unknown>): Promise<GitError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e
-  )
-  expect(error).toBeInstanceOf(GitError)
-  return error as GitError
+  try {
+    await promise
+  } catch (error) {
+    expect(error).toBeInstanceOf(GitError)
+    return error as GitError
+  }
+  throw new Error('expected git to fail')
 }
 
 describe('the helpers', () => {

@@ -3,9 +3,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { expectNoViolations, faults, type GitHubTestServer } from '../support/github-server/index.js'
 import type { TestRepo } from '../support/hash-fixtures.js'
-import { BASE_FILES, MIX_FIX, applyFixes, checkoutOf, openPull, owner, pushContext, repo, runStage, serverFiles, usePullRequestWorld } from './world.js'
+import { BASE_FILES, BRANCH, MIX_FIX, applyFixes, checkoutOf, openPull, owner, pushContext, repo, runStage, serverFiles, usePullRequestWorld } from './world.js'
 
-const BRANCH = 'nix-ci/fix-hashes/main'
 let github: GitHubTestServer
 let checkout: TestRepo
 let baseSha: string

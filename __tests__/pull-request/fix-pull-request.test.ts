@@ -10,6 +10,7 @@ import type { GitObject } from '../support/github-server/store.js'
 import type { TestRepo } from '../support/hash-fixtures.js'
 import {
   BASE_FILES,
+  BRANCH,
   MIX_FIX,
   NEW,
   NEW_NPM,
@@ -27,7 +28,6 @@ import {
   usePullRequestWorld
 } from './world.js'
 
-const BRANCH = 'nix-ci/fix-hashes/main'
 let github: GitHubTestServer
 let checkout: TestRepo
 let baseSha: string

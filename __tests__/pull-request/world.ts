@@ -16,6 +16,8 @@ import { useGitHubServer } from '../support/worlds.js'
 
 export const owner = 'acme'
 export const repo = 'mast'
+/** The branch nix-ci opens its fix pull request from, for main. */
+export const BRANCH = 'nix-ci/fix-hashes/main'
 export const SYSTEMS = ['aarch64-linux', 'x86_64-linux']
 
 export const OLD = sri(digest('mix deps before the bump'))
