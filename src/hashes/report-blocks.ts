@@ -96,10 +96,9 @@ function isWholeReportBody(body: string[]): boolean {
 /** A header opens a block; a one-line report is complete at once and goes to the sink. */
 function openBlock(line: string, source: ReportSource, lineNo: number, sink: ReportSink): PendingBlock | undefined {
   let m: RegExpExecArray | null
-  const base = { headerText: line, line: lineNo, source, lixLines: false, bodyLines: 0 }
-  if ((m = FOD_HEADER.exec(line)) && STORE_PATH.test(m[1])) return { ...base, category: 'fod', subject: m[1] }
-  if ((m = IMPORT_HEADER.exec(line))) return { ...base, category: 'import-path', subject: m[1] }
-  if ((m = DOWNLOAD_HEADER.exec(line))) return { ...base, category: 'builtin-fetch', subject: m[1] }
+  if ((m = FOD_HEADER.exec(line)) && STORE_PATH.test(m[1])) return pendingBlock('fod', m[1], line, lineNo, source)
+  if ((m = IMPORT_HEADER.exec(line))) return pendingBlock('import-path', m[1], line, lineNo, source)
+  if ((m = DOWNLOAD_HEADER.exec(line))) return pendingBlock('builtin-fetch', m[1], line, lineNo, source)
   if ((m = NAR_INPUT.exec(line))) {
     sink.addOther({ kind: 'flake-input', subject: m[1], specified: m[2], got: m[3], source, line: lineNo, text: line })
   } else if ((m = FIELD_INPUT.exec(line))) {
@@ -110,6 +109,10 @@ function openBlock(line: string, source: ReportSource, lineNo: number, sink: Rep
     addOneLine(sink, m[1], m[2] as HashAlgo, m[3], m[4], source, 'nix-1.x', lineNo)
   }
   return undefined
+}
+
+function pendingBlock(category: BlockCategory, subject: string, headerText: string, line: number, source: ReportSource): PendingBlock {
+  return { category, subject, headerText, line, source, lixLines: false, bodyLines: 0 }
 }
 
 /**
