@@ -11,7 +11,7 @@ if [[ "${1:-}" == --nix=* ]]; then
 fi
 bash scripts/setup-test-world.sh >/dev/null
 [ -d node_modules ] || npm install --no-audit --no-fund
-# One bench that cannot run here (the remote-builder one inside a chroot) does not stop the rest.
+# One failing bench does not stop the rest; the list of those that failed ends the run.
 failed=()
 for bench in bench/*.ts bench/*.mjs; do
   echo "== $bench ($(nix --version))"

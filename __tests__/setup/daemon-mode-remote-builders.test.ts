@@ -6,7 +6,7 @@
 // its port goes in the URI, as the daemon's ssh never sees this job's NIX_SSHOPTS.
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { detectHostFacts } from '../../src/setup/host.js'
 import { restartNixDaemon } from '../../src/setup/nix-daemon.js'
 import { createFixture } from '../support/fixtures.js'
@@ -67,15 +67,22 @@ describe.each(['trusted', 'untrusted'])('remote builders through a nix-daemon, r
     })
 
     if (which === 'untrusted') {
-      it("a 'builders' input from a user the daemon does not trust: the set-up says the daemon ignores it and what to do, instead of a refusal", async () => {
+      it("a 'builders' input from a user the daemon does not trust goes to the daemon's nix.conf (sudo, restart), and aarch64 builds there", async () => {
         const r = await remote()
+        const before = readFileSync(NIX_CONF, 'utf8')
+        cleanups.push(async () => {
+          execFileSync('sudo', ['-n', 'tee', NIX_CONF], { input: before, stdio: ['pipe', 'ignore', 'pipe'] })
+          const restart = await restartNixDaemon(await detectHostFacts())
+          if (!restart.ok) throw new Error(`could not restart the nix-daemon: ${restart.error}`)
+        })
         const reporter = recordingReporter()
         const result = await buildWithRemote(fixture(), { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'fail' }, { reporter })
-        expect(reporter.text()).toMatch(/refuses aarch64-linux: the Nix daemon ignores the 'builders' setting from this user \(not in its trusted-users\)/)
-        expect(result.systems[1].status).toBe('not-built')
-        // Nothing of the package went there.
-        const there = existsSync(r.storeDir) ? readdirSync(r.storeDir) : []
-        expect(there.filter(name => name.includes('-mast-0.1.0'))).toEqual([])
+        expect(reporter.text()).toMatch(/Nix daemon does not trust 'runner': writing the remote builders settings to \/etc\/nix\/nix.conf and restarting it/)
+        expect(readFileSync(NIX_CONF, 'utf8')).toMatch(/# Added by nix-ci for remote builders\nbuilders = ssh-ng:\/\/root@127\.0\.0\.1:\d+ aarch64-linux /)
+        const [x86, arm] = result.systems
+        expect([x86.status, x86.builtOn]).toEqual(['built', 'local'])
+        expect([arm.mode, arm.status, arm.builtOn]).toEqual(['remote', 'built', r.host])
+        expect(r.hasPath(arm.outPaths[0])).toBe(true)
       })
     }
   })

@@ -50,6 +50,8 @@ export interface RemoteBuilders {
   offered: Map<string, string>
   /** `builders = …` for the builds, with only the machines and systems that passed; '' when none. */
   setting: string
+  /** The `builders` value already written to the daemon's nix.conf for the probes (untrusted client). */
+  written?: string
 }
 
 export class RemoteBuildersError extends Error {
@@ -105,7 +107,18 @@ export function removeSshKeys(): void {
  */
 export async function checkRemoteBuilders(
   request: RemoteBuildersRequest,
-  options: { nix: NixRunner; config: NixConfigView; reporter: Reporter; wanted: string[]; signal?: AbortSignal }
+  options: {
+    nix: NixRunner
+    config: NixConfigView
+    reporter: Reporter
+    wanted: string[]
+    signal?: AbortSignal
+    /**
+     * Set when Nix ignores this client's `builders` (a daemon that does not trust it): writes the
+     * reachable machines to the daemon's nix.conf before the probes, which then go through it.
+     */
+    writeToDaemon?: (setting: string) => Promise<void>
+  }
 ): Promise<RemoteBuilders | undefined> {
   const { reporter } = options
   const { source, machines } = machinesOf(request, options.config)
@@ -118,34 +131,45 @@ export async function checkRemoteBuilders(
   const builders: CheckedBuilder[] = []
   for (const parsed of machines) {
     const machine = parsed.sshKey === undefined && keyFile !== undefined ? { ...parsed, sshKey: keyFile } : parsed
-    const checked: CheckedBuilder = { machine, host: machineHost(machine.uri), reachable: false, systems: [], refused: [] }
-    builders.push(checked)
-    const ping = await pingStore(options.nix, machineStoreUri(machine), { env, signal: options.signal })
-    if (!ping.reachable) {
-      checked.error = `unreachable: ${ping.error}`
-      continue
-    }
-    checked.reachable = true
-    checked.nixVersion = ping.info.version
-    checked.trusted = ping.info.trusted
-    for (const system of machine.systems.filter(s => options.wanted.includes(s))) {
-      const probe = await probeBuild(options.nix.withConfig(`builders = ${formatMachine({ ...machine, systems: [system] })}\nmax-jobs = 0`), system, machine, env, options.signal)
+    builders.push(await pingBuilder(options.nix, machine, env, options.signal))
+  }
+  // Through a daemon that ignores this client's `builders`, the probes can only go through the
+  // daemon's own: every reachable machine is written there first.
+  const written = options.writeToDaemon && source === 'input' ? buildersSetting(builders) : undefined
+  if (written) await options.writeToDaemon?.(written)
+  for (const checked of builders.filter(b => b.reachable)) {
+    for (const system of checked.machine.systems.filter(s => options.wanted.includes(s))) {
+      const nix = written ? options.nix : options.nix.withConfig(`builders = ${formatMachine({ ...checked.machine, systems: [system] })}\nmax-jobs = 0`)
+      const probe = await probeBuild(nix, system, checked.machine, env, options.signal)
       if (probe.started) checked.systems.push(system)
       else checked.refused.push({ system, reason: probe.reason })
     }
   }
   const offered = new Map<string, string>()
   for (const b of builders) for (const system of b.systems) if (!offered.has(system)) offered.set(system, b.host)
-  const usable = builders.filter(b => b.reachable)
-  // Systems the probe did not confirm stay off the machine, so Nix never waits on a refusal.
-  // An empty systems field would mean "the local system" to Nix: such a machine is left out.
-  const setting = usable
+  for (const line of describeBuilders(builders, source)) reporter.info(line)
+  return { fallback: request.fallback, source, builders, offered, setting: buildersSetting(builders), ...(written ? { written } : {}) }
+}
+
+async function pingBuilder(nix: NixRunner, machine: Machine, env: Record<string, string>, signal?: AbortSignal): Promise<CheckedBuilder> {
+  const checked: CheckedBuilder = { machine, host: machineHost(machine.uri), reachable: false, systems: [], refused: [] }
+  const ping = await pingStore(nix, machineStoreUri(machine), { env, signal })
+  if (!ping.reachable) return { ...checked, error: `unreachable: ${ping.error}` }
+  return { ...checked, reachable: true, nixVersion: ping.info.version, trusted: ping.info.trusted }
+}
+
+/**
+ * `builders = …` for the reachable machines. Systems a probe refused stay off the machine, so Nix
+ * never waits on a refusal; an empty systems field would mean "the local system" to Nix, so such
+ * a machine is left out.
+ */
+function buildersSetting(builders: CheckedBuilder[]): string {
+  return builders
+    .filter(b => b.reachable)
     .map(b => ({ ...b.machine, systems: b.machine.systems.filter(s => !b.refused.some(r => r.system === s)) }))
     .filter(m => m.systems.length > 0)
     .map(formatMachine)
     .join(' ; ')
-  for (const line of describeBuilders(builders, source)) reporter.info(line)
-  return { fallback: request.fallback, source, builders, offered, setting }
 }
 
 /**

@@ -1,11 +1,12 @@
 // The build stage's set-up, once per run: Nix's version and config, the remote builders, and QEMU
 // emulation for the systems neither this machine nor a builder builds natively.
-import { readNixConfig } from '../../nix/config.js'
+import { NixConfigView, readNixConfig } from '../../nix/config.js'
+import type { NixRunner } from '../../nix/runner.js'
 import { EmulationError, setUpEmulation } from '../../setup/emulation.js'
 import { detectHostFacts } from '../../setup/host.js'
-import { applyNixSettings } from '../../setup/nix-settings.js'
+import { applyNixSettings, clientSettingsTakeEffect } from '../../setup/nix-settings.js'
 import { SystemPlan, planSystems } from '../../setup/platforms.js'
-import { CheckedBuilder, checkRemoteBuilders } from '../../setup/remote-builders.js'
+import { CheckedBuilder, RemoteBuilders, RemoteBuildersRequest, checkRemoteBuilders } from '../../setup/remote-builders.js'
 import type { BuildStageOptions } from './build-stage.js'
 import type { BuildSetUp } from './types.js'
 
@@ -23,19 +24,13 @@ export async function setUpBuild(options: BuildStageOptions): Promise<BuildSetUp
   const config = await readNixConfig(options.nix)
   return reporter.group('Set up: host, remote builders, QEMU emulation, Nix platforms', async () => {
     const foreign = planSystems(options.systems, config.system).filter(p => p.mode !== 'native').map(p => p.system)
-    const remote = options.remote && foreign.length > 0 ? await checkRemoteBuilders(options.remote, { nix: options.nix, config, reporter, wanted: foreign, signal: options.signal }) : undefined
+    const remote = options.remote && foreign.length > 0 ? await checkBuilders(options, options.remote, config, foreign) : undefined
     const plans = planSystems(options.systems, config.system, remote?.offered)
     reporter.info(`Nix ${nixVersion} on ${config.system}; building ${plans.map(describePlan).join(', ')}`)
     let base = options.nix
-    if (remote && remote.source === 'input' && remote.setting !== '') {
-      const facts = options.hostFacts ?? (await detectHostFacts())
-      base = (await applyNixSettings(options.nix, facts, reporter, {
-        settings: `builders = ${remote.setting}`,
-        purpose: 'remote builders',
-        withoutThem: 'the remote systems would not be built there',
-        error: message => new Error(message),
-        config
-      })).nix
+    // Once more only when the probes left out a machine or system the daemon was first given.
+    if (remote && remote.source === 'input' && remote.setting !== '' && remote.setting !== remote.written) {
+      base = await applyBuilders(options, remote.setting, config)
     }
     // With builders configured and remote-fallback: fail, a system none of them builds is an error, not QEMU.
     const remoteErrors: Record<string, string> = {}
@@ -63,6 +58,33 @@ export async function setUpBuild(options: BuildStageOptions): Promise<BuildSetUp
       return { ...withRemote, emulationError: error.message }
     }
   })
+}
+
+/** The remote builders checked; through a daemon that ignores this client's `builders`, via its nix.conf. */
+async function checkBuilders(options: BuildStageOptions, request: RemoteBuildersRequest, config: NixConfigView, wanted: string[]): Promise<RemoteBuilders | undefined> {
+  const { reporter } = options
+  const viaDaemon = request.builders.trim() !== '' && !(await clientSettingsTakeEffect(config, options.hostFacts ?? (await detectHostFacts())))
+  return checkRemoteBuilders(request, {
+    nix: options.nix,
+    config,
+    reporter,
+    wanted,
+    signal: options.signal,
+    ...(viaDaemon ? { writeToDaemon: async (setting: string) => void (await applyBuilders(options, setting, config)) } : {})
+  })
+}
+
+/** `builders = …` for Nix: per call when it takes client settings, else in the daemon's nix.conf. */
+async function applyBuilders(options: BuildStageOptions, setting: string, config: NixConfigView): Promise<NixRunner> {
+  const facts = options.hostFacts ?? (await detectHostFacts())
+  const applied = await applyNixSettings(options.nix, facts, options.reporter, {
+    settings: `builders = ${setting}`,
+    purpose: 'remote builders',
+    withoutThem: 'the remote systems would not be built there',
+    error: message => new Error(message),
+    config
+  })
+  return applied.nix
 }
 
 export function describePlan(plan: SystemPlan): string {
