@@ -136,9 +136,9 @@ function makeChunk(seed, format, timestamps) {
   return lines.map(l => stamp + l).join('\n') + '\n'
 }
 
-/** Eight ~1 MB chunks per log, fed round-robin up to the total size. */
-export function explainLogs() {
-  const chunks = (format, timestamps) => Array.from({ length: 8 }, (_, i) => makeChunk(i, format, timestamps))
+/** Eight ~1 MB chunks per log (or `count`), fed round-robin up to the total size. */
+export function explainLogs(count = 8) {
+  const chunks = (format, timestamps) => Array.from({ length: count }, (_, i) => makeChunk(i, format, timestamps))
   return {
     'plain -L log': chunks('plain', false),
     'internal-json log': chunks('internal-json', false),

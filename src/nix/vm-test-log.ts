@@ -86,57 +86,71 @@ export class VmTestLog {
 
   push(rawLine: string): void {
     const line = stripAnsi(rawLine).replace(/\r$/, '')
+    if (this.readJournalDump(line) || this.readDriverLine(line) || this.readCommandOutput(line) || this.readSubtest(line)) return
+    this.readDriverFailure(line)
+  }
+
+  /** `nix-ci: journal begin|end <unit>` and the lines between: true when the line was one of them. */
+  private readJournalDump(line: string): boolean {
     if (this.dumping !== undefined) {
       if (JOURNAL_END.test(line)) this.dumping = undefined
       else pushBounded(this.dumping, line, MAX_DUMPED_JOURNAL)
-      return
+      return true
     }
     const begin = JOURNAL_BEGIN.exec(line)
-    if (begin) {
-      // A unit the report has no place for is read into a buffer that is then dropped.
-      this.dumping = []
-      if (this.isReportedUnit(begin[1])) this.dumped.set(begin[1], this.dumping)
-      return
-    }
+    if (!begin) return false
+    // A unit the report has no place for is read into a buffer that is then dropped.
+    this.dumping = []
+    if (this.isReportedUnit(begin[1])) this.dumped.set(begin[1], this.dumping)
+    return true
+  }
 
+  /** A machine's serial console line, a `!!!` error, or a `<machine>: ` message: these end a failed command's output. */
+  private readDriverLine(line: string): boolean {
     const serial = SERIAL.exec(line)
     if (serial) {
       this.machines.add(serial[1])
       this.onConsole(serial[2])
-      return
+      return true
     }
-
     const driverError = DRIVER_ERROR.exec(line)
     if (driverError) {
       this.collectingOutput = false
       this.onError(driverError[1])
       pushBounded(this.traceback, driverError[1], MAX_TRACEBACK)
-      return
+      return true
     }
-
     const machineLine = MACHINE_LINE.exec(line)
-    if (machineLine && this.isMachine(machineLine[1], machineLine[2])) {
-      this.collectingOutput = false
-      this.onMachineMessage(machineLine[2])
-      return
-    }
+    if (!machineLine || !this.isMachine(machineLine[1], machineLine[2])) return false
+    this.collectingOutput = false
+    this.onMachineMessage(machineLine[2])
+    return true
+  }
 
+  /** The unprefixed lines after `<machine>: output: `, until the driver speaks again. */
+  private readCommandOutput(line: string): boolean {
     if (this.collectingOutput && !this.isDriverChatter(line)) {
       pushBounded(this.output, line, MAX_OUTPUT)
-      return
+      return true
     }
     this.collectingOutput = false
+    return false
+  }
 
+  private readSubtest(line: string): boolean {
     const start = SUBTEST_START.exec(line)
     if (start) {
       this.subtest = start[1]
-      return
+      return true
     }
     const end = SUBTEST_END.exec(line)
-    if (end) {
-      if (this.subtest === end[1]) this.subtest = undefined
-      return
-    }
+    if (!end) return false
+    if (this.subtest === end[1]) this.subtest = undefined
+    return true
+  }
+
+  /** The driver's global timeout, a Python traceback up to its exception, or a legacy `error: `. */
+  private readDriverFailure(line: string): void {
     if (GLOBAL_TIMEOUT.test(line)) {
       this.driverTimedOut = true
       this.error ??= 'the test driver reached its global timeout and terminated the test'
@@ -149,8 +163,7 @@ export class VmTestLog {
     }
     if (this.inTraceback) {
       pushBounded(this.traceback, line, MAX_TRACEBACK)
-      const exception = EXCEPTION.exec(line)
-      if (exception) {
+      if (EXCEPTION.test(line)) {
         this.inTraceback = false
         this.onError(line)
       }
