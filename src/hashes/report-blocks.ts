@@ -11,8 +11,7 @@ const STORE_PATH = /^\/(?:[^\s'/]+\/)+[0123456789abcdfghijklmnpqrsvwxyz]{32}-[A-
 const FOD_HEADER = /^\s*(?:error:\s*)?hash mismatch in fixed-output derivation '([^']+)':\s*$/
 const IMPORT_HEADER = /^\s*(?:error:\s*)?(?:ca )?hash mismatch importing path '([^']+)';\s*$/
 const DOWNLOAD_HEADER = /^\s*(?:error:\s*)?hash mismatch in file downloaded from '([^']+)':\s*$/
-const NAR_INPUT =
-  /^\s*(?:error:\s*)?NAR hash mismatch in input '(.*?)'(?: \([^)]*\))?, expected '([^']+)'(?:(?:,| but) got '([^']+)')?/
+const NAR_INPUT = /^\s*(?:error:\s*)?NAR hash mismatch in input '(.*?)'(?: \([^)]*\))?, expected '([^']+)'(?:(?:,| but) got '([^']+)')?/
 const FIELD_INPUT = /^\s*(?:error:\s*)?mismatch in field '([^']+)' of input '(.*)', got '(.*)'\s*$/
 const NIX_20 =
   /^\s*(?:error:\s*)?fixed-output derivation produced path '([^']+)' with (sha1|sha256|sha512) hash '([^']+)' instead of the expected hash '([^']+)'/
@@ -59,7 +58,13 @@ export function mayStartReport(text: string): boolean {
 }
 
 /** Advances a line stream by one line; returns the block still open, if any. */
-export function stepBlock(open: PendingBlock | undefined, line: string, source: ReportSource, lineNo: number, sink: ReportSink): PendingBlock | undefined {
+export function stepBlock(
+  open: PendingBlock | undefined,
+  line: string,
+  source: ReportSource,
+  lineNo: number,
+  sink: ReportSink
+): PendingBlock | undefined {
   if (open) {
     const next = continueBlock(open, line, sink)
     if (next !== 'rejected') return next
@@ -139,7 +144,16 @@ function parseAttrs(text: string): Record<string, unknown> | undefined {
 }
 
 /** The one-line reports of Nix 2.0/2.1 and 1.x: bare hashes of the algorithm the sentence names. */
-function addOneLine(sink: ReportSink, path: string, algo: HashAlgo, specified: string, got: string, source: ReportSource, format: ReportFormat, line: number): void {
+function addOneLine(
+  sink: ReportSink,
+  path: string,
+  algo: HashAlgo,
+  specified: string,
+  got: string,
+  source: ReportSource,
+  format: ReportFormat,
+  line: number
+): void {
   if (!tryParseHash(specified, algo) || !tryParseHash(got, algo)) return
   sink.addMismatch({ derivation: path, kind: path.endsWith('.drv') ? 'drv' : 'output-path', specified, got, algo, source, format, line })
 }
