@@ -74,12 +74,17 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
     const vmTestOk = run.vmTest === undefined || run.vmTest.result === 'skipped' ? undefined : run.vmTest.result === 'passed'
     run.release = await releaseFromInputs(
       inputs,
-      { ...stageEnv(context), cwd: context.cwd, github: context.github, system: build.hostSystem, buildOk: build.ok && hashesClean, vmTestOk },
+      { ...stageEnv(context), cwd: context.cwd, github: context.github, system: build.hostSystem, buildOk: build.ok && hashesClean, notGreen: notGreen(build, hashesClean), vmTestOk },
       run.failures
     )
   }
   for (const line of describeTiming([], context.nix.callLog)) context.reporter.debug(`this run's ${line}`)
   return { ok: run.failures.length === 0, ...run }
+}
+
+function notGreen(build: BuildStageResult, hashesClean: boolean): string | undefined {
+  if (!build.ok) return 'the build failed in this run'
+  return hashesClean ? undefined : 'this run found stale fixed-output hashes'
 }
 
 /** Warnings about the run's own settings, before anything runs. */

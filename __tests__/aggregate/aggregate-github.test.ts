@@ -117,6 +117,8 @@ describe('the aggregate job on GitHub', () => {
       ])
     )
     expect(result.release).toMatchObject({ ok: false, status: 'refused' })
+    // The refusal names what is not green, not a build this job never ran.
+    expect(result.release?.failures[0]).toMatch(/^Not releasing: the build failed for aarch64-linux; no matrix job handed on a result for x86_64-linux, riscv64-linux\./)
     expect(refNames()).toEqual(['refs/heads/main'])
     expect(store().releases).toEqual([])
     expect(reporter.text()).toMatch(/aarch64-linux: failed/)
@@ -131,6 +133,7 @@ describe('the aggregate job on GitHub', () => {
     // The same two artifacts, but the aggregate expects a third system: not green.
     const held = await job('aggregate-three', f, { ...inputs, systems: `${BOTH.join(' ')} riscv64-linux` }, target)
     expect(held.result.release).toMatchObject({ ok: false, status: 'refused' })
+    expect(held.result.release?.failures[0]).toMatch(/^Not releasing: no matrix job handed on a result for riscv64-linux\./)
     expect(refNames()).toEqual(['refs/heads/main'])
 
     const { result } = await job('aggregate', f, { ...inputs, systems: BOTH.join(' ') }, target)

@@ -12,6 +12,7 @@ import { RESULT_FILE, artifactName, artifactServiceUnavailableReason, downloadSy
 import { deliverFixes } from '../pull-request/from-inputs.js'
 import { releaseFromInputs } from '../release/from-inputs.js'
 import { runAggregateStage } from './aggregate-stage.js'
+import type { SystemState } from './merge.js'
 import { systemResultOf } from './system-result.js'
 
 type Pipeline = (inputs: Inputs, context: PipelineContext) => Promise<PipelineResult>
@@ -72,7 +73,20 @@ export async function runMatrixAggregate(inputs: Inputs, context: PipelineContex
   if (inputs.release === 'tag') {
     // Only when every system is green and every hash stands.
     const buildOk = aggregate.decision.allGreen && aggregate.hashes.status === 'clean'
-    release = await releaseFromInputs(inputs, { github, system: inputs.systems[0], buildOk, cwd: context.cwd, nix: context.nix, reporter, signal: context.signal }, failures)
+    const notGreen = notGreenReason(aggregate.decision.systems, aggregate.hashes.status === 'clean')
+    release = await releaseFromInputs(inputs, { github, system: inputs.systems[0], buildOk, notGreen, cwd: context.cwd, nix: context.nix, reporter, signal: context.signal }, failures)
   }
   return { ok: failures.length === 0, hashes: aggregate.hashes, pullRequest, release, failures }
+}
+
+/** What keeps the matrix from being green, in the words of the release's refusal. */
+function notGreenReason(systems: SystemState[], hashesClean: boolean): string | undefined {
+  const missing = systems.filter(s => s.state === 'missing').map(s => s.system)
+  const failed = systems.filter(s => s.state === 'failed').map(s => s.system)
+  const reasons = [
+    ...(failed.length ? [`the build failed for ${failed.join(', ')}`] : []),
+    ...(missing.length ? [`no matrix job handed on a result for ${missing.join(', ')}`] : []),
+    ...(hashesClean ? [] : ['the systems found stale fixed-output hashes'])
+  ]
+  return reasons.length ? reasons.join('; ') : undefined
 }

@@ -11,6 +11,7 @@ export interface ReleaseRun {
   /** The system whose package's version is read (`version-from: flake`). */
   system: string
   buildOk: boolean
+  notGreen?: string
   vmTestOk?: boolean
   cwd: string
   nix: NixRunner
@@ -44,6 +45,7 @@ export async function releaseFromInputs(inputs: Inputs, run: ReleaseRun, failure
       repo: github.repo,
       commitSha: github.sha,
       buildOk: run.buildOk,
+      notGreen: run.notGreen,
       vmTestOk: run.vmTestOk,
       signal: run.signal
     })

@@ -24,6 +24,8 @@ export interface ReleaseStageOptions extends StageEnv {
   /** The commit that was built; the tag points here. */
   commitSha: string
   buildOk: boolean
+  /** Why the run is not green, when the caller knows more than "the build failed". */
+  notGreen?: string
   /** false when the VM test failed; undefined when it did not run. */
   vmTestOk?: boolean
 }
@@ -176,7 +178,7 @@ function releaseLink(tag: string, url: string | undefined): string {
 }
 
 function redRunReason(options: ReleaseStageOptions): string | undefined {
-  if (!options.buildOk) return 'the build failed in this run'
+  if (!options.buildOk) return options.notGreen ?? 'the build failed in this run'
   if (options.vmTestOk === false) return 'the VM test failed in this run'
   return undefined
 }
