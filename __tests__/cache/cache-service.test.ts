@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { restoreEntry, saveEntry } from '../../src/cache/transport.js'
 import type { CacheTestServer } from '../support/cache-server/server.js'
 import { recordingReporter } from '../support/reporting.js'
-import { useCacheService } from '../support/worlds.js'
+import { useCacheService } from '../support/cache-world.js'
 
 let server: CacheTestServer
 let temp: string

@@ -20,7 +20,7 @@ import type { CacheTestServer } from '../support/cache-server/server.js'
 import { useCleanup } from '../support/cleanup.js'
 import { Fixture, FixtureSpec, createFixture, renderFlake, testNix } from '../support/fixtures.js'
 import { RecordingReporter, recordingReporter } from '../support/reporting.js'
-import { useCacheService } from '../support/worlds.js'
+import { useCacheService } from '../support/cache-world.js'
 
 const BOTH = ['x86_64-linux', 'aarch64-linux']
 const X86 = ['x86_64-linux']

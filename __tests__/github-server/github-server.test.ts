@@ -2,7 +2,7 @@
 // state must behave as GitHub does for the calls the stages make.
 import { describe, expect, it } from '@jest/globals'
 import { faults, testClient, type GitHubTestServer } from '../support/github-server/index.js'
-import { useGitHubServer } from '../support/worlds.js'
+import { useGitHubServer } from '../support/github-world.js'
 
 let github: GitHubTestServer
 const owner = 'acme'

@@ -2,7 +2,7 @@
 // by graphql-js, and updateRefs keeps GitHub's documented compare-and-swap and all-or-nothing rules.
 import { describe, expect, it } from '@jest/globals'
 import { testClient, type GitHubTestServer } from '../support/github-server/index.js'
-import { useGitHubServer } from '../support/worlds.js'
+import { useGitHubServer } from '../support/github-world.js'
 
 const UPDATE_REFS = 'mutation($input: UpdateRefsInput!) { updateRefs(input: $input) { clientMutationId } }'
 let github: GitHubTestServer

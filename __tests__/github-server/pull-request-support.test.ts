@@ -3,7 +3,7 @@
 // only on lines the diff shows, and branch deletion closing its pull request.
 import { expect, it } from '@jest/globals'
 import { testClient, type GitHubTestServer } from '../support/github-server/index.js'
-import { useGitHubServer } from '../support/worlds.js'
+import { useGitHubServer } from '../support/github-world.js'
 
 let github: GitHubTestServer
 const owner = 'acme'

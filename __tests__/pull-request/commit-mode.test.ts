@@ -9,7 +9,7 @@ import { type GitHubTestServer } from '../support/github-server/index.js'
 import type { GitObject, PullRequest } from '../support/github-server/store.js'
 import { useCleanup } from '../support/cleanup.js'
 import type { TestRepo } from '../support/hash-fixtures.js'
-import { useGitHubServer } from '../support/worlds.js'
+import { useGitHubServer } from '../support/github-world.js'
 import { BASE_FILES, MIX_FIX, NEW, NPM_FIX, OLD, applyFixes, checkoutOf, flakeNix, openPull, owner, pushContext, repo, runStage, serverFiles } from './world.js'
 
 const LOCK_BUMP = '%{"plug": {:hex, :plug, "1.16.2"}}\n'

@@ -11,7 +11,7 @@ import { testClient, type GitHubTestServer } from '../support/github-server/inde
 import type { PullRequest } from '../support/github-server/store.js'
 import { useCleanup, useTempDirs } from '../support/cleanup.js'
 import type { TestRepo } from '../support/hash-fixtures.js'
-import { useGitHubServer } from '../support/worlds.js'
+import { useGitHubServer } from '../support/github-world.js'
 import { BASE_FILES, MIX_FIX, OLD, applyFixes, checkoutOf, flakeNix, openPull, owner, repo, runStage, serverFiles } from './world.js'
 
 let github: GitHubTestServer

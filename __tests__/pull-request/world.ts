@@ -12,7 +12,7 @@ import { testClient } from '../support/github-server/index.js'
 import type { FileSpec, PullRequest } from '../support/github-server/store.js'
 import { createRepo, digest, sri, type RepoFileSpec, type TestRepo } from '../support/hash-fixtures.js'
 import { recordingReporter, type RecordingReporter } from '../support/reporting.js'
-import { useGitHubServer } from '../support/worlds.js'
+import { useGitHubServer } from '../support/github-world.js'
 
 export const owner = 'acme'
 export const repo = 'mast'

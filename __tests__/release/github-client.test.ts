@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { createGitHubClient, explainGitHubError } from '../../src/github/client.js'
 import { faults, testClient, type GitHubTestServer } from '../support/github-server/index.js'
-import { useGitHubServer } from '../support/worlds.js'
+import { useGitHubServer } from '../support/github-world.js'
 
 let github: GitHubTestServer
 const where = { owner: 'acme', repo: 'app' }

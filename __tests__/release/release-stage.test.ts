@@ -9,7 +9,7 @@ import { TerminalReporter } from '../../src/report/terminal-reporter.js'
 import { runReleaseStage, type ReleaseStageOptions } from '../../src/stages/release/release-stage.js'
 import { useTempDirs } from '../support/cleanup.js'
 import { faults, testClient, type GitHubTestServer } from '../support/github-server/index.js'
-import { useGitHubServer } from '../support/worlds.js'
+import { useGitHubServer } from '../support/github-world.js'
 
 const owner = 'acme'
 const repo = 'mast'

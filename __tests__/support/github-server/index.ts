@@ -10,8 +10,7 @@
 //   github.beforeNext('git/update-ref', () => github.store.pushChange(...))  // a push between read and write
 //   github.store.actor = { login: 'my-app[bot]', ... }  // a PAT / App token instead of GITHUB_TOKEN
 //
-// useGitHubServer is in ../worlds.ts, with the other per-test set-ups: jest's hooks stay out of
-// what the benches import.
+// useGitHubServer is in ../github-world.ts: jest's hooks stay out of what the benches import.
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from '../../../src/github/client.js'
 import type { GitHubTestServer } from './server.js'
 
