@@ -2,7 +2,8 @@
 // package needs, and the stale hashes it found with the fix verified by building on that system.
 // Read back by the aggregate job as data from another job: every field is checked.
 import { errorMessage } from '../../errors.js'
-import type { PipelineResult } from '../../pipeline.js'
+import type { BuildStageResult } from '../build/types.js'
+import type { FixHashesResult } from '../fix-hashes/types.js'
 import type { HashFix, HashProblem } from '../fix-hashes/types.js'
 
 export const RESULT_FORMAT = 'nix-ci/system-result@1'
@@ -29,7 +30,7 @@ export interface SystemResultFile {
   hashes: { status: 'clean' | 'fixed' | 'partial' | 'failed' | 'off'; fixes: HashFix[]; problems: HashProblem[] }
 }
 
-export function systemResultOf(system: string, result: PipelineResult, commit: string | undefined): SystemResultFile {
+export function systemResultOf(system: string, result: { build?: BuildStageResult; hashes?: FixHashesResult }, commit: string | undefined): SystemResultFile {
   const s = result.build?.systems.find(x => x.system === system)
   return {
     format: RESULT_FORMAT,

@@ -2,18 +2,18 @@
 // system(s), hash fixes verified but only reported, no release; then its result goes out as an
 // artifact. `matrix: aggregate`: gathers them (aggregate-stage.ts), then the one fix PR and the
 // release, as a one-job run would make them.
-import { errorMessage } from '../../errors.js'
+import { errorMessage } from './errors.js'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Inputs } from '../../inputs.js'
-import type { PipelineContext, PipelineResult } from '../../pipeline.js'
-import { RESULT_FILE, artifactName, artifactServiceUnavailableReason, downloadSystemResults, uploadSystemResult } from '../../artifact/transport.js'
-import { deliverFixes } from '../pull-request/from-inputs.js'
-import { releaseFromInputs } from '../release/from-inputs.js'
-import { runAggregateStage } from './aggregate-stage.js'
-import type { SystemState } from './merge.js'
-import { systemResultOf } from './system-result.js'
+import type { Inputs } from './inputs.js'
+import type { PipelineContext, PipelineResult } from './pipeline.js'
+import { RESULT_FILE, artifactName, artifactServiceUnavailableReason, downloadSystemResults, uploadSystemResult } from './artifact/transport.js'
+import { deliverFixes } from './stages/pull-request/from-inputs.js'
+import { releaseFromInputs } from './stages/release/from-inputs.js'
+import { runAggregateStage } from './stages/aggregate/aggregate-stage.js'
+import type { SystemState } from './stages/aggregate/merge.js'
+import { systemResultOf } from './stages/aggregate/system-result.js'
 
 type Pipeline = (inputs: Inputs, context: PipelineContext) => Promise<PipelineResult>
 
