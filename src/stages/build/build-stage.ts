@@ -53,7 +53,8 @@ interface BuildWork {
   derivations: Map<string, Derivation>
   closures: Map<string, Set<string>>
   fodDrvs: string[]
-  fodValidBefore: Map<string, PathInfo>
+  /** Before the build: the FODs' and the targets' outputs in the store (one query for both). */
+  validBefore: Map<string, PathInfo>
   /** FODs the emulated or remote systems share with a native one, not yet in the store. */
   nativeFodsFirst: string[]
 }
@@ -70,8 +71,8 @@ export async function buildSystems(options: BuildStageOptions): Promise<BuildSta
   const systemsOfDrv = indexSystemsByDrv(work.closures)
   // Everything the build log shows is Nix's or a builder's text: printed, never read as commands.
   const log = new BuildLog((text, drvPath) => options.reporter.untrusted(prefixLine(text, drvPath, systemsOfDrv, work.derivations)))
-  const { cancelled, mainStart } = await realiseWork(work, log, options, setUp, timer)
-  const proof = await timer.time('proof', () => prove(work, results, log, { options, setUp, mainStart, cancelled }))
+  const { cancelled, mainStart, realised } = await realiseWork(work, log, options, setUp, timer)
+  const proof = await timer.time('proof', () => prove(work, results, log, { options, setUp, mainStart, cancelled, realised }))
   const systems = plans.map(p => results.get(p.system) as SystemBuildResult)
   const isValidIn = (infos: Map<string, { valid: boolean }>) => (d: string) => outputPathsOf(d, work.derivations).every(p => infos.get(p)?.valid === true)
   const ok = !cancelled && systems.every(s => s.status === 'built') && (proof.outputs?.unplaced.length ?? 0) === 0
@@ -84,7 +85,7 @@ export async function buildSystems(options: BuildStageOptions): Promise<BuildSta
     cancelled,
     nativeFodsFirst: work.nativeFodsFirst,
     builtDerivations: [...log.builds.keys()],
-    fixedOutputs: fixedOutputInfos(work.fodDrvs, work.derivations, work.closures, isValidIn(work.fodValidBefore), isValidIn(proof.infos)),
+    fixedOutputs: fixedOutputInfos(work.fodDrvs, work.derivations, work.closures, isValidIn(work.validBefore), isValidIn(proof.infos)),
     nix: setUp.nix,
     nixErrors: log.errors.map(e => e.text),
     ...(proof.outputs ? { outputs: proof.outputs } : {}),
@@ -142,10 +143,11 @@ async function evaluateWork(
     result.outPaths = outputPathsOf(e.drvPath, derivations)
   }
   const fodDrvs = [...derivations.values()].filter(isFixedOutput).map(d => d.drvPath)
-  const fodValidBefore = await timer.time('fixed outputs in the store', () => pathInfo(nix, fodDrvs.flatMap(d => outputPathsOf(d, derivations))))
-  const valid = (d: string) => outputPathsOf(d, derivations).every(p => fodValidBefore.get(p)?.valid === true)
+  const paths = [...new Set([...fodDrvs, ...evaluated.map(e => e.drvPath)].flatMap(d => outputPathsOf(d, derivations)))]
+  const validBefore = await timer.time('outputs in the store', () => pathInfo(nix, paths))
+  const valid = (d: string) => outputPathsOf(d, derivations).every(p => validBefore.get(p)?.valid === true)
   const nativeFodsFirst = nativeFodsSharedWithEmulated(buildable, closures, derivations).filter(d => !valid(d))
-  return { outputs, selected, evaluated, derivations, closures, fodDrvs, fodValidBefore, nativeFodsFirst }
+  return { outputs, selected, evaluated, derivations, closures, fodDrvs, validBefore, nativeFodsFirst }
 }
 
 /** Native FODs first, then every target in one `nix build`; a target whose FOD failed is left out. */
@@ -155,8 +157,16 @@ async function realiseWork(
   options: BuildStageOptions,
   setUp: BuildSetUp,
   timer: PhaseTimer
-): Promise<{ cancelled: boolean; mainStart: number }> {
+): Promise<{ cancelled: boolean; mainStart: number; realised: boolean }> {
   const { reporter } = options
+  const mainStart = Date.now()
+  // A warm run (a cache restore, a rerun): every target is in the store, so there is nothing for
+  // `nix build` to do, and its call (an evaluation of its own) is left out.
+  const allValid = work.evaluated.length > 0 && work.evaluated.every(e => outputPathsOf(e.drvPath, work.derivations).every(p => work.validBefore.get(p)?.valid === true))
+  if (allValid && work.nativeFodsFirst.length === 0) {
+    reporter.info(`Every ${work.outputs.kind === 'package' ? 'system' : 'attribute'}'s outputs are in the store already: nothing to build`)
+    return { cancelled: false, mainStart, realised: false }
+  }
   const realiseWith = { nix: setUp.nix, nixVersion: setUp.nixVersion, log, cwd: options.cwd, signal: options.signal, observe: options.observe }
   let cancelled = false
   if (work.nativeFodsFirst.length > 0) {
@@ -174,7 +184,7 @@ async function realiseWork(
   for (const e of work.evaluated.filter(e => !toBuild.includes(e))) {
     reporter.info(`${work.outputs.kind === 'package' ? e.system : e.attrPath}: not built again, it needs a fixed-output derivation that already failed above`)
   }
-  const mainStart = Date.now()
+  const buildStart = Date.now()
   if (!cancelled && toBuild.length > 0) {
     await timer.time('build', () =>
       reporter.group(`Build ${describeTargets(toBuild, work.outputs)} (one nix invocation)`, async () => {
@@ -184,7 +194,7 @@ async function realiseWork(
       })
     )
   }
-  return { cancelled, mainStart }
+  return { cancelled, mainStart: buildStart, realised: true }
 }
 
 /** One store query for both the targets' outputs and the FODs' outputs; each result settled from it. */
@@ -192,11 +202,12 @@ async function prove(
   work: BuildWork,
   results: Map<string, SystemBuildResult>,
   log: BuildLog,
-  run: { options: BuildStageOptions; setUp: BuildSetUp; mainStart: number; cancelled: boolean }
+  run: { options: BuildStageOptions; setUp: BuildSetUp; mainStart: number; cancelled: boolean; realised: boolean }
 ): Promise<{ infos: Map<string, PathInfo>; outputs?: OutputsSummary }> {
   const { derivations, evaluated, selected } = work
   const paths = [...evaluated.map(e => e.drvPath), ...work.fodDrvs].flatMap(d => outputPathsOf(d, derivations))
-  const infos = await pathInfo(run.setUp.nix, paths)
+  // Nothing was built: the store is as the query before the build found it.
+  const infos = run.realised ? await pathInfo(run.setUp.nix, paths) : work.validBefore
   if (selected.evaluation === undefined) {
     await settleResults(infos, evaluated, results, derivations, work.closures, log, run.mainStart, run.cancelled)
     for (const e of evaluated) settleWhere(results.get(e.system) as SystemBuildResult, log.builds.get(e.drvPath)?.machine)
