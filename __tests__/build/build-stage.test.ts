@@ -3,11 +3,12 @@ import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { readElfMachine } from '../../src/nix/elf.js'
+import { NixCall, NixRunner } from '../../src/nix/runner.js'
 import { showDerivationClosure } from '../../src/nix/store.js'
 import { runBuildStage } from '../../src/stages/build/build-stage.js'
 import { EvaluationError } from '../../src/stages/build/evaluate.js'
 import { useCleanup } from '../support/cleanup.js'
-import { Fixture, createFixture, testNix } from '../support/fixtures.js'
+import { Fixture, TEST_NIX_CONFIG, createFixture, testNix } from '../support/fixtures.js'
 import { recordingReporter } from '../support/reporting.js'
 
 const track = useCleanup()
@@ -127,6 +128,23 @@ describe('build stage', () => {
     await expect(runBuildStage({ flake: f.dir, package: 'web', systems: BOTH, nix: testNix(), reporter: recordingReporter() })).rejects.toThrow(
       /no package 'web' for x86_64-linux \(packages.x86_64-linux.web is missing; packages.x86_64-linux has: default, mast\). Set the 'package' input/
     )
+  })
+
+  it('on a warm run, with every output in the store, runs no nix build and reports each system as already built', async () => {
+    const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
+    const first = await runBuildStage({ flake: f.dir, package: 'default', systems: BOTH, nix: testNix(), reporter: recordingReporter() })
+    expect(first.ok).toBe(true)
+    const calls: NixCall[] = []
+    const reporter = recordingReporter()
+    // The first run's set-up again (no probe builds): any `nix build` left would be the build itself.
+    const nix = new NixRunner({ nixConfig: TEST_NIX_CONFIG, callLog: calls })
+    const warm = await runBuildStage({ flake: f.dir, package: 'default', systems: BOTH, nix, reporter, setUp: { ...first.setUp, nix } })
+    expect(warm.ok).toBe(true)
+    expect(warm.systems.map(s => [s.status, s.alreadyValid, s.outPaths])).toEqual(first.systems.map(s => ['built', true, s.outPaths]))
+    expect(warm.systems.every(s => (s.closureSize ?? 0) > 0)).toBe(true)
+    expect(calls.map(c => c.command)).toEqual(expect.arrayContaining(['eval', 'path-info']))
+    expect(calls.map(c => c.command)).not.toContain('build')
+    expect(reporter.text()).toMatch(/outputs are in the store already: nothing to build/)
   })
 
   it('says which systems the flake has when a requested system is missing', async () => {
