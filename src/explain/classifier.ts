@@ -13,7 +13,7 @@ import type { NixLine } from '../nix/runner.js'
 import { BoundedMap } from './bounded-map.js'
 import { JsonEvents } from './json-events.js'
 import { PasteNormaliser, timestampLength } from './normalise.js'
-import { INTERESTING, announcedDrv, builderMayMatter, builderTextStart, mayMatter } from './prefilter.js'
+import { INTERESTING, announcedDrv, builderMayMatter, builderTextStart, isAnnouncement, mayMatter } from './prefilter.js'
 import { BeamCrashRecogniser, mayNameBeamCommand } from './recognisers/beam-crashes.js'
 import { ExecFormatRecogniser } from './recognisers/exec-format.js'
 import { FailedBuildRecogniser } from './recognisers/failed-builds.js'
@@ -96,11 +96,9 @@ export class LogClassifier {
     if (start !== 64 && (this.mode ??= this.quietness()) !== Quiet.No && this.triage(raw, start, this.mode)) return
     this.mode = undefined
     this.skips.settle()
-    if (start === 64 && raw.charCodeAt(4) === 32 && raw.charCodeAt(raw.length - 1) !== 13 && this.normaliser.plain && raw.startsWith('@nix ')) {
-      return this.json.push(raw)
-    }
+    if (start === 64 && isNixJson(raw) && raw.charCodeAt(raw.length - 1) !== 13 && this.normaliser.plain) return this.json.push(raw)
     const line = this.normaliser.normalise(raw)
-    if (line.charCodeAt(0) === 64 && line.startsWith('@nix ')) return this.json.push(line)
+    if (line.charCodeAt(0) === 64 && isNixJson(line)) return this.json.push(line)
     if (this.trust === 'internal-json-only') return
     const worth = mayMatter(line)
     if (worth || this.parserPlain < PARSER_BODY_LINES || this.parserPrefixed < PARSER_BODY_LINES) this.feedParserPlain(line)
@@ -128,6 +126,7 @@ export class LogClassifier {
     }
     // Colour codes start after the letter at `from`, so `from` stays where the text starts.
     const line = raw.indexOf('\u001b', from) === -1 ? raw : stripAnsi(raw)
+    if (first === 98 && mode === Quiet.Yes && isAnnouncement(line, from)) return this.announced(line, from)
     const text = builderTextStart(line, from)
     if (text !== -1) {
       // Builder output with a colon or a quote (a compiler's): read only for a builder's words.
@@ -143,10 +142,16 @@ export class LogClassifier {
       this.skips.unread(line)
       return true
     }
-    if (mode !== Quiet.Yes) return false
-    // Nix's announcement of a build: only its derivation counts (see dispatch).
+    return false
+  }
+
+  /**
+   * Nix's announcement of a build: only its derivation counts (see dispatch). The parser's
+   * reports all start their line, so it reads nothing here, but "mismatch" opens its window.
+   */
+  private announced(line: string, from: number): boolean {
     const drv = announcedDrv(line, from)
-    if (drv === undefined || line.includes('mismatch') || line.includes('instead')) return false
+    if (drv === undefined || line.includes('mismatch')) return false
     this.noteBuilding(drv)
     this.skips.seen()
     return true
@@ -242,8 +247,10 @@ export class LogClassifier {
   }
 
   private noteBuilding(drv: string): void {
-    // The same derivation announced again (a retry, a second start event) changes nothing.
-    if (drv === this.lastBuilding) return
+    // The same derivation announced again (a retry, a second start event) changes nothing. Paths
+    // are compared from their ends first: those of one build's derivations often differ only there.
+    const last = this.lastBuilding
+    if (last !== undefined && drv.length === last.length && drv.charCodeAt(drv.length - 6) === last.charCodeAt(drv.length - 6) && drv === last) return
     this.lastBuilding = drv
     this.remember(drvName(drv), drv)
     this.vm.noteBuilding(drv)
@@ -257,6 +264,11 @@ export class LogClassifier {
     const drv = this.nameDrv.get(name)
     return drv !== undefined ? { drv } : {}
   }
+}
+
+/** `@nix ` first, told by character: startsWith() costs more than the rest of an event's triage. */
+function isNixJson(line: string): boolean {
+  return line.charCodeAt(0) === 64 && line.charCodeAt(1) === 110 && line.charCodeAt(2) === 105 && line.charCodeAt(3) === 120 && line.charCodeAt(4) === 32
 }
 
 /** Classifies a whole saved log (a string, or its lines). */

@@ -134,16 +134,12 @@ export function pushBounded<T>(list: T[], item: T, onDrop: () => void): void {
 
 /** `/nix/store/<hash>-hello-1.0.drv` -> `hello-1.0`, the name `nix build -L` prefixes lines with. */
 export function drvName(path: string): string {
-  const start = path.lastIndexOf('/') + 1
-  // One per `building '…'` line, so the store hash ([0-9a-z]{32}-) is tested without a regex.
-  const from = path.charCodeAt(start + 32) === 45 && storeHashAt(path, start) ? start + 33 : start
+  // One per `building '…'` line, so the costly lastIndexOf only for a path not in /nix/store's
+  // layout (a slash at 10 and none after), and the store hash is tested in place.
+  const start = path.charCodeAt(10) === 47 && path.indexOf('/', 11) === -1 ? 11 : path.lastIndexOf('/') + 1
+  STORE_HASH.lastIndex = start
+  const from = path.charCodeAt(start + 32) === 45 && STORE_HASH.test(path) ? start + 33 : start
   return path.slice(from, path.endsWith('.drv') && path.length - 4 >= from ? -4 : undefined)
 }
 
-function storeHashAt(path: string, at: number): boolean {
-  for (let i = at; i < at + 32; i++) {
-    const c = path.charCodeAt(i)
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 122))) return false
-  }
-  return true
-}
+const STORE_HASH = /[0-9a-z]{32}-/y
