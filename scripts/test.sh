@@ -10,10 +10,13 @@
 #   npm test -- --nix=2.34 --daemon=trusted     through a nix-daemon, as the unprivileged
 #   npm test -- --nix=2.34 --daemon=untrusted   `runner` user (passwordless sudo), in or not in
 #                                               trusted-users: how GitHub's hosted runners run
-#   npm test -- --ci                       what CI runs: every Nix single-user, then 2.34 through
-#                                          the daemon, trusted (the whole suite) and untrusted
-#                                          (the set-up that must write nix.conf: daemon-mode.test.ts)
-#   npm test -- --nix=2.26 __tests__/build      any other argument goes to jest (a path filter)
+#   npm test -- --ci                       what CI runs: the unit tests once (no Nix), then the
+#                                          tests that need Nix (*.int.test.ts) on every Nix
+#                                          single-user and on 2.34 through the daemon, trusted, and
+#                                          untrusted (the set-up that must write nix.conf:
+#                                          setup/daemon-mode*.int.test.ts)
+#   npm test -- --nix=2.26 __tests__/stages/build      any other argument goes to jest (a path filter)
+#   npm run test:unit                      the unit tests alone: no Nix, no test world
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -58,9 +61,10 @@ host_suite=$(bash scripts/nix-world.sh host-suite)
 # One run: "VERSION DAEMON [JEST ARGS...]".
 runs=()
 if $ci; then
-  # daemon-mode.test.ts restarts the daemon: alone, never beside other files' builds.
-  runs=("2.8 off" "2.26 off" "2.34 off" "2.34 trusted --testPathIgnorePatterns=daemon-mode" "2.34 trusted __tests__/setup/daemon-mode.test.ts"
-    "2.34 untrusted __tests__/setup/daemon-mode.test.ts")
+  # Unit tests speak to no Nix: once. The daemon-mode files restart the daemon: alone, in band.
+  unit='--testPathIgnorePatterns=\.int\.test\.ts$' int='\.int\.test\.ts$'
+  runs=("host off $unit" "2.8 off $int" "2.26 off $int" "2.34 off $int" "2.34 trusted --testPathIgnorePatterns=daemon-mode $int"
+    "2.34 trusted --runInBand __tests__/setup/daemon-mode" "2.34 untrusted --runInBand __tests__/setup/daemon-mode")
 else
   case "$nix_arg" in
     all) versions=(2.8 2.26 2.34) ;;
@@ -102,7 +106,7 @@ for spec in "${runs[@]}"; do
   set -e
   [ "$run_status" -eq 0 ] || status=$run_status
   read -r _ p f s b < <(grep '^jest-report ' "$log" | tail -1 || echo "jest-report 0 0 0 1")
-  echo "== Nix $v$([ "$daemon" = off ] || echo " (daemon, $daemon)"): $p passed, $f failed$([ "$s" = 0 ] || echo ", $s skipped")"
+  echo "== $([ "$v" = host ] && echo "host's Nix" || echo "Nix $v")$([ "$daemon" = off ] || echo " (daemon, $daemon)"): $p passed, $f failed$([ "$s" = 0 ] || echo ", $s skipped")"
   passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s)) broken=$((broken + b))
 done
 [ "$broken" -eq 0 ] || echo "($broken test suite(s) failed to run)"

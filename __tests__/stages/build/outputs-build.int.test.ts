@@ -3,13 +3,13 @@
 // with its failing derivation and last log lines) and `build-results`.
 import { describe, expect, it } from '@jest/globals'
 import { existsSync } from 'node:fs'
-import { NixCall, NixRunner } from '../../src/nix/runner.js'
-import { runBuildStage } from '../../src/stages/build/build-stage.js'
-import { parseOutputsSelection } from '../../src/stages/build/select.js'
-import { useCleanup } from '../support/cleanup.js'
-import { TEST_NIX_CONFIG } from '../support/fixtures.js'
-import { createOutputsFlake } from '../support/outputs-fixture.js'
-import { recordingReporter } from '../support/reporting.js'
+import { NixCall, NixRunner } from '../../../src/nix/runner.js'
+import { runBuildStage } from '../../../src/stages/build/build-stage.js'
+import { parseOutputsSelection } from '../../../src/stages/build/select.js'
+import { useCleanup } from '../../support/cleanup.js'
+import { TEST_NIX_CONFIG } from '../../support/fixtures.js'
+import { createOutputsFlake } from '../../support/outputs-fixture.js'
+import { recordingReporter } from '../../support/reporting.js'
 
 const track = useCleanup()
 

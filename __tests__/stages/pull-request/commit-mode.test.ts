@@ -2,14 +2,14 @@
 // never over someone's push), or offered as one-click suggestions on a fork's pull request; and the
 // refusal to build a fork's code under pull_request_target.
 import { describe, expect, it } from '@jest/globals'
-import type { RunContext } from '../../src/github/context.js'
-import { refuseUnsafeEvent } from '../../src/stages/pull-request/pull-request-stage.js'
-import { trailer } from '../../src/stages/pull-request/ownership.js'
-import { type GitHubTestServer } from '../support/github-server/index.js'
-import type { GitObject, PullRequest } from '../support/github-server/store.js'
-import { useCleanup } from '../support/cleanup.js'
-import type { TestRepo } from '../support/hash-fixtures.js'
-import { useGitHubServer } from '../support/github-world.js'
+import type { RunContext } from '../../../src/github/context.js'
+import { refuseUnsafeEvent } from '../../../src/stages/pull-request/pull-request-stage.js'
+import { trailer } from '../../../src/stages/pull-request/ownership.js'
+import { type GitHubTestServer } from '../../support/github-server/index.js'
+import type { GitObject, PullRequest } from '../../support/github-server/store.js'
+import { useCleanup } from '../../support/cleanup.js'
+import type { TestRepo } from '../../support/hash-fixtures.js'
+import { useGitHubServer } from '../../support/github-world.js'
 import { BASE_FILES, MIX_FIX, NEW, NPM_FIX, OLD, applyFixes, checkoutOf, flakeNix, openPull, owner, pushContext, repo, runStage, serverFiles } from './world.js'
 
 const LOCK_BUMP = '%{"plug": {:hex, :plug, "1.16.2"}}\n'
@@ -175,7 +175,7 @@ describe('commit mode on a pull request from a fork', () => {
 
   it("explains the fork's read-only token instead of asking for permissions it cannot have", async () => {
     const { pr, checkout } = forkPull()
-    const { faults } = await import('../support/github-server/index.js')
+    const { faults } = await import('../../support/github-server/index.js')
     github.inject({ operation: 'pulls/create-review', ...faults.notAccessibleByIntegration() })
     const { result } = await runStage(github, { mode: 'commit', hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context: prContext(pr) })
     expect(result).toMatchObject({ ok: false, status: 'failed' })

@@ -3,11 +3,11 @@
 // the action's inputs, the real pipeline with real Nix). With a GitHub target the jobs see the
 // repository as on GitHub: the aggregate job then opens its fix PR and makes its release there.
 import { afterAll, afterEach, beforeEach, expect } from '@jest/globals'
-import { parseInputs } from '../../src/inputs.js'
-import { runPipeline, type GitHubTarget } from '../../src/pipeline.js'
-import { ArtifactTestServer, startArtifactServer } from '../support/artifact-server/index.js'
-import { Fixture, FixtureSpec, REPO_ROOT, createFixture, testNix } from '../support/fixtures.js'
-import { recordingReporter } from '../support/reporting.js'
+import { parseInputs } from '../../../src/inputs.js'
+import { runPipeline, type GitHubTarget } from '../../../src/pipeline.js'
+import { ArtifactTestServer, startArtifactServer } from '../../support/artifact-server/index.js'
+import { Fixture, FixtureSpec, REPO_ROOT, createFixture, testNix } from '../../support/fixtures.js'
+import { recordingReporter } from '../../support/reporting.js'
 
 export const BOTH = ['x86_64-linux', 'aarch64-linux']
 

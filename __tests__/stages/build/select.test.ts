@@ -1,7 +1,7 @@
 // The `outputs` and push inputs as parsed, before any Nix runs.
 import { describe, expect, it } from '@jest/globals'
-import { InputError, parseInputs } from '../../src/inputs.js'
-import { globRegex, parseAttrPattern, parseOutputsSelection, resolveSelection } from '../../src/stages/build/select.js'
+import { InputError, parseInputs } from '../../../src/inputs.js'
+import { globRegex, parseAttrPattern, parseOutputsSelection, resolveSelection } from '../../../src/stages/build/select.js'
 
 const from = (values: Record<string, string>) => (name: string) => values[name]
 const SECRET = `ci-1:${Buffer.alloc(64, 7).toString('base64')}`

@@ -1,8 +1,8 @@
 // The release decision as a pure function: semver precedence, prefixes, tags that are not versions,
 // and which moving tags follow a release.
 import { describe, expect, it } from '@jest/globals'
-import { decideRelease, tagsNeedingCommits, type ExistingTag } from '../../src/stages/release/decide.js'
-import { parseStrictVersion, versionOfTag } from '../../src/stages/release/semver-tags.js'
+import { decideRelease, tagsNeedingCommits, type ExistingTag } from '../../../src/stages/release/decide.js'
+import { parseStrictVersion, versionOfTag } from '../../../src/stages/release/semver-tags.js'
 
 const HERE = 'a'.repeat(40)
 const ELSEWHERE = 'b'.repeat(40)

@@ -1,12 +1,12 @@
 // The rules of one fix-hashes round, without Nix: a real temporary git repository and the real
 // locateStaleHash, so each rule's decision is checked in milliseconds.
 import { describe, expect, it } from '@jest/globals'
-import { locateStaleHash } from '../../src/hashes/locate.js'
-import { readTrackedTextFiles } from '../../src/hashes/repo-files.js'
-import { type EarlierFix, type Locate, planRound } from '../../src/stages/fix-hashes/plan-round.js'
-import type { StaleFod } from '../../src/stages/fix-hashes/types.js'
-import { useCleanup } from '../support/cleanup.js'
-import { createRepo, digest, drvPath, sri } from '../support/hash-fixtures.js'
+import { locateStaleHash } from '../../../src/hashes/locate.js'
+import { readTrackedTextFiles } from '../../../src/hashes/repo-files.js'
+import { type EarlierFix, type Locate, planRound } from '../../../src/stages/fix-hashes/plan-round.js'
+import type { StaleFod } from '../../../src/stages/fix-hashes/types.js'
+import { useCleanup } from '../../support/cleanup.js'
+import { createRepo, digest, drvPath, sri } from '../../support/hash-fixtures.js'
 
 const track = useCleanup()
 

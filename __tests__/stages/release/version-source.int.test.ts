@@ -3,11 +3,11 @@
 import { describe, expect, it } from '@jest/globals'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { VersionFrom } from '../../src/inputs.js'
-import { NixRunner } from '../../src/nix/runner.js'
-import { readVersion, VersionSourceError, type VersionReading } from '../../src/stages/release/version-source.js'
-import { useTempDirs } from '../support/cleanup.js'
-import { commitFolder } from '../support/fixtures.js'
+import type { VersionFrom } from '../../../src/inputs.js'
+import { NixRunner } from '../../../src/nix/runner.js'
+import { readVersion, VersionSourceError, type VersionReading } from '../../../src/stages/release/version-source.js'
+import { useTempDirs } from '../../support/cleanup.js'
+import { commitFolder } from '../../support/fixtures.js'
 
 const nix = new NixRunner({ nixConfig: 'substituters =' })
 const tempDir = useTempDirs()

@@ -1,14 +1,14 @@
 // The Nix side of the VM test, as far as it goes without nixpkgs: every file parses; the root
 // flake's `checks.<system>.service-test` is evaluated by real Nix with nixpkgs, target and params
 // replaced through --override-input (as the action replaces target and params); the test's node and
-// examples/mast/nix/module.nix are evaluated with a stand-in lib (__tests__/vm-test/nix). Booting the
+// examples/mast/nix/module.nix are evaluated with a stand-in lib (__tests__/stages/vm-test/nix). Booting the
 // VM needs nixpkgs and KVM: that only happens on GitHub's runners.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { REPO_ROOT, nixString } from '../support/fixtures.js'
+import { REPO_ROOT, nixString } from '../../support/fixtures.js'
 
 const STAND_IN = join(REPO_ROOT, '__tests__', 'vm-test', 'nix')
 const MODULE = join(REPO_ROOT, 'examples', 'mast', 'nix', 'module.nix')

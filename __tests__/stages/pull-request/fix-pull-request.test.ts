@@ -4,10 +4,10 @@
 import { describe, expect, it } from '@jest/globals'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { trailer } from '../../src/stages/pull-request/ownership.js'
-import { expectNoViolations, type GitHubTestServer } from '../support/github-server/index.js'
-import type { GitObject } from '../support/github-server/store.js'
-import type { TestRepo } from '../support/hash-fixtures.js'
+import { trailer } from '../../../src/stages/pull-request/ownership.js'
+import { expectNoViolations, type GitHubTestServer } from '../../support/github-server/index.js'
+import type { GitObject } from '../../support/github-server/store.js'
+import type { TestRepo } from '../../support/hash-fixtures.js'
 import {
   BASE_FILES,
   BRANCH,

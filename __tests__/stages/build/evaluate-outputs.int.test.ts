@@ -1,13 +1,13 @@
 // Selecting and evaluating every flake output with real Nix: names once, each drvPath once, and an
 // error in one attribute reported for it (Nix's message and position) while the rest evaluates.
 import { describe, expect, it } from '@jest/globals'
-import { NixCall, NixRunner } from '../../src/nix/runner.js'
-import { evaluateOutputs } from '../../src/stages/build/evaluate-outputs.js'
-import { EvaluationError } from '../../src/stages/build/evaluate.js'
-import { parseOutputsSelection, resolveSelection } from '../../src/stages/build/select.js'
-import { useCleanup } from '../support/cleanup.js'
-import { TEST_NIX_CONFIG } from '../support/fixtures.js'
-import { OutputsFixture, createOutputsFlake } from '../support/outputs-fixture.js'
+import { NixCall, NixRunner } from '../../../src/nix/runner.js'
+import { evaluateOutputs } from '../../../src/stages/build/evaluate-outputs.js'
+import { EvaluationError } from '../../../src/stages/build/evaluate.js'
+import { parseOutputsSelection, resolveSelection } from '../../../src/stages/build/select.js'
+import { useCleanup } from '../../support/cleanup.js'
+import { TEST_NIX_CONFIG } from '../../support/fixtures.js'
+import { OutputsFixture, createOutputsFlake } from '../../support/outputs-fixture.js'
 
 const track = useCleanup()
 

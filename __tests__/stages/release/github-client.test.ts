@@ -1,8 +1,8 @@
 // The GitHub client: bounded retries and rate-limit waits, and errors explained as what to do.
 import { describe, expect, it } from '@jest/globals'
-import { createGitHubClient, explainGitHubError } from '../../src/github/client.js'
-import { faults, testClient, type GitHubTestServer } from '../support/github-server/index.js'
-import { useGitHubServer } from '../support/github-world.js'
+import { createGitHubClient, explainGitHubError } from '../../../src/github/client.js'
+import { faults, testClient, type GitHubTestServer } from '../../support/github-server/index.js'
+import { useGitHubServer } from '../../support/github-world.js'
 
 let github: GitHubTestServer
 const where = { owner: 'acme', repo: 'app' }

@@ -2,14 +2,14 @@
 import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { readElfMachine } from '../../src/nix/elf.js'
-import { NixCall, NixRunner } from '../../src/nix/runner.js'
-import { showDerivationClosure } from '../../src/nix/store.js'
-import { runBuildStage } from '../../src/stages/build/build-stage.js'
-import { EvaluationError } from '../../src/stages/build/evaluate.js'
-import { useCleanup } from '../support/cleanup.js'
-import { Fixture, TEST_NIX_CONFIG, createFixture, testNix } from '../support/fixtures.js'
-import { recordingReporter } from '../support/reporting.js'
+import { readElfMachine } from '../../../src/nix/elf.js'
+import { NixCall, NixRunner } from '../../../src/nix/runner.js'
+import { showDerivationClosure } from '../../../src/nix/store.js'
+import { runBuildStage } from '../../../src/stages/build/build-stage.js'
+import { EvaluationError } from '../../../src/stages/build/evaluate.js'
+import { useCleanup } from '../../support/cleanup.js'
+import { Fixture, TEST_NIX_CONFIG, createFixture, testNix } from '../../support/fixtures.js'
+import { recordingReporter } from '../../support/reporting.js'
 
 const track = useCleanup()
 const fixture = (spec: Parameters<typeof createFixture>[0]): Fixture => track(createFixture(spec))

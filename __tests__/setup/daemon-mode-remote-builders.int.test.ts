@@ -1,7 +1,7 @@
 // Remote builders the way a GitHub runner's Nix meets them: through a nix-daemon, the job as the
 // unprivileged `runner` (passwordless sudo), in or not in trusted-users. Like daemon-mode.test.ts
 // it restarts the daemon, so it runs alone: `npm test -- --nix=2.34 --daemon=trusted|untrusted
-// __tests__/setup/daemon-mode-remote-builders.test.ts`; elsewhere it is skipped and counted so.
+// __tests__/setup/daemon-mode-remote-builders.int.test.ts`; elsewhere it is skipped and counted so.
 // The remote is the real one of the other remote-builder tests (sshd + its own Nix 2.34 store);
 // its port goes in the URI, as the daemon's ssh never sees this job's NIX_SSHOPTS.
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals'

@@ -5,8 +5,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { aggregateSummary } from '../../src/stages/aggregate/aggregate-stage.js'
-import type { FixtureSpec } from '../support/fixtures.js'
+import { aggregateSummary } from '../../../src/stages/aggregate/aggregate-stage.js'
+import type { FixtureSpec } from '../../support/fixtures.js'
 import { BOTH, matrixWorld } from './world.js'
 
 const { artifacts, fixture, job } = matrixWorld()

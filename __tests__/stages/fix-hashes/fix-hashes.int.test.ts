@@ -3,11 +3,11 @@
 import { describe, expect, it } from '@jest/globals'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseInputs } from '../../src/inputs.js'
-import { runPipeline } from '../../src/pipeline.js'
-import { useCleanup } from '../support/cleanup.js'
-import { Fixture, FixtureSpec, REPO_ROOT, createFixture, testNix } from '../support/fixtures.js'
-import { recordingReporter } from '../support/reporting.js'
+import { parseInputs } from '../../../src/inputs.js'
+import { runPipeline } from '../../../src/pipeline.js'
+import { useCleanup } from '../../support/cleanup.js'
+import { Fixture, FixtureSpec, REPO_ROOT, createFixture, testNix } from '../../support/fixtures.js'
+import { recordingReporter } from '../../support/reporting.js'
 
 const track = useCleanup()
 
@@ -77,7 +77,7 @@ describe('fix-hashes', () => {
     const sri = f.correctHash['mast-mix-deps']
     const digest = Buffer.from(sri.slice('sha256-'.length), 'base64')
     const expected: Record<string, string> = {
-      nix32: `"${(await import('../support/fixtures.js')).toNix32(digest)}"`,
+      nix32: `"${(await import('../../support/fixtures.js')).toNix32(digest)}"`,
       base16: `"${digest.toString('hex')}"`
     }
     expect(written).toBe(expected[_label] ?? `"${sri}"`)

@@ -3,11 +3,11 @@
 import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseInputs } from '../../src/inputs.js'
-import { runPipeline } from '../../src/pipeline.js'
-import { useCleanup } from '../support/cleanup.js'
-import { REPO_ROOT, createFixture, testNix } from '../support/fixtures.js'
-import { recordingReporter } from '../support/reporting.js'
+import { parseInputs } from '../../../src/inputs.js'
+import { runPipeline } from '../../../src/pipeline.js'
+import { useCleanup } from '../../support/cleanup.js'
+import { REPO_ROOT, createFixture, testNix } from '../../support/fixtures.js'
+import { recordingReporter } from '../../support/reporting.js'
 
 const track = useCleanup()
 

@@ -1,8 +1,8 @@
 // The refusals users of a PR bot meet, injected with GitHub's own answers: each failure comes back
 // as a failed result (never a throw) whose message says what to change.
 import { describe, expect, it } from '@jest/globals'
-import { expectNoViolations, faults, type GitHubTestServer } from '../support/github-server/index.js'
-import type { TestRepo } from '../support/hash-fixtures.js'
+import { expectNoViolations, faults, type GitHubTestServer } from '../../support/github-server/index.js'
+import type { TestRepo } from '../../support/hash-fixtures.js'
 import { BASE_FILES, BRANCH, MIX_FIX, applyFixes, checkoutOf, openPull, owner, pushContext, repo, runStage, serverFiles, usePullRequestWorld } from './world.js'
 
 let github: GitHubTestServer

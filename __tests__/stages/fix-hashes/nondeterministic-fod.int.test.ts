@@ -4,12 +4,12 @@
 import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseInputs } from '../../src/inputs.js'
-import { runPipeline } from '../../src/pipeline.js'
-import { hashesSummary } from '../../src/stages/fix-hashes/hashes-report.js'
-import { useCleanup } from '../support/cleanup.js'
-import { Fixture, REPO_ROOT, createFixture, testNix } from '../support/fixtures.js'
-import { recordingReporter } from '../support/reporting.js'
+import { parseInputs } from '../../../src/inputs.js'
+import { runPipeline } from '../../../src/pipeline.js'
+import { hashesSummary } from '../../../src/stages/fix-hashes/hashes-report.js'
+import { useCleanup } from '../../support/cleanup.js'
+import { Fixture, REPO_ROOT, createFixture, testNix } from '../../support/fixtures.js'
+import { recordingReporter } from '../../support/reporting.js'
 
 const track = useCleanup()
 
