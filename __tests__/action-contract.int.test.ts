@@ -94,7 +94,9 @@ describe('node dist/index.js (the GitHub contract)', () => {
     expect(run.status).toBe(1)
     expect(run.stdout).toMatch(/::error title=release%3A no GitHub repository::release: tag needs the repository and a token/)
     // The default fix-hashes mode finds no stale hash here, and says there is no PR to look after.
-    expect(run.stdout).toMatch(/::notice::fix-hashes: pull-request: no stale hash; outside GitHub Actions there is no fix pull request to look after/)
+    expect(run.stdout).toMatch(
+      /::notice::fix-hashes: pull-request: no stale hash; outside GitHub Actions there is no fix pull request to look after/
+    )
     expect(run.stdout).toMatch(/Nix store cache off for this run: the Actions cache service is not available here/)
     // vm-test: auto skips a flake without nixosModules.default, and says so.
     expect(run.outputs['vm-test-result']).toBe('skipped')
@@ -107,7 +109,16 @@ describe('node dist/index.js (the GitHub contract)', () => {
     stopAfter(github)
     const { headSha } = github.seedRepo({ owner: 'mast', repo: 'mast' })
     const run = await runActionAsync(
-      { release: 'tag', 'version-from': '1.4.0', 'major-tag': 'true', 'fix-hashes': 'off', 'vm-test': 'off', cache: 'false', 'github-token': 'ghs_secrettoken123', 'extra-nix-config': OFFLINE },
+      {
+        release: 'tag',
+        'version-from': '1.4.0',
+        'major-tag': 'true',
+        'fix-hashes': 'off',
+        'vm-test': 'off',
+        cache: 'false',
+        'github-token': 'ghs_secrettoken123',
+        'extra-nix-config': OFFLINE
+      },
       f.dir,
       { GITHUB_REPOSITORY: 'mast/mast', GITHUB_SHA: headSha, GITHUB_API_URL: github.url, GITHUB_EVENT_NAME: 'push' }
     )
@@ -123,16 +134,37 @@ describe('node dist/index.js (the GitHub contract)', () => {
   })
 
   it('fixes a stale hash end to end: real Nix verifies it, one commit and one PR on the spec-checked GitHub', async () => {
-    const f = createFixture({ systems: ['x86_64-linux'], fods: [{ attr: 'mast-mix-deps', content: 'e2e', hash: 'stale' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
+    const f = createFixture({
+      systems: ['x86_64-linux'],
+      fods: [{ attr: 'mast-mix-deps', content: 'e2e', hash: 'stale' }],
+      packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
+    })
     track(f)
     const flakeBefore = readFileSync(join(f.dir, 'flake.nix'), 'utf8')
     const github = await startGitHubServer()
     stopAfter(github)
     const { headSha } = github.seedRepo({ owner: 'mast', repo: 'mast', files: { 'flake.nix': { content: flakeBefore, mode: '100644' } } })
     const eventPath = join(tempDir(), 'event.json')
-    writeFileSync(eventPath, JSON.stringify({ ref: 'refs/heads/main', before: headSha, repository: { default_branch: 'main', full_name: 'mast/mast' } }))
-    const env = { GITHUB_REPOSITORY: 'mast/mast', GITHUB_SHA: headSha, GITHUB_REF: 'refs/heads/main', GITHUB_API_URL: github.url, GITHUB_EVENT_NAME: 'push', GITHUB_EVENT_PATH: eventPath }
-    const inputs = { systems: 'x86_64-linux', 'fix-hashes': 'pull-request', 'vm-test': 'off', cache: 'false', 'github-token': 'ghs_e2etoken', 'extra-nix-config': OFFLINE }
+    writeFileSync(
+      eventPath,
+      JSON.stringify({ ref: 'refs/heads/main', before: headSha, repository: { default_branch: 'main', full_name: 'mast/mast' } })
+    )
+    const env = {
+      GITHUB_REPOSITORY: 'mast/mast',
+      GITHUB_SHA: headSha,
+      GITHUB_REF: 'refs/heads/main',
+      GITHUB_API_URL: github.url,
+      GITHUB_EVENT_NAME: 'push',
+      GITHUB_EVENT_PATH: eventPath
+    }
+    const inputs = {
+      systems: 'x86_64-linux',
+      'fix-hashes': 'pull-request',
+      'vm-test': 'off',
+      cache: 'false',
+      'github-token': 'ghs_e2etoken',
+      'extra-nix-config': OFFLINE
+    }
 
     const run = await runActionAsync(inputs, f.dir, env)
     // The commit under test has a stale hash, so the run fails; the fix goes out as a PR.
@@ -195,16 +227,27 @@ describe('node dist/index.js (the GitHub contract)', () => {
     const eventPath = join(tempDir(), 'event.json')
     writeFileSync(
       eventPath,
-      JSON.stringify({ pull_request: { number: 3, head: { ref: 'bump', sha: headSha, repo: { full_name: 'mast/mast' } }, base: { ref: 'main', sha: headSha }, user: { login: 'dependabot[bot]' } } })
+      JSON.stringify({
+        pull_request: {
+          number: 3,
+          head: { ref: 'bump', sha: headSha, repo: { full_name: 'mast/mast' } },
+          base: { ref: 'main', sha: headSha },
+          user: { login: 'dependabot[bot]' }
+        }
+      })
     )
-    const run = await runActionAsync({ systems: 'x86_64-linux', 'vm-test': 'off', cache: 'false', 'github-token': 'ghs_pr', 'extra-nix-config': OFFLINE }, f.dir, {
-      GITHUB_REPOSITORY: 'mast/mast',
-      GITHUB_SHA: headSha,
-      GITHUB_REF: 'refs/pull/3/merge',
-      GITHUB_API_URL: github.url,
-      GITHUB_EVENT_NAME: 'pull_request',
-      GITHUB_EVENT_PATH: eventPath
-    })
+    const run = await runActionAsync(
+      { systems: 'x86_64-linux', 'vm-test': 'off', cache: 'false', 'github-token': 'ghs_pr', 'extra-nix-config': OFFLINE },
+      f.dir,
+      {
+        GITHUB_REPOSITORY: 'mast/mast',
+        GITHUB_SHA: headSha,
+        GITHUB_REF: 'refs/pull/3/merge',
+        GITHUB_API_URL: github.url,
+        GITHUB_EVENT_NAME: 'pull_request',
+        GITHUB_EVENT_PATH: eventPath
+      }
+    )
     expect(run.status).toBe(0)
     expect(run.stdout).not.toContain('::error')
     expect(github.calls).toEqual([])
@@ -214,9 +257,21 @@ describe('node dist/index.js (the GitHub contract)', () => {
     const eventPath = join(tempDir(), 'event.json')
     writeFileSync(
       eventPath,
-      JSON.stringify({ pull_request: { number: 7, head: { ref: 'main', sha: 'a'.repeat(40), repo: { full_name: 'mallory/mast' } }, base: { ref: 'main', sha: 'b'.repeat(40) }, user: { login: 'mallory' } } })
+      JSON.stringify({
+        pull_request: {
+          number: 7,
+          head: { ref: 'main', sha: 'a'.repeat(40), repo: { full_name: 'mallory/mast' } },
+          base: { ref: 'main', sha: 'b'.repeat(40) },
+          user: { login: 'mallory' }
+        }
+      })
     )
-    const run = await runActionAsync({ 'github-token': 'ghs_x' }, tempDir(), { GITHUB_REPOSITORY: 'mast/mast', GITHUB_EVENT_NAME: 'pull_request_target', GITHUB_EVENT_PATH: eventPath, PATH: '/nonexistent' })
+    const run = await runActionAsync({ 'github-token': 'ghs_x' }, tempDir(), {
+      GITHUB_REPOSITORY: 'mast/mast',
+      GITHUB_EVENT_NAME: 'pull_request_target',
+      GITHUB_EVENT_PATH: eventPath,
+      PATH: '/nonexistent'
+    })
     expect(run.status).toBe(1)
     expect(run.stdout).toMatch(/::error::Refusing to build pull request #7 from the fork mallory\/mast under 'pull_request_target'/)
     expect(run.stdout).not.toContain('::group::')
@@ -225,17 +280,23 @@ describe('node dist/index.js (the GitHub contract)', () => {
   it('fails at once on a bad input, naming the input, the value and the fix', () => {
     const run = runAction({ systems: 'x86_64-linux amd64-linux' }, tempDir())
     expect(run.status).toBe(1)
-    expect(run.stdout).toMatch(/::error::Input 'systems' has the value 'amd64-linux', which is not allowed: unknown system; known systems are x86_64-linux, aarch64-linux/)
+    expect(run.stdout).toMatch(
+      /::error::Input 'systems' has the value 'amd64-linux', which is not allowed: unknown system; known systems are x86_64-linux, aarch64-linux/
+    )
   })
 })
 
 describe('dist/cli.js (the terminal contract)', () => {
   it('runs the build stage on a flake and prints its outputs as JSON', () => {
     const f = fixture()
-    const cli = spawnSync('node', [join(REPO_ROOT, 'dist/cli.js'), 'build', '--flake', f.dir, '--systems', 'x86_64-linux', '--extra-nix-config', OFFLINE, '--json'], {
-      encoding: 'utf8',
-      timeout: 240_000
-    })
+    const cli = spawnSync(
+      'node',
+      [join(REPO_ROOT, 'dist/cli.js'), 'build', '--flake', f.dir, '--systems', 'x86_64-linux', '--extra-nix-config', OFFLINE, '--json'],
+      {
+        encoding: 'utf8',
+        timeout: 240_000
+      }
+    )
     expect(cli.status).toBe(0)
     const outputs = JSON.parse(cli.stdout)
     expect(outputs['build-results']['x86_64-linux'].status).toBe('built')
@@ -244,10 +305,28 @@ describe('dist/cli.js (the terminal contract)', () => {
   })
 
   it('fix-hashes reports a stale hash as JSON and leaves the files alone; --write keeps the verified fix', () => {
-    const f = createFixture({ systems: ['x86_64-linux'], fods: [{ attr: 'mast-mix-deps', content: 'cli', hash: 'stale' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
+    const f = createFixture({
+      systems: ['x86_64-linux'],
+      fods: [{ attr: 'mast-mix-deps', content: 'cli', hash: 'stale' }],
+      packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
+    })
     track(f)
     const cli = (...args: string[]) =>
-      spawnSync('node', [join(REPO_ROOT, 'dist/cli.js'), 'fix-hashes', '--flake', f.dir, '--systems', 'x86_64-linux', '--extra-nix-config', OFFLINE, ...args], { encoding: 'utf8', timeout: 240_000 })
+      spawnSync(
+        'node',
+        [
+          join(REPO_ROOT, 'dist/cli.js'),
+          'fix-hashes',
+          '--flake',
+          f.dir,
+          '--systems',
+          'x86_64-linux',
+          '--extra-nix-config',
+          OFFLINE,
+          ...args
+        ],
+        { encoding: 'utf8', timeout: 240_000 }
+      )
     const report = cli('--json')
     expect(report.status).toBe(1)
     const [mismatch] = JSON.parse(report.stdout)['hash-mismatches']
@@ -265,11 +344,24 @@ describe('dist/cli.js (the terminal contract)', () => {
     const people = spawnSync('node', [join(REPO_ROOT, 'dist/cli.js'), 'explain', log], { encoding: 'utf8' })
     expect(people.status).toBe(0)
     expect(people.stdout).toMatch(/mast-mix-deps-0\.1\.0/)
-    const json = spawnSync('node', [join(REPO_ROOT, 'dist/cli.js'), 'explain', '-', '--json'], { input: readFileSync(log), encoding: 'utf8' })
+    const json = spawnSync('node', [join(REPO_ROOT, 'dist/cli.js'), 'explain', '-', '--json'], {
+      input: readFileSync(log),
+      encoding: 'utf8'
+    })
     expect(json.status).toBe(0)
     const findings = JSON.parse(json.stdout)
-    expect(Object.keys(findings)).toEqual(['fodMismatches', 'otherHashErrors', 'platformMismatches', 'execFormatErrors', 'vmTests', 'failedBuilds', 'advice'])
-    expect(findings.fodMismatches).toEqual([expect.objectContaining({ specified: 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', source: 'nix' })])
+    expect(Object.keys(findings)).toEqual([
+      'fodMismatches',
+      'otherHashErrors',
+      'platformMismatches',
+      'execFormatErrors',
+      'vmTests',
+      'failedBuilds',
+      'advice'
+    ])
+    expect(findings.fodMismatches).toEqual([
+      expect.objectContaining({ specified: 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', source: 'nix' })
+    ])
     expect(findings.advice[0]).toMatch(/nix-ci fix-hashes --write/)
   })
 

@@ -37,11 +37,19 @@ describe('parseInputs', () => {
     })
   })
 
-  it('reads builders in Nix\'s syntax and refuses a machine line Nix would misread', () => {
-    const inputs = parseInputs(from({ builders: 'ssh-ng://nix@arm.example.org aarch64-linux - 4 1 big-parallel\nssh-ng://b x86_64-linux', 'remote-fallback': 'fail', matrix: 'aggregate' }))
+  it("reads builders in Nix's syntax and refuses a machine line Nix would misread", () => {
+    const inputs = parseInputs(
+      from({
+        builders: 'ssh-ng://nix@arm.example.org aarch64-linux - 4 1 big-parallel\nssh-ng://b x86_64-linux',
+        'remote-fallback': 'fail',
+        matrix: 'aggregate'
+      })
+    )
     expect([inputs.remoteFallback, inputs.matrix]).toEqual(['fail', 'aggregate'])
     expect(inputs.builders).toContain('ssh-ng://b x86_64-linux')
-    expect(() => parseInputs(from({ builders: 'ssh-ng://a aarch64-linux - four' }))).toThrow(/Input 'builders' has the value 'ssh-ng:\/\/a aarch64-linux - four'.*max-jobs 'four'/)
+    expect(() => parseInputs(from({ builders: 'ssh-ng://a aarch64-linux - four' }))).toThrow(
+      /Input 'builders' has the value 'ssh-ng:\/\/a aarch64-linux - four'.*max-jobs 'four'/
+    )
     expect(() => parseInputs(from({ 'remote-fallback': 'local' }))).toThrow(/'emulate', 'fail'/)
     expect(() => parseInputs(from({ matrix: 'yes' }))).toThrow(/'off', 'build', 'aggregate'/)
   })
@@ -57,7 +65,11 @@ describe('parseInputs', () => {
   })
 
   it('splits pull request labels on commas and newlines only, and an empty value means none', () => {
-    expect(parseInputs(from({ 'pull-request-labels': 'dependencies, nix flake\nbot' })).pullRequestLabels).toEqual(['dependencies', 'nix flake', 'bot'])
+    expect(parseInputs(from({ 'pull-request-labels': 'dependencies, nix flake\nbot' })).pullRequestLabels).toEqual([
+      'dependencies',
+      'nix flake',
+      'bot'
+    ])
     expect(parseInputs(from({ 'pull-request-labels': '' })).pullRequestLabels).toEqual([])
   })
 
@@ -66,7 +78,9 @@ describe('parseInputs', () => {
     const secret = 'nix-ci-test:Gyetsb5EwEf/Dn9sY0Kbsw+8guJkIChxpv/T5y9GBnO5baMcM1m1u71sJBxiWwEQ7aOwPKa3qKVt7HKhhTkQeQ=='
     expect(parseInputs(from({ 'cache-signing-key': `${secret}\n` })).cacheSigningKey).toBe(secret)
     const publicKey = 'nix-ci-test:uW2jHDNZtbu9bCQcYlsBEO2jsDymt6ilbexyoYU5EHk='
-    expect(() => parseInputs(from({ 'cache-signing-key': publicKey }))).toThrow(/Input 'cache-signing-key' has the value '\*\*\*'.*not a Nix secret signing key: make one with `nix key generate-secret/)
+    expect(() => parseInputs(from({ 'cache-signing-key': publicKey }))).toThrow(
+      /Input 'cache-signing-key' has the value '\*\*\*'.*not a Nix secret signing key: make one with `nix key generate-secret/
+    )
     expect(() => parseInputs(from({ 'cache-signing-key': publicKey }))).not.toThrow(new RegExp(publicKey.split(':')[1].slice(0, 10)))
   })
 
@@ -100,6 +114,8 @@ describe('parseInputs', () => {
   })
 
   it('accepts nix.conf lines with comments for extra-nix-config', () => {
-    expect(parseInputs(from({ 'extra-nix-config': '# offline\nsandbox = true\nsubstituters =\n' })).extraNixConfig).toBe('# offline\nsandbox = true\nsubstituters =')
+    expect(parseInputs(from({ 'extra-nix-config': '# offline\nsandbox = true\nsubstituters =\n' })).extraNixConfig).toBe(
+      '# offline\nsandbox = true\nsubstituters ='
+    )
   })
 })

@@ -10,7 +10,9 @@ const LOWER = ['nix', 'git', 'github', 'hashes', 'report', 'setup', 'cache', 'ex
 const TOP = ['pipeline.ts', 'main.ts', 'cli.ts', 'index.ts'].map(name => join(SRC, name))
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap(e => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []))
+  return readdirSync(dir, { withFileTypes: true }).flatMap(e =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []
+  )
 }
 
 function importsOf(file: string): string[] {
@@ -19,8 +21,11 @@ function importsOf(file: string): string[] {
 
 describe('layering', () => {
   it('lower layers import nothing from src/stages', () => {
-    const offending = LOWER.flatMap(layer => sourceFiles(join(SRC, layer)))
-      .flatMap(file => importsOf(file).filter(path => /(^|\/)stages\//.test(path)).map(path => `${relative(SRC, file)} imports ${path}`))
+    const offending = LOWER.flatMap(layer => sourceFiles(join(SRC, layer))).flatMap(file =>
+      importsOf(file)
+        .filter(path => /(^|\/)stages\//.test(path))
+        .map(path => `${relative(SRC, file)} imports ${path}`)
+    )
     expect(offending).toEqual([])
   })
 

@@ -21,7 +21,10 @@ describe('nix/package.nix', () => {
     const expr = `let s = ${STAND_IN}; p = import ${join(REPO_ROOT, 'nix/package.nix')} { inherit (s) lib stdenvNoCC makeWrapper nodejs_24; }; in
       { inherit (p) pname version installPhase; inherit (p.meta) mainProgram license;
         files = map toString p.src.fileset; }`
-    const result = await new NixRunner({ nixConfig: 'substituters =' }).run({ args: ['eval', '--json', '--impure', '--expr', expr], captureStdoutBytes: 1 << 20 })
+    const result = await new NixRunner({ nixConfig: 'substituters =' }).run({
+      args: ['eval', '--json', '--impure', '--expr', expr],
+      captureStdoutBytes: 1 << 20
+    })
     expect(result.exitCode).toBe(0)
     const p = JSON.parse(result.stdout)
     expect(p.pname).toBe('nix-ci')

@@ -50,7 +50,11 @@ interface Timed {
   saveMs: number
 }
 
-async function ciRun(fixture: Fixture, cacheDir: string, expect: 'cold' | 'warm'): Promise<Timed & { savedPaths: string[]; savedBytes: number }> {
+async function ciRun(
+  fixture: Fixture,
+  cacheDir: string,
+  expect: 'cold' | 'warm'
+): Promise<Timed & { savedPaths: string[]; savedBytes: number }> {
   const reporter = new TerminalReporter(() => {})
   const common = { nix, reporter, cwd: fixture.dir, flake: fixture.dir, systems: SYSTEMS, cacheDir }
   const started = Date.now()
@@ -61,7 +65,8 @@ async function ciRun(fixture: Fixture, cacheDir: string, expect: 'cold' | 'warm'
   const saved = await saveNixCache({ ...common, build, restored })
   const ended = Date.now()
   if (!build.ok) throw new Error(`${expect} build failed: ${build.systems.map(s => `${s.system} ${s.status} ${s.error ?? ''}`).join('; ')}`)
-  if (expect === 'cold' && (restored.status !== 'miss' || saved.status !== 'saved')) throw new Error(`cold run: restore ${restored.status}, save ${saved.status} ${saved.reason ?? ''}`)
+  if (expect === 'cold' && (restored.status !== 'miss' || saved.status !== 'saved'))
+    throw new Error(`cold run: restore ${restored.status}, save ${saved.status} ${saved.reason ?? ''}`)
   if (expect === 'warm' && (restored.status !== 'hit' || build.builtDerivations.length > 0 || saved.status !== 'skipped')) {
     throw new Error(`warm run: restore ${restored.status}, built ${build.builtDerivations.length}, save ${saved.status}`)
   }
@@ -78,10 +83,20 @@ async function ciRun(fixture: Fixture, cacheDir: string, expect: 'cold' | 'warm'
 async function uncachedBuild(): Promise<number> {
   const fixture = benchFixture()
   const started = Date.now()
-  const build = await runBuildStage({ flake: fixture.dir, package: 'default', systems: SYSTEMS, nix, reporter: new TerminalReporter(() => {}), cwd: fixture.dir })
+  const build = await runBuildStage({
+    flake: fixture.dir,
+    package: 'default',
+    systems: SYSTEMS,
+    nix,
+    reporter: new TerminalReporter(() => {}),
+    cwd: fixture.dir
+  })
   const elapsed = Date.now() - started
   fixture.cleanup()
-  if (!build.ok) throw new Error(`uncached build failed: ${build.systems.map(s => `${s.system} ${s.status} ${s.error ?? ''}`).join('; ')} ${build.nixErrors.join('\n')}`)
+  if (!build.ok)
+    throw new Error(
+      `uncached build failed: ${build.systems.map(s => `${s.system} ${s.status} ${s.error ?? ''}`).join('; ')} ${build.nixErrors.join('\n')}`
+    )
   return elapsed
 }
 
@@ -99,12 +114,20 @@ try {
 
   const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
   const ratio = warm.totalMs / cold.totalMs
-  console.log(`Nix store cache, systems ${SYSTEMS.join(' + ')} (aarch64 under QEMU), FOD hashing ${FOD_MB} MiB, package hashing ${PACKAGE_MB} MiB and holding ${OUTPUT_MB} MiB per system`)
+  console.log(
+    `Nix store cache, systems ${SYSTEMS.join(' + ')} (aarch64 under QEMU), FOD hashing ${FOD_MB} MiB, package hashing ${PACKAGE_MB} MiB and holding ${OUTPUT_MB} MiB per system`
+  )
   const blobWrites = server.calls.filter(c => c.operation === 'blob-write').length
-  console.log(`  entry: ${cold.savedPaths.length} store paths, ${formatBytes(cold.savedBytes)} before compression; uploaded in ${blobWrites} blob request(s)`)
+  console.log(
+    `  entry: ${cold.savedPaths.length} store paths, ${formatBytes(cold.savedBytes)} before compression; uploaded in ${blobWrites} blob request(s)`
+  )
   console.log(`  uncached build (no cache at all):                    ${s(uncachedMs)}`)
-  console.log(`  cold run (restore miss + build + save):              ${s(cold.totalMs)}  (restore ${s(cold.restoreMs)}, build ${s(cold.buildMs)}, save ${s(cold.saveMs)})`)
-  console.log(`  warm run (restore hit + build of nothing, no save):  ${s(warm.totalMs)}  (restore ${s(warm.restoreMs)}, build ${s(warm.buildMs)}, save ${s(warm.saveMs)})`)
+  console.log(
+    `  cold run (restore miss + build + save):              ${s(cold.totalMs)}  (restore ${s(cold.restoreMs)}, build ${s(cold.buildMs)}, save ${s(cold.saveMs)})`
+  )
+  console.log(
+    `  warm run (restore hit + build of nothing, no save):  ${s(warm.totalMs)}  (restore ${s(warm.restoreMs)}, build ${s(warm.buildMs)}, save ${s(warm.saveMs)})`
+  )
   console.log(`  ratio warm/cold: ${ratio.toFixed(2)} (target <= 0.30) ${ratio <= 0.3 ? 'MET' : 'NOT MET'}`)
 } finally {
   restoreEnv()

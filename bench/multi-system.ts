@@ -13,7 +13,12 @@ const SYSTEMS = ['x86_64-linux', 'aarch64-linux']
 /** A FOD that hashes MEGABYTES of data with busybox (measurable work, slow under QEMU). */
 function fodFixture() {
   const salt = randomBytes(8).toString('hex')
-  return createFixture({ salt, systems: SYSTEMS, fods: [hashingFod('mast-mix-deps', MEGABYTES, salt)], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
+  return createFixture({
+    salt,
+    systems: SYSTEMS,
+    fods: [hashingFod('mast-mix-deps', MEGABYTES, salt)],
+    packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
+  })
 }
 
 async function naive(): Promise<number> {
@@ -32,7 +37,13 @@ async function naive(): Promise<number> {
 async function stage(): Promise<number> {
   const fixture = fodFixture()
   const started = Date.now()
-  const result = await runBuildStage({ flake: fixture.dir, package: 'default', systems: SYSTEMS, nix: testNix(), reporter: new TerminalReporter(() => {}) })
+  const result = await runBuildStage({
+    flake: fixture.dir,
+    package: 'default',
+    systems: SYSTEMS,
+    nix: testNix(),
+    reporter: new TerminalReporter(() => {})
+  })
   const elapsed = Date.now() - started
   fixture.cleanup()
   if (!result.ok) throw new Error(`stage build failed: ${result.systems.map(s => `${s.system} ${s.status} ${s.error ?? ''}`).join('; ')}`)

@@ -18,7 +18,8 @@ const PER_SYSTEM = Math.ceil(COUNT / SYSTEMS.length)
 function generatedFlake() {
   // Each check does a little real work (a few busybox processes), like a quick lint or unit test.
   const checks = SYSTEMS.map(
-    s => `      checks.${s} = builtins.listToAttrs (builtins.genList (i: { name = "check-\${toString i}"; value = mk "${s}" "check-\${toString i}" "for f in a b c; do echo $f; done | sort > $out"; }) ${PER_SYSTEM});`
+    s =>
+      `      checks.${s} = builtins.listToAttrs (builtins.genList (i: { name = "check-\${toString i}"; value = mk "${s}" "check-\${toString i}" "for f in a b c; do echo $f; done | sort > $out"; }) ${PER_SYSTEM});`
   ).join('\n')
   return createOutputsFlake(SYSTEMS, checks)
 }
@@ -40,7 +41,13 @@ async function flakeCheck(): Promise<number> {
   }
   const elapsed = Date.now() - started
   const outs = await nix.run({
-    args: ['eval', '--json', `${flake.dir}#checks`, '--apply', 'c: builtins.concatMap (s: map (n: c.${s}.${n}.outPath) (builtins.attrNames c.${s})) (builtins.attrNames c)'],
+    args: [
+      'eval',
+      '--json',
+      `${flake.dir}#checks`,
+      '--apply',
+      'c: builtins.concatMap (s: map (n: c.${s}.${n}.outPath) (builtins.attrNames c.${s})) (builtins.attrNames c)'
+    ],
     captureStdoutBytes: 1 << 20
   })
   const paths = JSON.parse(outs.stdout) as string[]
@@ -53,13 +60,22 @@ async function flakeCheck(): Promise<number> {
 async function stage(): Promise<{ ms: number; built: number; evalMs: number }> {
   const flake = generatedFlake()
   const started = Date.now()
-  const result = await runBuildStage({ flake: flake.dir, package: 'default', systems: SYSTEMS, nix, reporter: new TerminalReporter(() => {}), outputs: parseOutputsSelection('all') })
+  const result = await runBuildStage({
+    flake: flake.dir,
+    package: 'default',
+    systems: SYSTEMS,
+    nix,
+    reporter: new TerminalReporter(() => {}),
+    outputs: parseOutputsSelection('all')
+  })
   const ms = Date.now() - started
   flake.cleanup()
   const built = result.systems.reduce((n, s) => n + (s.attributes ?? []).filter(a => a.status === 'built').length, 0)
   if (!result.ok || built !== PER_SYSTEM * SYSTEMS.length) {
     const failed = result.systems.flatMap(s => s.attributes ?? []).find(a => a.status !== 'built')
-    throw new Error(`stage: ${built} of ${PER_SYSTEM * SYSTEMS.length} built; e.g. ${failed?.attrPath}: ${failed?.failures[0]?.message ?? failed?.error}\n${failed?.failures[0]?.tail.join('\n') ?? ''}`)
+    throw new Error(
+      `stage: ${built} of ${PER_SYSTEM * SYSTEMS.length} built; e.g. ${failed?.attrPath}: ${failed?.failures[0]?.message ?? failed?.error}\n${failed?.failures[0]?.tail.join('\n') ?? ''}`
+    )
   }
   console.log(`  nix-ci phases: ${result.phases.map(p => `${p.name} ${(p.durationMs / 1000).toFixed(2)} s`).join(', ')}`)
   return { ms, built, evalMs: result.phases.find(p => p.name === 'evaluation')?.durationMs ?? 0 }
@@ -79,7 +95,11 @@ for (let round = 0; round < ROUNDS; round++) {
   evalMs += ours.evalMs
 }
 const ratio = oursMs / checkMs
-console.log(`every output: ${PER_SYSTEM * SYSTEMS.length} checks over ${SYSTEMS.join(' + ')} (QEMU for aarch64), Nix ${version.text}, ${ROUNDS} round(s)`)
+console.log(
+  `every output: ${PER_SYSTEM * SYSTEMS.length} checks over ${SYSTEMS.join(' + ')} (QEMU for aarch64), Nix ${version.text}, ${ROUNDS} round(s)`
+)
 console.log(`  nix flake check (once per system):  ${(checkMs / ROUNDS / 1000).toFixed(2)} s per round`)
-console.log(`  nix-ci outputs: all (eval + build): ${(oursMs / ROUNDS / 1000).toFixed(2)} s per round (evaluation ${(evalMs / ROUNDS / 1000).toFixed(2)} s)`)
+console.log(
+  `  nix-ci outputs: all (eval + build): ${(oursMs / ROUNDS / 1000).toFixed(2)} s per round (evaluation ${(evalMs / ROUNDS / 1000).toFixed(2)} s)`
+)
 console.log(`  ratio nix-ci/flake-check: ${ratio.toFixed(2)}`)

@@ -49,8 +49,6 @@ function makeChunk(seed, adversarial) {
 const typical = Array.from({ length: 8 }, (_, i) => makeChunk(i, false))
 const hostile = Array.from({ length: 8 }, (_, i) => makeChunk(i, true))
 
-
-
 let sink = 0
 const baseline = feed(typical, totalMb, line => {
   sink += line.length
@@ -67,7 +65,13 @@ for (const [trust, log, chunks] of [
   const run = feed(chunks, totalMb, line => parser.push(line))
   const result = parser.finish()
   const after = heapNow()
-  results.push({ trust: `${trust}, ${log} log`, run, result, growthMb: (after - before) / 1024 / 1024, peakMb: (run.peakHeap - before) / 1024 / 1024 })
+  results.push({
+    trust: `${trust}, ${log} log`,
+    run,
+    result,
+    growthMb: (after - before) / 1024 / 1024,
+    peakMb: (run.peakHeap - before) / 1024 / 1024
+  })
 }
 
 const fmt = n => n.toFixed(1)

@@ -31,7 +31,8 @@ const BOTH = ['x86_64-linux', 'aarch64-linux']
 // About 2 s of evaluation at N = 2,000, with instantiating the derivations.
 const evalCost = (n: number) => Math.round(n * 0.6)
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
-const verdict = (ratio: number, target: number) => `${ratio.toFixed(2)} (target <= ${target.toFixed(2)}) ${ratio <= target ? 'MET' : 'NOT MET'}`
+const verdict = (ratio: number, target: number) =>
+  `${ratio.toFixed(2)} (target <= ${target.toFixed(2)}) ${ratio <= target ? 'MET' : 'NOT MET'}`
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = Date.now()
@@ -46,7 +47,9 @@ async function bareBuild(dir: string, system: string): Promise<number> {
     tail.push(line.text)
     if (tail.length > 15) tail.shift()
   }
-  const { value, ms } = await timed(() => nix.run({ args: ['build', '--no-link', '--keep-going', `${dir}#packages.${system}.default`], onLine }))
+  const { value, ms } = await timed(() =>
+    nix.run({ args: ['build', '--no-link', '--keep-going', `${dir}#packages.${system}.default`], onLine })
+  )
   if (value.exitCode !== 0) throw new Error(`bare nix build of ${dir} failed:\n${tail.join('\n')}`)
   return ms
 }
@@ -54,7 +57,9 @@ async function bareBuild(dir: string, system: string): Promise<number> {
 async function stageBuild(dir: string, systems: string[]): Promise<{ ms: number; breakdown: string[] }> {
   const calls: NixCall[] = []
   const nix = new NixRunner({ nixConfig: NIX_CONFIG, callLog: calls })
-  const { value, ms } = await timed(() => runBuildStage({ flake: dir, package: 'default', systems, nix, reporter: new TerminalReporter(() => {}) }))
+  const { value, ms } = await timed(() =>
+    runBuildStage({ flake: dir, package: 'default', systems, nix, reporter: new TerminalReporter(() => {}) })
+  )
   if (!value.ok) throw new Error(`stage build failed: ${value.systems.map(s => `${s.system} ${s.error ?? ''}`).join('; ')}`)
   return { ms, breakdown: describeTiming(value.phases, calls) }
 }
@@ -85,7 +90,9 @@ async function warmOverhead(n: number): Promise<void> {
     const buildMs = await bareBuild(flake.dir, X86[0])
     const bareMs = await bareBuild(flake.dir, X86[0])
     const stage = await stageBuild(flake.dir, X86)
-    console.log(`  N=${n} warm (built once in ${seconds(buildMs)}): bare ${seconds(bareMs)}, stage ${seconds(stage.ms)}, ratio ${verdict(stage.ms / bareMs, 1.1)}, stage's own ${seconds(stage.ms - bareMs)}`)
+    console.log(
+      `  N=${n} warm (built once in ${seconds(buildMs)}): bare ${seconds(bareMs)}, stage ${seconds(stage.ms)}, ratio ${verdict(stage.ms / bareMs, 1.1)}, stage's own ${seconds(stage.ms - bareMs)}`
+    )
     for (const line of stage.breakdown) console.log(`      stage ${line}`)
   } finally {
     flake.cleanup()
@@ -100,9 +107,13 @@ async function p1b(): Promise<void> {
     const nix = new NixRunner({ nixConfig: NIX_CONFIG })
     const version = await nix.version()
     const evaluated = await evaluatePackages(nix, limit.dir, BOTH, 'default')
-    const drvs = await showDerivationClosure(nix, evaluated.map(e => e.drvPath))
+    const drvs = await showDerivationClosure(
+      nix,
+      evaluated.map(e => e.drvPath)
+    )
     const nativeFods = [...drvs.values()].filter(d => d.system === 'x86_64-linux' && isFixedOutput(d)).map(d => d.drvPath)
-    const realise = async (paths: string[]) => (await timed(() => nix.run({ args: ['build', '--no-link', '--keep-going', ...paths.map(p => drvInstallable(p, version))] }))).ms
+    const realise = async (paths: string[]) =>
+      (await timed(() => nix.run({ args: ['build', '--no-link', '--keep-going', ...paths.map(p => drvInstallable(p, version))] }))).ms
     const fodsMs = await realise(nativeFods)
     const nativeMs = await realise([evaluated[0].drvPath])
     const emulatedMs = await realise([evaluated[1].drvPath])
@@ -144,9 +155,14 @@ function memory(): void {
   const flake = nixpkgsLike({ derivations: 10_000, systems: X86, sources: 5, evalCost: 0 })
   try {
     // A child process of its own, so its peak RSS is this read's alone.
-    const out = execFileSync('node', ['scripts/run-ts.mjs', 'bench/support/derivation-show-memory.ts', flake.dir, NIX_CONFIG], { encoding: 'utf8', maxBuffer: 1 << 24 })
+    const out = execFileSync('node', ['scripts/run-ts.mjs', 'bench/support/derivation-show-memory.ts', flake.dir, NIX_CONFIG], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24
+    })
     const r = JSON.parse(out.trim().split('\n').pop() as string) as { drvs: number; ms: number; baseMb: number; peakMb: number }
-    console.log(`  memory: derivation show -r of ${r.drvs} derivations read in ${seconds(r.ms)}; peak RSS ${r.peakMb.toFixed(0)} MB (${r.baseMb.toFixed(0)} MB before) ${r.peakMb < 256 ? 'MET' : 'NOT MET'} (target < 256 MB)`)
+    console.log(
+      `  memory: derivation show -r of ${r.drvs} derivations read in ${seconds(r.ms)}; peak RSS ${r.peakMb.toFixed(0)} MB (${r.baseMb.toFixed(0)} MB before) ${r.peakMb < 256 ? 'MET' : 'NOT MET'} (target < 256 MB)`
+    )
   } finally {
     flake.cleanup()
   }

@@ -27,7 +27,12 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
 
 function fixture() {
   const salt = randomBytes(8).toString('hex')
-  return createFixture({ salt, systems: SYSTEMS, fods: [hashingFod('mast-mix-deps', MEGABYTES, salt)], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
+  return createFixture({
+    salt,
+    systems: SYSTEMS,
+    fods: [hashingFod('mast-mix-deps', MEGABYTES, salt)],
+    packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
+  })
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
@@ -38,7 +43,9 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
 
 // 1. local one-job (QEMU) vs remote builder
 const local = fixture()
-const [localMs, localResult] = await timed(() => runBuildStage({ flake: local.dir, package: 'default', systems: SYSTEMS, nix: testNix(), reporter: quiet() }))
+const [localMs, localResult] = await timed(() =>
+  runBuildStage({ flake: local.dir, package: 'default', systems: SYSTEMS, nix: testNix(), reporter: quiet() })
+)
 if (!localResult.ok) throw new Error('local build failed')
 local.cleanup()
 
@@ -47,7 +54,14 @@ process.env.NIX_SSHOPTS = remote.sshOpts
 const viaRemote = fixture()
 const localOnly = new NixRunner({ nixConfig: 'sandbox = true\nsubstituters =\nextra-platforms =' })
 const [remoteMs, remoteResult] = await timed(() =>
-  runBuildStage({ flake: viaRemote.dir, package: 'default', systems: SYSTEMS, nix: localOnly, reporter: quiet(), remote: { builders: remote.machine(['aarch64-linux']), sshKey: '', fallback: 'fail' } })
+  runBuildStage({
+    flake: viaRemote.dir,
+    package: 'default',
+    systems: SYSTEMS,
+    nix: localOnly,
+    reporter: quiet(),
+    remote: { builders: remote.machine(['aarch64-linux']), sshKey: '', fallback: 'fail' }
+  })
 )
 if (!remoteResult.ok || remoteResult.systems[1].builtOn !== remote.host) throw new Error('remote build failed or did not run remotely')
 const storeBytes = (dir: string): number => Number(execFileSync('du', ['-sb', '--apparent-size', dir], { encoding: 'utf8' }).split('\t')[0])
@@ -59,14 +73,26 @@ await remote.stop()
 
 console.log(`remote builder vs local, FOD hashing ${MEGABYTES} MiB, ${SYSTEMS.join(' + ')}`)
 console.log(`  one job, aarch64 under QEMU here:          ${seconds(localMs)}, 0 bytes copied`)
-console.log(`  aarch64 on the remote builder (ssh-ng):    ${seconds(remoteMs)}, ${remoteStoreBytes} bytes in the remote's store after (inputs copied there + its build), ${backBytes} bytes copied back`)
-console.log(`  ratio remote/local: ${(remoteMs / localMs).toFixed(2)} (the remote runs QEMU on this same machine: this is its overhead, not native speed)`)
+console.log(
+  `  aarch64 on the remote builder (ssh-ng):    ${seconds(remoteMs)}, ${remoteStoreBytes} bytes in the remote's store after (inputs copied there + its build), ${backBytes} bytes copied back`
+)
+console.log(
+  `  ratio remote/local: ${(remoteMs / localMs).toFixed(2)} (the remote runs QEMU on this same machine: this is its overhead, not native speed)`
+)
 
 // 2. matrix + aggregate vs one job
 const server = await startArtifactServer()
-const inputsFor = (dir: string, values: Record<string, string>) => parseInputs(name => ({ flake: dir, 'vm-test': 'off', cache: 'false', 'fix-hashes': 'report', ...values })[name])
+const inputsFor = (dir: string, values: Record<string, string>) =>
+  parseInputs(name => ({ flake: dir, 'vm-test': 'off', cache: 'false', 'fix-hashes': 'report', ...values })[name])
 const oneJob = fixture()
-const [oneJobMs] = await timed(() => runPipeline(inputsFor(oneJob.dir, { systems: SYSTEMS.join(' ') }), { nix: testNix(), reporter: quiet(), cwd: oneJob.dir, actionDir: REPO_ROOT }))
+const [oneJobMs] = await timed(() =>
+  runPipeline(inputsFor(oneJob.dir, { systems: SYSTEMS.join(' ') }), {
+    nix: testNix(),
+    reporter: quiet(),
+    cwd: oneJob.dir,
+    actionDir: REPO_ROOT
+  })
+)
 oneJob.cleanup()
 const matrix = fixture()
 const jobMs: number[] = []
@@ -78,12 +104,26 @@ process.stdout.write = (() => true) as typeof process.stdout.write
 try {
   for (const system of SYSTEMS) {
     Object.assign(process.env, server.jobEnv(`build-${system}`))
-    const [ms, r] = await timed(() => runPipeline(inputsFor(matrix.dir, { systems: system, matrix: 'build' }), { nix: testNix(), reporter: quiet(), cwd: matrix.dir, actionDir: REPO_ROOT }))
+    const [ms, r] = await timed(() =>
+      runPipeline(inputsFor(matrix.dir, { systems: system, matrix: 'build' }), {
+        nix: testNix(),
+        reporter: quiet(),
+        cwd: matrix.dir,
+        actionDir: REPO_ROOT
+      })
+    )
     if (!r.ok) throw new Error(`matrix job ${system} failed: ${r.failures.join('; ')}`)
     jobMs.push(ms)
   }
   Object.assign(process.env, server.jobEnv('aggregate'))
-  ;[aggregateMs, aggregate] = await timed(() => runPipeline(inputsFor(matrix.dir, { systems: SYSTEMS.join(' '), matrix: 'aggregate' }), { nix: testNix(), reporter: quiet(), cwd: matrix.dir, actionDir: REPO_ROOT }))
+  ;[aggregateMs, aggregate] = await timed(() =>
+    runPipeline(inputsFor(matrix.dir, { systems: SYSTEMS.join(' '), matrix: 'aggregate' }), {
+      nix: testNix(),
+      reporter: quiet(),
+      cwd: matrix.dir,
+      actionDir: REPO_ROOT
+    })
+  )
 } finally {
   process.stdout.write = stdoutWrite
 }
@@ -94,6 +134,10 @@ await server.stop()
 const parallel = Math.max(...jobMs) + aggregateMs
 console.log(`matrix + aggregate vs one job (same fixture)`)
 console.log(`  one job, both systems (aarch64 under QEMU):  ${seconds(oneJobMs)}`)
-console.log(`  matrix jobs: ${SYSTEMS.map((s, i) => `${s} ${seconds(jobMs[i])}`).join(', ')}; aggregate ${seconds(aggregateMs)}; ${artifactBytes} artifact bytes`)
-console.log(`  ratio matrix(parallel: slowest job + aggregate)/one job: ${(parallel / oneJobMs).toFixed(2)}; sequential sum/one job: ${((jobMs.reduce((a, b) => a + b, 0) + aggregateMs) / oneJobMs).toFixed(2)}`)
+console.log(
+  `  matrix jobs: ${SYSTEMS.map((s, i) => `${s} ${seconds(jobMs[i])}`).join(', ')}; aggregate ${seconds(aggregateMs)}; ${artifactBytes} artifact bytes`
+)
+console.log(
+  `  ratio matrix(parallel: slowest job + aggregate)/one job: ${(parallel / oneJobMs).toFixed(2)}; sequential sum/one job: ${((jobMs.reduce((a, b) => a + b, 0) + aggregateMs) / oneJobMs).toFixed(2)}`
+)
 console.log(`  aggregation cost: ${seconds(aggregateMs)} = ${((aggregateMs / parallel) * 100).toFixed(1)} % of the matrix wall time`)

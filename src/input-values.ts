@@ -44,7 +44,7 @@ const ATTR_NAME = /^[A-Za-z_][A-Za-z0-9_'-]*$/
 
 export function parseAttrName(input: string, value: string): string {
   if (ATTR_NAME.test(value)) return value
-  throw new InputError(input, value, 'use a plain Nix attribute name (letters, digits, _, \' and -), e.g. `default`')
+  throw new InputError(input, value, "use a plain Nix attribute name (letters, digits, _, ' and -), e.g. `default`")
 }
 
 export function parseSystems(value: string): string[] {
@@ -85,13 +85,24 @@ export function parseVersionFrom(value: string): VersionFrom {
   if ((VERSION_SOURCES as readonly string[]).includes(value)) return { source: value as (typeof VERSION_SOURCES)[number] }
   const version = semver.valid(value)
   if (version !== null) return { source: 'literal', version }
-  throw new InputError('version-from', value, `use ${VERSION_SOURCES.map(s => `'${s}'`).join(', ')}, or a literal semver version such as 1.2.3`)
+  throw new InputError(
+    'version-from',
+    value,
+    `use ${VERSION_SOURCES.map(s => `'${s}'`).join(', ')}, or a literal semver version such as 1.2.3`
+  )
 }
 
 /** Commas or newlines (a label may hold spaces); empty means no labels, so no default substitution. */
 export function parseLabels(value: string | undefined): string[] {
   const text = value === undefined ? DEFAULTS['pull-request-labels'] : value
-  const labels = [...new Set(text.split(/[,\n]/).map(l => l.trim()).filter(Boolean))]
+  const labels = [
+    ...new Set(
+      text
+        .split(/[,\n]/)
+        .map(l => l.trim())
+        .filter(Boolean)
+    )
+  ]
   for (const label of labels) {
     if (label.length > 50) throw new InputError('pull-request-labels', label, 'GitHub labels are at most 50 characters')
   }
@@ -109,7 +120,11 @@ export function parseOutputs(value: string): OutputsSelection {
   try {
     return parseOutputsSelection(value)
   } catch (error) {
-    throw new InputError('outputs', value, `use \`package\` (packages.<system>.<package>), \`all\`, or attribute paths with * globs such as \`packages.*.* checks.*.lint\` (${errorMessage(error)})`)
+    throw new InputError(
+      'outputs',
+      value,
+      `use \`package\` (packages.<system>.<package>), \`all\`, or attribute paths with * globs such as \`packages.*.* checks.*.lint\` (${errorMessage(error)})`
+    )
   }
 }
 
@@ -168,28 +183,83 @@ export function parseNixConfigLines(value: string): string {
 
 /** What each nix.conf setting gives away when extra-nix-config sets it (`extra-` forms included). */
 const WEAKENING_SETTINGS: { setting: string; when?: (value: string) => boolean; weakens: string }[] = [
-  { setting: 'sandbox', when: v => !/^true$/i.test(v), weakens: 'builders run outside the Nix sandbox: with the network, the whole file system of the runner (the checkout, its .git credentials, other users\' files) and no isolation between builds' },
-  { setting: 'sandbox-fallback', when: v => /^true$/i.test(v), weakens: 'where the sandbox cannot be set up, Nix builds without it instead of failing' },
-  { setting: 'sandbox-paths', weakens: 'these host paths are visible inside every build\'s sandbox' },
-  { setting: 'allowed-impure-host-deps', weakens: 'derivations may read these host paths, so outputs depend on the runner and not only on their inputs' },
-  { setting: 'build-users-group', when: v => v === '', weakens: 'builds run as the user Nix runs as (root on a single-user install), not as unprivileged build users' },
-  { setting: 'filter-syscalls', when: v => /^false$/i.test(v), weakens: 'builders may use system calls the sandbox normally blocks (setuid files, extended attributes)' },
+  {
+    setting: 'sandbox',
+    when: v => !/^true$/i.test(v),
+    weakens:
+      "builders run outside the Nix sandbox: with the network, the whole file system of the runner (the checkout, its .git credentials, other users' files) and no isolation between builds"
+  },
+  {
+    setting: 'sandbox-fallback',
+    when: v => /^true$/i.test(v),
+    weakens: 'where the sandbox cannot be set up, Nix builds without it instead of failing'
+  },
+  { setting: 'sandbox-paths', weakens: "these host paths are visible inside every build's sandbox" },
+  {
+    setting: 'allowed-impure-host-deps',
+    weakens: 'derivations may read these host paths, so outputs depend on the runner and not only on their inputs'
+  },
+  {
+    setting: 'build-users-group',
+    when: v => v === '',
+    weakens: 'builds run as the user Nix runs as (root on a single-user install), not as unprivileged build users'
+  },
+  {
+    setting: 'filter-syscalls',
+    when: v => /^false$/i.test(v),
+    weakens: 'builders may use system calls the sandbox normally blocks (setuid files, extended attributes)'
+  },
   { setting: 'allow-new-privileges', when: v => /^true$/i.test(v), weakens: 'builders may gain privileges through setuid programs' },
   { setting: 'impure-env', weakens: 'these variables are handed to fixed-output derivations: never put a secret here' },
-  { setting: 'post-build-hook', weakens: 'this program runs after every build as the user Nix runs as (root on a single-user install), with the build\'s outputs: a common way to leak a cache\'s signing key or upload what a builder planted' },
-  { setting: 'pre-build-hook', weakens: 'this program runs before every build, as the user Nix runs as, and decides what the sandbox contains' },
+  {
+    setting: 'post-build-hook',
+    weakens:
+      "this program runs after every build as the user Nix runs as (root on a single-user install), with the build's outputs: a common way to leak a cache's signing key or upload what a builder planted"
+  },
+  {
+    setting: 'pre-build-hook',
+    weakens: 'this program runs before every build, as the user Nix runs as, and decides what the sandbox contains'
+  },
   { setting: 'diff-hook', weakens: 'this program runs as the user Nix runs as whenever a check build differs' },
-  { setting: 'builders', when: v => v !== '' && v !== '@/dev/null', weakens: 'builds (and their outputs, which this machine then trusts) come from the remote machines listed' },
-  { setting: 'trusted-users', weakens: 'these users may change any Nix setting and import unsigned store paths: they are root-equivalent for the Nix store' },
+  {
+    setting: 'builders',
+    when: v => v !== '' && v !== '@/dev/null',
+    weakens: 'builds (and their outputs, which this machine then trusts) come from the remote machines listed'
+  },
+  {
+    setting: 'trusted-users',
+    weakens: 'these users may change any Nix setting and import unsigned store paths: they are root-equivalent for the Nix store'
+  },
   { setting: 'allowed-users', weakens: 'these users may talk to the Nix daemon' },
-  { setting: 'require-sigs', when: v => /^false$/i.test(v), weakens: 'store paths are accepted from substituters and imports without a valid signature: whoever serves them decides what gets built' },
-  { setting: 'substituters', when: v => v !== '', weakens: 'store paths are fetched from these caches instead of being built: check they are ones you trust' },
+  {
+    setting: 'require-sigs',
+    when: v => /^false$/i.test(v),
+    weakens: 'store paths are accepted from substituters and imports without a valid signature: whoever serves them decides what gets built'
+  },
+  {
+    setting: 'substituters',
+    when: v => v !== '',
+    weakens: 'store paths are fetched from these caches instead of being built: check they are ones you trust'
+  },
   { setting: 'trusted-substituters', weakens: 'unprivileged users may add these caches' },
   { setting: 'trusted-public-keys', weakens: 'store paths signed by these keys are accepted without building them' },
-  { setting: 'accept-flake-config', when: v => /^true$/i.test(v), weakens: 'a flake\'s nixConfig (its own substituters, keys and settings) is applied without asking: the code you build chooses its trust settings' },
-  { setting: 'allow-unsafe-native-code-during-evaluation', when: v => /^true$/i.test(v), weakens: 'Nix expressions may run arbitrary programs while they are evaluated' },
+  {
+    setting: 'accept-flake-config',
+    when: v => /^true$/i.test(v),
+    weakens:
+      "a flake's nixConfig (its own substituters, keys and settings) is applied without asking: the code you build chooses its trust settings"
+  },
+  {
+    setting: 'allow-unsafe-native-code-during-evaluation',
+    when: v => /^true$/i.test(v),
+    weakens: 'Nix expressions may run arbitrary programs while they are evaluated'
+  },
   { setting: 'plugin-files', weakens: 'these shared libraries are loaded into every Nix process' },
-  { setting: 'access-tokens', weakens: 'nix-ci never passes access tokens through the environment (a fixed-output derivation could read them): they are dropped. Put them in a nix.conf only root can read (`/etc/nix/nix.conf`, e.g. with install-nix-action\'s `github_access_token`)' }
+  {
+    setting: 'access-tokens',
+    weakens:
+      "nix-ci never passes access tokens through the environment (a fixed-output derivation could read them): they are dropped. Put them in a nix.conf only root can read (`/etc/nix/nix.conf`, e.g. with install-nix-action's `github_access_token`)"
+  }
 ]
 
 /**

@@ -61,4 +61,3 @@ export function parseInputs(get: (name: string) => string | undefined): Inputs {
     matrix: oneOf('matrix', raw('matrix'), MATRIX_ROLES)
   }
 }
-

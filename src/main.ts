@@ -50,12 +50,15 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     reporter.setSecret(inputs.githubToken)
     reporter.setSecret(inputs.cacheSigningKey)
     // The key's text and each of its lines (a log line never holds the whole multi-line key).
-    for (const secret of [inputs.buildersSshKey, ...inputs.buildersSshKey.split('\n').filter(l => l.trim().length >= 8)]) reporter.setSecret(secret)
+    for (const secret of [inputs.buildersSshKey, ...inputs.buildersSshKey.split('\n').filter(l => l.trim().length >= 8)])
+      reporter.setSecret(secret)
     for (const secret of withoutAccessTokens(inputs.extraNixConfig).secrets) reporter.setSecret(secret)
     // Before anything builds: a write token must never build code from a fork, nor pull request
     // code a workflow_run / issue_comment job checked out instead of its trusted commit.
     const cwd = env.GITHUB_WORKSPACE || process.cwd()
-    const unsafe = env.GITHUB_REPOSITORY ? await refuseBeforeBuild(readRunContext(env), writeModesOf(inputs), await flakeRepository(inputs.flake, cwd)) : undefined
+    const unsafe = env.GITHUB_REPOSITORY
+      ? await refuseBeforeBuild(readRunContext(env), writeModesOf(inputs), await flakeRepository(inputs.flake, cwd))
+      : undefined
     if (unsafe) {
       core.setFailed(unsafe)
       return

@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Inputs } from './inputs.js'
 import type { PipelineContext, PipelineResult } from './pipeline.js'
-import { RESULT_FILE, artifactName, artifactServiceUnavailableReason, downloadSystemResults, uploadSystemResult } from './artifact/transport.js'
+import {
+  RESULT_FILE,
+  artifactName,
+  artifactServiceUnavailableReason,
+  downloadSystemResults,
+  uploadSystemResult
+} from './artifact/transport.js'
 import { deliverFixes } from './stages/pull-request/from-inputs.js'
 import { releaseFromInputs } from './stages/release/from-inputs.js'
 import { runAggregateStage } from './stages/aggregate/aggregate-stage.js'
@@ -26,7 +32,10 @@ export async function runMatrixJob(inputs: Inputs, context: PipelineContext, pip
     return { ok: false, failures: [message] }
   }
   // The fix PR and the release belong to the aggregate job, which sees every system.
-  const result = await pipeline({ ...inputs, matrix: 'off', fixHashes: inputs.fixHashes === 'off' ? 'off' : 'report', release: 'off' }, context)
+  const result = await pipeline(
+    { ...inputs, matrix: 'off', fixHashes: inputs.fixHashes === 'off' ? 'off' : 'report', release: 'off' },
+    context
+  )
   // A stale hash is the aggregate's to fix: here it is a finding, not this job's failure.
   const failures = result.failures.filter(f => !f.startsWith('Stale fixed-output hashes'))
   const dir = mkdtempSync(join(tmpdir(), 'nix-ci-matrix-'))
@@ -74,7 +83,11 @@ export async function runMatrixAggregate(inputs: Inputs, context: PipelineContex
     // Only when every system is green and every hash stands.
     const buildOk = aggregate.decision.allGreen && aggregate.hashes.status === 'clean'
     const notGreen = notGreenReason(aggregate.decision.systems, aggregate.hashes.status === 'clean')
-    release = await releaseFromInputs(inputs, { github, system: inputs.systems[0], buildOk, notGreen, cwd: context.cwd, nix: context.nix, reporter, signal: context.signal }, failures)
+    release = await releaseFromInputs(
+      inputs,
+      { github, system: inputs.systems[0], buildOk, notGreen, cwd: context.cwd, nix: context.nix, reporter, signal: context.signal },
+      failures
+    )
   }
   return { ok: failures.length === 0, hashes: aggregate.hashes, pullRequest, release, failures }
 }

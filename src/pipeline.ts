@@ -74,7 +74,15 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
     const vmTestOk = run.vmTest === undefined || run.vmTest.result === 'skipped' ? undefined : run.vmTest.result === 'passed'
     run.release = await releaseFromInputs(
       inputs,
-      { ...stageEnv(context), cwd: context.cwd, github: context.github, system: build.hostSystem, buildOk: build.ok && hashesClean, notGreen: notGreen(build, hashesClean), vmTestOk },
+      {
+        ...stageEnv(context),
+        cwd: context.cwd,
+        github: context.github,
+        system: build.hostSystem,
+        buildOk: build.ok && hashesClean,
+        notGreen: notGreen(build, hashesClean),
+        vmTestOk
+      },
       run.failures
     )
   }
@@ -94,8 +102,8 @@ function announce(inputs: Inputs, { reporter }: PipelineContext): void {
   for (const warning of nixConfigWarnings(inputs.extraNixConfig)) reporter.warning(warning, { title: 'extra-nix-config weakens Nix' })
   if (withoutAccessTokens(process.env.NIX_CONFIG ?? '').secrets.length > 0) {
     reporter.warning(
-      'NIX_CONFIG holds access-tokens, which nix-ci does not pass to Nix: a fixed-output derivation can read any variable of Nix\'s environment. ' +
-        'Put them in a nix.conf only root can read (/etc/nix/nix.conf; install-nix-action\'s `github_access_token` does that).',
+      "NIX_CONFIG holds access-tokens, which nix-ci does not pass to Nix: a fixed-output derivation can read any variable of Nix's environment. " +
+        "Put them in a nix.conf only root can read (/etc/nix/nix.conf; install-nix-action's `github_access_token` does that).",
       { title: 'access-tokens not passed to Nix' }
     )
   }
@@ -122,12 +130,19 @@ function buildStep(inputs: Inputs, context: PipelineContext, parser: MismatchPar
     observe: parser?.onLine,
     outputs: inputs.outputs,
     // The VM test stage builds its own check; the build stage must not build it first.
-    exclude: inputs.vmTest.mode === 'attribute' ? [{ attrPath: inputs.vmTest.attribute, reason: 'the VM test stage builds it (vm-test)' }] : [],
+    exclude:
+      inputs.vmTest.mode === 'attribute' ? [{ attrPath: inputs.vmTest.attribute, reason: 'the VM test stage builds it (vm-test)' }] : [],
     remote: { builders: inputs.builders, sshKey: inputs.buildersSshKey, fallback: inputs.remoteFallback }
   })
 }
 
-async function fixHashesStep(inputs: Inputs, context: PipelineContext, build: BuildStageResult, parser: MismatchParser, cachedPaths: Set<string>): Promise<FixHashesResult> {
+async function fixHashesStep(
+  inputs: Inputs,
+  context: PipelineContext,
+  build: BuildStageResult,
+  parser: MismatchParser,
+  cachedPaths: Set<string>
+): Promise<FixHashesResult> {
   return runFixHashesStage({
     ...stageEnv(context),
     cwd: context.cwd,
@@ -205,7 +220,13 @@ async function cacheStep(
   else context.reporter.info('Cache: not saved, the run found stale fixed-output hashes.')
 }
 
-async function pushStep(inputs: Inputs, context: PipelineContext, build: BuildStageResult, hashesClean: boolean, failures: string[]): Promise<void> {
+async function pushStep(
+  inputs: Inputs,
+  context: PipelineContext,
+  build: BuildStageResult,
+  hashesClean: boolean,
+  failures: string[]
+): Promise<void> {
   const target = inputs.pushTo
   if (!target) return
   if (!hashesClean) return context.reporter.info(`Push to ${target.display}: skipped, the run found stale fixed-output hashes.`)

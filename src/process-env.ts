@@ -95,7 +95,8 @@ export function secretsInEnvironment(env: NodeJS.ProcessEnv = process.env): stri
   const secrets = new Set<string>()
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || value.length < 4) continue
-    if (name === 'GITHUB_TOKEN' || /^INPUT_GITHUB[-_]TOKEN$/i.test(name) || /^ACTIONS_(RUNTIME_TOKEN|ID_TOKEN_REQUEST_TOKEN)$/.test(name)) secrets.add(value)
+    if (name === 'GITHUB_TOKEN' || /^INPUT_GITHUB[-_]TOKEN$/i.test(name) || /^ACTIONS_(RUNTIME_TOKEN|ID_TOKEN_REQUEST_TOKEN)$/.test(name))
+      secrets.add(value)
   }
   for (const token of withoutAccessTokens(env.NIX_CONFIG ?? '').secrets) secrets.add(token)
   return [...secrets]

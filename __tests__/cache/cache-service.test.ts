@@ -62,7 +62,9 @@ describe('cache service test server with the real @actions/cache client', () => 
     await saveEntry(entryDir('first'), 'same-key', recordingReporter())
     const second = await saveEntry(entryDir('second'), 'same-key', recordingReporter())
     expect(second.kind).toBe('failed')
-    expect(second.kind === 'failed' && second.reason).toMatch(/reserving the entry failed: .*\(409\) Conflict: cache entry with the same key, version, and scope already exists: same-key/)
+    expect(second.kind === 'failed' && second.reason).toMatch(
+      /reserving the entry failed: .*\(409\) Conflict: cache entry with the same key, version, and scope already exists: same-key/
+    )
   })
 
   it('reports a full quota as a failed save', async () => {
@@ -105,8 +107,11 @@ describe('cache service test server with the real @actions/cache client', () => 
     const client = new BlockBlobClient(created.signed_upload_url)
     await client.uploadData(data, { blockSize: 1024 * 1024, maxSingleShotSize: 1024 * 1024, concurrency: 2 })
     expect(server.calls.filter(c => c.operation === 'blob-write')).toHaveLength(5)
-    expect(server.service.call('FinalizeCacheEntryUpload', { key: 'big', version, size_bytes: String(data.length) })).toMatchObject({ ok: true })
-    const url = (server.service.call('GetCacheEntryDownloadURL', { key: 'big', version }) as { signed_download_url: string }).signed_download_url
+    expect(server.service.call('FinalizeCacheEntryUpload', { key: 'big', version, size_bytes: String(data.length) })).toMatchObject({
+      ok: true
+    })
+    const url = (server.service.call('GetCacheEntryDownloadURL', { key: 'big', version }) as { signed_download_url: string })
+      .signed_download_url
     const downloaded = await new BlockBlobClient(url).downloadToBuffer(0, undefined, { blockSize: 1024 * 1024, concurrency: 2 })
     expect(downloaded.equals(data)).toBe(true)
     // The upload URL cannot read; the download URL cannot write.

@@ -31,7 +31,10 @@ describe('cache key', () => {
   it('names the systems (sorted) and the Nix version, and falls back to the same systems', () => {
     const keys = cacheKeys({ systems: ['x86_64-linux', 'aarch64-linux'], nixVersion: '2.8.0', files: FILES })
     expect(keys.key).toMatch(/^nix-ci-store-v1-aarch64-linux\+x86_64-linux-nix2\.8\.0-[0-9a-f]{32}$/)
-    expect(keys.restoreKeys).toEqual(['nix-ci-store-v1-aarch64-linux+x86_64-linux-nix2.8.0-', 'nix-ci-store-v1-aarch64-linux+x86_64-linux-'])
+    expect(keys.restoreKeys).toEqual([
+      'nix-ci-store-v1-aarch64-linux+x86_64-linux-nix2.8.0-',
+      'nix-ci-store-v1-aarch64-linux+x86_64-linux-'
+    ])
     expect(keys.key).not.toContain(',')
     expect(cacheKeys({ systems: ['aarch64-linux', 'x86_64-linux'], nixVersion: '2.8.0', files: [...FILES].reverse() }).key).toBe(keys.key)
   })
@@ -64,7 +67,15 @@ describe('cache key', () => {
     })
     symlinkSync('/nix/store', join(dir, 'result'))
     const files = await digestFlakeFiles(dir)
-    expect(files.map(f => f.path)).toEqual(['assets/package-lock.json', 'flake.lock', 'flake.nix', 'go.sum', 'mix.lock', 'native/Cargo.lock', 'nix/package.nix'])
+    expect(files.map(f => f.path)).toEqual([
+      'assets/package-lock.json',
+      'flake.lock',
+      'flake.nix',
+      'go.sum',
+      'mix.lock',
+      'native/Cargo.lock',
+      'nix/package.nix'
+    ])
     expect(files[0].sha256).toBe('44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a')
   })
 
@@ -107,7 +118,11 @@ describe('import plan', () => {
   const missing = [{ path: '/nix/store/a-pkg' }, { path: '/nix/store/b-deps', ca: 'fixed:sha256:abc' }]
   const both = ['/nix/store/a-pkg', '/nix/store/b-deps']
   it('imports everything for a trusted user from the exact key, unchecked only there', () => {
-    expect(importPlan(missing, { trust: 'trusted', exactKey: true })).toEqual({ importable: both, skipped: [], check: { kind: 'unchecked' } })
+    expect(importPlan(missing, { trust: 'trusted', exactKey: true })).toEqual({
+      importable: both,
+      skipped: [],
+      check: { kind: 'unchecked' }
+    })
   })
   it('imports only content-addressed paths from a restore key without a signing key', () => {
     expect(importPlan(missing, { trust: 'trusted', exactKey: false })).toEqual({
@@ -119,10 +134,14 @@ describe('import plan', () => {
   })
   it('with a signing key, imports everything but requires its signature, whichever key matched', () => {
     for (const exactKey of [true, false]) {
-      expect(importPlan(missing, { trust: 'trusted', exactKey, publicKey: 'k:pub' })).toEqual({ importable: both, skipped: [], check: { kind: 'signature', publicKey: 'k:pub' } })
+      expect(importPlan(missing, { trust: 'trusted', exactKey, publicKey: 'k:pub' })).toEqual({
+        importable: both,
+        skipped: [],
+        check: { kind: 'signature', publicKey: 'k:pub' }
+      })
     }
   })
-  it('imports only content-addressed paths for an untrusted user, by the store\'s own rules', () => {
+  it("imports only content-addressed paths for an untrusted user, by the store's own rules", () => {
     expect(importPlan(missing, { trust: 'untrusted', exactKey: true, publicKey: 'k:pub' })).toEqual({
       importable: ['/nix/store/b-deps'],
       skipped: ['/nix/store/a-pkg'],
@@ -178,7 +197,9 @@ describe('cache summary', () => {
       durationMs: 2500,
       warnings: []
     })
-    expect(markdown).toContain('| restore | partial hit (restore key) | `old` | 2 store path(s), 3.0 MiB (entry 3.0 MiB unpacked); 1 fixed-output | 1.5 s |')
+    expect(markdown).toContain(
+      '| restore | partial hit (restore key) | `old` | 2 store path(s), 3.0 MiB (entry 3.0 MiB unpacked); 1 fixed-output | 1.5 s |'
+    )
     expect(markdown).toContain('| save | saved | `new` | 2 store path(s), 4.0 MiB before compression | 2.5 s |')
   })
 })
@@ -191,6 +212,7 @@ describe('cache-max-size', () => {
     expect(parseByteSize('1048576')).toBe(1048576)
   })
   it('says what a size looks like when it is not one', () => {
-    for (const bad of ['', 'big', '2 PB', '-1GiB', '0']) expect(() => parseByteSize(bad)).toThrow(/is not a size: give bytes or a number with KiB, MiB, GiB or TiB/)
+    for (const bad of ['', 'big', '2 PB', '-1GiB', '0'])
+      expect(() => parseByteSize(bad)).toThrow(/is not a size: give bytes or a number with KiB, MiB, GiB or TiB/)
   })
 })

@@ -43,7 +43,11 @@ function spec(systems: string[], packageScript?: string): FixtureSpec {
 }
 
 /** One CI run: restore, build, save; what the pipeline will do with `cache: true`. */
-async function ciRun(f: Fixture, systems: string[], extra: Partial<CacheRestoreOptions> & { maxSizeBytes?: number; signingKey?: string } = {}) {
+async function ciRun(
+  f: Fixture,
+  systems: string[],
+  extra: Partial<CacheRestoreOptions> & { maxSizeBytes?: number; signingKey?: string } = {}
+) {
   const reporter = recordingReporter()
   const common = { nix, reporter, cwd: f.dir, flake: f.dir, systems, cacheDir: join(temp, 'store-cache'), ...extra }
   const restored = await restoreNixCache(common)
@@ -204,9 +208,17 @@ describe('Nix store cache', () => {
 
   it('warns when another job saved the same key first', async () => {
     const f = fixture(spec(X86))
-    const restored = await restoreNixCache({ nix, reporter: recordingReporter(), cwd: f.dir, flake: f.dir, systems: X86, cacheDir: join(temp, 'c') })
+    const restored = await restoreNixCache({
+      nix,
+      reporter: recordingReporter(),
+      cwd: f.dir,
+      flake: f.dir,
+      systems: X86,
+      cacheDir: join(temp, 'c')
+    })
     const build = await runBuildStage({ flake: f.dir, package: 'default', systems: X86, nix, reporter: recordingReporter(), cwd: f.dir })
-    const save = (reporter: RecordingReporter) => saveNixCache({ nix, reporter, cwd: f.dir, flake: f.dir, systems: X86, cacheDir: join(temp, 'c'), build, restored })
+    const save = (reporter: RecordingReporter) =>
+      saveNixCache({ nix, reporter, cwd: f.dir, flake: f.dir, systems: X86, cacheDir: join(temp, 'c'), build, restored })
     expect((await save(recordingReporter())).status).toBe('saved')
     const second = await save(recordingReporter())
     expect(second.status).toBe('failed')
@@ -251,8 +263,13 @@ describe('Nix store cache', () => {
 
 /** A key pair as `nix key generate-secret` makes it (its secret holds the public key in its last 32 bytes). */
 function generateKey(name: string): { secret: string; publicKey: string } {
-  const secret = execFileSync('nix', ['--extra-experimental-features', 'nix-command', 'key', 'generate-secret', '--key-name', name], { encoding: 'utf8' }).trim()
-  const publicKey = execFileSync('nix', ['--extra-experimental-features', 'nix-command', 'key', 'convert-secret-to-public'], { input: secret, encoding: 'utf8' }).trim()
+  const secret = execFileSync('nix', ['--extra-experimental-features', 'nix-command', 'key', 'generate-secret', '--key-name', name], {
+    encoding: 'utf8'
+  }).trim()
+  const publicKey = execFileSync('nix', ['--extra-experimental-features', 'nix-command', 'key', 'convert-secret-to-public'], {
+    input: secret,
+    encoding: 'utf8'
+  }).trim()
   return { secret, publicKey }
 }
 
@@ -277,7 +294,16 @@ async function savePoisonedEntry(key: string, outPath: string, systems: string[]
   writeFileSync(join(cache, 'nar', `${hash}.nar`), nar)
   writeFileSync(join(cache, 'nix-cache-info'), 'StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 40\n')
   const hashPart = outPath.slice('/nix/store/'.length, '/nix/store/'.length + 32)
-  const narinfo = [`StorePath: ${outPath}`, `URL: nar/${hash}.nar`, 'Compression: none', `FileHash: sha256:${hash}`, `FileSize: ${nar.length}`, `NarHash: sha256:${hash}`, `NarSize: ${nar.length}`, 'References: ']
+  const narinfo = [
+    `StorePath: ${outPath}`,
+    `URL: nar/${hash}.nar`,
+    'Compression: none',
+    `FileHash: sha256:${hash}`,
+    `FileSize: ${nar.length}`,
+    `NarHash: sha256:${hash}`,
+    `NarSize: ${nar.length}`,
+    'References: '
+  ]
   writeFileSync(join(cache, `${hashPart}.narinfo`), narinfo.join('\n') + '\n')
   if (options.signWith) {
     const keyFile = join(dir, 'key')
@@ -285,7 +311,15 @@ async function savePoisonedEntry(key: string, outPath: string, systems: string[]
     const signed = await nix.run({ args: ['store', 'sign', '--store', `file://${cache}`, '--key-file', keyFile, outPath] })
     ensureSuccess(signed, 'nix store sign')
   }
-  await writeManifest(cache, { formatVersion: 1, key, createdAt: '', nixVersion: await nix.version(), systems, roots: [outPath], paths: [{ path: outPath, narSize: nar.length }] })
+  await writeManifest(cache, {
+    formatVersion: 1,
+    key,
+    createdAt: '',
+    nixVersion: await nix.version(),
+    systems,
+    roots: [outPath],
+    paths: [{ path: outPath, narSize: nar.length }]
+  })
   expect((await saveEntry(cache, key, recordingReporter())).kind).toBe('saved')
 }
 
@@ -327,7 +361,9 @@ describe('cache poisoning (issue 14, finding 9)', () => {
     const second = await ciRun(f, X86, { signingKey: secret })
     expect(second.restored).toMatchObject({ status: 'partial-hit', skippedPaths: [], warnings: [] })
     expect([...second.restored.restoredPaths].sort()).toEqual([...first.saved.savedPaths].sort())
-    const infos = execFileSync('nix', ['--extra-experimental-features', 'nix-command', 'path-info', '--sigs', ...outPaths(first.build)], { encoding: 'utf8' })
+    const infos = execFileSync('nix', ['--extra-experimental-features', 'nix-command', 'path-info', '--sigs', ...outPaths(first.build)], {
+      encoding: 'utf8'
+    })
     expect(infos).toContain(`${publicKey.split(':')[0]}:`)
     expect(builtNames(second.build)).toEqual(['mast-0.1.0.drv'])
   })

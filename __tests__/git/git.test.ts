@@ -92,7 +92,7 @@ describe('the helpers', () => {
 })
 
 describe('when git fails', () => {
-  it('names the command, the folder and git\'s own words, and says what to do', async () => {
+  it("names the command, the folder and git's own words, and says what to do", async () => {
     const dir = tempDir('nix-ci-not-a-repo-')
     const error = await caught(headCommit(dir))
     expect(error.message).toContain(`git rev-parse HEAD^{commit} failed in ${dir}`)
@@ -102,7 +102,7 @@ describe('when git fails', () => {
     expect(error.args).toEqual(['rev-parse', 'HEAD^{commit}'])
   })
 
-  it('a caller\'s hint replaces the default one', async () => {
+  it("a caller's hint replaces the default one", async () => {
     const r = repo({ 'flake.nix': '{ }\n' })
     const error = await caught(revParse(r.dir, 'HEAD:missing.nix', { hint: 'Did a later step remove it?' }))
     expect(error.message).toMatch(/\(fatal: path 'missing\.nix' does not exist in 'HEAD'\)\. Did a later step remove it\?$/)
@@ -127,7 +127,8 @@ describe('when git fails', () => {
 
   it('quotes stderr on one bounded line, without colour codes or carriage returns', async () => {
     const r = repo({ 'flake.nix': '{ }\n' })
-    const noisy = '!f() { printf "\\033[31mfirst\\033[0m\\r\\n" >&2; i=0; while [ $i -lt 2000 ]; do echo "line $i" >&2; i=$((i+1)); done; exit 3; }; f'
+    const noisy =
+      '!f() { printf "\\033[31mfirst\\033[0m\\r\\n" >&2; i=0; while [ $i -lt 2000 ]; do echo "line $i" >&2; i=$((i+1)); done; exit 3; }; f'
     const error = await caught(git(r.dir, ['-c', `alias.noisy=${noisy}`, 'noisy']))
     expect(error.exitCode).toBe(3)
     expect([...error.message].filter(c => c < ' ')).toEqual([])
@@ -143,7 +144,9 @@ describe('when git fails', () => {
     const error = await caught(git(r.dir, ['-c', `alias.big=${big}`, 'big']))
     expect(error.exitCode).toBeUndefined()
     expect(error.message).toMatch(/\(it printed more than 16 MiB\)/)
-    expect((await git(r.dir, ['-c', `alias.big=${big.replace(/\d+$/, String(MAX_STDOUT_BYTES))}`, 'big'])).stdout.length).toBe(MAX_STDOUT_BYTES)
+    expect((await git(r.dir, ['-c', `alias.big=${big.replace(/\d+$/, String(MAX_STDOUT_BYTES))}`, 'big'])).stdout.length).toBe(
+      MAX_STDOUT_BYTES
+    )
   })
 
   it('says so when git is not on PATH, or the folder does not exist', async () => {
@@ -200,4 +203,3 @@ describe('what git is given and what it may print', () => {
     expect(written.join('')).not.toContain('pwned')
   })
 })
-

@@ -42,7 +42,11 @@ describe('spec checking', () => {
   it('rejects a misspelt body field and a query parameter of the wrong type', async () => {
     const { headSha } = github.seedRepo({ owner, repo })
     const octokit = testClient(github)
-    expect(await statusOf(octokit.request(offSpec('POST /repos/{owner}/{repo}/releases'), { owner, repo, tag_name: 'v1', generate_release_note: true }))).toBe(422)
+    expect(
+      await statusOf(
+        octokit.request(offSpec('POST /repos/{owner}/{repo}/releases'), { owner, repo, tag_name: 'v1', generate_release_note: true })
+      )
+    ).toBe(422)
     expect(await statusOf(octokit.request(offSpec('GET /repos/{owner}/{repo}/tags'), { owner, repo, per_page: 'many' }))).toBe(422)
     const violations = github.takeViolations()
     expect(violations.map(v => v.operation)).toEqual(['repos/create-release', 'repos/list-tags'])
@@ -82,14 +86,22 @@ describe('git data', () => {
     const blob = await octokit.rest.git.createBlob({ owner, repo, content: 'hello\n', encoding: 'utf-8' })
     expect(blob.data.sha).toBe('ce013625030ba8dba906f756967f9e9ca394464a') // `git hash-object` of "hello\n"
     const base = await octokit.rest.git.getCommit({ owner, repo, commit_sha: headSha })
-    const tree = await octokit.rest.git.createTree({ owner, repo, base_tree: base.data.tree.sha, tree: [{ path: 'hello.txt', mode: '100644', type: 'blob', sha: blob.data.sha }] })
+    const tree = await octokit.rest.git.createTree({
+      owner,
+      repo,
+      base_tree: base.data.tree.sha,
+      tree: [{ path: 'hello.txt', mode: '100644', type: 'blob', sha: blob.data.sha }]
+    })
     expect(tree.data.tree.map(e => e.path)).toEqual(['hello.txt', 'mix.exs'])
     const commit = await octokit.rest.git.createCommit({ owner, repo, message: 'Add hello', tree: tree.data.sha, parents: [headSha] })
     const side = await octokit.rest.git.createCommit({ owner, repo, message: 'Unrelated', tree: tree.data.sha, parents: [] })
 
     await octokit.rest.git.updateRef({ owner, repo, ref: 'heads/main', sha: commit.data.sha })
     expect((await octokit.rest.git.getRef({ owner, repo, ref: 'heads/main' })).data.object.sha).toBe(commit.data.sha)
-    await expect(octokit.rest.git.updateRef({ owner, repo, ref: 'heads/main', sha: side.data.sha })).rejects.toMatchObject({ status: 422, message: expect.stringMatching(/not a fast forward/) })
+    await expect(octokit.rest.git.updateRef({ owner, repo, ref: 'heads/main', sha: side.data.sha })).rejects.toMatchObject({
+      status: 422,
+      message: expect.stringMatching(/not a fast forward/)
+    })
     await octokit.rest.git.updateRef({ owner, repo, ref: 'heads/main', sha: side.data.sha, force: true })
     expect((await octokit.rest.repos.getCommit({ owner, repo, ref: 'main' })).data.sha).toBe(side.data.sha)
     const readBack = await octokit.rest.git.getBlob({ owner, repo, file_sha: blob.data.sha })
@@ -103,7 +115,9 @@ describe('git data', () => {
       testClient(github).rest.git.createRef({ owner, repo, ref: 'refs/tags/v1.0.0', sha: headSha }),
       testClient(github).rest.git.createRef({ owner, repo, ref: 'refs/tags/v1.0.0', sha: headSha })
     ])
-    const outcomes = [a, b].map(r => (r.status === 'fulfilled' ? r.value.status : (r.reason as { status: number; message: string }).message))
+    const outcomes = [a, b].map(r =>
+      r.status === 'fulfilled' ? r.value.status : (r.reason as { status: number; message: string }).message
+    )
     expect(outcomes.filter(o => o === 201)).toHaveLength(1)
     expect(outcomes.find(o => o !== 201)).toMatch(/^Reference already exists/)
   })
@@ -115,7 +129,9 @@ describe('git data', () => {
     await octokit.rest.git.createRef({ owner, repo, ref: 'refs/tags/v0.1.0', sha: tag.data.sha })
     for (let i = 0; i < 34; i++) github.store.repo(owner, repo).refs.set(`refs/tags/x${i}`, headSha)
     const matching = await octokit.rest.git.listMatchingRefs({ owner, repo, ref: 'tags/v' })
-    expect(matching.data).toEqual([expect.objectContaining({ ref: 'refs/tags/v0.1.0', object: expect.objectContaining({ type: 'tag', sha: tag.data.sha }) })])
+    expect(matching.data).toEqual([
+      expect.objectContaining({ ref: 'refs/tags/v0.1.0', object: expect.objectContaining({ type: 'tag', sha: tag.data.sha }) })
+    ])
     const all = await octokit.paginate(octokit.rest.repos.listTags, { owner, repo, per_page: 10 })
     expect(all).toHaveLength(35)
     expect(all.find(t => t.name === 'v0.1.0')?.commit.sha).toBe(headSha)
@@ -127,8 +143,19 @@ describe('releases', () => {
   it('creates a release with generated notes, refuses a second one for the tag, and serves it by tag and as latest', async () => {
     const { headSha } = github.seedRepo({ owner, repo })
     const octokit = testClient(github)
-    const created = await octokit.rest.repos.createRelease({ owner, repo, tag_name: 'v1.0.0', target_commitish: headSha, generate_release_notes: true })
-    expect(created.data).toMatchObject({ tag_name: 'v1.0.0', name: 'v1.0.0', prerelease: false, html_url: 'https://github.com/acme/app/releases/tag/v1.0.0' })
+    const created = await octokit.rest.repos.createRelease({
+      owner,
+      repo,
+      tag_name: 'v1.0.0',
+      target_commitish: headSha,
+      generate_release_notes: true
+    })
+    expect(created.data).toMatchObject({
+      tag_name: 'v1.0.0',
+      name: 'v1.0.0',
+      prerelease: false,
+      html_url: 'https://github.com/acme/app/releases/tag/v1.0.0'
+    })
     expect(created.data.body).toMatch(/Full Changelog/)
     // Publishing created the missing tag at the target, as GitHub does.
     expect(github.store.repo(owner, repo).refs.get('refs/tags/v1.0.0')).toBe(headSha)
@@ -177,15 +204,30 @@ describe('pull requests', () => {
     const labels = await octokit.rest.issues.addLabels({ owner, repo, issue_number: pr.data.number, labels: ['nix-ci', 'hashes'] })
     expect(labels.data.map(l => l.name)).toEqual(['nix-ci', 'hashes'])
     await octokit.rest.issues.createComment({ owner, repo, issue_number: pr.data.number, body: 'Rebuilt and verified.' })
-    expect((await octokit.rest.issues.listComments({ owner, repo, issue_number: pr.data.number })).data.map(c => c.body)).toEqual(['Rebuilt and verified.'])
-    await octokit.rest.pulls.createReviewComment({ owner, repo, pull_number: pr.data.number, body: 'stale hash', commit_id: pr.data.head.sha, path: 'flake.nix', line: 1 })
+    expect((await octokit.rest.issues.listComments({ owner, repo, issue_number: pr.data.number })).data.map(c => c.body)).toEqual([
+      'Rebuilt and verified.'
+    ])
+    await octokit.rest.pulls.createReviewComment({
+      owner,
+      repo,
+      pull_number: pr.data.number,
+      body: 'stale hash',
+      commit_id: pr.data.head.sha,
+      path: 'flake.nix',
+      line: 1
+    })
     await octokit.rest.pulls.createReview({ owner, repo, pull_number: pr.data.number, event: 'COMMENT', body: 'See the comments' })
-    expect((await octokit.rest.pulls.listReviews({ owner, repo, pull_number: pr.data.number })).data.map(r => r.state)).toEqual(['COMMENTED'])
+    expect((await octokit.rest.pulls.listReviews({ owner, repo, pull_number: pr.data.number })).data.map(r => r.state)).toEqual([
+      'COMMENTED'
+    ])
 
     const closed = await octokit.rest.pulls.update({ owner, repo, pull_number: pr.data.number, state: 'closed' })
     expect(closed.data.state).toBe('closed')
     expect((await octokit.rest.pulls.list({ owner, repo, state: 'open' })).data.map(p => p.title)).toEqual(['From a fork'])
-    expect((await octokit.rest.pulls.get({ owner, repo, pull_number: pr.data.number })).data.labels.map(l => l.name)).toEqual(['nix-ci', 'hashes'])
+    expect((await octokit.rest.pulls.get({ owner, repo, pull_number: pr.data.number })).data.labels.map(l => l.name)).toEqual([
+      'nix-ci',
+      'hashes'
+    ])
   })
 })
 

@@ -15,25 +15,38 @@ useGitHubServer(server => {
 
 const repo = () => github.store.repo('acme', 'app')
 const octokit = () => testClient(github)
-const repositoryId = async () => (await octokit().graphql<{ repository: { id: string } }>('query($o: String!, $n: String!) { repository(owner: $o, name: $n) { id } }', { o: 'acme', n: 'app' })).repository.id
+const repositoryId = async () =>
+  (
+    await octokit().graphql<{ repository: { id: string } }>('query($o: String!, $n: String!) { repository(owner: $o, name: $n) { id } }', {
+      o: 'acme',
+      n: 'app'
+    })
+  ).repository.id
 const errorsOf = async (promise: Promise<unknown>) => {
-  const error = (await promise.then(() => undefined, (e: unknown) => e)) as { name?: string; errors?: { type?: string; message: string }[] } | undefined
+  const error = (await promise.then(
+    () => undefined,
+    (e: unknown) => e
+  )) as { name?: string; errors?: { type?: string; message: string }[] } | undefined
   expect(error?.name).toBe('GraphqlResponseError')
   return error?.errors ?? []
 }
 
 describe('GraphQL documents', () => {
-  it("answers repository { id } with the node id REST gives, and NOT_FOUND for a missing repository", async () => {
+  it('answers repository { id } with the node id REST gives, and NOT_FOUND for a missing repository', async () => {
     const { data } = await octokit().rest.repos.get({ owner: 'acme', repo: 'app' })
     expect(await repositoryId()).toBe(data.node_id)
     const errors = await errorsOf(octokit().graphql('query { repository(owner: "acme", name: "nope") { id } }'))
-    expect(errors).toEqual([expect.objectContaining({ type: 'NOT_FOUND', message: "Could not resolve to a Repository with the name 'acme/nope'." })])
+    expect(errors).toEqual([
+      expect.objectContaining({ type: 'NOT_FOUND', message: "Could not resolve to a Repository with the name 'acme/nope'." })
+    ])
   })
 
   it('rejects a field GitHub does not have, and variables of the wrong type, as client bugs', async () => {
     const unknown = await errorsOf(octokit().graphql('query { repository(owner: "acme", name: "app") { idd } }'))
     expect(unknown[0].message).toMatch(/Cannot query field "idd" on type "Repository"/)
-    const wrongType = await errorsOf(octokit().graphql(UPDATE_REFS, { input: { repositoryId: 'x', refUpdates: [{ name: 'refs/heads/x' }] } }))
+    const wrongType = await errorsOf(
+      octokit().graphql(UPDATE_REFS, { input: { repositoryId: 'x', refUpdates: [{ name: 'refs/heads/x' }] } })
+    )
     expect(wrongType[0].message).toMatch(/Field "afterOid" of required type "GitObjectID!" was not provided/)
     const violations = github.takeViolations()
     expect(violations.map(v => v.operation)).toEqual(['graphql/repository', 'graphql/updateRefs'])
@@ -49,10 +62,16 @@ describe('updateRefs', () => {
   it('moves a ref only from the value given as beforeOid; a stale beforeOid writes nothing', async () => {
     const id = await repositoryId()
     const next = github.store.pushChange('acme', 'app', 'main', { 'a.txt': 'a\n' })
-    const stale = await errorsOf(octokit().graphql(UPDATE_REFS, { input: { repositoryId: id, refUpdates: [{ name: 'refs/heads/main', beforeOid: main, afterOid: main, force: true }] } }))
+    const stale = await errorsOf(
+      octokit().graphql(UPDATE_REFS, {
+        input: { repositoryId: id, refUpdates: [{ name: 'refs/heads/main', beforeOid: main, afterOid: main, force: true }] }
+      })
+    )
     expect(stale[0]).toMatchObject({ type: 'UNPROCESSABLE' })
     expect(repo().refs.get('refs/heads/main')).toBe(next)
-    await octokit().graphql(UPDATE_REFS, { input: { repositoryId: id, refUpdates: [{ name: 'refs/heads/main', beforeOid: next, afterOid: main, force: true }] } })
+    await octokit().graphql(UPDATE_REFS, {
+      input: { repositoryId: id, refUpdates: [{ name: 'refs/heads/main', beforeOid: next, afterOid: main, force: true }] }
+    })
     expect(repo().refs.get('refs/heads/main')).toBe(main)
   })
 
@@ -63,20 +82,38 @@ describe('updateRefs', () => {
     // The second update is stale: the first (a create) must not happen either.
     await errorsOf(
       octokit().graphql(UPDATE_REFS, {
-        input: { repositoryId: id, refUpdates: [{ name: 'refs/tags/v1', beforeOid: zero, afterOid: main }, { name: 'refs/heads/main', beforeOid: main, afterOid: main }] }
+        input: {
+          repositoryId: id,
+          refUpdates: [
+            { name: 'refs/tags/v1', beforeOid: zero, afterOid: main },
+            { name: 'refs/heads/main', beforeOid: main, afterOid: main }
+          ]
+        }
       })
     )
     expect(repo().refs.has('refs/tags/v1')).toBe(false)
-    await octokit().graphql(UPDATE_REFS, { input: { repositoryId: id, refUpdates: [{ name: 'refs/tags/v1', beforeOid: zero, afterOid: main }] } })
+    await octokit().graphql(UPDATE_REFS, {
+      input: { repositoryId: id, refUpdates: [{ name: 'refs/tags/v1', beforeOid: zero, afterOid: main }] }
+    })
     expect(repo().refs.get('refs/tags/v1')).toBe(main)
-    const created = await errorsOf(octokit().graphql(UPDATE_REFS, { input: { repositoryId: id, refUpdates: [{ name: 'refs/tags/v1', beforeOid: zero, afterOid: next }] } }))
+    const created = await errorsOf(
+      octokit().graphql(UPDATE_REFS, {
+        input: { repositoryId: id, refUpdates: [{ name: 'refs/tags/v1', beforeOid: zero, afterOid: next }] }
+      })
+    )
     expect(created[0].type).toBe('UNPROCESSABLE')
     // main -> its parent is not a fast-forward.
-    const backwards = await errorsOf(octokit().graphql(UPDATE_REFS, { input: { repositoryId: id, refUpdates: [{ name: 'refs/heads/main', beforeOid: next, afterOid: main }] } }))
+    const backwards = await errorsOf(
+      octokit().graphql(UPDATE_REFS, {
+        input: { repositoryId: id, refUpdates: [{ name: 'refs/heads/main', beforeOid: next, afterOid: main }] }
+      })
+    )
     expect(backwards[0].message).toMatch(/not a fast forward/)
     expect(repo().refs.get('refs/heads/main')).toBe(next)
     // The zero oid as afterOid deletes.
-    await octokit().graphql(UPDATE_REFS, { input: { repositoryId: id, refUpdates: [{ name: 'refs/tags/v1', beforeOid: main, afterOid: zero }] } })
+    await octokit().graphql(UPDATE_REFS, {
+      input: { repositoryId: id, refUpdates: [{ name: 'refs/tags/v1', beforeOid: main, afterOid: zero }] }
+    })
     expect(repo().refs.has('refs/tags/v1')).toBe(false)
     expect(github.callsTo('graphql/updateRefs')).toHaveLength(5)
   })

@@ -42,9 +42,7 @@ describe('encodings', () => {
       const digest = digestOf(algo, `nix32 ${algo}`)
       expect(toNix32(digest)).toBe(fixtureToNix32(digest))
       expect(toNix32(digest)).toBe(nixHash('to-base32', algo, digest.toString('hex')))
-      expect(formatHash(algo, digest, { encoding: 'sri', prefixed: false })).toBe(
-        nixHash('to-sri', algo, digest.toString('hex'))
-      )
+      expect(formatHash(algo, digest, { encoding: 'sri', prefixed: false })).toBe(nixHash('to-sri', algo, digest.toString('hex')))
     }
   })
 

@@ -146,7 +146,8 @@ describe('locating a placeholder (fake) hash through the derivation', () => {
     expect(found.kind === 'found' && found.occurrence.encoding).toBe('empty-string')
 
     const two = repo({
-      'p.nix': '{\n  a = fetchFromGitHub { owner = "o"; repo = "a"; hash = lib.fakeHash; };\n  b = fetchzip { url = "u"; hash = lib.fakeHash; };\n}\n'
+      'p.nix':
+        '{\n  a = fetchFromGitHub { owner = "o"; repo = "a"; hash = lib.fakeHash; };\n  b = fetchzip { url = "u"; hash = lib.fakeHash; };\n}\n'
     })
     const amb = await locate(two, { derivation: drvPath('source'), specified: FAKE })
     expect(amb.kind).toBe('ambiguous')

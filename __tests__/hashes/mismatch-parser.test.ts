@@ -2,13 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT } from '../support/fixtures.js'
-import {
-  HashMismatch,
-  MismatchParser,
-  MismatchParserOptions,
-  isActionable,
-  parseMismatchLog
-} from '../../src/hashes/mismatch-parser.js'
+import { HashMismatch, MismatchParser, MismatchParserOptions, isActionable, parseMismatchLog } from '../../src/hashes/mismatch-parser.js'
 
 const LOGS = join(REPO_ROOT, '__tests__', 'fixtures', 'nix-logs')
 const log = (name: string): string => readFileSync(join(LOGS, name), 'utf8')
@@ -114,9 +108,7 @@ describe('real Nix 2.8 logs', () => {
     const deps = parse('nix-2.8-daemon-keep-going.internal-json.log', 'internal-json-only')
     expect(deps.mismatches.map(m => m.source)).toEqual(['unverified', 'unverified'])
     const top = parse('nix-2.8-daemon-toplevel-keep-going.internal-json.log', 'internal-json-only')
-    expect(top.mismatches.map(m => [m.derivation.replace(/^.*?-/, ''), m.source])).toEqual([
-      ['mast-mix-deps-0.1.0.drv', 'nix']
-    ])
+    expect(top.mismatches.map(m => [m.derivation.replace(/^.*?-/, ''), m.source])).toEqual([['mast-mix-deps-0.1.0.drv', 'nix']])
     const forged = parse('nix-2.8-daemon-json-forged.internal-json.log', 'internal-json-only')
     expect(forged.mismatches.filter(isActionable).every(m => m.derivation !== VICTIM)).toBe(true)
     expect(forged.mismatches.filter(isActionable)).toHaveLength(1)
@@ -159,7 +151,14 @@ describe('other Nix versions (reconstructed excerpts)', () => {
   it('reports look-alike hash errors separately, never as mismatches', () => {
     const r = parse('lookalikes.excerpt.log', 'plain-log')
     expect(r.mismatches).toEqual([])
-    expect(r.otherHashErrors.map(e => e.kind)).toEqual(['import-path', 'flake-input', 'flake-input', 'flake-input', 'builtin-fetch', 'builtin-fetch'])
+    expect(r.otherHashErrors.map(e => e.kind)).toEqual([
+      'import-path',
+      'flake-input',
+      'flake-input',
+      'flake-input',
+      'builtin-fetch',
+      'builtin-fetch'
+    ])
     expect(r.otherHashErrors[0].subject).toMatch(/-binutils-wrapper-2\.40-man$/)
     expect(r.otherHashErrors[1].got).toMatch(/^sha256-/)
     // "mismatch in field 'narHash' of input '{…}', got '{…}'": the field's two values, read from the JSON.

@@ -68,7 +68,10 @@ describe('patching a located hash', () => {
     })
     const result = locateStaleHash(await readTrackedTextFiles(r.dir), { derivation: drvPath('s-1'), specified: sri(stale) })
     expect(result.kind).toBe('ambiguous') // the same hash stands in two files
-    patchStaleHashes(r.dir, result.candidates.map(occurrence => ({ occurrence, got: GOT })))
+    patchStaleHashes(
+      r.dir,
+      result.candidates.map(occurrence => ({ occurrence, got: GOT }))
+    )
     expect(statSync(join(r.dir, 'update.sh')).mode & 0o7777).toBe(0o755)
     expect(statSync(join(r.dir, 'ro.nix')).mode & 0o7777).toBe(0o444)
     expect(bytes(r, 'update.sh').toString()).toContain(`HASH=${got.toString('hex')}\n`)
@@ -82,7 +85,10 @@ describe('patching a located hash', () => {
       'two.nix': `{\n  a = { name = "a-1"; hash = "${sri(stale)}"; };\n  b = { name = "b-1"; sha256 = "${toNix32(other)}"; };\n}\n`
     })
     const occurrences = [await locate(r, 'a-1', sri(stale)), await locate(r, 'b-1', sri(other))]
-    patchStaleHashes(r.dir, occurrences.map(occurrence => ({ occurrence, got: GOT })))
+    patchStaleHashes(
+      r.dir,
+      occurrences.map(occurrence => ({ occurrence, got: GOT }))
+    )
     expect(bytes(r, 'two.nix').toString()).toBe(
       `{\n  a = { name = "a-1"; hash = "${GOT}"; };\n  b = { name = "b-1"; sha256 = "${toNix32(got)}"; };\n}\n`
     )
@@ -114,9 +120,7 @@ describe('refusals', () => {
 
   it('refuses paths outside the repository and overlapping patches', async () => {
     const { r, occurrence } = await setup()
-    expect(() => patchStaleHashes(r.dir, [{ occurrence: { ...occurrence, file: '../a.nix' }, got: GOT }])).toThrow(
-      HashPatchError
-    )
+    expect(() => patchStaleHashes(r.dir, [{ occurrence: { ...occurrence, file: '../a.nix' }, got: GOT }])).toThrow(HashPatchError)
     expect(() =>
       patchStaleHashes(r.dir, [
         { occurrence, got: GOT },

@@ -50,7 +50,9 @@ describe('stale fixed-output hashes, with real Nix', () => {
       // Nix's structured word. As the stage does, each FOD it left unconfirmed is built alone,
       // where Nix reports its mismatch in structured form.
       const named = new Set(mismatches.map(m => m.derivation))
-      const unconfirmed = ['sriDeps', 'nixDeps', 'hexDeps', 'fakeDeps', 'emptyDeps'].filter(attr => ![...named].some(d => d.endsWith(`-${attr}-0.1.0.drv`)))
+      const unconfirmed = ['sriDeps', 'nixDeps', 'hexDeps', 'fakeDeps', 'emptyDeps'].filter(
+        attr => ![...named].some(d => d.endsWith(`-${attr}-0.1.0.drv`))
+      )
       const alone = await Promise.all(unconfirmed.map(attr => build(fixture, attr)))
       mismatches = [...mismatches, ...alone.flatMap(run => run.mismatches.filter(isActionable))]
     }
@@ -63,7 +65,10 @@ describe('stale fixed-output hashes, with real Nix', () => {
     const located = mismatches.map(m => ({ m, result: locateStaleHash(files, m) }))
     for (const { result } of located) expect(result.kind).toBe('found')
     const encodings = Object.fromEntries(
-      located.map(({ m, result }) => [m.derivation.replace(/^.*?-(\w+)-0\.1\.0\.drv$/, '$1'), result.kind === 'found' ? result.occurrence.encoding : '?'])
+      located.map(({ m, result }) => [
+        m.derivation.replace(/^.*?-(\w+)-0\.1\.0\.drv$/, '$1'),
+        result.kind === 'found' ? result.occurrence.encoding : '?'
+      ])
     )
     expect(encodings).toEqual({ sriDeps: 'sri', nixDeps: 'nix32', hexDeps: 'base16', fakeDeps: 'nix32', emptyDeps: 'empty-string' })
 

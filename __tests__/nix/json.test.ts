@@ -29,14 +29,26 @@ describe.each(VERSIONS)('Nix %s captures', v => {
     expect(pkg.inputDrvs.sort()).toEqual([FLAT, NAR].sort())
     expect(pkg.outputs.out).toEqual({ path: PKG_OUT })
     expect(pkg.outputs.doc.path).toBe('/nix/store/k0nv2z394416m3db7dxzfmsa19ap2gg2-capture-pkg-doc')
-    expect(drvs.get(FLAT)!.outputs.out).toEqual({ path: FLAT_OUT, fixed: { algo: 'sha256', method: 'flat', sri: 'sha256-Rg7mqjqANZGBt5TMMacYWt26d2Jun3GcEOPI77hmih0=' } })
-    expect(drvs.get(NAR)!.outputs.out).toEqual({ path: NAR_OUT, fixed: { algo: 'sha256', method: 'nar', sri: 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' } })
+    expect(drvs.get(FLAT)!.outputs.out).toEqual({
+      path: FLAT_OUT,
+      fixed: { algo: 'sha256', method: 'flat', sri: 'sha256-Rg7mqjqANZGBt5TMMacYWt26d2Jun3GcEOPI77hmih0=' }
+    })
+    expect(drvs.get(NAR)!.outputs.out).toEqual({
+      path: NAR_OUT,
+      fixed: { algo: 'sha256', method: 'nar', sri: 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' }
+    })
   })
 
   it('reads path info: valid with sizes and content address, invalid as invalid', () => {
     const infos = parsePathInfo(read(`nix-${v}.path-info.json`), version)
     expect(infos.get(PKG_OUT)).toEqual({ path: PKG_OUT, valid: false })
-    expect(infos.get(FLAT_OUT)).toEqual({ path: FLAT_OUT, valid: true, narSize: 120, closureSize: 120, ca: 'fixed:sha256:07cacswfzj7322f737vfc9vvmpas32kk3k4lny0r2dc07amfc3j6' })
+    expect(infos.get(FLAT_OUT)).toEqual({
+      path: FLAT_OUT,
+      valid: true,
+      narSize: 120,
+      closureSize: 120,
+      ca: 'fixed:sha256:07cacswfzj7322f737vfc9vvmpas32kk3k4lny0r2dc07amfc3j6'
+    })
   })
 
   it('reads the config settings', () => {
@@ -48,12 +60,19 @@ describe.each(VERSIONS)('Nix %s captures', v => {
 
 describe('fixed-output paths (libstore makeFixedOutputPath)', () => {
   it('matches the paths Nix 2.8 and 2.26 printed, for flat and recursive hashes', () => {
-    expect(fixedOutputPath('capture-fod-flat', { algo: 'sha256', method: 'flat', sri: 'sha256-Rg7mqjqANZGBt5TMMacYWt26d2Jun3GcEOPI77hmih0=' })).toBe(FLAT_OUT)
-    expect(fixedOutputPath('capture-fod-nar', { algo: 'sha256', method: 'nar', sri: 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' })).toBe(NAR_OUT)
+    expect(
+      fixedOutputPath('capture-fod-flat', { algo: 'sha256', method: 'flat', sri: 'sha256-Rg7mqjqANZGBt5TMMacYWt26d2Jun3GcEOPI77hmih0=' })
+    ).toBe(FLAT_OUT)
+    expect(
+      fixedOutputPath('capture-fod-nar', { algo: 'sha256', method: 'nar', sri: 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' })
+    ).toBe(NAR_OUT)
   })
 
   it('refuses a .drv JSON whose fixed output path contradicts its hash', () => {
-    const tampered = read('nix-2.26.3.derivation-show.json').replaceAll(FLAT_OUT, '/nix/store/00000000000000000000000000000000-capture-fod-flat')
+    const tampered = read('nix-2.26.3.derivation-show.json').replaceAll(
+      FLAT_OUT,
+      '/nix/store/00000000000000000000000000000000-capture-fod-flat'
+    )
     expect(() => parseDerivationShow(tampered, parseNixVersion('nix (Nix) 2.26.3'))).toThrow(/not at .*zc11xhwf.* as its hash implies/)
   })
 })
@@ -79,8 +98,16 @@ describe('Lix and Determinate Nix', () => {
 describe('command spellings by version', () => {
   it('uses the old spellings on 2.8 and the new ones (without deprecation warnings) on 2.26 and 2.34', () => {
     const [old, mid, cur] = VERSIONS.map(v => parseNixVersion(`nix (Nix) ${v}`))
-    expect([configShowCommand(old), derivationShowCommand(old), pathInfoJsonFlags(old)]).toEqual([['show-config'], ['show-derivation'], ['--json']])
-    expect([configShowCommand(mid), derivationShowCommand(mid), pathInfoJsonFlags(mid)]).toEqual([['config', 'show'], ['derivation', 'show'], ['--json']])
+    expect([configShowCommand(old), derivationShowCommand(old), pathInfoJsonFlags(old)]).toEqual([
+      ['show-config'],
+      ['show-derivation'],
+      ['--json']
+    ])
+    expect([configShowCommand(mid), derivationShowCommand(mid), pathInfoJsonFlags(mid)]).toEqual([
+      ['config', 'show'],
+      ['derivation', 'show'],
+      ['--json']
+    ])
     expect(pathInfoJsonFlags(cur)).toEqual(['--json', '--json-format', '1'])
     // What 2.34 says without the flag (captured), which the flag above avoids:
     expect(read('nix-2.34.8.path-info-no-format.stderr.txt')).toMatch(/without '--json-format' is deprecated/)
@@ -90,10 +117,23 @@ describe('command spellings by version', () => {
 describe('unknown shapes are errors that name the Nix version', () => {
   const v = parseNixVersion('nix (Nix) 2.40.0')
   it.each([
-    ['a structured content address (path-info format 2)', () => parsePathInfo('{"/nix/store/x-a": {"version": 2, "ca": {"method": "nar"}}}', v)],
+    [
+      'a structured content address (path-info format 2)',
+      () => parsePathInfo('{"/nix/store/x-a": {"version": 2, "ca": {"method": "nar"}}}', v)
+    ],
     ['a number instead of a list', () => parsePathInfo('42', v)],
-    ['a derivation without outputs', () => parseDerivationShow('{"derivations": {"x-a.drv": {"system": "x86_64-linux", "inputs": {"drvs": {}}}}, "version": 5}', v)],
-    ['an unknown hash method', () => parseDerivationShow('{"/nix/store/x-a.drv": {"system": "s", "inputDrvs": {}, "outputs": {"out": {"hash": "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "method": "blake3"}}}}', v)],
+    [
+      'a derivation without outputs',
+      () => parseDerivationShow('{"derivations": {"x-a.drv": {"system": "x86_64-linux", "inputs": {"drvs": {}}}}, "version": 5}', v)
+    ],
+    [
+      'an unknown hash method',
+      () =>
+        parseDerivationShow(
+          '{"/nix/store/x-a.drv": {"system": "s", "inputDrvs": {}, "outputs": {"out": {"hash": "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "method": "blake3"}}}}',
+          v
+        )
+    ],
     ['config without a system', () => parseNixConfig('{"store": {"value": "auto"}}', v)],
     ['not JSON', () => parseNixConfig('warning: something', v)]
   ])('%s', (_what, call) => {
@@ -105,9 +145,11 @@ describe('unknown shapes are errors that name the Nix version', () => {
 describe('sandbox-paths in every form', () => {
   it('reads 2.34 object form back into nix.conf spelling', () => {
     expect(parseNixConfig(read('nix-2.34.8.config-show.json')).sandboxPaths).toEqual(['/bin/sh=/usr/bin/bash-static'])
-    expect(parseNixConfig('{"system": {"value": "x86_64-linux"}, "sandbox-paths": {"value": {"/usr/bin/qemu-aarch64-static": {"source": "/usr/bin/qemu-aarch64-static", "optional": true}}}}').sandboxPaths).toEqual([
-      '/usr/bin/qemu-aarch64-static?'
-    ])
+    expect(
+      parseNixConfig(
+        '{"system": {"value": "x86_64-linux"}, "sandbox-paths": {"value": {"/usr/bin/qemu-aarch64-static": {"source": "/usr/bin/qemu-aarch64-static", "optional": true}}}}'
+      ).sandboxPaths
+    ).toEqual(['/usr/bin/qemu-aarch64-static?'])
     expect(parseNixConfig(read('nix-2.8.0.config-show.json')).sandboxPaths).toEqual([])
   })
 })

@@ -12,7 +12,9 @@ const capture = (name: string): string[] => readFileSync(join(REPO_ROOT, '__test
 
 describe('builders syntax', () => {
   it('reads every field, `-` as the default, and a bare host as ssh://', () => {
-    expect(parseMachine('ssh-ng://nix@arm.example.org aarch64-linux,armv7l-linux /k 4 2 big-parallel,kvm kvm c3NoLWVk', 'x86_64-linux')).toEqual({
+    expect(
+      parseMachine('ssh-ng://nix@arm.example.org aarch64-linux,armv7l-linux /k 4 2 big-parallel,kvm kvm c3NoLWVk', 'x86_64-linux')
+    ).toEqual({
       uri: 'ssh-ng://nix@arm.example.org',
       systems: ['aarch64-linux', 'armv7l-linux'],
       sshKey: '/k',
@@ -22,13 +24,22 @@ describe('builders syntax', () => {
       mandatoryFeatures: ['kvm'],
       publicHostKey: 'c3NoLWVk'
     })
-    expect(parseMachine('builder.local', 'x86_64-linux')).toMatchObject({ uri: 'ssh://builder.local', systems: ['x86_64-linux'], maxJobs: 1, speedFactor: 1 })
+    expect(parseMachine('builder.local', 'x86_64-linux')).toMatchObject({
+      uri: 'ssh://builder.local',
+      systems: ['x86_64-linux'],
+      maxJobs: 1,
+      speedFactor: 1
+    })
     expect(parseMachine('ssh-ng://b - - 2', 'aarch64-linux')).toMatchObject({ systems: ['aarch64-linux'], maxJobs: 2 })
     expect(parseMachine('ssh-ng://b', 'x86_64-linux').sshKey).toBeUndefined()
   })
 
   it('splits on newlines and semicolons, drops comments, keeps @file entries', () => {
-    expect(splitBuilders('ssh-ng://a aarch64-linux ; ssh://b # old\n\n# none\n@/etc/nix/machines')).toEqual(['ssh-ng://a aarch64-linux', 'ssh://b', '@/etc/nix/machines'])
+    expect(splitBuilders('ssh-ng://a aarch64-linux ; ssh://b # old\n\n# none\n@/etc/nix/machines')).toEqual([
+      'ssh-ng://a aarch64-linux',
+      'ssh://b',
+      '@/etc/nix/machines'
+    ])
   })
 
   it('refuses what Nix would misread, saying what the syntax is', () => {
@@ -56,9 +67,12 @@ describe('store info', () => {
     expect(parseStoreInfo(capture(file))).toEqual(info)
   })
 
-  it.each(['nix-2.8.0.store-ping-unreachable.stderr.txt', 'nix-2.34.8.store-info-unreachable.stderr.txt'])('keeps ssh\'s and Nix\'s last words for an unreachable store (%s)', file => {
-    expect(storeOpenError(capture(file))).toMatch(/^ssh: connect to host 127\.0\.0\.1 port 1: Connection refused error: /)
-  })
+  it.each(['nix-2.8.0.store-ping-unreachable.stderr.txt', 'nix-2.34.8.store-info-unreachable.stderr.txt'])(
+    "keeps ssh's and Nix's last words for an unreachable store (%s)",
+    file => {
+      expect(storeOpenError(capture(file))).toMatch(/^ssh: connect to host 127\.0\.0\.1 port 1: Connection refused error: /)
+    }
+  )
 
   it('asks with the spelling each Nix takes', () => {
     expect(storeInfoCommand(parseNixVersion('nix (Nix) 2.8.0'))).toEqual(['store', 'ping'])
@@ -67,6 +81,8 @@ describe('store info', () => {
   })
 
   it("reads a remote's refusal relayed by a 2.8 client", () => {
-    expect(platformRefusal(capture('nix-2.8.0.remote-refusal.stderr.txt'))).toMatch(/on 'ssh-ng:\/\/root@127\.0\.0\.1' failed: Cannot build .* Reason: platform mismatch Required system: 'aarch64-linux'/)
+    expect(platformRefusal(capture('nix-2.8.0.remote-refusal.stderr.txt'))).toMatch(
+      /on 'ssh-ng:\/\/root@127\.0\.0\.1' failed: Cannot build .* Reason: platform mismatch Required system: 'aarch64-linux'/
+    )
   })
 })

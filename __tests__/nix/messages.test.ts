@@ -5,12 +5,16 @@ import { join } from 'node:path'
 import { platformRefusal } from '../../src/nix/messages.js'
 import { REPO_ROOT } from '../support/fixtures.js'
 
-const lines = (v: string): string[] => readFileSync(join(REPO_ROOT, '__tests__/fixtures/nix-json', `nix-${v}.platform-refusal.stderr.txt`), 'utf8').split('\n')
+const lines = (v: string): string[] =>
+  readFileSync(join(REPO_ROOT, '__tests__/fixtures/nix-json', `nix-${v}.platform-refusal.stderr.txt`), 'utf8').split('\n')
 
 describe('platformRefusal', () => {
   it.each(['2.8.0', '2.26.3', '2.34.8'])('finds the platform refusal of Nix %s', v => {
     const all = lines(v)
-    const platform = all.slice(0, all.findIndex((l, i) => i > 0 && /klcyjvfw/.test(l)))
+    const platform = all.slice(
+      0,
+      all.findIndex((l, i) => i > 0 && /klcyjvfw/.test(l))
+    )
     expect(platformRefusal(platform)).toMatch(/aarch64-linux/)
     expect(platformRefusal(platform)).toMatch(/6hj714x9z0q52p6m2g70czy4bx95gy62-p\.drv/)
   })

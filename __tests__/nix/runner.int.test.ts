@@ -37,7 +37,10 @@ describe('NixRunner (real Nix)', () => {
   })
 
   it('refuses to hold more stdout than asked for', async () => {
-    const run = new NixRunner().run({ args: ['eval', '--expr', 'builtins.concatStringsSep "" (builtins.genList (_: "x") 5000)'], captureStdoutBytes: 100 })
+    const run = new NixRunner().run({
+      args: ['eval', '--expr', 'builtins.concatStringsSep "" (builtins.genList (_: "x") 5000)'],
+      captureStdoutBytes: 100
+    })
     await expect(run).rejects.toThrow(/more than 100 bytes on stdout/)
   })
 
@@ -49,8 +52,17 @@ describe('NixRunner (real Nix)', () => {
 
 describe('internal-json lines', () => {
   it('parses the event kinds and ignores plain text', () => {
-    expect(parseInternalJsonLine('@nix {"action":"msg","level":0,"msg":"\\u001b[31;1merror:\\u001b[0m boom"}')).toEqual({ action: 'msg', level: 0, msg: '\u001b[31;1merror:\u001b[0m boom' })
-    expect(parseInternalJsonLine('@nix {"action":"result","fields":["hello"],"id":5,"type":101}')).toEqual({ action: 'result', id: 5, type: 101, fields: ['hello'] })
+    expect(parseInternalJsonLine('@nix {"action":"msg","level":0,"msg":"\\u001b[31;1merror:\\u001b[0m boom"}')).toEqual({
+      action: 'msg',
+      level: 0,
+      msg: '\u001b[31;1merror:\u001b[0m boom'
+    })
+    expect(parseInternalJsonLine('@nix {"action":"result","fields":["hello"],"id":5,"type":101}')).toEqual({
+      action: 'result',
+      id: 5,
+      type: 101,
+      fields: ['hello']
+    })
     expect(parseInternalJsonLine('@nix {"action":"stop","id":5}')).toEqual({ action: 'stop', id: 5 })
     expect(parseInternalJsonLine('error: hash mismatch')).toBeUndefined()
     expect(parseInternalJsonLine('@nix {not json')).toBeUndefined()

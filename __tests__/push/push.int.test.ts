@@ -35,9 +35,19 @@ beforeAll(() => {
 
 /** Builds a fresh package; returns the store paths this run built. */
 async function buildSomething(): Promise<{ outPath: string; built: string[] }> {
-  const f = createFixture({ systems: ['x86_64-linux'], fods: [{ attr: 'deps', content: 'lockfile' }], packages: [{ attr: 'app', fods: ['deps'] }] })
+  const f = createFixture({
+    systems: ['x86_64-linux'],
+    fods: [{ attr: 'deps', content: 'lockfile' }],
+    packages: [{ attr: 'app', fods: ['deps'] }]
+  })
   track(f)
-  const result = await runBuildStage({ flake: f.dir, package: 'default', systems: ['x86_64-linux'], nix: testNix(), reporter: recordingReporter() })
+  const result = await runBuildStage({
+    flake: f.dir,
+    package: 'default',
+    systems: ['x86_64-linux'],
+    nix: testNix(),
+    reporter: recordingReporter()
+  })
   expect(result.ok).toBe(true)
   const outPath = result.systems[0].outPaths[0]
   return { outPath, built: outputsOf(result.builtDerivations) }
@@ -46,17 +56,39 @@ async function buildSomething(): Promise<{ outPath: string; built: string[] }> {
 /** The outputs of these .drv files (nix-store -q --outputs works on every version). */
 function outputsOf(drvPaths: string[]): string[] {
   if (drvPaths.length === 0) return []
-  return execFileSync('nix-store', ['-q', '--outputs', ...drvPaths], { encoding: 'utf8' }).trim().split('\n')
+  return execFileSync('nix-store', ['-q', '--outputs', ...drvPaths], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
 }
 
 /** A second Nix store, empty, substituting only from `substituter` and trusting only `key`. */
-async function substituteIntoFreshStore(path: string, substituter: string, key: string, env: NodeJS.ProcessEnv = process.env): Promise<{ ok: boolean; stderr: string }> {
+async function substituteIntoFreshStore(
+  path: string,
+  substituter: string,
+  key: string,
+  env: NodeJS.ProcessEnv = process.env
+): Promise<{ ok: boolean; stderr: string }> {
   const store = temp('nix-ci-fresh-store-')
   // Its own narinfo disk cache too: what an earlier substitution read must not stand in for the cache.
   const nix = new NixRunner({ nixConfig: TEST_NIX_CONFIG, env: { ...env, XDG_CACHE_HOME: temp('nix-ci-fresh-cache-') } })
   const lines: string[] = []
   const run = await nix.run({
-    args: ['build', '--store', store, '--no-link', path, '--option', 'substituters', substituter, '--option', 'trusted-public-keys', key, '--option', 'require-sigs', 'true'],
+    args: [
+      'build',
+      '--store',
+      store,
+      '--no-link',
+      path,
+      '--option',
+      'substituters',
+      substituter,
+      '--option',
+      'trusted-public-keys',
+      key,
+      '--option',
+      'require-sigs',
+      'true'
+    ],
     onLine: l => void lines.push(l.text)
   })
   const present = readdirSync(join(store, 'nix', 'store'), { withFileTypes: true }).some(e => e.name === path.replace('/nix/store/', ''))
@@ -70,14 +102,22 @@ describe('push to a file:// binary cache', () => {
     const target = parsePushTarget(`file://${dir}?compression=none`)
     const reporter = recordingReporter()
     const result = await pushToStore({ nix: testNix(), reporter, target, paths: built, signingKey: secret })
-    expect(result).toMatchObject({ status: 'pushed', store: `file://${dir}`, alreadyThere: 0, onUpstream: 0, signedWith: 'nix-ci-push-test-1' })
+    expect(result).toMatchObject({
+      status: 'pushed',
+      store: `file://${dir}`,
+      alreadyThere: 0,
+      onUpstream: 0,
+      signedWith: 'nix-ci-push-test-1'
+    })
     expect([...result.pushed].sort()).toEqual([...built].sort())
     expect(result.pushedBytes).toBeGreaterThan(1_000_000)
     const narinfo = readFileSync(join(dir, `${outPath.slice(11, 43)}.narinfo`), 'utf8')
     expect(narinfo).toContain(`Sig: nix-ci-push-test-1:`)
 
     reportPush(result, reporter, false)
-    expect(reporter.summary()).toMatch(new RegExp(`Pushed 2 store path\\(s\\), [\\d.]+ MiB, to \`file://${dir}\` \\(signed with \`nix-ci-push-test-1\``))
+    expect(reporter.summary()).toMatch(
+      new RegExp(`Pushed 2 store path\\(s\\), [\\d.]+ MiB, to \`file://${dir}\` \\(signed with \`nix-ci-push-test-1\``)
+    )
 
     expect((await substituteIntoFreshStore(outPath, `file://${dir}`, publicKey)).ok).toBe(true)
     const refused = await substituteIntoFreshStore(outPath, `file://${dir}`, otherPublicKey)
@@ -99,7 +139,13 @@ describe('push to a file:// binary cache', () => {
     expect((await substituteIntoFreshStore(outPath, `file://${unsigned}`, publicKey)).ok).toBe(false)
 
     const signed = temp('nix-ci-push-tampered-')
-    await pushToStore({ nix: testNix(), reporter: recordingReporter(), target: parsePushTarget(`file://${signed}?compression=none`), paths: built, signingKey: secret })
+    await pushToStore({
+      nix: testNix(),
+      reporter: recordingReporter(),
+      target: parsePushTarget(`file://${signed}?compression=none`),
+      paths: built,
+      signingKey: secret
+    })
     const narinfo = readFileSync(join(signed, `${outPath.slice(11, 43)}.narinfo`), 'utf8')
     const nar = join(signed, /^URL: (.*)$/m.exec(narinfo)?.[1] ?? '')
     const bytes = readFileSync(nar)
@@ -118,7 +164,13 @@ describe('push to a file:// binary cache', () => {
     execFileSync('nix', ['--extra-experimental-features', 'nix-command', 'copy', '--to', `file://${upstream}`, outPath])
     const dir = temp('nix-ci-push-')
     const nix = testNix(`substituters = file://${upstream}`)
-    const result = await pushToStore({ nix, reporter: recordingReporter(), target: parsePushTarget(`file://${dir}`), paths: built, signingKey: secret })
+    const result = await pushToStore({
+      nix,
+      reporter: recordingReporter(),
+      target: parsePushTarget(`file://${dir}`),
+      paths: built,
+      signingKey: secret
+    })
     expect(result).toMatchObject({ status: 'pushed', onUpstream: 1 })
     expect(result.pushed).toEqual(built.filter(p => p !== outPath))
   })
@@ -135,9 +187,17 @@ describe('push to an HTTP binary cache', () => {
 
   it('PUTs signed narinfos and NARs; a fresh store substitutes over HTTP and refuses a narinfo tampered with after signing', async () => {
     const { outPath, built } = await buildSomething()
-    const result = await pushToStore({ nix: testNix(), reporter: recordingReporter(), target: parsePushTarget(server.url), paths: built, signingKey: secret })
+    const result = await pushToStore({
+      nix: testNix(),
+      reporter: recordingReporter(),
+      target: parsePushTarget(server.url),
+      paths: built,
+      signingKey: secret
+    })
     expect(result).toMatchObject({ status: 'pushed', store: server.url })
-    expect(server.requests).toEqual(expect.arrayContaining([expect.stringMatching(/^PUT \/[a-z0-9]{32}\.narinfo 200$/), expect.stringMatching(/^PUT \/nar\/.* 200$/)]))
+    expect(server.requests).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^PUT \/[a-z0-9]{32}\.narinfo 200$/), expect.stringMatching(/^PUT \/nar\/.* 200$/)])
+    )
     expect((await substituteIntoFreshStore(outPath, server.url, publicKey)).ok).toBe(true)
 
     const name = `/${outPath.slice(11, 43)}.narinfo`
@@ -160,7 +220,11 @@ describe('push to an HTTP binary cache', () => {
       const target = parsePushTarget(broken.url.replace('http://', 'http://ci:hunter2@'))
       const result = await pushToStore({ nix: testNix(), reporter: recordingReporter(), target, paths: built, signingKey: secret })
       expect(result.status).toBe('failed')
-      expect(result.error).toMatch(new RegExp(`^Pushing to http://ci:\\*\\*\\*@127\\.0\\.0\\.1:\\d+ failed:\\n[^]*403[^]*\\nCheck the URL, that the server accepts PUT uploads`))
+      expect(result.error).toMatch(
+        new RegExp(
+          `^Pushing to http://ci:\\*\\*\\*@127\\.0\\.0\\.1:\\d+ failed:\\n[^]*403[^]*\\nCheck the URL, that the server accepts PUT uploads`
+        )
+      )
       expect(result.error).not.toContain('hunter2')
       const lenient = recordingReporter()
       expect(reportPush(result, lenient, false)).toBeUndefined()
@@ -176,7 +240,7 @@ describe('push to an HTTP binary cache', () => {
 // The remote is scripts/nix-world.sh's sid chroot (Nix 2.34) when the tests run on the host, and
 // the tests' own chroot (started from the host) when they run inside one.
 
-describe('push to another machine\'s store over ssh-ng', () => {
+describe("push to another machine's store over ssh-ng", () => {
   it('sends the closure signed; a fresh store substitutes from that machine with the public key, and refuses an unsigned path', async () => {
     const { startRemoteBuilder } = await import('../support/remote-builder/index.js')
     const remote = await startRemoteBuilder()
@@ -201,7 +265,11 @@ describe('push to another machine\'s store over ssh-ng', () => {
       const second = await buildSomething()
       const unsigned = await pushToStore({ nix, reporter: recordingReporter(), target, paths: second.built })
       expect(unsigned.status).toBe('failed')
-      expect(unsigned.error).toMatch(new RegExp(`^Pushing to ${remote.uri.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} failed:\n[^]*sign[^]*\nCheck that this runner can ssh to the host`))
+      expect(unsigned.error).toMatch(
+        new RegExp(
+          `^Pushing to ${remote.uri.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} failed:\n[^]*sign[^]*\nCheck that this runner can ssh to the host`
+        )
+      )
       expect(remote.hasPath(second.outPath)).toBe(false)
     } finally {
       await remote.stop()

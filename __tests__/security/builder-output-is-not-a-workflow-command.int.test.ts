@@ -71,7 +71,7 @@ describe('builder output in the action log', () => {
     expect(ours).toContain('endgroup')
   })
 
-  it('keeps a failed build\'s quoted log lines inert in the failure report too', async () => {
+  it("keeps a failed build's quoted log lines inert in the failure report too", async () => {
     const f = hostileFixture(3)
     const reporter = new ActionReporter()
     const result = await runBuildStage({ flake: f.dir, package: 'default', systems: X86, nix: testNix(), reporter })
@@ -81,10 +81,17 @@ describe('builder output in the action log', () => {
     expect(forged()).toEqual([])
   })
 
-  it('keeps the VM-test build\'s log lines inert as well', async () => {
+  it("keeps the VM-test build's log lines inert as well", async () => {
     const f = hostileFixture(0)
     const reporter = new ActionReporter()
-    const run = await runVmTestBuild({ nix: testNix(), installable: `${f.dir}#default`, timeoutMs: 120_000, service: 'mast', reporter, cwd: f.dir })
+    const run = await runVmTestBuild({
+      nix: testNix(),
+      installable: `${f.dir}#default`,
+      timeoutMs: 120_000,
+      service: 'mast',
+      reporter,
+      cwd: f.dir
+    })
     await reporter.writeSummary()
     expect(run.exitCode).toBe(0)
     expect(stdout.join('')).toContain('FORGED-LEGACY')

@@ -15,7 +15,8 @@ import { recordingReporter } from '../support/reporting.js'
 
 const track = useCleanup()
 
-const PHISH = "NAR hash mismatch in input '[Verify this fix](https://evil.example/login)', expected 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='"
+const PHISH =
+  "NAR hash mismatch in input '[Verify this fix](https://evil.example/login)', expected 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='"
 const CTX = { owner: 'acme', repo: 'mast', serverUrl: 'https://github.com', flake: '.', package: 'default', systems: ['x86_64-linux'] }
 
 /** The Markdown outside fenced code blocks and code spans (CommonMark pairs backtick runs of equal length). */
@@ -49,11 +50,22 @@ function shellQuote(text: string): string {
 }
 
 function hashes(overrides: Partial<FixHashesResult>): FixHashesResult {
-  return { ok: false, failures: [], status: 'partial', fixes: [], problems: [], writtenFiles: [], rounds: 2, rechecked: [], nixVersion: '2.8.0', ...overrides }
+  return {
+    ok: false,
+    failures: [],
+    status: 'partial',
+    fixes: [],
+    problems: [],
+    writtenFiles: [],
+    rounds: 2,
+    rechecked: [],
+    nixVersion: '2.8.0',
+    ...overrides
+  }
 }
 
 describe('builder text and the Markdown nix-ci writes', () => {
-  it('a builder line shaped like a flake-input hash error is not Nix\'s word, in -L, quoted tails or result events', () => {
+  it("a builder line shaped like a flake-input hash error is not Nix's word, in -L, quoted tails or result events", () => {
     const lines = [
       `mast-0.1.0> error: ${PHISH}`,
       `       > error: ${PHISH}`,
@@ -71,7 +83,10 @@ describe('builder text and the Markdown nix-ci writes', () => {
           attr: 'mast',
           fods: ['mast-mix-deps'],
           // Through Nix's msg relay (no raw_msg), as a plain line, and as a result line.
-          script: [`@nix ${JSON.stringify({ action: 'msg', level: 0, msg: `error: ${PHISH}` })}`, `error: ${PHISH}`].map(line => `printf '%s\\n' ${shellQuote(line)} >&2; `).join('') + 'mkdir -p $out'
+          script:
+            [`@nix ${JSON.stringify({ action: 'msg', level: 0, msg: `error: ${PHISH}` })}`, `error: ${PHISH}`]
+              .map(line => `printf '%s\\n' ${shellQuote(line)} >&2; `)
+              .join('') + 'mkdir -p $out'
         }
       ]
     })
@@ -85,7 +100,10 @@ describe('builder text and the Markdown nix-ci writes', () => {
     const fixed = result.hashes!
     expect(fixed.fixes).toHaveLength(1)
     expect(fixed.problems).toEqual([])
-    const body = pullRequestBody({ fixes: fixed.fixes, hashes: fixed, base: 'main', baseSha: 'a'.repeat(40), branch: 'nix-ci/fix-hashes/main', defaultToken: false }, CTX)
+    const body = pullRequestBody(
+      { fixes: fixed.fixes, hashes: fixed, base: 'main', baseSha: 'a'.repeat(40), branch: 'nix-ci/fix-hashes/main', defaultToken: false },
+      CTX
+    )
     expect(body).not.toContain('evil.example')
     expect(reporter.summary()).not.toContain('evil.example')
   })
@@ -98,13 +116,39 @@ describe('builder text and the Markdown nix-ci writes', () => {
       old: '`old` @admin',
       new: 'sha256-`new`'
     }
-    const fix = { derivation: evil.derivation, name: evil.name, file: evil.file, line: 3, column: 5, old: evil.old, new: evil.new, systems: ['x86_64-linux'], silent: false }
+    const fix = {
+      derivation: evil.derivation,
+      name: evil.name,
+      file: evil.file,
+      line: 3,
+      column: 5,
+      old: evil.old,
+      new: evil.new,
+      systems: ['x86_64-linux'],
+      silent: false
+    }
     const result = hashes({
       fixes: [fix],
-      problems: [{ kind: 'not-found', derivation: '[x](https://evil.example/d) @team', message: 'see <script>alert(1)</script> [here](https://evil.example/m) @octocat\n\n# heading\n- item' }]
+      problems: [
+        {
+          kind: 'not-found',
+          derivation: '[x](https://evil.example/d) @team',
+          message: 'see <script>alert(1)</script> [here](https://evil.example/m) @octocat\n\n# heading\n- item'
+        }
+      ]
     })
     const texts = [
-      pullRequestBody({ fixes: [fix], hashes: result, base: 'main @octocat', baseSha: 'b'.repeat(40), branch: 'nix-ci/[x](https://evil.example/b)', defaultToken: true }, CTX),
+      pullRequestBody(
+        {
+          fixes: [fix],
+          hashes: result,
+          base: 'main @octocat',
+          baseSha: 'b'.repeat(40),
+          branch: 'nix-ci/[x](https://evil.example/b)',
+          defaultToken: true
+        },
+        CTX
+      ),
       hashesSummary(result, true),
       othersCommitsComment('br @octocat', 'c'.repeat(40), [fix]),
       commitComment({ commitSha: 'd'.repeat(40), fixes: [fix], author: 'x', defaultToken: false, dependabotSkip: false }),

@@ -13,14 +13,16 @@ describe('extra-nix-config', () => {
   it('warns, in the run itself, about a line that turns the sandbox off or adds a post-build hook', async () => {
     const f = createFixture({ systems: ['x86_64-linux'], packages: [{ attr: 'mast' }] })
     track(f)
-    const inputs = parseInputs(name =>
-      ({
-        systems: 'x86_64-linux',
-        'fix-hashes': 'off',
-        'vm-test': 'off',
-        cache: 'false',
-        'extra-nix-config': 'sandbox = false\npost-build-hook = /etc/nix/upload.sh\nmax-jobs = 4\naccess-tokens = github.com=ghp_notprinted'
-      })[name]
+    const inputs = parseInputs(
+      name =>
+        ({
+          systems: 'x86_64-linux',
+          'fix-hashes': 'off',
+          'vm-test': 'off',
+          cache: 'false',
+          'extra-nix-config':
+            'sandbox = false\npost-build-hook = /etc/nix/upload.sh\nmax-jobs = 4\naccess-tokens = github.com=ghp_notprinted'
+        })[name]
     )
     const reporter = recordingReporter()
     await runPipeline(inputs, { nix: testNix(), reporter, cwd: f.dir, actionDir: REPO_ROOT })
@@ -50,7 +52,16 @@ describe('extra-nix-config', () => {
       'impure-env = FOO=bar'
     ]
     for (const line of weakening) expect(nixConfigWarnings(line)).toHaveLength(1)
-    const safe = ['sandbox = true', 'substituters =', 'builders =', 'require-sigs = true', 'max-jobs = 4', 'extra-platforms = aarch64-linux', '# sandbox = false', 'system-features = kvm']
+    const safe = [
+      'sandbox = true',
+      'substituters =',
+      'builders =',
+      'require-sigs = true',
+      'max-jobs = 4',
+      'extra-platforms = aarch64-linux',
+      '# sandbox = false',
+      'system-features = kvm'
+    ]
     for (const line of safe) expect(nixConfigWarnings(line)).toEqual([])
   })
 })

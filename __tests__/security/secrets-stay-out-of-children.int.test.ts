@@ -11,7 +11,14 @@ import { changedLockFilesSince } from '../../src/stages/fix-hashes/recheck-polic
 import { useTempDirs } from '../support/cleanup.js'
 import { builderPath, git, testNix } from '../support/fixtures.js'
 
-const SECRET_VARS = ['INPUT_GITHUB-TOKEN', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_URL', 'GITHUB_TOKEN', 'NIX_CONFIG']
+const SECRET_VARS = [
+  'INPUT_GITHUB-TOKEN',
+  'ACTIONS_RUNTIME_TOKEN',
+  'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+  'ACTIONS_ID_TOKEN_REQUEST_URL',
+  'GITHUB_TOKEN',
+  'NIX_CONFIG'
+]
 const EMPTY_SHA256 = 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='
 
 let marker: string
@@ -60,7 +67,12 @@ describe('secrets and the children nix-ci starts', () => {
   it('a fixed-output derivation asking for the tokens through impureEnvVars gets none of them', async () => {
     const dir = leakyFlake()
     const lines: string[] = []
-    const result = await testNix().run({ args: ['build', '--no-link', '--json', `${dir}#default`], cwd: dir, captureStdoutBytes: 1 << 16, onLine: l => lines.push(l.text) })
+    const result = await testNix().run({
+      args: ['build', '--no-link', '--json', `${dir}#default`],
+      cwd: dir,
+      captureStdoutBytes: 1 << 16,
+      onLine: l => lines.push(l.text)
+    })
     // Had any token reached the builder, its output would not be empty and the hash would not match.
     expect(lines.join('\n')).not.toContain('hash mismatch')
     expect(result.exitCode).toBe(0)
@@ -118,7 +130,20 @@ describe('secrets and the children nix-ci starts', () => {
       NODE_OPTIONS: '--require /tmp/x.js'
     })
     expect(Object.keys(env).sort()).toEqual(
-      ['HOME', 'LANG', 'LC_ALL', 'NIX_CONFIG', 'NIX_PATH', 'NIX_REMOTE', 'NIX_SSL_CERT_FILE', 'NO_PROXY', 'PATH', 'SSL_CERT_FILE', 'XDG_CACHE_HOME', 'https_proxy'].sort()
+      [
+        'HOME',
+        'LANG',
+        'LC_ALL',
+        'NIX_CONFIG',
+        'NIX_PATH',
+        'NIX_REMOTE',
+        'NIX_SSL_CERT_FILE',
+        'NO_PROXY',
+        'PATH',
+        'SSL_CERT_FILE',
+        'XDG_CACHE_HOME',
+        'https_proxy'
+      ].sort()
     )
     expect(env.NIX_CONFIG).toBe('substituters =\nsandbox = true')
   })
@@ -126,6 +151,7 @@ describe('secrets and the children nix-ci starts', () => {
   it('knows every secret it holds, for masking: the tokens and each access-tokens value', () => {
     expect(withoutAccessTokens('access-tokens = github.com=ghp_a gitlab.com=PAT:glpat_b').secrets).toEqual(['ghp_a', 'PAT:glpat_b'])
     const secrets = secretsInEnvironment(process.env)
-    for (const value of [`ghs_${marker}_input`, `${marker}_runtime`, `${marker}_oidc`, `ghs_${marker}_default`, `ghp_${marker}_nixconfig`]) expect(secrets).toContain(value)
+    for (const value of [`ghs_${marker}_input`, `${marker}_runtime`, `${marker}_oidc`, `ghs_${marker}_default`, `ghp_${marker}_nixconfig`])
+      expect(secrets).toContain(value)
   })
 })

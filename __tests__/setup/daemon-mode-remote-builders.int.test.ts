@@ -76,9 +76,17 @@ describe.each(['trusted', 'untrusted'])('remote builders through a nix-daemon, r
           if (!restart.ok) throw new Error(`could not restart the nix-daemon: ${restart.error}`)
         })
         const reporter = recordingReporter()
-        const result = await buildWithRemote(fixture(), { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'fail' }, { reporter })
-        expect(reporter.text()).toMatch(/Nix daemon does not trust 'runner': writing the remote builders settings to \/etc\/nix\/nix.conf and restarting it/)
-        expect(readFileSync(NIX_CONF, 'utf8')).toMatch(/# Added by nix-ci for remote builders\nbuilders = ssh-ng:\/\/root@127\.0\.0\.1:\d+ aarch64-linux /)
+        const result = await buildWithRemote(
+          fixture(),
+          { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'fail' },
+          { reporter }
+        )
+        expect(reporter.text()).toMatch(
+          /Nix daemon does not trust 'runner': writing the remote builders settings to \/etc\/nix\/nix.conf and restarting it/
+        )
+        expect(readFileSync(NIX_CONF, 'utf8')).toMatch(
+          /# Added by nix-ci for remote builders\nbuilders = ssh-ng:\/\/root@127\.0\.0\.1:\d+ aarch64-linux /
+        )
         const [x86, arm] = result.systems
         expect([x86.status, x86.builtOn]).toEqual(['built', 'local'])
         expect([arm.mode, arm.status, arm.builtOn]).toEqual(['remote', 'built', r.host])

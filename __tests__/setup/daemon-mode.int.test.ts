@@ -55,7 +55,9 @@ describe.each(['trusted', 'untrusted'])('a GitHub-runner-like Nix, runner %s', w
       } else {
         // The daemon ignores an untrusted client's extra-platforms: nix.conf, then a real restart.
         expect(setup.how).toBe('nix.conf')
-        expect(readFileSync('/etc/nix/nix.conf', 'utf8')).toMatch(/# Added by nix-ci for QEMU user emulation\nextra-platforms = aarch64-linux/)
+        expect(readFileSync('/etc/nix/nix.conf', 'utf8')).toMatch(
+          /# Added by nix-ci for QEMU user emulation\nextra-platforms = aarch64-linux/
+        )
         expect(reporter.text()).toMatch(/Restarted the Nix daemon \(no systemd: stopped and started its process again\)/)
         expect(daemonAfter?.pid).not.toBe(daemonBefore?.pid)
         expect(daemonAfter?.argv).toEqual(daemonBefore?.argv)
@@ -86,7 +88,7 @@ describe.each(['trusted', 'untrusted'])('a GitHub-runner-like Nix, runner %s', w
 
 describe('a daemon and a trusted client (measured, Nix 2.34)', () => {
   describeIn('trusted')('system-features', () => {
-    it('are the daemon\'s own: a trusted client asking for a feature gets no build that needs it, so nix-ci writes nix.conf', async () => {
+    it("are the daemon's own: a trusted client asking for a feature gets no build that needs it, so nix-ci writes nix.conf", async () => {
       const feature = `nix-ci-feature-${process.pid}`
       const f = createFixture({ systems: ['x86_64-linux'], packages: [{ attr: 'app' }] })
       cleanups.push(f.cleanup)

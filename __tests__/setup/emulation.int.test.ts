@@ -3,13 +3,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import {
-  EmulationError,
-  confirmPlatforms,
-  emulationNixConfig,
-  findBinfmtHandler,
-  setUpEmulation
-} from '../../src/setup/emulation.js'
+import { EmulationError, confirmPlatforms, emulationNixConfig, findBinfmtHandler, setUpEmulation } from '../../src/setup/emulation.js'
 import type { CommandRunner, HostFacts } from '../../src/setup/host.js'
 import { isTrustedUser } from '../../src/setup/host.js'
 import { planSystems } from '../../src/setup/platforms.js'
@@ -37,7 +31,16 @@ function facts(overrides: Partial<HostFacts>, commands: string[][] = []): HostFa
     commands.push([command, ...args])
     return { code: 1, stdout: '', stderr: `${command}: not run in tests` }
   }
-  return { user: 'runner', groups: ['runner', 'docker'], isRoot: false, canSudo: false, binfmtDir: binfmtDir({}), nixConfPath: '/nonexistent/nix.conf', run, ...overrides }
+  return {
+    user: 'runner',
+    groups: ['runner', 'docker'],
+    isRoot: false,
+    canSudo: false,
+    binfmtDir: binfmtDir({}),
+    nixConfPath: '/nonexistent/nix.conf',
+    run,
+    ...overrides
+  }
 }
 
 describe('planning systems', () => {
@@ -72,27 +75,42 @@ describe('binfmt handlers', () => {
   })
 
   it('puts the interpreter in the sandbox only when the handler lacks the F flag', () => {
-    expect(emulationNixConfig(['aarch64-linux'], [{ name: 'qemu-aarch64', enabled: true, interpreter: '/x/aarch64-binfmt-P', flags: 'PF' }])).toBe(
-      'extra-platforms = aarch64-linux'
-    )
-    expect(emulationNixConfig(['aarch64-linux'], [{ name: 'qemu-aarch64', enabled: true, interpreter: '/usr/bin/qemu-aarch64-static', flags: 'P' }])).toBe(
-      'extra-platforms = aarch64-linux\nextra-sandbox-paths = /usr/bin/qemu-aarch64-static'
-    )
+    expect(
+      emulationNixConfig(['aarch64-linux'], [{ name: 'qemu-aarch64', enabled: true, interpreter: '/x/aarch64-binfmt-P', flags: 'PF' }])
+    ).toBe('extra-platforms = aarch64-linux')
+    expect(
+      emulationNixConfig(
+        ['aarch64-linux'],
+        [{ name: 'qemu-aarch64', enabled: true, interpreter: '/usr/bin/qemu-aarch64-static', flags: 'P' }]
+      )
+    ).toBe('extra-platforms = aarch64-linux\nextra-sandbox-paths = /usr/bin/qemu-aarch64-static')
   })
 
   it('fails with what to do when no handler is registered and it cannot become root', async () => {
     const commands: string[][] = []
-    const run = setUpEmulation(planSystems(['aarch64-linux'], 'x86_64-linux'), new NixRunner({ nixConfig: OFFLINE }), facts({}, commands), recordingReporter())
+    const run = setUpEmulation(
+      planSystems(['aarch64-linux'], 'x86_64-linux'),
+      new NixRunner({ nixConfig: OFFLINE }),
+      facts({}, commands),
+      recordingReporter()
+    )
     await expect(run).rejects.toThrow(EmulationError)
     await expect(
       setUpEmulation(planSystems(['aarch64-linux'], 'x86_64-linux'), new NixRunner({ nixConfig: OFFLINE }), facts({}), recordingReporter())
-    ).rejects.toThrow(/No enabled QEMU binfmt_misc handler for aarch64-linux \(qemu-aarch64\).*no passwordless sudo.*docker\/setup-qemu-action.*ubuntu-24.04-arm/)
+    ).rejects.toThrow(
+      /No enabled QEMU binfmt_misc handler for aarch64-linux \(qemu-aarch64\).*no passwordless sudo.*docker\/setup-qemu-action.*ubuntu-24.04-arm/
+    )
     expect(commands).toEqual([])
   })
 
   it('tries to register the handler with sudo when it may, and reports a failed registration', async () => {
     const commands: string[][] = []
-    const run = setUpEmulation(planSystems(['aarch64-linux'], 'x86_64-linux'), new NixRunner({ nixConfig: OFFLINE }), facts({ canSudo: true }, commands), recordingReporter())
+    const run = setUpEmulation(
+      planSystems(['aarch64-linux'], 'x86_64-linux'),
+      new NixRunner({ nixConfig: OFFLINE }),
+      facts({ canSudo: true }, commands),
+      recordingReporter()
+    )
     await expect(run).rejects.toThrow(/Cannot install qemu-user-static to emulate aarch64-linux/)
     expect(commands).toEqual([
       ['sudo', '-n', 'update-binfmts', '--enable', 'qemu-aarch64'],
@@ -119,7 +137,13 @@ describe('Nix accepting the emulated system (real Nix)', () => {
     const calls: NixCall[] = []
     const nix = new NixRunner({ nixConfig: `${OFFLINE}\nextra-platforms = aarch64-linux`, callLog: calls })
     const config = await readNixConfig(nix)
-    const setup = await setUpEmulation(planSystems(['aarch64-linux'], 'x86_64-linux'), nix, facts({ binfmtDir: binfmtDir({ 'qemu-aarch64': HANDLER_PF }), isRoot: true }), recordingReporter(), config)
+    const setup = await setUpEmulation(
+      planSystems(['aarch64-linux'], 'x86_64-linux'),
+      nix,
+      facts({ binfmtDir: binfmtDir({ 'qemu-aarch64': HANDLER_PF }), isRoot: true }),
+      recordingReporter(),
+      config
+    )
     expect(setup).toMatchObject({ how: 'already-configured', nix })
     expect(calls.filter(c => c.command === 'build')).toEqual([])
   })
@@ -128,7 +152,13 @@ describe('Nix accepting the emulated system (real Nix)', () => {
     const nix = new NixRunner({ nixConfig: `${OFFLINE}\nextra-platforms = aarch64-linux\nstore = daemon\ntrusted-users = root` })
     const config = await readNixConfig(nix)
     await expect(
-      setUpEmulation(planSystems(['aarch64-linux'], 'x86_64-linux'), nix, facts({ binfmtDir: binfmtDir({ 'qemu-aarch64': HANDLER_PF }) }), recordingReporter(), config)
+      setUpEmulation(
+        planSystems(['aarch64-linux'], 'x86_64-linux'),
+        nix,
+        facts({ binfmtDir: binfmtDir({ 'qemu-aarch64': HANDLER_PF }) }),
+        recordingReporter(),
+        config
+      )
     ).rejects.toThrow(/Nix ignores 'extra-platforms' from user 'runner', who is not in trusted-users/)
   })
 
@@ -136,8 +166,15 @@ describe('Nix accepting the emulated system (real Nix)', () => {
     const nix = new NixRunner({ nixConfig: `${OFFLINE}\nstore = daemon\ntrusted-users = root @wheel` })
     const commands: string[][] = []
     await expect(
-      setUpEmulation(planSystems(['aarch64-linux'], 'x86_64-linux'), nix, facts({ binfmtDir: binfmtDir({ 'qemu-aarch64': HANDLER_PF }) }, commands), recordingReporter())
-    ).rejects.toThrow(/Nix ignores 'extra-platforms' from user 'runner', who is not in trusted-users.*silently not be built.*extra_nix_config: extra-platforms = aarch64-linux/)
+      setUpEmulation(
+        planSystems(['aarch64-linux'], 'x86_64-linux'),
+        nix,
+        facts({ binfmtDir: binfmtDir({ 'qemu-aarch64': HANDLER_PF }) }, commands),
+        recordingReporter()
+      )
+    ).rejects.toThrow(
+      /Nix ignores 'extra-platforms' from user 'runner', who is not in trusted-users.*silently not be built.*extra_nix_config: extra-platforms = aarch64-linux/
+    )
     expect(commands).toEqual([])
   })
 
@@ -146,7 +183,9 @@ describe('Nix accepting the emulated system (real Nix)', () => {
       // Nix 2.8-2.2x: "a 'aarch64-linux' with features {} is required to build"; 2.3x: "Cannot build … Reason: platform mismatch".
       /Nix still refuses to build aarch64-linux.*(a 'aarch64-linux' with features \{\} is required to build|Reason: platform mismatch Required system: 'aarch64-linux')/
     )
-    await expect(confirmPlatforms(new NixRunner({ nixConfig: `${OFFLINE}\nextra-platforms = aarch64-linux` }), ['aarch64-linux'])).resolves.toBeUndefined()
+    await expect(
+      confirmPlatforms(new NixRunner({ nixConfig: `${OFFLINE}\nextra-platforms = aarch64-linux` }), ['aarch64-linux'])
+    ).resolves.toBeUndefined()
   })
 
   it('reads trusted-users as Nix does: names, @groups and *', () => {

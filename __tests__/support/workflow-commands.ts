@@ -12,7 +12,23 @@ export interface RunnerCommand {
   line: string
 }
 
-const KNOWN = new Set(['set-env', 'set-output', 'save-state', 'add-mask', 'add-path', 'add-matcher', 'remove-matcher', 'warning', 'error', 'notice', 'debug', 'group', 'endgroup', 'echo', 'stop-commands'])
+const KNOWN = new Set([
+  'set-env',
+  'set-output',
+  'save-state',
+  'add-mask',
+  'add-path',
+  'add-matcher',
+  'remove-matcher',
+  'warning',
+  'error',
+  'notice',
+  'debug',
+  'group',
+  'endgroup',
+  'echo',
+  'stop-commands'
+])
 
 function parse(line: string, registered: Set<string>): RunnerCommand | undefined {
   const v2 = line.trimStart()
@@ -22,7 +38,8 @@ function parse(line: string, registered: Set<string>): RunnerCommand | undefined
       const info = v2.slice(2, end)
       const space = info.indexOf(' ')
       const command = space < 0 ? info : info.slice(0, space)
-      if (registered.has(command.toLowerCase())) return { command, properties: space < 0 ? '' : info.slice(space + 1), data: v2.slice(end + 2), line }
+      if (registered.has(command.toLowerCase()))
+        return { command, properties: space < 0 ? '' : info.slice(space + 1), data: v2.slice(end + 2), line }
     }
   }
   const at = line.indexOf('##[')
@@ -32,7 +49,8 @@ function parse(line: string, registered: Set<string>): RunnerCommand | undefined
       const info = line.slice(at + 3, rb)
       const space = info.indexOf(' ')
       const command = space < 0 ? info : info.slice(0, space)
-      if (registered.has(command.toLowerCase())) return { command, properties: space < 0 ? '' : info.slice(space + 1), data: line.slice(rb + 1), line }
+      if (registered.has(command.toLowerCase()))
+        return { command, properties: space < 0 ? '' : info.slice(space + 1), data: line.slice(rb + 1), line }
     }
   }
   return undefined

@@ -23,10 +23,21 @@ export async function fixWithStage(dir: string, k: number, nixConfig: string, sy
   const calls: NixCall[] = []
   const inputs = parseInputs(name => ({ systems, 'fix-hashes': 'write', 'vm-test': 'off', cache: 'false' })[name])
   const started = Date.now()
-  const result = await runPipeline(inputs, { nix: new NixRunner({ nixConfig, callLog: calls }), reporter: new TerminalReporter(() => {}), cwd: dir, actionDir: REPO_ROOT })
+  const result = await runPipeline(inputs, {
+    nix: new NixRunner({ nixConfig, callLog: calls }),
+    reporter: new TerminalReporter(() => {}),
+    cwd: dir,
+    actionDir: REPO_ROOT
+  })
   const ms = Date.now() - started
-  if (result.hashes?.fixes.length !== k) throw new Error(`stage fixed ${result.hashes?.fixes.length} of ${k}: ${result.failures.join('; ')}`)
-  return { builds: calls.filter(c => c.command === 'build').length, evals: calls.filter(c => c.command === 'eval').length, ms, breakdown: describeTiming(result.build?.phases ?? [], calls) }
+  if (result.hashes?.fixes.length !== k)
+    throw new Error(`stage fixed ${result.hashes?.fixes.length} of ${k}: ${result.failures.join('; ')}`)
+  return {
+    builds: calls.filter(c => c.command === 'build').length,
+    evals: calls.filter(c => c.command === 'eval').length,
+    ms,
+    breakdown: describeTiming(result.build?.phases ?? [], calls)
+  }
 }
 
 export async function fixOneHashPerRebuild(dir: string, installable: string, nixConfig: string): Promise<FixRun> {
@@ -36,7 +47,10 @@ export async function fixOneHashPerRebuild(dir: string, installable: string, nix
   for (;;) {
     const parser = new MismatchParser({ trust: 'internal-json-only' })
     builds++
-    const run = await nix.run({ args: ['build', '--no-link', '--log-format', 'internal-json', `${dir}#${installable}`], onLine: parser.onLine })
+    const run = await nix.run({
+      args: ['build', '--no-link', '--log-format', 'internal-json', `${dir}#${installable}`],
+      onLine: parser.onLine
+    })
     if (run.exitCode === 0) break
     const first = parser.finish().mismatches.find(isActionable)
     if (!first) throw new Error('one-hash-per-rebuild loop: build failed without a mismatch')

@@ -40,11 +40,17 @@ export function nixpkgsLike(spec: NixpkgsLikeSpec): NixpkgsLike {
     copyFileSync(builderPath(system), join(dir, 'builders', system, 'busybox'))
   }
   const mb = spec.sourceMegabytes ?? 0
-  const sourceScript = (i: number) => (mb > 0 ? `(printf %s "${salt}-src-${i}"; dd if=/dev/zero bs=1048576 count=${mb} 2>/dev/null) | sha256sum > $out` : `printf %s "${salt}-src-${i}" > $out`)
-  const sourceOutput = (i: number) => (mb > 0 ? `${sha256(Buffer.concat([Buffer.from(`${salt}-src-${i}`), Buffer.alloc(mb << 20)])).toString('hex')}  -\n` : `${salt}-src-${i}`)
+  const sourceScript = (i: number) =>
+    mb > 0
+      ? `(printf %s "${salt}-src-${i}"; dd if=/dev/zero bs=1048576 count=${mb} 2>/dev/null) | sha256sum > $out`
+      : `printf %s "${salt}-src-${i}" > $out`
+  const sourceOutput = (i: number) =>
+    mb > 0 ? `${sha256(Buffer.concat([Buffer.from(`${salt}-src-${i}`), Buffer.alloc(mb << 20)])).toString('hex')}  -\n` : `${salt}-src-${i}`
   // A stale hash is a real one, of other bytes (as after a lock bump), different for each source.
   const hashes = Array.from({ length: spec.sources }, (_, i) =>
-    i < (spec.staleSources ?? 0) ? `sha256-${sha256(`${salt}-stale-${i}`).toString('base64')}` : `sha256-${sha256(sourceOutput(i)).toString('base64')}`
+    i < (spec.staleSources ?? 0)
+      ? `sha256-${sha256(`${salt}-stale-${i}`).toString('base64')}`
+      : `sha256-${sha256(sourceOutput(i)).toString('base64')}`
   )
   const packages = Math.max(1, spec.derivations - BOOTSTRAP - spec.sources - 1)
   const flake = `{
@@ -86,7 +92,18 @@ export function nixpkgsLike(spec: NixpkgsLikeSpec): NixpkgsLike {
 }
 `
   writeFileSync(join(dir, 'flake.nix'), flake)
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@example.invalid', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@example.invalid' } })
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: dir,
+      stdio: 'ignore',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'b',
+        GIT_AUTHOR_EMAIL: 'b@example.invalid',
+        GIT_COMMITTER_NAME: 'b',
+        GIT_COMMITTER_EMAIL: 'b@example.invalid'
+      }
+    })
   git('init', '-q')
   git('add', '-A')
   git('commit', '-qm', 'generated')

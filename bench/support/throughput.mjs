@@ -30,7 +30,12 @@ export async function importFromSource(exports) {
   const dir = mkdtempSync(join(tmpdir(), 'nix-ci-bench-'))
   try {
     const entry = join(dir, 'entry.ts')
-    writeFileSync(entry, Object.entries(exports).map(([name, file]) => `export { ${name} } from ${JSON.stringify(join(ROOT, file))}\n`).join(''))
+    writeFileSync(
+      entry,
+      Object.entries(exports)
+        .map(([name, file]) => `export { ${name} } from ${JSON.stringify(join(ROOT, file))}\n`)
+        .join('')
+    )
     const outfile = join(dir, 'entry.mjs')
     await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', target: 'node20', outfile, logLevel: 'error' })
     return await import(pathToFileURL(outfile).href)

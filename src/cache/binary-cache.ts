@@ -19,13 +19,24 @@ export function binaryCacheUrl(dir: string, secretKeyFile?: string): string {
 export async function closureWithSizes(nix: NixRunner, roots: string[]): Promise<ManifestPath[]> {
   if (roots.length === 0) return []
   const infos = await pathInfo(nix, roots, { recursive: true })
-  return [...infos.values()].filter(e => e.valid).map(e => ({ path: e.path, narSize: e.narSize ?? 0, ...(e.ca !== undefined ? { ca: e.ca } : {}) }))
+  return [...infos.values()]
+    .filter(e => e.valid)
+    .map(e => ({ path: e.path, narSize: e.narSize ?? 0, ...(e.ca !== undefined ? { ca: e.ca } : {}) }))
 }
 
 /** Copies the closures of these paths into a binary cache directory, signed with the key in `secretKeyFile` if given. */
-export async function exportToBinaryCache(nix: NixRunner, dir: string, paths: string[], options: { signal?: AbortSignal; secretKeyFile?: string } = {}): Promise<void> {
+export async function exportToBinaryCache(
+  nix: NixRunner,
+  dir: string,
+  paths: string[],
+  options: { signal?: AbortSignal; secretKeyFile?: string } = {}
+): Promise<void> {
   const tail = lastLines()
-  const result = await nix.run({ args: ['copy', '--to', binaryCacheUrl(dir, options.secretKeyFile), ...paths], onLine: tail.push, signal: options.signal })
+  const result = await nix.run({
+    args: ['copy', '--to', binaryCacheUrl(dir, options.secretKeyFile), ...paths],
+    onLine: tail.push,
+    signal: options.signal
+  })
   ensureSuccess(result, `nix copy --to file://${dir}`, tail.lines)
 }
 
@@ -40,7 +51,12 @@ export async function exportToBinaryCache(nix: NixRunner, dir: string, paths: st
 export type ImportCheck = { kind: 'signature'; publicKey: string } | { kind: 'store' } | { kind: 'unchecked' }
 
 /** Imports these paths (and their closures) from a binary cache directory; Nix checks every NAR against its hash. */
-export async function importFromBinaryCache(nix: NixRunner, dir: string, paths: string[], options: { check: ImportCheck; signal?: AbortSignal }): Promise<void> {
+export async function importFromBinaryCache(
+  nix: NixRunner,
+  dir: string,
+  paths: string[],
+  options: { check: ImportCheck; signal?: AbortSignal }
+): Promise<void> {
   if (paths.length === 0) return
   const tail = lastLines()
   const check = options.check

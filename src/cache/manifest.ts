@@ -57,9 +57,16 @@ const STORE_PATH = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]+$/
 export function parseManifest(raw: unknown): CacheManifest {
   const m = raw as Partial<CacheManifest> | null
   if (typeof m !== 'object' || m === null) throw new CorruptEntryError(`${MANIFEST_FILE} is not an object`)
-  if (m.formatVersion !== CACHE_FORMAT_VERSION) throw new CorruptEntryError(`${MANIFEST_FILE} has format ${String(m.formatVersion)}, expected ${CACHE_FORMAT_VERSION}`)
+  if (m.formatVersion !== CACHE_FORMAT_VERSION)
+    throw new CorruptEntryError(`${MANIFEST_FILE} has format ${String(m.formatVersion)}, expected ${CACHE_FORMAT_VERSION}`)
   const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every(s => typeof s === 'string')
-  if (typeof m.key !== 'string' || typeof m.nixVersion !== 'string' || !strings(m.systems) || !strings(m.roots) || !Array.isArray(m.paths)) {
+  if (
+    typeof m.key !== 'string' ||
+    typeof m.nixVersion !== 'string' ||
+    !strings(m.systems) ||
+    !strings(m.roots) ||
+    !Array.isArray(m.paths)
+  ) {
     throw new CorruptEntryError(`${MANIFEST_FILE} lacks key, nixVersion, systems, roots or paths`)
   }
   // Paths reach `nix copy` as arguments: only well-formed store paths get that far.

@@ -59,7 +59,12 @@ export async function restoreNixCache(options: CacheRestoreOptions): Promise<Cac
   })
 }
 
-async function restoreInto(dir: string, options: CacheRestoreOptions, result: CacheRestoreResult, warn: (message: string) => void): Promise<void> {
+async function restoreInto(
+  dir: string,
+  options: CacheRestoreOptions,
+  result: CacheRestoreResult,
+  warn: (message: string) => void
+): Promise<void> {
   const outcome = await restoreEntry(dir, result.key, result.restoreKeys, options.reporter)
   if (outcome.kind === 'miss') {
     options.reporter.info('No cache entry for this key or its restore keys: building from scratch.')
@@ -87,9 +92,18 @@ async function restoreInto(dir: string, options: CacheRestoreOptions, result: Ca
   await importEntry(options, dir, manifest, result, warn)
 }
 
-async function importEntry(options: CacheRestoreOptions, dir: string, manifest: CacheManifest, result: CacheRestoreResult, warn: (message: string) => void): Promise<void> {
+async function importEntry(
+  options: CacheRestoreOptions,
+  dir: string,
+  manifest: CacheManifest,
+  result: CacheRestoreResult,
+  warn: (message: string) => void
+): Promise<void> {
   const { nix, reporter } = options
-  const before = await pathInfo(nix, manifest.paths.map(p => p.path))
+  const before = await pathInfo(
+    nix,
+    manifest.paths.map(p => p.path)
+  )
   const missing = manifest.paths.filter(p => before.get(p.path)?.valid !== true)
   if (missing.length === 0) {
     reporter.info(`Entry ${result.matchedKey}: all ${manifest.paths.length} store paths are already valid here.`)
@@ -101,7 +115,9 @@ async function importEntry(options: CacheRestoreOptions, dir: string, manifest: 
   result.skippedPaths = plan.skipped
   if (plan.reason === 'untrusted-user') warn(`${plan.skipped.length} of the cache entry's store paths were not imported. ${UNTRUSTED_HINT}`)
   if (plan.reason === 'restore-key-without-signing-key') {
-    reporter.info(`Entry ${result.matchedKey} matched a restore key, not this run's key: ${RESTORE_KEY_HINT} ${plan.skipped.length} input-addressed path(s) are built instead.`)
+    reporter.info(
+      `Entry ${result.matchedKey} matched a restore key, not this run's key: ${RESTORE_KEY_HINT} ${plan.skipped.length} input-addressed path(s) are built instead.`
+    )
   }
   try {
     await importFromBinaryCache(nix, dir, plan.importable, { check: plan.check, signal: options.signal })
@@ -115,7 +131,10 @@ async function importEntry(options: CacheRestoreOptions, dir: string, manifest: 
         `${plan.check.kind === 'signature' && /signature/i.test(message) ? `${SIGNATURE_HINT} ` : ''}The build runs without the missing paths; nothing is lost.`
     )
   }
-  const after = await pathInfo(nix, missing.map(p => p.path))
+  const after = await pathInfo(
+    nix,
+    missing.map(p => p.path)
+  )
   const restored = missing.filter(p => after.get(p.path)?.valid === true)
   result.restoredPaths = restored.map(p => p.path)
   result.restoredFixedOutputs = restored.filter(p => p.ca?.startsWith('fixed:')).map(p => p.path)

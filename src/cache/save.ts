@@ -18,7 +18,16 @@ export async function saveNixCache(options: CacheSaveOptions): Promise<CacheSave
   const { reporter, restored } = options
   const started = Date.now()
   return reporter.group('Nix store cache: save', async () => {
-    const result: CacheSaveResult = { status: 'skipped', key: restored?.key ?? '', roots: [], savedPaths: [], closureBytes: 0, savedBytes: 0, durationMs: 0, warnings: [] }
+    const result: CacheSaveResult = {
+      status: 'skipped',
+      key: restored?.key ?? '',
+      roots: [],
+      savedPaths: [],
+      closureBytes: 0,
+      savedBytes: 0,
+      durationMs: 0,
+      warnings: []
+    }
     const finish = (status: CacheSaveResult['status'], reason?: string): CacheSaveResult => {
       result.status = status
       if (reason !== undefined) result.reason = reason
@@ -40,7 +49,10 @@ export async function saveNixCache(options: CacheSaveOptions): Promise<CacheSave
       return await saveBuild(options, result, finish)
     } catch (error) {
       result.savedBytes = 0
-      return finish('failed', `The Nix store cache was not saved (${errorMessage(error)}). The build's result is unaffected; the next run builds these paths again.`)
+      return finish(
+        'failed',
+        `The Nix store cache was not saved (${errorMessage(error)}). The build's result is unaffected; the next run builds these paths again.`
+      )
     }
   })
 }
@@ -61,7 +73,8 @@ async function saveBuild(options: CacheSaveOptions, result: CacheSaveResult, fin
   // Only new paths justify an upload: a restore key's entry may already hold all of them.
   const held = new Set(restored?.entryPaths ?? [])
   const added = closure.filter(p => !held.has(p.path))
-  if (added.length === 0) return finish('skipped', `the restored entry ${restored?.matchedKey ?? ''} already holds all ${closure.length} store paths`)
+  if (added.length === 0)
+    return finish('skipped', `the restored entry ${restored?.matchedKey ?? ''} already holds all ${closure.length} store paths`)
 
   const maxSize = options.maxSizeBytes ?? DEFAULT_CACHE_MAX_SIZE_BYTES
   if (result.closureBytes > maxSize) {
@@ -75,7 +88,10 @@ async function saveBuild(options: CacheSaveOptions, result: CacheSaveResult, fin
   const failure = await exportAndUpload(options, result, closure, added.length)
   if (failure !== undefined) {
     result.savedBytes = 0
-    return finish('failed', `The Nix store cache was not saved (${failure}). The build's result is unaffected; the next run builds these paths again.`)
+    return finish(
+      'failed',
+      `The Nix store cache was not saved (${failure}). The build's result is unaffected; the next run builds these paths again.`
+    )
   }
   options.reporter.info(`Saved ${key}.`)
   return finish('saved')
@@ -103,7 +119,12 @@ function rootsToSave(build: CacheSaveOptions['build']): string[] {
 }
 
 /** Exports the roots as a binary cache with its manifest and uploads it; the cache service's reason when it refused. */
-async function exportAndUpload(options: CacheSaveOptions, result: CacheSaveResult, closure: ManifestPath[], addedCount: number): Promise<string | undefined> {
+async function exportAndUpload(
+  options: CacheSaveOptions,
+  result: CacheSaveResult,
+  closure: ManifestPath[],
+  addedCount: number
+): Promise<string | undefined> {
   const { reporter } = options
   const key = result.key
   const dir = cacheDirectory(options)
@@ -111,7 +132,10 @@ async function exportAndUpload(options: CacheSaveOptions, result: CacheSaveResul
   try {
     await mkdir(dir, { recursive: true })
     const signing = options.signingKey === undefined ? undefined : parseSigningKey(options.signingKey)
-    if (signing) await withKeyFile(signing, secretKeyFile => exportToBinaryCache(options.nix, dir, result.roots, { signal: options.signal, secretKeyFile }))
+    if (signing)
+      await withKeyFile(signing, secretKeyFile =>
+        exportToBinaryCache(options.nix, dir, result.roots, { signal: options.signal, secretKeyFile })
+      )
     else await exportToBinaryCache(options.nix, dir, result.roots, { signal: options.signal })
     await writeManifest(dir, {
       formatVersion: CACHE_FORMAT_VERSION,
@@ -123,7 +147,9 @@ async function exportAndUpload(options: CacheSaveOptions, result: CacheSaveResul
       paths: closure
     })
     result.savedBytes = await directorySize(dir)
-    reporter.info(`Uploading ${closure.length} store path(s) (${addedCount} new), ${formatBytes(result.savedBytes)} before compression, as ${key}`)
+    reporter.info(
+      `Uploading ${closure.length} store path(s) (${addedCount} new), ${formatBytes(result.savedBytes)} before compression, as ${key}`
+    )
     const outcome = await saveEntry(dir, key, reporter)
     return outcome.kind === 'failed' ? outcome.reason : undefined
   } finally {

@@ -29,7 +29,7 @@ export function parseSigningKey(secret: string): SigningKey {
   const bytes = match ? Buffer.from(match[2], 'base64') : undefined
   if (!match || bytes?.length !== 64) {
     throw new SigningKeyError(
-      "not a Nix secret signing key: make one with `nix key generate-secret --key-name <name>` (or `nix-store --generate-binary-cache-key`), " +
+      'not a Nix secret signing key: make one with `nix key generate-secret --key-name <name>` (or `nix-store --generate-binary-cache-key`), ' +
         'store it as a repository secret, and pass the secret itself (`<name>:<base64>`)'
     )
   }

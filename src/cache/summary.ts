@@ -20,10 +20,19 @@ export function cacheSummaryMarkdown(restored: CacheRestoreResult | undefined, s
           (restored.restoredFixedOutputs.length > 0 ? `; ${restored.restoredFixedOutputs.length} fixed-output` : '') +
           (restored.skippedPaths.length > 0 ? `; ${restored.skippedPaths.length} not imported (untrusted Nix user)` : '')
         : '—'
-    rows.push(['restore', RESTORE_WORDS[restored.status], markdownCode(restored.matchedKey ?? restored.key), what, formatDuration(restored.durationMs)])
+    rows.push([
+      'restore',
+      RESTORE_WORDS[restored.status],
+      markdownCode(restored.matchedKey ?? restored.key),
+      what,
+      formatDuration(restored.durationMs)
+    ])
   }
   if (saved) {
-    const what = saved.status === 'saved' ? `${saved.savedPaths.length} store path(s), ${formatBytes(saved.savedBytes)} before compression` : markdownProse(saved.reason ?? '—')
+    const what =
+      saved.status === 'saved'
+        ? `${saved.savedPaths.length} store path(s), ${formatBytes(saved.savedBytes)} before compression`
+        : markdownProse(saved.reason ?? '—')
     rows.push(['save', saved.status, markdownCode(saved.key), what, formatDuration(saved.durationMs)])
   }
   return `### Nix store cache\n\n${markdownTable(['Step', 'Result', 'Key', 'Store paths', 'Time'], rows)}`

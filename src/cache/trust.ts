@@ -30,11 +30,15 @@ export interface ImportPlan {
 }
 
 /** What to import of an entry's missing paths: by this user's trust, the key that matched and the signing key. */
-export function importPlan(missing: { path: string; ca?: string }[], input: { trust: StoreTrust; exactKey: boolean; publicKey?: string }): ImportPlan {
+export function importPlan(
+  missing: { path: string; ca?: string }[],
+  input: { trust: StoreTrust; exactKey: boolean; publicKey?: string }
+): ImportPlan {
   const contentAddressed = missing.filter(p => p.ca !== undefined).map(p => p.path)
   const inputAddressed = missing.filter(p => p.ca === undefined).map(p => p.path)
   const all = missing.map(p => p.path)
-  if (input.trust === 'untrusted') return { importable: contentAddressed, skipped: inputAddressed, check: { kind: 'store' }, reason: 'untrusted-user' }
+  if (input.trust === 'untrusted')
+    return { importable: contentAddressed, skipped: inputAddressed, check: { kind: 'store' }, reason: 'untrusted-user' }
   if (input.publicKey !== undefined) return { importable: all, skipped: [], check: { kind: 'signature', publicKey: input.publicKey } }
   if (input.exactKey) return { importable: all, skipped: [], check: { kind: 'unchecked' } }
   return { importable: contentAddressed, skipped: inputAddressed, check: { kind: 'store' }, reason: 'restore-key-without-signing-key' }
@@ -48,7 +52,7 @@ export const RESTORE_KEY_HINT =
 
 export const SIGNATURE_HINT =
   'Every input-addressed path of an entry must be signed with cache-signing-key: this entry was saved without the key, with another ' +
-  "key, or tampered with, so its unsigned paths were not imported and are built instead."
+  'key, or tampered with, so its unsigned paths were not imported and are built instead.'
 
 export const UNTRUSTED_HINT =
   "The runner's Nix user is not in trusted-users, so the Nix daemon decides by its own trusted-public-keys and refuses the entry's input-addressed paths " +

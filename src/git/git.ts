@@ -73,12 +73,20 @@ export async function git(cwd: string, args: string[], options: GitOptions = {})
     // @actions/exec throws when git cannot start: not on PATH, or cwd does not exist.
     throw failure(cwd, args, undefined, '', errorMessage(error), options.hint)
   }
-  if (stdoutBytes > MAX_STDOUT_BYTES) throw failure(cwd, args, undefined, stderr, `it printed more than ${MAX_STDOUT_BYTES >> 20} MiB`, options.hint)
+  if (stdoutBytes > MAX_STDOUT_BYTES)
+    throw failure(cwd, args, undefined, stderr, `it printed more than ${MAX_STDOUT_BYTES >> 20} MiB`, options.hint)
   if (exitCode !== 0 && !(options.okExitCodes ?? []).includes(exitCode)) throw failure(cwd, args, exitCode, stderr, undefined, options.hint)
   return { exitCode, stdout: Buffer.concat(stdout), stderr }
 }
 
-function failure(cwd: string, args: string[], exitCode: number | undefined, stderr: string, cause: string | undefined, hint = DEFAULT_HINT): GitError {
+function failure(
+  cwd: string,
+  args: string[],
+  exitCode: number | undefined,
+  stderr: string,
+  cause: string | undefined,
+  hint = DEFAULT_HINT
+): GitError {
   const command = bounded(`git ${args.join(' ')}`, 200)
   const detail = detailLine(cause ?? stderr) || `exit code ${exitCode}`
   return new GitError(`${command} failed in ${cwd} (${detail}). ${hint}`, args, cwd, exitCode, stderr)
@@ -102,7 +110,10 @@ async function line(cwd: string, args: string[], options?: GitOptions): Promise<
 
 /** NUL-separated names (`-z`), as git prints them: no quoting of unusual bytes. */
 async function names(cwd: string, args: string[], options?: GitOptions): Promise<string[]> {
-  return (await git(cwd, args, options)).stdout.toString('utf8').split('\0').filter(name => name !== '')
+  return (await git(cwd, args, options)).stdout
+    .toString('utf8')
+    .split('\0')
+    .filter(name => name !== '')
 }
 
 /** The object name `rev` resolves to (`HEAD`, `HEAD:path`, `main^{commit}`); throws when it does not. */
@@ -112,7 +123,8 @@ export async function revParse(cwd: string, rev: string, options?: GitOptions): 
   // path or revision is missing. Older gits' rev-parse takes no --end-of-options: no option reaches it.
   if (rev.startsWith('-')) throw failure(cwd, args, undefined, '', `'${rev}' is not a revision`, options?.hint)
   const name = await line(cwd, args, options)
-  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(name)) throw failure(cwd, args, 0, '', `it printed '${name}', not one object name`, options?.hint)
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(name))
+    throw failure(cwd, args, 0, '', `it printed '${name}', not one object name`, options?.hint)
   return name
 }
 

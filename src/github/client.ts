@@ -50,7 +50,9 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
         log(`GitHub ${kind} rate limit hit on ${request.method} ${request.url}; giving up after ${retryCount} retries.`)
         return false
       }
-      log(`GitHub ${kind} rate limit hit on ${request.method} ${request.url}; retrying in ${retryAfter} s (retry ${retryCount + 1} of ${rateLimitRetries}).`)
+      log(
+        `GitHub ${kind} rate limit hit on ${request.method} ${request.url}; retrying in ${retryAfter} s (retry ${retryCount + 1} of ${rateLimitRetries}).`
+      )
       return true
     }
   return getOctokit(
@@ -115,7 +117,8 @@ export function explainGitHubError(error: unknown, context: ErrorContext): strin
   }
   const status = error.response.status
   if (status === 403 && /not accessible by integration/i.test(message)) return missingPermission(message, context)
-  if (status === 401) return `GitHub rejected the token while trying to ${context.action} in ${where} (${message}): pass a valid token in 'github-token'.`
+  if (status === 401)
+    return `GitHub rejected the token while trying to ${context.action} in ${where} (${message}): pass a valid token in 'github-token'.`
   if (status === 404) {
     return (
       `GitHub answered 404 Not Found while trying to ${context.action} in ${where}: the token cannot see this repository ` +
@@ -126,7 +129,8 @@ export function explainGitHubError(error: unknown, context: ErrorContext): strin
   if (status === 403 || status === 429) {
     return `GitHub kept rate-limiting nix-ci while trying to ${context.action} in ${where} (${oneLine(message)}): re-run the job later, or spread out workflows that share this token.`
   }
-  if (status >= 500) return `GitHub failed with ${status} while trying to ${context.action} in ${where} after several retries (${oneLine(message)}): re-run the job; check https://www.githubstatus.com.`
+  if (status >= 500)
+    return `GitHub failed with ${status} while trying to ${context.action} in ${where} after several retries (${oneLine(message)}): re-run the job; check https://www.githubstatus.com.`
   const details = (data.errors ?? []).map(e => e.message ?? [e.field, e.code].filter(Boolean).join(' ')).filter(Boolean)
   return `GitHub answered ${status} while trying to ${context.action} in ${where}: ${oneLine(message)}${details.length ? ` (${details.join('; ')})` : ''}`
 }
@@ -166,5 +170,8 @@ function explainGraphQLError(error: Error & { errors?: { type?: string; message:
 /** GitHub's message on one line, without its trailing period (the sentence goes on after it). */
 /** An error text on one line, without its closing full stop (it goes inside a sentence of ours). */
 export function oneLine(text: string): string {
-  return text.replace(/\s*\n+\s*/g, ' ').trim().replace(/\.+$/, '')
+  return text
+    .replace(/\s*\n+\s*/g, ' ')
+    .trim()
+    .replace(/\.+$/, '')
 }

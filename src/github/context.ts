@@ -61,7 +61,8 @@ export class ContextError extends Error {
 export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
   const repository = env.GITHUB_REPOSITORY ?? ''
   const [owner, repo] = repository.split('/')
-  if (!owner || !repo) throw new ContextError(`GITHUB_REPOSITORY is '${repository}', not owner/name: is this running inside GitHub Actions?`)
+  if (!owner || !repo)
+    throw new ContextError(`GITHUB_REPOSITORY is '${repository}', not owner/name: is this running inside GitHub Actions?`)
   const event = readEvent(env.GITHUB_EVENT_PATH)
   const pr = event.pull_request as Record<string, unknown> | undefined
   return {

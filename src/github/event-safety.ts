@@ -16,7 +16,9 @@ export const TRUSTED_COMMIT_EVENTS = ['workflow_run', 'issue_comment'] as const
 export function refuseUnsafeEvent(context: Pick<RunContext, 'eventName' | 'pullRequest' | 'owner' | 'repo'>): string | undefined {
   const pr = context.pullRequest
   if (context.eventName !== 'pull_request_target' || !pr?.isFork) return undefined
-  const from = pr.headRepo ? `the fork ${pr.headRepo}` : 'a repository GitHub no longer knows (a deleted fork), so nix-ci treats it as a fork,'
+  const from = pr.headRepo
+    ? `the fork ${pr.headRepo}`
+    : 'a repository GitHub no longer knows (a deleted fork), so nix-ci treats it as a fork,'
   return (
     `Refusing to build pull request #${pr.number} from ${from} under 'pull_request_target': that event runs with ` +
     `${context.owner}/${context.repo}'s write token and secrets, and building the fork's flake would run its code with them. ` +
@@ -33,7 +35,11 @@ export function refuseUnsafeEvent(context: Pick<RunContext, 'eventName' | 'pullR
  * `checkedOut` is `git rev-parse HEAD` of the flake's repository, undefined when it is not a git
  * checkout (nothing was checked out that could differ).
  */
-export function refuseUntrustedCheckout(context: Pick<RunContext, 'eventName' | 'sha'>, checkedOut: string | undefined, writeModes: string[]): string | undefined {
+export function refuseUntrustedCheckout(
+  context: Pick<RunContext, 'eventName' | 'sha'>,
+  checkedOut: string | undefined,
+  writeModes: string[]
+): string | undefined {
   if (!(TRUSTED_COMMIT_EVENTS as readonly string[]).includes(context.eventName)) return undefined
   if (writeModes.length === 0 || checkedOut === undefined || checkedOut === context.sha) return undefined
   const modes = writeModes.map(m => `'${m}'`).join(' and ')

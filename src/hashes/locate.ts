@@ -4,16 +4,7 @@
 // the name/pname/url of the attrset around them. When the answer is not unique, or the hash is
 // nowhere, the result says so and lists every candidate: a wrong edit is worse than none.
 import { Buffer } from 'node:buffer'
-import {
-  HashAlgo,
-  HashEncoding,
-  ParsedHash,
-  allSpellings,
-  fakeExpressionAlgo,
-  isZeroDigest,
-  parseHash,
-  tryParseHash
-} from './codec.js'
+import { HashAlgo, HashEncoding, ParsedHash, allSpellings, fakeExpressionAlgo, isZeroDigest, parseHash, tryParseHash } from './codec.js'
 import {
   NixSourceMap,
   calleeBefore,
@@ -79,7 +70,9 @@ export function locateStaleHash(files: RepoTextFiles, stale: StaleHash): LocateR
       candidates,
       message:
         `Could not find ${subject} in any git-tracked text file` +
-        (fake ? ' (looked for lib.fakeHash, lib.fakeSha256/512, "" and all-zero hashes bound to a hash attribute)' : ' in any encoding (SRI, nix32, base16, base64, with or without the sha256: prefix)') +
+        (fake
+          ? ' (looked for lib.fakeHash, lib.fakeSha256/512, "" and all-zero hashes bound to a hash attribute)'
+          : ' in any encoding (SRI, nix32, base16, base64, with or without the sha256: prefix)') +
         (files.skipped > 0 ? `; ${files.skipped} tracked files were skipped as binary, symlinks or larger than 1 MiB` : '') +
         '. It may come from a flake input or another repository, or from an untracked file: update it there, using the hash Nix printed as "got".'
     }
@@ -130,15 +123,16 @@ export function findHashOccurrences(files: RepoTextFile[], hash: ParsedHash): Ha
     }
     // `sha256:<nix32>` also contains the bare `<nix32>`: keep the longest match at each place.
     for (const o of found) {
-      const inside = found.some(p => p !== o && p.offset <= o.offset && o.offset + o.text.length <= p.offset + p.text.length && p.text.length > o.text.length)
+      const inside = found.some(
+        p => p !== o && p.offset <= o.offset && o.offset + o.text.length <= p.offset + p.text.length && p.text.length > o.text.length
+      )
       if (!inside) out.push(o)
     }
   }
   return out.sort((a, b) => a.file.localeCompare(b.file) || a.offset - b.offset)
 }
 
-const PLACEHOLDER_BINDING =
-  /([A-Za-z_][\w'-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|((?:[A-Za-z_][\w'-]*\.)*fake(?:Hash|Sha1|Sha256|Sha512)))\s*;/g
+const PLACEHOLDER_BINDING = /([A-Za-z_][\w'-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|((?:[A-Za-z_][\w'-]*\.)*fake(?:Hash|Sha1|Sha256|Sha512)))\s*;/g
 
 /** `hash = lib.fakeHash;`, `sha256 = "";`, `outputHash = "0000…";` and the like, in .nix files. */
 export function findPlaceholders(files: RepoTextFile[], algo: HashAlgo): HashOccurrence[] {

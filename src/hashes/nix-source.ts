@@ -106,9 +106,7 @@ function closeBrace(scan: Scan, i: number): void {
 
 /** Attrsets (not interpolations) around `offset`, innermost first. */
 export function enclosingAttrsets(map: NixSourceMap, offset: number): BraceRange[] {
-  return map.braces
-    .filter(b => !b.interpolation && b.open < offset && offset < b.close)
-    .sort((a, b) => b.open - a.open)
+  return map.braces.filter(b => !b.interpolation && b.open < offset && offset < b.close).sort((a, b) => b.open - a.open)
 }
 
 export interface Binding {

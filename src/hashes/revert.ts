@@ -12,10 +12,16 @@ export function revertPatchedHash(repoDir: string, patched: PatchedHash): void {
   const line = lineStart === undefined ? undefined : bytes.subarray(lineStart, lineEnd === -1 ? bytes.length : lineEnd).toString('latin1')
   const at = line === undefined ? -1 : whereWritten(line, patched)
   if (lineStart === undefined || at === -1) {
-    throw new HashPatchError(`Cannot undo the hash written at ${patched.file}:${patched.line}: the file changed since. Restore it with git.`)
+    throw new HashPatchError(
+      `Cannot undo the hash written at ${patched.file}:${patched.line}: the file changed since. Restore it with git.`
+    )
   }
   const from = lineStart + at
-  const reverted = Buffer.concat([bytes.subarray(0, from), Buffer.from(patched.before, 'latin1'), bytes.subarray(from + Buffer.byteLength(patched.after, 'latin1'))])
+  const reverted = Buffer.concat([
+    bytes.subarray(0, from),
+    Buffer.from(patched.before, 'latin1'),
+    bytes.subarray(from + Buffer.byteLength(patched.after, 'latin1'))
+  ])
   writePreservingMode(path, reverted, lstatSync(path).mode)
 }
 

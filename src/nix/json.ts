@@ -103,25 +103,48 @@ export function parseDerivationShow(text: string, version?: NixVersion): Map<str
     const d = value as Json
     const drvPath = fullPath(key)
     const env = isObject(d.env) ? (d.env as Record<string, unknown>) : {}
-    const name = typeof d.name === 'string' ? d.name : typeof env.name === 'string' ? env.name : drvPath.replace(/^.*\/[a-z0-9]{32}-/, '').replace(/\.drv$/, '')
+    const name =
+      typeof d.name === 'string'
+        ? d.name
+        : typeof env.name === 'string'
+          ? env.name
+          : drvPath.replace(/^.*\/[a-z0-9]{32}-/, '').replace(/\.drv$/, '')
     if (typeof d.system !== 'string') fail(`'${key}' has no system`)
     if (!isObject(d.outputs)) fail(`'${key}' has no outputs`)
     const inputs = isObject(d.inputs) ? d.inputs : undefined
-    const inputDrvs = isObject(inputs?.drvs) ? inputs.drvs : isObject(d.inputDrvs) ? d.inputDrvs : fail(`'${key}' has neither inputDrvs nor inputs.drvs`)
+    const inputDrvs = isObject(inputs?.drvs)
+      ? inputs.drvs
+      : isObject(d.inputDrvs)
+        ? d.inputDrvs
+        : fail(`'${key}' has neither inputDrvs nor inputs.drvs`)
     const outputs: Record<string, DerivationOutput> = {}
     for (const [outName, o] of Object.entries(d.outputs as Json)) {
       if (!isObject(o)) fail(`'${key}' output '${outName}' is not an object`)
       outputs[outName] = readOutput(key, outName, o as Json, name, env, fail)
     }
-    derivations.set(drvPath, { drvPath, name, system: d.system as string, outputs, inputDrvs: Object.keys(inputDrvs as Json).map(fullPath) })
+    derivations.set(drvPath, {
+      drvPath,
+      name,
+      system: d.system as string,
+      outputs,
+      inputDrvs: Object.keys(inputDrvs as Json).map(fullPath)
+    })
   }
   return derivations
 }
 
-function readOutput(key: string, outName: string, o: Json, drvName: string, env: Record<string, unknown>, fail: (d: string) => never): DerivationOutput {
+function readOutput(
+  key: string,
+  outName: string,
+  o: Json,
+  drvName: string,
+  env: Record<string, unknown>,
+  fail: (d: string) => never
+): DerivationOutput {
   const path = typeof o.path === 'string' && o.path !== '' ? fullPath(o.path) : undefined
   if (o.hash === undefined || o.hash === '') {
-    if (path === undefined) fail(`'${key}' output '${outName}' has no path (a content-addressed derivation? nix-ci builds input-addressed and fixed-output ones)`)
+    if (path === undefined)
+      fail(`'${key}' output '${outName}' has no path (a content-addressed derivation? nix-ci builds input-addressed and fixed-output ones)`)
     return { path: path as string }
   }
   if (typeof o.hash !== 'string') return fail(`'${key}' output '${outName}' has a non-string hash`)
@@ -145,14 +168,15 @@ function readFixedHash(o: Json, fail: (d: string) => never, where: string): Fixe
   const sri = /^(md5|sha1|sha256|sha512)-([A-Za-z0-9+/]+=*)$/.exec(hash)
   if (sri) {
     const method = o.method
-    if (typeof method !== 'string' || !METHODS.includes(method as FixedOutputMethod)) fail(`${where} has an SRI hash but method '${String(method)}'`)
+    if (typeof method !== 'string' || !METHODS.includes(method as FixedOutputMethod))
+      fail(`${where} has an SRI hash but method '${String(method)}'`)
     return { algo: sri[1], method: method as FixedOutputMethod, sri: hash }
   }
   // hashAlgo "r:sha256" (2.8-2.2x: recursive) or "sha256" with "method" (2.2x+).
   const algoField = typeof o.hashAlgo === 'string' ? o.hashAlgo : fail(`${where} has a hash but no hashAlgo`)
   const prefixed = /^(r:|text:|git:)?(md5|sha1|sha256|sha512)$/.exec(algoField) ?? fail(`${where} has an unknown hashAlgo '${algoField}'`)
   const prefixMethod: Record<string, FixedOutputMethod> = { 'r:': 'nar', 'text:': 'text', 'git:': 'git' }
-  const method = (typeof o.method === 'string' ? o.method : prefixMethod[prefixed[1] ?? ''] ?? 'flat') as FixedOutputMethod
+  const method = (typeof o.method === 'string' ? o.method : (prefixMethod[prefixed[1] ?? ''] ?? 'flat')) as FixedOutputMethod
   if (!METHODS.includes(method)) fail(`${where} has an unknown method '${method}'`)
   const algo = prefixed[2]
   if (!new RegExp(`^[0-9a-f]{${HEX_BYTES[algo] * 2}}$`).test(hash)) fail(`${where} has a hash that is not ${algo} in hex`)
@@ -193,8 +217,10 @@ export function parsePathInfo(text: string, version?: NixVersion): Map<string, P
       infos.set(path, { path, valid: false })
       return
     }
-    if (entry.version !== undefined && entry.version !== 1) throw new NixJsonShapeError(command, version, `'${path}' is in format version ${String(entry.version)}, nix-ci asks for 1`)
-    if (entry.ca !== undefined && entry.ca !== null && typeof entry.ca !== 'string') throw new NixJsonShapeError(command, version, `'${path}' has a structured content address`)
+    if (entry.version !== undefined && entry.version !== 1)
+      throw new NixJsonShapeError(command, version, `'${path}' is in format version ${String(entry.version)}, nix-ci asks for 1`)
+    if (entry.ca !== undefined && entry.ca !== null && typeof entry.ca !== 'string')
+      throw new NixJsonShapeError(command, version, `'${path}' has a structured content address`)
     infos.set(path, {
       path,
       valid: entry.valid !== false,

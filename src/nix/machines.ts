@@ -19,7 +19,9 @@ export interface Machine {
 
 export class MachinesSyntaxError extends Error {
   constructor(entry: string, detail: string) {
-    super(`Cannot read the builder '${entry}': ${detail}. Nix's syntax is \`URI systems ssh-key max-jobs speed-factor supported-features mandatory-features public-host-key\` (\`-\` for a default).`)
+    super(
+      `Cannot read the builder '${entry}': ${detail}. Nix's syntax is \`URI systems ssh-key max-jobs speed-factor supported-features mandatory-features public-host-key\` (\`-\` for a default).`
+    )
     this.name = 'MachinesSyntaxError'
   }
 }
@@ -35,7 +37,8 @@ export function splitBuilders(value: string): string[] {
 /** One machine line; `localSystem` is what Nix assumes when the systems field is absent. */
 export function parseMachine(line: string, localSystem: string): Machine {
   const fields = line.trim().split(/\s+/)
-  const field = (i: number): string | undefined => (fields[i] === undefined || fields[i] === '-' || fields[i] === '' ? undefined : fields[i])
+  const field = (i: number): string | undefined =>
+    fields[i] === undefined || fields[i] === '-' || fields[i] === '' ? undefined : fields[i]
   const list = (i: number): string[] => (field(i) ?? '').split(',').filter(Boolean)
   const number = (i: number, name: string, fallback: number): number => {
     const text = field(i)
@@ -47,7 +50,8 @@ export function parseMachine(line: string, localSystem: string): Machine {
   const uri = fields[0]
   if (!uri) throw new MachinesSyntaxError(line, 'it has no URI')
   const publicHostKey = field(7)
-  if (publicHostKey !== undefined && !/^[A-Za-z0-9+/]+=*$/.test(publicHostKey)) throw new MachinesSyntaxError(line, 'the public host key is not base64')
+  if (publicHostKey !== undefined && !/^[A-Za-z0-9+/]+=*$/.test(publicHostKey))
+    throw new MachinesSyntaxError(line, 'the public host key is not base64')
   return {
     uri: uri.includes('://') ? uri : `ssh://${uri}`,
     systems: field(1) === undefined ? [localSystem] : list(1),
@@ -63,7 +67,16 @@ export function parseMachine(line: string, localSystem: string): Machine {
 /** A machine back in Nix's syntax (every field spelt out, so a key or host key can follow). */
 export function formatMachine(m: Machine): string {
   const list = (items: string[]): string => (items.length > 0 ? items.join(',') : '-')
-  return [m.uri, list(m.systems), m.sshKey ?? '-', String(m.maxJobs), String(m.speedFactor), list(m.supportedFeatures), list(m.mandatoryFeatures), m.publicHostKey ?? '-'].join(' ')
+  return [
+    m.uri,
+    list(m.systems),
+    m.sshKey ?? '-',
+    String(m.maxJobs),
+    String(m.speedFactor),
+    list(m.supportedFeatures),
+    list(m.mandatoryFeatures),
+    m.publicHostKey ?? '-'
+  ].join(' ')
 }
 
 /** `user@host` of an SSH store URI, for people to read (the URI's query parameters dropped). */
@@ -78,7 +91,8 @@ export function machineHost(uri: string): string {
 export function machineStoreUri(m: Machine): string {
   const params = new URLSearchParams()
   if (m.sshKey !== undefined && !/[?&]ssh-key=/.test(m.uri)) params.set('ssh-key', m.sshKey)
-  if (m.publicHostKey !== undefined && !/[?&]base64-ssh-public-host-key=/.test(m.uri)) params.set('base64-ssh-public-host-key', m.publicHostKey)
+  if (m.publicHostKey !== undefined && !/[?&]base64-ssh-public-host-key=/.test(m.uri))
+    params.set('base64-ssh-public-host-key', m.publicHostKey)
   const query = params.toString()
   if (query === '') return m.uri
   return `${m.uri}${m.uri.includes('?') ? '&' : '?'}${query}`

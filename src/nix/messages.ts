@@ -15,9 +15,14 @@ export function platformRefusal(lines: string[]): string | undefined {
     if (/is required to build '.*', but I am a/.test(line)) return line
     // A remote builder's refusal comes back as `error: build of '…drv' on 'ssh-ng://…' failed: Cannot build '…drv'.`
     if (/^(error: )?(build of '[^']*\.drv' on '[^']*' failed: )?Cannot build '[^']*\.drv'\.$/.test(line)) {
-      const reason = /^Reason: (platform mismatch|missing system features|required system or feature not available)$/.exec((lines[i + 1] ?? '').trim())
+      const reason = /^Reason: (platform mismatch|missing system features|required system or feature not available)$/.exec(
+        (lines[i + 1] ?? '').trim()
+      )
       if (!reason) continue
-      const details = lines.slice(i + 2, i + 4).map(l => l.trim()).filter(l => /^(Required|Current|Available) /.test(l))
+      const details = lines
+        .slice(i + 2, i + 4)
+        .map(l => l.trim())
+        .filter(l => /^(Required|Current|Available) /.test(l))
       return [line, `Reason: ${reason[1]}`, ...details].join(' ')
     }
   }

@@ -86,7 +86,13 @@ export class NixRunner {
   /** A runner whose every call also carries these extra `key = value` lines. */
   withConfig(extraLines: string): NixRunner {
     const nixConfig = [this.nixConfig, extraLines].filter(s => s.trim() !== '').join('\n')
-    const runner = new NixRunner({ nixBinary: this.nixBinary, nixConfig, env: this.env, killGraceMs: this.killGraceMs, callLog: this.callLog })
+    const runner = new NixRunner({
+      nixBinary: this.nixBinary,
+      nixConfig,
+      env: this.env,
+      killGraceMs: this.killGraceMs,
+      callLog: this.callLog
+    })
     runner.versionPromise = this.versionPromise
     return runner
   }

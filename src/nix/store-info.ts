@@ -35,7 +35,11 @@ export function storeOpenError(stderr: string[]): string {
 }
 
 /** Opens the store once and asks who serves it. */
-export async function pingStore(nix: NixRunner, storeUri: string, options: { env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<StorePing> {
+export async function pingStore(
+  nix: NixRunner,
+  storeUri: string,
+  options: { env?: Record<string, string>; signal?: AbortSignal } = {}
+): Promise<StorePing> {
   const stderr: string[] = []
   const result = await nix.run({
     args: [...storeInfoCommand(await nix.versionInfo()), '--store', storeUri],

@@ -40,20 +40,37 @@ export function closureOf(root: string, derivations: Map<string, Derivation>): S
  * `recursive` lists the paths' whole closures instead (without closure sizes, which would cost
  * a closure walk per path).
  */
-export async function pathInfo(nix: NixRunner, paths: string[], options: { recursive?: boolean; store?: string } = {}): Promise<Map<string, PathInfo>> {
+export async function pathInfo(
+  nix: NixRunner,
+  paths: string[],
+  options: { recursive?: boolean; store?: string } = {}
+): Promise<Map<string, PathInfo>> {
   if (paths.length === 0) return new Map()
   const version = await nix.versionInfo()
   // `store`: another store (a binary cache, ssh-ng://): which of the paths it holds. No -S there:
   // a closure size needs the whole closure in that store.
   const sizes = options.recursive ? ['-r'] : options.store === undefined ? ['-S'] : []
-  const args = ['path-info', ...pathInfoJsonFlags(version), ...sizes, ...(options.store !== undefined ? ['--store', options.store] : []), ...paths]
+  const args = [
+    'path-info',
+    ...pathInfoJsonFlags(version),
+    ...sizes,
+    ...(options.store !== undefined ? ['--store', options.store] : []),
+    ...paths
+  ]
   const tail: string[] = []
-  const result = await nix.run({ args, captureStdoutBytes: BIG_JSON, onLine: line => {
+  const result = await nix.run({
+    args,
+    captureStdoutBytes: BIG_JSON,
+    onLine: line => {
       if (line.stream !== 'stderr') return
       tail.push(line.text)
       if (tail.length > 20) tail.shift()
     }
   })
-  ensureSuccess(result, `nix path-info${options.recursive ? ' -r' : ''}${options.store !== undefined ? ` --store ${options.store}` : ''}`, options.store !== undefined ? tail : [])
+  ensureSuccess(
+    result,
+    `nix path-info${options.recursive ? ' -r' : ''}${options.store !== undefined ? ` --store ${options.store}` : ''}`,
+    options.store !== undefined ? tail : []
+  )
   return parsePathInfo(result.stdout, version)
 }

@@ -25,6 +25,13 @@ export interface PushBuiltOptions {
 export async function pushBuilt(options: PushBuiltOptions): Promise<string | undefined> {
   const derivations = await showDerivationClosure(options.nix, options.builtDerivations)
   const paths = options.builtDerivations.flatMap(d => Object.values(derivations.get(d)?.outputs ?? {}).map(o => o.path))
-  const result = await pushToStore({ nix: options.nix, reporter: options.reporter, target: options.target, paths, signingKey: options.signingKey, signal: options.signal })
+  const result = await pushToStore({
+    nix: options.nix,
+    reporter: options.reporter,
+    target: options.target,
+    paths,
+    signingKey: options.signingKey,
+    signal: options.signal
+  })
   return reportPush(result, options.reporter, options.required)
 }

@@ -22,7 +22,8 @@ export function reportPush(result: PushResult, reporter: Reporter, required: boo
   reporter.addSummary(pushSummaryMarkdown(result))
   reporter.setOutput('pushed-paths', JSON.stringify(result.pushed))
   if (result.status !== 'failed') {
-    if (result.status === 'pushed') reporter.info(`Pushed ${result.pushed.length} store path(s), ${formatBytes(result.pushedBytes)}, to ${result.store}.`)
+    if (result.status === 'pushed')
+      reporter.info(`Pushed ${result.pushed.length} store path(s), ${formatBytes(result.pushedBytes)}, to ${result.store}.`)
     return undefined
   }
   const message = result.error ?? `Pushing to ${result.store} failed.`

@@ -44,19 +44,37 @@ export interface PushResult {
 export async function pushToStore(options: PushOptions): Promise<PushResult> {
   const { nix, reporter, target } = options
   const started = Date.now()
-  const result: PushResult = { status: 'nothing-to-push', store: target.display, pushed: [], pushedBytes: 0, alreadyThere: 0, onUpstream: 0, durationMs: 0 }
+  const result: PushResult = {
+    status: 'nothing-to-push',
+    store: target.display,
+    pushed: [],
+    pushedBytes: 0,
+    alreadyThere: 0,
+    onUpstream: 0,
+    durationMs: 0
+  }
   const key = options.signingKey ? parseSigningKey(options.signingKey) : undefined
   if (key) result.signedWith = key.name
   try {
     const candidates = await pushCandidates(options, result)
-    const atDestination = await pathInfo(nix, candidates.map(p => p.path), { store: target.url })
+    const atDestination = await pathInfo(
+      nix,
+      candidates.map(p => p.path),
+      { store: target.url }
+    )
     const missing = candidates.filter(p => atDestination.get(p.path)?.valid !== true)
     result.alreadyThere = candidates.length - missing.length
     if (missing.length === 0) {
-      reporter.info(`Push to ${target.display}: nothing new (${result.alreadyThere} path(s) already there, ${result.onUpstream} on upstream substituters).`)
+      reporter.info(
+        `Push to ${target.display}: nothing new (${result.alreadyThere} path(s) already there, ${result.onUpstream} on upstream substituters).`
+      )
       return finish(result, started)
     }
-    if (!key) reporter.warning(`Pushing to ${target.display} unsigned: set push-signing-key (or cache-signing-key) so substituters can verify what they get.`, { title: 'Binary cache push' })
+    if (!key)
+      reporter.warning(
+        `Pushing to ${target.display} unsigned: set push-signing-key (or cache-signing-key) so substituters can verify what they get.`,
+        { title: 'Binary cache push' }
+      )
     const paths = missing.map(p => p.path)
     await copyToStore(options, paths, key)
     result.pushed = paths
@@ -81,10 +99,19 @@ async function pushCandidates(options: PushOptions, result: PushResult): Promise
   if (target.kind === 'ssh') {
     // A store on another machine takes a path only after its references: the whole closure goes,
     // minus what the destination already has (Nix skips those itself; counted here for the summary).
-    const closure = await pathInfo(nix, candidates.map(p => p.path), { recursive: true })
+    const closure = await pathInfo(
+      nix,
+      candidates.map(p => p.path),
+      { recursive: true }
+    )
     return [...closure.values()].filter(p => p.valid)
   }
-  const upstream = await onUpstreamSubstituters(nix, candidates.map(p => p.path), target, reporter)
+  const upstream = await onUpstreamSubstituters(
+    nix,
+    candidates.map(p => p.path),
+    target,
+    reporter
+  )
   result.onUpstream = candidates.filter(p => upstream.has(p.path)).length
   return candidates.filter(p => !upstream.has(p.path))
 }
@@ -124,7 +151,10 @@ function finish(result: PushResult, started: number): PushResult {
 
 async function signLocally(nix: NixRunner, keyFile: string, paths: string[]): Promise<void> {
   const tail: string[] = []
-  const run = await nix.run({ args: ['store', 'sign', '--key-file', keyFile, ...paths], onLine: line => void tail.push(stripAnsi(line.text)) })
+  const run = await nix.run({
+    args: ['store', 'sign', '--key-file', keyFile, ...paths],
+    onLine: line => void tail.push(stripAnsi(line.text))
+  })
   if (run.exitCode !== 0) throw new NixCommandError('nix store sign', run, tail.slice(-10))
 }
 
@@ -151,13 +181,14 @@ function firstLine(error: unknown): string {
 
 /** What failed and what to do, naming the store (never its password or query). */
 export function pushFailure(error: unknown, target: PushTarget, publicKey?: string): string {
-  const lines = error instanceof NixCommandError ? error.lastLines.filter(l => l.trim() !== '' && !/^copying /.test(l)).slice(-6) : [firstLine(error)]
+  const lines =
+    error instanceof NixCommandError ? error.lastLines.filter(l => l.trim() !== '' && !/^copying /.test(l)).slice(-6) : [firstLine(error)]
   // Nix quotes the URL, maybe with a path after it: no password survives into the message.
   const said = lines.join('\n').replace(/(:\/\/[^/@:\s]*):[^/@\s]*@/g, '$1:***@')
   const what =
     target.kind === 'ssh'
       ? 'Check that this runner can ssh to the host (its key, known_hosts, NIX_SSHOPTS), that Nix is installed there, and that the remote accepts the paths: ' +
-        `make the ssh user a trusted user there, or add ${publicKey ? `\`${publicKey}\`` : 'the signing key\'s public half'} to its trusted-public-keys.`
+        `make the ssh user a trusted user there, or add ${publicKey ? `\`${publicKey}\`` : "the signing key's public half"} to its trusted-public-keys.`
       : /^https?:/.test(target.url)
         ? 'Check the URL, that the server accepts PUT uploads, and the credentials Nix sends (netrc-file).'
         : /^s3:/.test(target.url)

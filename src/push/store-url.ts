@@ -21,7 +21,14 @@ export class PushTargetError extends Error {
   }
 }
 
-const SCHEMES: Record<string, StoreKind> = { 'file:': 'binary-cache', 'http:': 'binary-cache', 'https:': 'binary-cache', 's3:': 'binary-cache', 'ssh:': 'ssh', 'ssh-ng:': 'ssh' }
+const SCHEMES: Record<string, StoreKind> = {
+  'file:': 'binary-cache',
+  'http:': 'binary-cache',
+  'https:': 'binary-cache',
+  's3:': 'binary-cache',
+  'ssh:': 'ssh',
+  'ssh-ng:': 'ssh'
+}
 
 export function parsePushTarget(value: string): PushTarget {
   const url = value.trim()
@@ -29,13 +36,18 @@ export function parsePushTarget(value: string): PushTarget {
   try {
     parsed = new URL(url)
   } catch {
-    throw new PushTargetError(`'${displayStore(url)}' is not a store URL: use file:///path, https://cache.example.org, s3://bucket or ssh-ng://user@host`)
+    throw new PushTargetError(
+      `'${displayStore(url)}' is not a store URL: use file:///path, https://cache.example.org, s3://bucket or ssh-ng://user@host`
+    )
   }
   const kind = SCHEMES[parsed.protocol]
   if (kind === undefined) {
-    throw new PushTargetError(`'${displayStore(url)}' is a ${parsed.protocol.replace(/:$/, '')} URL; push-to takes file://, http(s)://, s3://, ssh:// or ssh-ng:// stores`)
+    throw new PushTargetError(
+      `'${displayStore(url)}' is a ${parsed.protocol.replace(/:$/, '')} URL; push-to takes file://, http(s)://, s3://, ssh:// or ssh-ng:// stores`
+    )
   }
-  if (parsed.protocol === 'file:' && !parsed.pathname.startsWith('/')) throw new PushTargetError(`'${displayStore(url)}': a file:// store needs an absolute path (file:///srv/cache)`)
+  if (parsed.protocol === 'file:' && !parsed.pathname.startsWith('/'))
+    throw new PushTargetError(`'${displayStore(url)}': a file:// store needs an absolute path (file:///srv/cache)`)
   return { url, kind, display: displayStore(url) }
 }
 

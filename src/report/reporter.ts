@@ -2,7 +2,6 @@
 // annotations, outputs, job summary); the CLI through a terminal. Stages only see this interface.
 import type { OutputName } from '../outputs.js'
 
-
 export interface Annotation {
   title?: string
   file?: string

@@ -18,7 +18,12 @@ export class TerminalReporter implements Reporter {
   }
   /** Control characters become visible escapes; a line cannot start or hold a workflow command. */
   untrusted(text: string): void {
-    this.print(text.split(/\r\n|\n|\r/).map(inertLine).join('\n'))
+    this.print(
+      text
+        .split(/\r\n|\n|\r/)
+        .map(inertLine)
+        .join('\n')
+    )
   }
   debug(message: string): void {
     if (this.showDebug) this.print(`debug: ${message}`)
@@ -58,7 +63,12 @@ export class TerminalReporter implements Reporter {
     let text = message
     for (const secret of this.secrets) text = text.split(secret).join('***')
     const indent = '  '.repeat(this.depth)
-    this.write(text.split('\n').map(line => indent + line).join('\n') + '\n')
+    this.write(
+      text
+        .split('\n')
+        .map(line => indent + line)
+        .join('\n') + '\n'
+    )
   }
 }
 

@@ -82,20 +82,25 @@ export async function ensureBinfmtHandler(qemuArch: string, system: string, fact
   reporter.info(`Registering QEMU user emulation for ${system} (qemu-${qemuArch})`)
   if (!(await isBinfmtMounted(facts.binfmtDir))) {
     const mount = await runAsRoot(facts, 'mount', ['-t', 'binfmt_misc', 'binfmt_misc', facts.binfmtDir])
-    if (mount.code !== 0) throw new EmulationError(`Cannot mount binfmt_misc at ${facts.binfmtDir}: ${mount.stderr.trim()}. To fix: ${QEMU_ADVICE}.`)
+    if (mount.code !== 0)
+      throw new EmulationError(`Cannot mount binfmt_misc at ${facts.binfmtDir}: ${mount.stderr.trim()}. To fix: ${QEMU_ADVICE}.`)
   }
   let enable = await runAsRoot(facts, 'update-binfmts', ['--enable', `qemu-${qemuArch}`])
   if (enable.code !== 0) {
     // Debian/Ubuntu's qemu-user-static registers its handlers with the F flag on install.
     const install = await runAsRoot(facts, 'apt-get', ['install', '-y', '-q', 'qemu-user-static', 'binfmt-support'])
     if (install.code !== 0) {
-      throw new EmulationError(`Cannot install qemu-user-static to emulate ${system}: ${install.stderr.trim().split('\n').pop()}. To fix: ${QEMU_ADVICE}.`)
+      throw new EmulationError(
+        `Cannot install qemu-user-static to emulate ${system}: ${install.stderr.trim().split('\n').pop()}. To fix: ${QEMU_ADVICE}.`
+      )
     }
     enable = await runAsRoot(facts, 'update-binfmts', ['--enable', `qemu-${qemuArch}`])
   }
   const handler = await findBinfmtHandler(facts.binfmtDir, qemuArch)
   if (!handler?.enabled) {
-    throw new EmulationError(`Registering qemu-${qemuArch} did not take (${enable.stderr.trim() || 'no handler listed afterwards'}). To fix: ${QEMU_ADVICE}.`)
+    throw new EmulationError(
+      `Registering qemu-${qemuArch} did not take (${enable.stderr.trim() || 'no handler listed afterwards'}). To fix: ${QEMU_ADVICE}.`
+    )
   }
   return handler
 }
@@ -126,7 +131,13 @@ export interface EmulationSetup {
 }
 
 /** Prepares every emulated system of the plan, or throws an EmulationError that says what to do. */
-export async function setUpEmulation(plans: SystemPlan[], nix: NixRunner, facts: HostFacts, reporter: Reporter, config?: NixConfigView): Promise<EmulationSetup> {
+export async function setUpEmulation(
+  plans: SystemPlan[],
+  nix: NixRunner,
+  facts: HostFacts,
+  reporter: Reporter,
+  config?: NixConfigView
+): Promise<EmulationSetup> {
   const emulated = plans.filter((p): p is Extract<SystemPlan, { mode: 'emulated' }> => p.mode === 'emulated')
   if (emulated.length === 0) return { nix, handlers: {}, how: 'none' }
   const handlers: Record<string, BinfmtHandler> = {}
@@ -172,7 +183,7 @@ export async function confirmPlatforms(nix: NixRunner, systems: string[]): Promi
       throw new EmulationError(
         `Nix still refuses to build ${system} after configuration, so it would silently build nothing for it. Nix says: ` +
           `${(refusal ?? 'the probe unexpectedly succeeded').trim()}. To fix: make sure 'extra-platforms' includes ${system} ` +
-          'in the Nix daemon\'s nix.conf and restart the daemon, or build on a native runner.'
+          "in the Nix daemon's nix.conf and restart the daemon, or build on a native runner."
       )
     }
   }

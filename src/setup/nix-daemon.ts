@@ -14,19 +14,27 @@ export interface DaemonRestart {
 
 export const DAEMON_SOCKET = process.env.NIX_DAEMON_SOCKET_PATH || '/nix/var/nix/daemon-socket/socket'
 
-export async function restartNixDaemon(facts: HostFacts, options: { systemdDir?: string; procDir?: string; timeoutMs?: number } = {}): Promise<DaemonRestart> {
+export async function restartNixDaemon(
+  facts: HostFacts,
+  options: { systemdDir?: string; procDir?: string; timeoutMs?: number } = {}
+): Promise<DaemonRestart> {
   if (existsSync(options.systemdDir ?? '/run/systemd/system')) {
     const restart = await runAsRoot(facts, 'systemctl', ['restart', 'nix-daemon.service'])
-    return restart.code === 0 ? { ok: true, how: 'systemd' } : { ok: false, how: 'systemd', error: restart.stderr.trim() || `systemctl exited ${restart.code}` }
+    return restart.code === 0
+      ? { ok: true, how: 'systemd' }
+      : { ok: false, how: 'systemd', error: restart.stderr.trim() || `systemctl exited ${restart.code}` }
   }
   const daemon = await findDaemonProcess(options.procDir ?? '/proc')
   if (daemon === undefined) return { ok: false, how: 'process', error: 'no systemd and no running nix-daemon process was found' }
   // Stop it, wait until it is gone, start its own command line again in a session of its own.
-  const script = 'kill "$1"; for i in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done; shift; setsid "$@" </dev/null >/dev/null 2>&1 &'
+  const script =
+    'kill "$1"; for i in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done; shift; setsid "$@" </dev/null >/dev/null 2>&1 &'
   const restart = await runAsRoot(facts, 'sh', ['-c', script, 'sh', String(daemon.pid), ...daemon.argv])
   if (restart.code !== 0) return { ok: false, how: 'process', error: restart.stderr.trim() || `exit ${restart.code}` }
   const up = await waitForSocket(DAEMON_SOCKET, options.timeoutMs ?? 10_000)
-  return up ? { ok: true, how: 'process' } : { ok: false, how: 'process', error: `the daemon did not accept connections on ${DAEMON_SOCKET} again` }
+  return up
+    ? { ok: true, how: 'process' }
+    : { ok: false, how: 'process', error: `the daemon did not accept connections on ${DAEMON_SOCKET} again` }
 }
 
 /** The daemon's main process: `nix-daemon` whose parent is not a `nix-daemon` (those are per-client workers). */

@@ -38,14 +38,21 @@ export async function clientSettingsTakeEffect(config: NixConfigView, facts: Hos
   return !daemonOnly && (facts.isRoot || isTrustedUser(config.trustedUsers, facts.user, facts.groups))
 }
 
-export async function applyNixSettings(nix: NixRunner, facts: HostFacts, reporter: Reporter, request: SettingsRequest): Promise<AppliedSettings> {
+export async function applyNixSettings(
+  nix: NixRunner,
+  facts: HostFacts,
+  reporter: Reporter,
+  request: SettingsRequest
+): Promise<AppliedSettings> {
   const config = request.config ?? (await readNixConfig(nix))
   if (await clientSettingsTakeEffect(config, facts, request.daemonOnly)) {
     return { nix: nix.withConfig(request.settings), how: 'client-settings' }
   }
   const names = [...new Set(request.settings.split('\n').map(line => line.split('=')[0].trim()))].join("', '")
   if (!facts.canSudo) {
-    const ignored = request.daemonOnly ? 'from every client (the daemon takes it only from its own nix.conf)' : `from user '${facts.user}', who is not in trusted-users`
+    const ignored = request.daemonOnly
+      ? 'from every client (the daemon takes it only from its own nix.conf)'
+      : `from user '${facts.user}', who is not in trusted-users`
     throw request.error(
       `Nix ignores '${names}' ${ignored}, and nix-ci cannot edit ` +
         `${facts.nixConfPath} (no root, no passwordless sudo), so ${request.withoutThem}. ` +
@@ -60,8 +67,12 @@ export async function applyNixSettings(nix: NixRunner, facts: HostFacts, reporte
   if (append.code !== 0) throw request.error(`Cannot write ${facts.nixConfPath}: ${append.stderr.trim()}`)
   const restart = await restartNixDaemon(facts)
   if (!restart.ok) {
-    throw request.error(`Wrote ${facts.nixConfPath} but could not restart the Nix daemon (${restart.error}); restart it so the settings take effect.`)
+    throw request.error(
+      `Wrote ${facts.nixConfPath} but could not restart the Nix daemon (${restart.error}); restart it so the settings take effect.`
+    )
   }
-  reporter.info(`Restarted the Nix daemon (${restart.how === 'systemd' ? 'systemctl restart nix-daemon.service' : 'no systemd: stopped and started its process again'})`)
+  reporter.info(
+    `Restarted the Nix daemon (${restart.how === 'systemd' ? 'systemctl restart nix-daemon.service' : 'no systemd: stopped and started its process again'})`
+  )
   return { nix, how: 'nix.conf' }
 }

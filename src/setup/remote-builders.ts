@@ -83,7 +83,9 @@ export function writeSshKey(key: string, reporter: Reporter): string {
   reporter.setSecret(text)
   for (const line of text.split('\n')) if (line.length >= 8 && !/^-----/.test(line)) reporter.setSecret(line)
   if (!/^-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
-    throw new RemoteBuildersError("The 'builders-ssh-key' input is not an SSH private key (it should start with `-----BEGIN OPENSSH PRIVATE KEY-----`): pass the key's whole text from a secret.")
+    throw new RemoteBuildersError(
+      "The 'builders-ssh-key' input is not an SSH private key (it should start with `-----BEGIN OPENSSH PRIVATE KEY-----`): pass the key's whole text from a secret."
+    )
   }
   const dir = mkdtempSync(join(tmpdir(), 'nix-ci-ssh-'))
   const file = join(dir, 'id')
@@ -123,7 +125,10 @@ export async function checkRemoteBuilders(
   const { reporter } = options
   const { source, machines } = machinesOf(request, options.config)
   if (machines.length === 0) {
-    if (request.builders.trim() !== '') throw new RemoteBuildersError("The 'builders' input names no machine: give Nix's builders syntax, e.g. `ssh-ng://builder@arm.example.org aarch64-linux`.")
+    if (request.builders.trim() !== '')
+      throw new RemoteBuildersError(
+        "The 'builders' input names no machine: give Nix's builders syntax, e.g. `ssh-ng://builder@arm.example.org aarch64-linux`."
+      )
     return undefined
   }
   const keyFile = request.sshKey.trim() !== '' ? writeSshKey(request.sshKey, reporter) : undefined
@@ -139,7 +144,9 @@ export async function checkRemoteBuilders(
   if (written) await options.writeToDaemon?.(written)
   for (const checked of builders.filter(b => b.reachable)) {
     for (const system of checked.machine.systems.filter(s => options.wanted.includes(s))) {
-      const nix = written ? options.nix : options.nix.withConfig(`builders = ${formatMachine({ ...checked.machine, systems: [system] })}\nmax-jobs = 0`)
+      const nix = written
+        ? options.nix
+        : options.nix.withConfig(`builders = ${formatMachine({ ...checked.machine, systems: [system] })}\nmax-jobs = 0`)
       const probe = await probeBuild(nix, system, checked.machine, env, options.signal)
       if (probe.started) checked.systems.push(system)
       else checked.refused.push({ system, reason: probe.reason })
@@ -176,7 +183,13 @@ function buildersSetting(builders: CheckedBuilder[]): string {
  * Builds a derivation that cannot succeed on that machine only (local max-jobs 0): Nix's build
  * activity naming the machine proves the remote took it; a platform or feature refusal is Nix's.
  */
-async function probeBuild(nix: NixRunner, system: string, machine: Machine, env: Record<string, string>, signal?: AbortSignal): Promise<{ started: true } | { started: false; reason: string }> {
+async function probeBuild(
+  nix: NixRunner,
+  system: string,
+  machine: Machine,
+  env: Record<string, string>,
+  signal?: AbortSignal
+): Promise<{ started: true } | { started: false; reason: string }> {
   const nonce = randomBytes(6).toString('hex')
   const features = JSON.stringify([...new Set([...machine.supportedFeatures, ...machine.mandatoryFeatures])])
   const expr = `derivation { name = "nix-ci-builder-probe-${nonce}"; system = ${JSON.stringify(system)}; builder = "/nix-ci/builder-probe"; requiredSystemFeatures = builtins.fromJSON ${JSON.stringify(features)}; }`
@@ -189,14 +202,23 @@ async function probeBuild(nix: NixRunner, system: string, machine: Machine, env:
     onLine: line => {
       if (line.stream !== 'stderr') return
       const event = parseInternalJsonLine(line.text)
-      if (event?.action === 'start' && event.type === ActivityType.Build && typeof event.fields[1] === 'string' && event.fields[1] !== '') started = true
+      if (event?.action === 'start' && event.type === ActivityType.Build && typeof event.fields[1] === 'string' && event.fields[1] !== '')
+        started = true
       else if (event?.action === 'msg' && messages.length < 100) messages.push(...stripAnsi(event.msg).split('\n'))
       else if (event === undefined && messages.length < 100) messages.push(stripAnsi(line.text))
     }
   })
   const refusal = platformRefusal(messages)
   if (started && refusal === undefined) return { started: true }
-  const said = refusal ?? buildersIgnored(messages) ?? hookCouldNotConnect(messages) ?? messages.map(m => m.trim()).filter(m => m.startsWith('error:')).slice(-1)[0] ?? 'it did not start the build'
+  const said =
+    refusal ??
+    buildersIgnored(messages) ??
+    hookCouldNotConnect(messages) ??
+    messages
+      .map(m => m.trim())
+      .filter(m => m.startsWith('error:'))
+      .slice(-1)[0] ??
+    'it did not start the build'
   return { started: false, reason: said }
 }
 
@@ -238,7 +260,9 @@ export function describeBuilders(builders: CheckedBuilder[], source: 'input' | '
     }
     const who = `Nix ${b.nixVersion ?? '(version not given by this store type)'}${b.trusted === false ? ', does not trust this client' : ''}`
     const features = b.machine.supportedFeatures.length ? `; features ${b.machine.supportedFeatures.join(', ')}` : ''
-    const builds = b.systems.length ? `builds ${b.systems.join(', ')} (a probe build started there)` : 'builds none of the systems asked for here'
+    const builds = b.systems.length
+      ? `builds ${b.systems.join(', ')} (a probe build started there)`
+      : 'builds none of the systems asked for here'
     lines.push(`  ${b.host}: reachable, ${who}; ${builds}${features}`)
     for (const r of b.refused) lines.push(`  ${b.host}: refuses ${r.system}: ${r.reason}`)
   }
@@ -250,8 +274,15 @@ export function describeBuilders(builders: CheckedBuilder[], source: 'input' | '
  * dropped connection only as the builder failing, so the machine is asked again. Undefined when
  * it still answers (the build itself failed there).
  */
-export async function lostBuilder(remote: RemoteBuilders, machineUri: string, nix: NixRunner, signal?: AbortSignal): Promise<string | undefined> {
-  const builder = remote.builders.find(b => b.machine.uri === machineUri) ?? remote.builders.find(b => machineHost(b.machine.uri) === machineHost(machineUri))
+export async function lostBuilder(
+  remote: RemoteBuilders,
+  machineUri: string,
+  nix: NixRunner,
+  signal?: AbortSignal
+): Promise<string | undefined> {
+  const builder =
+    remote.builders.find(b => b.machine.uri === machineUri) ??
+    remote.builders.find(b => machineHost(b.machine.uri) === machineHost(machineUri))
   if (!builder) return undefined
   const env = { NIX_SSHOPTS: [process.env.NIX_SSHOPTS ?? '', SSH_OPTIONS].join(' ').trim() }
   const ping = await pingStore(nix, machineStoreUri(builder.machine), { env, signal })

@@ -24,5 +24,10 @@ export interface StageOutcome {
 
 /** The environment alone, out of a stage's options (to hand on to the stage it calls). */
 export function stageEnv(options: StageEnv): StageEnv {
-  return { nix: options.nix, reporter: options.reporter, ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.signal ? { signal: options.signal } : {}) }
+  return {
+    nix: options.nix,
+    reporter: options.reporter,
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    ...(options.signal ? { signal: options.signal } : {})
+  }
 }

@@ -55,15 +55,26 @@ async function matrixJobs(f: Fixture, target: GitHubTarget): Promise<void> {
 
 describe('the aggregate job on GitHub', () => {
   it('every system verified the same new hash: one fix PR with that hash, on the built commit; no release while the hash is stale', async () => {
-    const f = fixture({ systems: BOTH, fods: [{ attr: 'mast-mix-deps', content: 'plug 1.16.1', hash: 'stale' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
+    const f = fixture({
+      systems: BOTH,
+      fods: [{ attr: 'mast-mix-deps', content: 'plug 1.16.1', hash: 'stale' }],
+      packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
+    })
     const before = readFileSync(join(f.dir, 'flake.nix'), 'utf8')
     const target = onGitHub(f)
     await matrixJobs(f, target)
 
-    const { result } = await job('aggregate', f, { systems: BOTH.join(' '), matrix: 'aggregate', release: 'tag', 'version-from': '1.2.3' }, target)
+    const { result } = await job(
+      'aggregate',
+      f,
+      { systems: BOTH.join(' '), matrix: 'aggregate', release: 'tag', 'version-from': '1.2.3' },
+      target
+    )
     const fix = result.hashes!.fixes
     // The hash both systems verified is the one the fixture's content really has.
-    expect(fix.map(x => [x.name, x.new, x.systems])).toEqual([['mast-mix-deps-0.1.0', f.correctHash['mast-mix-deps'], ['aarch64-linux', 'x86_64-linux']]])
+    expect(fix.map(x => [x.name, x.new, x.systems])).toEqual([
+      ['mast-mix-deps-0.1.0', f.correctHash['mast-mix-deps'], ['aarch64-linux', 'x86_64-linux']]
+    ])
     expect(before).toContain(fix[0].old)
     expect(result.pullRequest).toMatchObject({ ok: true, status: 'done', operation: 'created', number: 1, branch: BRANCH })
 
@@ -84,7 +95,11 @@ describe('the aggregate job on GitHub', () => {
 
   it('the systems verified different hashes: no fix PR and no branch, the platform-conflict report instead', async () => {
     // A precompiled NIF: its bytes depend on the platform that fetched it.
-    const f = fixture({ systems: BOTH, fods: [{ attr: 'mast-nif', content: '', script: 'uname -m > $out', hash: 'stale' }], packages: [{ attr: 'mast', fods: ['mast-nif'] }] })
+    const f = fixture({
+      systems: BOTH,
+      fods: [{ attr: 'mast-nif', content: '', script: 'uname -m > $out', hash: 'stale' }],
+      packages: [{ attr: 'mast', fods: ['mast-nif'] }]
+    })
     const before = readFileSync(join(f.dir, 'flake.nix'), 'utf8')
     const target = onGitHub(f)
     await matrixJobs(f, target)
@@ -107,7 +122,12 @@ describe('the aggregate job on GitHub', () => {
     const f = fixture({ systems: BOTH, packages: [{ attr: 'mast', scriptFor: { 'aarch64-linux': 'echo "cc: fatal error" >&2; exit 3' } }] })
     const target = onGitHub(f)
     await job('build-aarch64', f, { systems: 'aarch64-linux', matrix: 'build' }, target)
-    const { result, reporter } = await job('aggregate', f, { systems: 'x86_64-linux aarch64-linux riscv64-linux', matrix: 'aggregate', release: 'tag', 'version-from': '1.2.3' }, target)
+    const { result, reporter } = await job(
+      'aggregate',
+      f,
+      { systems: 'x86_64-linux aarch64-linux riscv64-linux', matrix: 'aggregate', release: 'tag', 'version-from': '1.2.3' },
+      target
+    )
     expect(result.ok).toBe(false)
     expect(result.failures).toEqual(
       expect.arrayContaining([
@@ -118,7 +138,9 @@ describe('the aggregate job on GitHub', () => {
     )
     expect(result.release).toMatchObject({ ok: false, status: 'refused' })
     // The refusal names what is not green, not a build this job never ran.
-    expect(result.release?.failures[0]).toMatch(/^Not releasing: the build failed for aarch64-linux; no matrix job handed on a result for x86_64-linux, riscv64-linux\./)
+    expect(result.release?.failures[0]).toMatch(
+      /^Not releasing: the build failed for aarch64-linux; no matrix job handed on a result for x86_64-linux, riscv64-linux\./
+    )
     expect(refNames()).toEqual(['refs/heads/main'])
     expect(store().releases).toEqual([])
     expect(reporter.text()).toMatch(/aarch64-linux: failed/)
@@ -139,7 +161,12 @@ describe('the aggregate job on GitHub', () => {
     const { result } = await job('aggregate', f, { ...inputs, systems: BOTH.join(' ') }, target)
     expect(result.failures).toEqual([])
     expect(result.ok).toBe(true)
-    expect(result.release).toMatchObject({ ok: true, status: 'released', tag: 'v1.2.3', releaseUrl: 'https://github.com/acme/mast/releases/tag/v1.2.3' })
+    expect(result.release).toMatchObject({
+      ok: true,
+      status: 'released',
+      tag: 'v1.2.3',
+      releaseUrl: 'https://github.com/acme/mast/releases/tag/v1.2.3'
+    })
     const tag = object(store().refs.get('refs/tags/v1.2.3') as string)
     expect(tag).toMatchObject({ type: 'tag', tag: 'v1.2.3', object: target.sha, objectType: 'commit' })
     expect(store().releases.map(r => [r.tagName, r.draft, r.prerelease])).toEqual([['v1.2.3', false, false]])

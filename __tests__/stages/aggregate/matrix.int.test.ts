@@ -60,7 +60,17 @@ describe('aggregate summary', () => {
     const text = aggregateSummary({
       systems: [{ system: 'riscv64-linux', state: 'missing', reason: "no artifact 'nix-ci-result-riscv64-linux' in this workflow run" }],
       allGreen: false,
-      hashes: { ok: true, failures: [], status: 'clean', fixes: [], problems: [], writtenFiles: [], rounds: 0, rechecked: [], nixVersion: '2.8.0' }
+      hashes: {
+        ok: true,
+        failures: [],
+        status: 'clean',
+        fixes: [],
+        problems: [],
+        writtenFiles: [],
+        rounds: 0,
+        rechecked: [],
+        nixVersion: '2.8.0'
+      }
     })
     expect(text).toContain('### nix-ci matrix: not every system is green')
     expect(text).toMatch(/\| `riscv64-linux` \| ⛔ missing \|/)

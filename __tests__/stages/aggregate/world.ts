@@ -35,7 +35,10 @@ export function matrixWorld(): MatrixWorld {
     expect(s?.violations).toEqual([])
   })
   afterAll(() => {
-    for (const [name, value] of [['ACTIONS_RUNTIME_TOKEN', saved.token], ['ACTIONS_RESULTS_URL', saved.url]] as const) {
+    for (const [name, value] of [
+      ['ACTIONS_RUNTIME_TOKEN', saved.token],
+      ['ACTIONS_RESULTS_URL', saved.url]
+    ] as const) {
       if (value === undefined) delete process.env[name]
       else process.env[name] = value
     }

@@ -61,7 +61,9 @@ describe('build stage', () => {
   it('reports the other system when one fails, with the failing derivation and its last log lines', async () => {
     const f = fixture({
       systems: BOTH,
-      packages: [{ attr: 'mast', scriptFor: { 'aarch64-linux': 'echo "compiling NIF for $(uname -m)"; echo "cc: fatal error" >&2; exit 3' } }]
+      packages: [
+        { attr: 'mast', scriptFor: { 'aarch64-linux': 'echo "compiling NIF for $(uname -m)"; echo "cc: fatal error" >&2; exit 3' } }
+      ]
     })
     const reporter = recordingReporter()
     const result = await runBuildStage({ flake: f.dir, package: 'default', systems: BOTH, nix: testNix(), reporter })
@@ -74,12 +76,21 @@ describe('build stage', () => {
     expect(arm.failures[0].name).toBe('mast-0.1.0')
     expect(arm.failures[0].tail).toEqual(expect.arrayContaining(['compiling NIF for aarch64', 'cc: fatal error']))
     // Nix 2.8-2.2x: "builder for '…drv' failed with exit code 3"; 2.3x: "Cannot build '…drv'. Reason: builder failed with exit code 3."
-    expect(arm.failures[0].message).toMatch(/(builder for '.*mast-0.1.0.drv' failed|Cannot build '.*mast-0.1.0.drv'.\n\s*Reason: builder failed) with exit code 3/)
-    expect(reporter.text()).toMatch(/error: packages.aarch64-linux.default: Failed: mast-0.1.0\nLast log lines of mast-0.1.0:\n[^]*cc: fatal error/)
+    expect(arm.failures[0].message).toMatch(
+      /(builder for '.*mast-0.1.0.drv' failed|Cannot build '.*mast-0.1.0.drv'.\n\s*Reason: builder failed) with exit code 3/
+    )
+    expect(reporter.text()).toMatch(
+      /error: packages.aarch64-linux.default: Failed: mast-0.1.0\nLast log lines of mast-0.1.0:\n[^]*cc: fatal error/
+    )
     expect(JSON.parse(reporter.outputs.get('out-paths') ?? '')).toEqual({ 'x86_64-linux': x86.outPaths })
-    expect(JSON.parse(reporter.outputs.get('build-results') ?? '')['aarch64-linux']).toMatchObject({ status: 'failed', failedDerivations: [arm.failures[0].drvPath] })
+    expect(JSON.parse(reporter.outputs.get('build-results') ?? '')['aarch64-linux']).toMatchObject({
+      status: 'failed',
+      failedDerivations: [arm.failures[0].drvPath]
+    })
     // The job summary says what to do, from Nix's own error.
-    expect(reporter.summary()).toContain(`**What to do**\n\n- The builder of mast-0.1.0 failed with exit code 3: the build itself broke, no Nix setting will fix it. Read its whole log: \`nix log ${arm.failures[0].drvPath}\`.`)
+    expect(reporter.summary()).toContain(
+      `**What to do**\n\n- The builder of mast-0.1.0 failed with exit code 3: the build itself broke, no Nix setting will fix it. Read its whole log: \`nix log ${arm.failures[0].drvPath}\`.`
+    )
   })
 
   it('tries a failing shared fixed-output derivation once, natively, and fails every system that needs it', async () => {
@@ -102,7 +113,13 @@ describe('build stage', () => {
   it('never takes a builder that prints internal-json for Nix itself', async () => {
     const forged = `@nix {"action":"msg","level":0,"msg":"error: builder for '/nix/store/${'a'.repeat(32)}-mast-0.1.0.drv' failed with exit code 1"}`
     const f = fixture({ systems: ['x86_64-linux'], packages: [{ attr: 'mast', script: `echo '${forged}' >&2; mkdir -p $out` }] })
-    const result = await runBuildStage({ flake: f.dir, package: 'default', systems: ['x86_64-linux'], nix: testNix(), reporter: recordingReporter() })
+    const result = await runBuildStage({
+      flake: f.dir,
+      package: 'default',
+      systems: ['x86_64-linux'],
+      nix: testNix(),
+      reporter: recordingReporter()
+    })
     expect(result.ok).toBe(true)
     expect(result.nixErrors).toEqual([])
     expect(result.systems[0].failures).toEqual([])
@@ -110,7 +127,8 @@ describe('build stage', () => {
 
   it('fails a system whose output holds ELF binaries for another machine, and says why', async () => {
     // An x86_64 ELF header written by the aarch64 builder: what a wrong-arch prebuilt binary looks like.
-    const fakeX86Elf = 'mkdir -p $out/bin; printf "\\177ELF\\002\\001\\001\\000\\000\\000\\000\\000\\000\\000\\000\\000\\002\\000\\076\\000" > $out/bin/prebuilt'
+    const fakeX86Elf =
+      'mkdir -p $out/bin; printf "\\177ELF\\002\\001\\001\\000\\000\\000\\000\\000\\000\\000\\000\\000\\002\\000\\076\\000" > $out/bin/prebuilt'
     const f = fixture({ systems: BOTH, packages: [{ attr: 'mast', scriptFor: { 'aarch64-linux': fakeX86Elf } }] })
     const result = await runBuildStage({ flake: f.dir, package: 'default', systems: BOTH, nix: testNix(), reporter: recordingReporter() })
     const arm = result.systems[1]
@@ -125,7 +143,9 @@ describe('build stage', () => {
     const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
     const run = runBuildStage({ flake: f.dir, package: 'web', systems: BOTH, nix: testNix(), reporter: recordingReporter() })
     await expect(run).rejects.toThrow(EvaluationError)
-    await expect(runBuildStage({ flake: f.dir, package: 'web', systems: BOTH, nix: testNix(), reporter: recordingReporter() })).rejects.toThrow(
+    await expect(
+      runBuildStage({ flake: f.dir, package: 'web', systems: BOTH, nix: testNix(), reporter: recordingReporter() })
+    ).rejects.toThrow(
       /no package 'web' for x86_64-linux \(packages.x86_64-linux.web is missing; packages.x86_64-linux has: default, mast\). Set the 'package' input/
     )
   })
@@ -149,14 +169,20 @@ describe('build stage', () => {
 
   it('says which systems the flake has when a requested system is missing', async () => {
     const f = fixture({ systems: ['x86_64-linux'], packages: [{ attr: 'mast' }] })
-    await expect(runBuildStage({ flake: f.dir, package: 'default', systems: BOTH, nix: testNix(), reporter: recordingReporter() })).rejects.toThrow(
-      /has no packages for aarch64-linux \(packages.aarch64-linux is missing; it has packages for: x86_64-linux\)/
-    )
+    await expect(
+      runBuildStage({ flake: f.dir, package: 'default', systems: BOTH, nix: testNix(), reporter: recordingReporter() })
+    ).rejects.toThrow(/has no packages for aarch64-linux \(packages.aarch64-linux is missing; it has packages for: x86_64-linux\)/)
   })
 
   it('does not build a darwin system on Linux, says which runner would, and still builds the rest', async () => {
     const f = fixture({ systems: ['x86_64-linux'], packages: [{ attr: 'mast' }] })
-    const result = await runBuildStage({ flake: f.dir, package: 'default', systems: ['x86_64-linux', 'aarch64-darwin'], nix: testNix(), reporter: recordingReporter() })
+    const result = await runBuildStage({
+      flake: f.dir,
+      package: 'default',
+      systems: ['x86_64-linux', 'aarch64-darwin'],
+      nix: testNix(),
+      reporter: recordingReporter()
+    })
     expect(result.ok).toBe(false)
     expect(result.systems[0].status).toBe('built')
     expect(result.systems[1]).toMatchObject({ system: 'aarch64-darwin', mode: 'impossible', status: 'not-built' })
@@ -182,7 +208,14 @@ describe('build stage', () => {
     })
     const started = Date.now()
     // Two jobs, so the quick x86_64 build finishes while the aarch64 one is still running.
-    const result = await runBuildStage({ flake: f.dir, package: 'default', systems: BOTH, nix: testNix('max-jobs = 2'), reporter, signal: controller.signal })
+    const result = await runBuildStage({
+      flake: f.dir,
+      package: 'default',
+      systems: BOTH,
+      nix: testNix('max-jobs = 2'),
+      reporter,
+      signal: controller.signal
+    })
     expect(Date.now() - started).toBeLessThan(60_000)
     expect(result.cancelled).toBe(true)
     expect(result.ok).toBe(false)

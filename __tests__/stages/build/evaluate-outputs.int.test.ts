@@ -57,16 +57,26 @@ describe('evaluating every output', () => {
     ])
     for (const a of result.attributes) expect(a.drvPath).toMatch(/^\/nix\/store\/[a-z0-9]{32}-.*\.drv$/)
     // The armv7l configuration is not a target: skipped, and its toplevel never evaluated.
-    expect(result.skipped).toEqual([{ attrPath: 'nixosConfigurations.pi.config.system.build.toplevel', reason: 'it is for armv7l-linux, which is not being built' }])
+    expect(result.skipped).toEqual([
+      { attrPath: 'nixosConfigurations.pi.config.system.build.toplevel', reason: 'it is for armv7l-linux, which is not being built' }
+    ])
     expect(calls.filter(c => c.command === 'eval')).toHaveLength(1)
     expect(result.evalCalls).toBe(1)
   })
 
   it('selects by attribute paths and globs, and names a missing attribute with what is there', async () => {
     const f = flake(EVERY_KIND)
-    const selection = resolveSelection(parseOutputsSelection('packages.*.t* checks.x86_64-linux.lint devShells.x86_64-linux.web'), BOTH, 'default')
+    const selection = resolveSelection(
+      parseOutputsSelection('packages.*.t* checks.x86_64-linux.lint devShells.x86_64-linux.web'),
+      BOTH,
+      'default'
+    )
     const result = await evaluateOutputs({ nix: countingNix().nix, flake: f.dir, selection, systems: BOTH })
-    expect(result.attributes.map(a => a.attrPath)).toEqual(['packages.x86_64-linux.tool', 'packages.aarch64-linux.tool', 'checks.x86_64-linux.lint'])
+    expect(result.attributes.map(a => a.attrPath)).toEqual([
+      'packages.x86_64-linux.tool',
+      'packages.aarch64-linux.tool',
+      'checks.x86_64-linux.lint'
+    ])
     expect(result.problems).toEqual([
       {
         attrPath: 'devShells.x86_64-linux.web',
@@ -77,7 +87,7 @@ describe('evaluating every output', () => {
     ])
   })
 
-  it('reports each broken attribute with Nix\'s message and position, and still evaluates the others, each once', async () => {
+  it("reports each broken attribute with Nix's message and position, and still evaluates the others, each once", async () => {
     const f = flake(`
       packages.x86_64-linux = {
         a-ok = mk "x86_64-linux" "a-ok" "echo > $out";
@@ -99,14 +109,27 @@ describe('evaluating every output', () => {
     })
     const selection = resolveSelection(parseOutputsSelection('all'), ['x86_64-linux'], 'default')
     const result = await evaluateOutputs({ nix: tracing, flake: f.dir, selection, systems: ['x86_64-linux'] })
-    expect(result.attributes.map(a => a.attrPath)).toEqual(['packages.x86_64-linux.a-ok', 'packages.x86_64-linux.e-ok', 'checks.x86_64-linux.f-ok'])
+    expect(result.attributes.map(a => a.attrPath)).toEqual([
+      'packages.x86_64-linux.a-ok',
+      'packages.x86_64-linux.e-ok',
+      'checks.x86_64-linux.f-ok'
+    ])
     const byPath = Object.fromEntries(result.problems.map(p => [p.attrPath, p]))
-    expect(Object.keys(byPath)).toEqual(['packages.x86_64-linux.b-throws', 'packages.x86_64-linux.c-missing-attr', 'packages.x86_64-linux.d-type-error'])
-    expect(byPath['packages.x86_64-linux.b-throws'].evaluation).toEqual({ message: 'b-throws: this package is broken on purpose', position: expect.stringMatching(/^flake\.nix:19:\d+$/) })
+    expect(Object.keys(byPath)).toEqual([
+      'packages.x86_64-linux.b-throws',
+      'packages.x86_64-linux.c-missing-attr',
+      'packages.x86_64-linux.d-type-error'
+    ])
+    expect(byPath['packages.x86_64-linux.b-throws'].evaluation).toEqual({
+      message: 'b-throws: this package is broken on purpose',
+      position: expect.stringMatching(/^flake\.nix:19:\d+$/)
+    })
     expect(byPath['packages.x86_64-linux.c-missing-attr'].evaluation?.message).toMatch(/^attribute 'nope' missing/)
     expect(byPath['packages.x86_64-linux.c-missing-attr'].evaluation?.position).toMatch(/^flake\.nix:20:\d+$/)
     expect(byPath['packages.x86_64-linux.d-type-error'].evaluation?.message).toMatch(/^cannot coerce an integer to a string/)
-    expect(byPath['packages.x86_64-linux.b-throws'].error).toMatch(/^Nix could not evaluate it: b-throws: this package is broken on purpose \(at flake\.nix:19:\d+\)$/)
+    expect(byPath['packages.x86_64-linux.b-throws'].error).toMatch(
+      /^Nix could not evaluate it: b-throws: this package is broken on purpose \(at flake\.nix:19:\d+\)$/
+    )
     // Three errors: three more calls, and the attributes after each error were evaluated once.
     expect(calls.filter(c => c.command === 'eval')).toHaveLength(4)
     expect(traces.filter(t => t.includes('evaluating e-ok'))).toHaveLength(1)
@@ -127,7 +150,7 @@ describe('evaluating every output', () => {
     expect(result.problems[0].evaluation?.message).toMatch(/missing-file\.nix.*(does not exist|No such file)/)
   })
 
-  it('fails the evaluation as a whole, with Nix\'s message, when the flake itself does not evaluate', async () => {
+  it("fails the evaluation as a whole, with Nix's message, when the flake itself does not evaluate", async () => {
     const f = flake(`
       packages.x86_64-linux.default = mk "x86_64-linux" "p" "echo > $out";
     } // (throw "the whole flake is broken") // {

@@ -33,7 +33,14 @@ describe('build stage with outputs: all', () => {
     const calls: NixCall[] = []
     const nix = new NixRunner({ nixConfig: TEST_NIX_CONFIG, callLog: calls })
     const reporter = recordingReporter()
-    const result = await runBuildStage({ flake: f.dir, package: 'default', systems: BOTH, nix, reporter, outputs: parseOutputsSelection('all') })
+    const result = await runBuildStage({
+      flake: f.dir,
+      package: 'default',
+      systems: BOTH,
+      nix,
+      reporter,
+      outputs: parseOutputsSelection('all')
+    })
 
     expect(result.ok).toBe(false)
     const [x86, arm] = result.systems
@@ -61,7 +68,10 @@ describe('build stage with outputs: all', () => {
     expect(unit?.failures.map(f => f.name)).toEqual(['unit-tests'])
     expect(unit?.failures[0].tail).toEqual(expect.arrayContaining(['running unit tests', 'assertion failed: 1 == 2']))
     const broken = x86.attributes?.[0]
-    expect(broken?.evaluation).toEqual({ message: 'devShells.broken needs a compiler this flake does not pin', position: expect.stringMatching(/^flake\.nix:\d+:\d+$/) })
+    expect(broken?.evaluation).toEqual({
+      message: 'devShells.broken needs a compiler this flake does not pin',
+      position: expect.stringMatching(/^flake\.nix:\d+:\d+$/)
+    })
 
     // Everything in one nix build (no fixed-output derivation to build natively first), one nix eval.
     expect(calls.filter(c => c.command === 'build')).toHaveLength(1)
@@ -70,25 +80,46 @@ describe('build stage with outputs: all', () => {
     const summary = reporter.summary()
     expect(summary).toContain('#### `x86_64-linux`: 4 of 6 built')
     expect(summary).toContain('#### `aarch64-linux`: 2 of 2 built')
-    expect(summary).toMatch(/\| `devShells\.x86_64-linux\.broken` \| ❌ evaluation failed \| – \| – \| `flake\.nix:\d+:\d+` \|\n\| `checks\.x86_64-linux\.unit` \| ❌ failed \| [^|]+ \| – \| `unit-tests` \|\n\| `packages\.x86_64-linux\.default` \| ✅ built \|/)
+    expect(summary).toMatch(
+      /\| `devShells\.x86_64-linux\.broken` \| ❌ evaluation failed \| – \| – \| `flake\.nix:\d+:\d+` \|\n\| `checks\.x86_64-linux\.unit` \| ❌ failed \| [^|]+ \| – \| `unit-tests` \|\n\| `packages\.x86_64-linux\.default` \| ✅ built \|/
+    )
     expect(summary).toContain(`Failing derivation \`${unit?.failures[0].drvPath}\`, last log lines:`)
     expect(summary).toMatch(/```\n(.*\n)*assertion failed: 1 == 2\n(.*\n)*```/)
-    expect(reporter.text()).toMatch(/error: checks\.x86_64-linux\.unit: Failed: unit-tests\nLast log lines of unit-tests:\n[^]*assertion failed/)
+    expect(reporter.text()).toMatch(
+      /error: checks\.x86_64-linux\.unit: Failed: unit-tests\nLast log lines of unit-tests:\n[^]*assertion failed/
+    )
 
     const results = JSON.parse(reporter.outputs.get('build-results') ?? '')
-    expect(results['aarch64-linux']).toMatchObject({ status: 'built', drvPath: null, attributes: [{ attrPath: 'packages.aarch64-linux.default', kind: 'packages', status: 'built' }, { attrPath: 'checks.aarch64-linux.unit', kind: 'checks' }] })
-    expect(results['x86_64-linux'].attributes[1]).toMatchObject({ attrPath: 'checks.x86_64-linux.unit', status: 'failed', failedDerivations: [unit?.failures[0].drvPath] })
-    expect(results['x86_64-linux'].attributes[0]).toMatchObject({ status: 'eval-failed', evaluation: { message: 'devShells.broken needs a compiler this flake does not pin' } })
+    expect(results['aarch64-linux']).toMatchObject({
+      status: 'built',
+      drvPath: null,
+      attributes: [
+        { attrPath: 'packages.aarch64-linux.default', kind: 'packages', status: 'built' },
+        { attrPath: 'checks.aarch64-linux.unit', kind: 'checks' }
+      ]
+    })
+    expect(results['x86_64-linux'].attributes[1]).toMatchObject({
+      attrPath: 'checks.x86_64-linux.unit',
+      status: 'failed',
+      failedDerivations: [unit?.failures[0].drvPath]
+    })
+    expect(results['x86_64-linux'].attributes[0]).toMatchObject({
+      status: 'eval-failed',
+      evaluation: { message: 'devShells.broken needs a compiler this flake does not pin' }
+    })
     // out-paths lists only systems that built, with every attribute's outputs.
     expect(JSON.parse(reporter.outputs.get('out-paths') ?? '')).toEqual({ 'aarch64-linux': arm.outPaths })
     expect(arm.outPaths).toHaveLength(2)
   })
 
   it('does not build the attribute the VM test builds', async () => {
-    const f = createOutputsFlake(['x86_64-linux'], `
+    const f = createOutputsFlake(
+      ['x86_64-linux'],
+      `
       checks.x86_64-linux.vm = mk "x86_64-linux" "vm-test" "echo built-the-vm-test; echo > $out";
       checks.x86_64-linux.unit = mk "x86_64-linux" "unit" "echo > $out";
-`)
+`
+    )
     track(f)
     const reporter = recordingReporter()
     const result = await runBuildStage({

@@ -53,10 +53,18 @@ describe('remote builders', () => {
 
   it('builds aarch64 on the remote (its store has it first), x86_64 here, and realises the shared fixed-output derivation once, here', async () => {
     const r = await remote({ extraPlatforms: ['aarch64-linux'] })
-    const f = fixture({ systems: BOTH, fods: [{ attr: 'mast-mix-deps', content: 'phoenix 1.7.14' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
+    const f = fixture({
+      systems: BOTH,
+      fods: [{ attr: 'mast-mix-deps', content: 'phoenix 1.7.14' }],
+      packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
+    })
     const reporter = recordingReporter()
     // The key comes from a secret's text; the machine line names none.
-    const result = await buildWithRemote(f, { builders: r.machine(['aarch64-linux'], { key: null }), sshKey: r.clientKeyText, fallback: 'fail' }, { reporter })
+    const result = await buildWithRemote(
+      f,
+      { builders: r.machine(['aarch64-linux'], { key: null }), sshKey: r.clientKeyText, fallback: 'fail' },
+      { reporter }
+    )
     const [x86, arm] = result.systems
 
     expect(result.ok).toBe(true)
@@ -77,7 +85,9 @@ describe('remote builders', () => {
     expect(r.hasPath(fodOut)).toBe(true)
     // The set-up group says what the builder is, and the table and build-results where each built.
     const text = reporter.text()
-    expect(text).toMatch(new RegExp(`${escaped(r.host)}: reachable, Nix 2\\.\\d+\\.\\d+.*builds aarch64-linux \\(a probe build started there\\)`))
+    expect(text).toMatch(
+      new RegExp(`${escaped(r.host)}: reachable, Nix 2\\.\\d+\\.\\d+.*builds aarch64-linux \\(a probe build started there\\)`)
+    )
     expect(text).toContain(`aarch64-linux (remote: ${r.host})`)
     expect(buildResultsOutput(result)['aarch64-linux']).toMatchObject({ mode: 'remote', builtOn: r.host, status: 'built' })
     expect(buildSummary(result)).toContain(`| \`aarch64-linux\` | remote on \`${r.host}\` | ✅ built`)
@@ -86,7 +96,7 @@ describe('remote builders', () => {
     expect(text).not.toContain(keyLine)
   })
 
-  it('builders from Nix\'s own config (no input), and outputs: all: each system says where its attributes were built, the remote for aarch64', async () => {
+  it("builders from Nix's own config (no input), and outputs: all: each system says where its attributes were built, the remote for aarch64", async () => {
     const r = await remote({ extraPlatforms: ['aarch64-linux'] })
     const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
     const reporter = recordingReporter()
@@ -111,7 +121,11 @@ describe('remote builders', () => {
     expect(result.ok).toBe(false)
     expect(x86.status).toBe('built')
     expect(arm.status).toBe('not-built')
-    expect(arm.error).toMatch(new RegExp(`No remote builder builds aarch64-linux \\(${escaped(r.host)} is unreachable: .*Connection refused.*'remote-fallback' is 'fail'`))
+    expect(arm.error).toMatch(
+      new RegExp(
+        `No remote builder builds aarch64-linux \\(${escaped(r.host)} is unreachable: .*Connection refused.*'remote-fallback' is 'fail'`
+      )
+    )
     expect(reporter.text()).toMatch(new RegExp(`${escaped(r.host)}: unreachable: .*Connection refused`))
   })
 
@@ -119,8 +133,14 @@ describe('remote builders', () => {
     const r = await remote({})
     const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
     const reporter = recordingReporter()
-    const result = await buildWithRemote(f, { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'emulate' }, { reporter, nix: testNix() })
-    expect(reporter.text()).toMatch(new RegExp(`${escaped(r.host)}: refuses aarch64-linux: .*(is required to build|platform mismatch|not available)`))
+    const result = await buildWithRemote(
+      f,
+      { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'emulate' },
+      { reporter, nix: testNix() }
+    )
+    expect(reporter.text()).toMatch(
+      new RegExp(`${escaped(r.host)}: refuses aarch64-linux: .*(is required to build|platform mismatch|not available)`)
+    )
     const arm = result.systems[1]
     expect([arm.mode, arm.status, arm.builtOn]).toEqual(['emulated', 'built', 'local'])
     expect(r.hasPath(arm.outPaths[0])).toBe(false)
@@ -129,7 +149,11 @@ describe('remote builders', () => {
   it('a builder missing a feature it declares is refused by the probe, and with remote-fallback: fail the system says which', async () => {
     const r = await remote({ extraPlatforms: ['aarch64-linux'], systemFeatures: ['benchmark'] })
     const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
-    const result = await buildWithRemote(f, { builders: r.machine(['aarch64-linux'], { features: ['nix-ci-gpu'] }), sshKey: '', fallback: 'fail' })
+    const result = await buildWithRemote(f, {
+      builders: r.machine(['aarch64-linux'], { features: ['nix-ci-gpu'] }),
+      sshKey: '',
+      fallback: 'fail'
+    })
     const [x86, arm] = result.systems
     expect(x86.status).toBe('built')
     expect(arm.status).toBe('not-built')
@@ -137,40 +161,53 @@ describe('remote builders', () => {
   })
 
   // Through a nix-daemon the daemon's own ssh does the remote build, without this job's NIX_SSHOPTS.
-  ;(process.env.NIX_REMOTE === 'daemon' ? it : it.skip)('through a nix-daemon, a port given only in NIX_SSHOPTS: the probe says the daemon\'s ssh could not connect, and where the port goes', async () => {
-    const r = await remote({ extraPlatforms: ['aarch64-linux'] })
-    const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
-    const reporter = recordingReporter()
-    const portless = r.machine(['aarch64-linux']).replace(`ssh-ng://${r.host} `, 'ssh-ng://root@127.0.0.1 ')
-    const result = await buildWithRemote(f, { builders: portless, sshKey: '', fallback: 'fail' }, { reporter })
-    // This job's own connection (nix store info, with NIX_SSHOPTS) works ...
-    expect(reporter.text()).toMatch(/root@127\.0\.0\.1: reachable, Nix 2\.\d+\.\d+/)
-    // ... the daemon's does not, and the set-up says so instead of calling it a refusal.
-    expect(reporter.text()).toMatch(/root@127\.0\.0\.1: refuses aarch64-linux: Nix's build hook could not open it: error: failed to start SSH connection .*put a port other than 22 in the URI/)
-    const [x86, arm] = result.systems
-    expect([x86.status, arm.status]).toEqual(['built', 'not-built'])
-  })
+  ;(process.env.NIX_REMOTE === 'daemon' ? it : it.skip)(
+    "through a nix-daemon, a port given only in NIX_SSHOPTS: the probe says the daemon's ssh could not connect, and where the port goes",
+    async () => {
+      const r = await remote({ extraPlatforms: ['aarch64-linux'] })
+      const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
+      const reporter = recordingReporter()
+      const portless = r.machine(['aarch64-linux']).replace(`ssh-ng://${r.host} `, 'ssh-ng://root@127.0.0.1 ')
+      const result = await buildWithRemote(f, { builders: portless, sshKey: '', fallback: 'fail' }, { reporter })
+      // This job's own connection (nix store info, with NIX_SSHOPTS) works ...
+      expect(reporter.text()).toMatch(/root@127\.0\.0\.1: reachable, Nix 2\.\d+\.\d+/)
+      // ... the daemon's does not, and the set-up says so instead of calling it a refusal.
+      expect(reporter.text()).toMatch(
+        /root@127\.0\.0\.1: refuses aarch64-linux: Nix's build hook could not open it: error: failed to start SSH connection .*put a port other than 22 in the URI/
+      )
+      const [x86, arm] = result.systems
+      expect([x86.status, arm.status]).toEqual(['built', 'not-built'])
+    }
+  )
 
-  it('a connection dropped mid-build fails that system with Nix\'s error and keeps what was built', async () => {
+  it("a connection dropped mid-build fails that system with Nix's error and keeps what was built", async () => {
     const r = await remote({ extraPlatforms: ['aarch64-linux'] })
     const f = fixture({
       systems: BOTH,
       packages: [{ attr: 'mast', scriptFor: { 'aarch64-linux': 'echo started on $(uname -m); sleep 60; mkdir $out' } }]
     })
     let killed: Promise<void> | undefined
-    const result = await buildWithRemote(f, { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'fail' }, {
-      // The remote's builder printed its first line: the build runs there; now the machine goes away.
-      observe: line => {
-        if (killed === undefined && line.text.includes('started on aarch64')) killed = r.kill()
+    const result = await buildWithRemote(
+      f,
+      { builders: r.machine(['aarch64-linux']), sshKey: '', fallback: 'fail' },
+      {
+        // The remote's builder printed its first line: the build runs there; now the machine goes away.
+        observe: line => {
+          if (killed === undefined && line.text.includes('started on aarch64')) killed = r.kill()
+        }
       }
-    })
+    )
     expect(killed).toBeDefined()
     const [x86, arm] = result.systems
     expect(x86.status).toBe('built')
     expect(arm.status).toBe('failed')
     expect(arm.mode).toBe('remote')
     expect(arm.failures.length + result.nixErrors.length).toBeGreaterThan(0)
-    expect(arm.error).toMatch(new RegExp(`^The connection to remote builder ${escaped(r.host)} was lost during the build: it no longer answers \\(.*\\)\\. What was built is kept\\..* Failed there: mast-0\\.1\\.0\\.$`))
+    expect(arm.error).toMatch(
+      new RegExp(
+        `^The connection to remote builder ${escaped(r.host)} was lost during the build: it no longer answers \\(.*\\)\\. What was built is kept\\..* Failed there: mast-0\\.1\\.0\\.$`
+      )
+    )
     // What was built is kept: the native output is in the store.
     expect(x86.outPaths.every(p => existsSync(p))).toBe(true)
   })
@@ -178,5 +215,7 @@ describe('remote builders', () => {
 
 it('an SSH key input that is not a private key is refused before anything connects', async () => {
   const f = fixture({ systems: BOTH, packages: [{ attr: 'mast' }] })
-  await expect(buildWithRemote(f, { builders: 'ssh-ng://nobody@127.0.0.1 aarch64-linux', sshKey: 'ghp_notakey', fallback: 'fail' })).rejects.toThrow(/not an SSH private key/)
+  await expect(
+    buildWithRemote(f, { builders: 'ssh-ng://nobody@127.0.0.1 aarch64-linux', sshKey: 'ghp_notakey', fallback: 'fail' })
+  ).rejects.toThrow(/not an SSH private key/)
 })

@@ -15,18 +15,30 @@ describe('outputs selection', () => {
       patterns: ['packages.*.default', 'checks.x86_64-linux."a.b"']
     })
     expect(parseAttrPattern('checks.x86_64-linux."a.b"')).toEqual([{ name: 'checks' }, { name: 'x86_64-linux' }, { name: 'a.b' }])
-    expect(parseAttrPattern('packages.*.mast-?')).toEqual([{ name: 'packages' }, { glob: '*', regex: '.*' }, { glob: 'mast-?', regex: 'mast-.' }])
+    expect(parseAttrPattern('packages.*.mast-?')).toEqual([
+      { name: 'packages' },
+      { glob: '*', regex: '.*' },
+      { glob: 'mast-?', regex: 'mast-.' }
+    ])
     expect(globRegex('a+b.*')).toBe('a\\+b\\..*')
   })
 
   it('refuses what is not an attribute path, naming the input', () => {
     expect(() => parseInputs(from({ outputs: 'packages..default' }))).toThrow(InputError)
-    expect(() => parseInputs(from({ outputs: 'packages.x86_64-linux.$(rm)' }))).toThrow(/Input 'outputs' has the value 'packages.x86_64-linux.\$\(rm\)'/)
+    expect(() => parseInputs(from({ outputs: 'packages.x86_64-linux.$(rm)' }))).toThrow(
+      /Input 'outputs' has the value 'packages.x86_64-linux.\$\(rm\)'/
+    )
   })
 
   it('resolves the system segment against the target systems, and nixosConfigurations to their toplevel', () => {
-    const resolved = resolveSelection(parseOutputsSelection('packages.*.default checks.aarch64-darwin.x nixosConfigurations.web'), ['x86_64-linux', 'aarch64-linux'], 'default')
-    expect(resolved.patterns.map(p => [p.system, p.segments.map(s => ('name' in s ? s.name : s.glob)).join('.'), p.optionalSystem])).toEqual([
+    const resolved = resolveSelection(
+      parseOutputsSelection('packages.*.default checks.aarch64-darwin.x nixosConfigurations.web'),
+      ['x86_64-linux', 'aarch64-linux'],
+      'default'
+    )
+    expect(
+      resolved.patterns.map(p => [p.system, p.segments.map(s => ('name' in s ? s.name : s.glob)).join('.'), p.optionalSystem])
+    ).toEqual([
       ['x86_64-linux', 'packages.x86_64-linux.default', true],
       ['aarch64-linux', 'packages.aarch64-linux.default', true],
       [undefined, 'nixosConfigurations.web.config.system.build.toplevel', false]
@@ -38,7 +50,11 @@ describe('outputs selection', () => {
 describe('push inputs', () => {
   it('takes a store URL, a signing key that defaults to cache-signing-key, and push-required', () => {
     const inputs = parseInputs(from({ 'push-to': 'https://ci:pw@cache.example.org', 'cache-signing-key': SECRET, 'push-required': 'true' }))
-    expect(inputs.pushTo).toEqual({ url: 'https://ci:pw@cache.example.org', kind: 'binary-cache', display: 'https://ci:***@cache.example.org' })
+    expect(inputs.pushTo).toEqual({
+      url: 'https://ci:pw@cache.example.org',
+      kind: 'binary-cache',
+      display: 'https://ci:***@cache.example.org'
+    })
     expect(inputs.pushSigningKey).toBe(SECRET)
     expect(inputs.pushRequired).toBe(true)
     expect(parseInputs(from({ 'push-to': 'ssh-ng://nix@builder' })).pushTo?.kind).toBe('ssh')

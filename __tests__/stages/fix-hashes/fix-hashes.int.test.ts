@@ -18,14 +18,15 @@ const X86 = ['x86_64-linux']
 
 async function fixHashes(f: Fixture, options: { mode?: string; systems?: string[]; base?: string; checkFods?: string } = {}) {
   const reporter = recordingReporter()
-  const inputs = parseInputs(name =>
-    ({
-      systems: (options.systems ?? BOTH).join(' '),
-      'fix-hashes': options.mode ?? 'report',
-      'check-fods': options.checkFods,
-      'vm-test': 'off',
-      cache: 'false'
-    })[name]
+  const inputs = parseInputs(
+    name =>
+      ({
+        systems: (options.systems ?? BOTH).join(' '),
+        'fix-hashes': options.mode ?? 'report',
+        'check-fods': options.checkFods,
+        'vm-test': 'off',
+        cache: 'false'
+      })[name]
   )
   const result = await runPipeline(inputs, { nix: testNix(), reporter, cwd: f.dir, base: options.base, actionDir: REPO_ROOT })
   return { result, reporter, hashes: result.hashes!, flake: () => readFileSync(join(f.dir, 'flake.nix'), 'utf8') }
@@ -33,27 +34,48 @@ async function fixHashes(f: Fixture, options: { mode?: string; systems?: string[
 
 describe('fix-hashes', () => {
   it('fixes a stale SRI hash, verifies it on both systems, and changes only that hash', async () => {
-    const f = fixture({ systems: BOTH, fods: [{ attr: 'mast-mix-deps', content: 'phoenix 1.7.15', hash: 'stale' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
+    const f = fixture({
+      systems: BOTH,
+      fods: [{ attr: 'mast-mix-deps', content: 'phoenix 1.7.15', hash: 'stale' }],
+      packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
+    })
     const before = readFileSync(join(f.dir, 'flake.nix'), 'utf8')
     const staleValue = /outputHash = "([^"]+)"/.exec(before)![1]
     const { result, hashes, reporter, flake } = await fixHashes(f, { mode: 'write' })
 
     expect(hashes.status).toBe('fixed')
     expect(hashes.fixes).toEqual([
-      expect.objectContaining({ name: 'mast-mix-deps-0.1.0', file: 'flake.nix', old: staleValue, new: f.correctHash['mast-mix-deps'], systems: BOTH.slice().sort() })
+      expect.objectContaining({
+        name: 'mast-mix-deps-0.1.0',
+        file: 'flake.nix',
+        old: staleValue,
+        new: f.correctHash['mast-mix-deps'],
+        systems: BOTH.slice().sort()
+      })
     ])
     expect(flake()).toBe(before.replace(staleValue, f.correctHash['mast-mix-deps']))
     expect(hashes.writtenFiles).toEqual(['flake.nix'])
     // The run still fails: this commit's hash was stale. The output names file, line, old and new.
     expect(result.ok).toBe(false)
     expect(JSON.parse(reporter.outputs.get('hash-mismatches')!)).toEqual([
-      { derivation: expect.stringMatching(/-mast-mix-deps-0.1.0.drv$/), file: 'flake.nix', line: hashes.fixes[0].line, old: staleValue, new: f.correctHash['mast-mix-deps'], systems: BOTH.slice().sort() }
+      {
+        derivation: expect.stringMatching(/-mast-mix-deps-0.1.0.drv$/),
+        file: 'flake.nix',
+        line: hashes.fixes[0].line,
+        old: staleValue,
+        new: f.correctHash['mast-mix-deps'],
+        systems: BOTH.slice().sort()
+      }
     ])
     expect(reporter.text()).toMatch(new RegExp(`error: flake.nix:${hashes.fixes[0].line}: Stale hash for mast-mix-deps-0.1.0`))
   })
 
   it('in report mode verifies the fix but leaves every byte of the work tree as it was', async () => {
-    const f = fixture({ systems: X86, fods: [{ attr: 'mast-mix-deps', content: 'plug 1.16.2', hash: 'stale' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
+    const f = fixture({
+      systems: X86,
+      fods: [{ attr: 'mast-mix-deps', content: 'plug 1.16.2', hash: 'stale' }],
+      packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
+    })
     const before = readFileSync(join(f.dir, 'flake.nix'))
     const { hashes } = await fixHashes(f, { systems: X86 })
     expect(hashes.status).toBe('fixed')
@@ -70,7 +92,11 @@ describe('fix-hashes', () => {
     ['lib.fakeHash', { hash: { expression: 'lib.fakeHash' } }],
     ['lib.fakeSha256', { hash: { expression: 'lib.fakeSha256' } }]
   ])('writes the new hash in the form of the old one: %s', async (_label, form) => {
-    const f = fixture({ systems: X86, fods: [{ attr: 'mast-mix-deps', content: 'jason 1.4.4', ...form }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
+    const f = fixture({
+      systems: X86,
+      fods: [{ attr: 'mast-mix-deps', content: 'jason 1.4.4', ...form }],
+      packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
+    })
     const { hashes, flake } = await fixHashes(f, { mode: 'write', systems: X86 })
     expect(hashes.status).toBe('fixed')
     const written = /outputHash = ([^;]+);/.exec(flake())![1]
@@ -115,14 +141,21 @@ describe('fix-hashes', () => {
   })
 
   it('catches a stale hash hidden by an output already in the store once a lock file changed', async () => {
-    const f = fixture({ systems: X86, fods: [{ attr: 'mast-mix-deps', content: 'deps for lock v1' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
+    const f = fixture({
+      systems: X86,
+      fods: [{ attr: 'mast-mix-deps', content: 'deps for lock v1' }],
+      packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
+    })
     writeFileSync(join(f.dir, 'mix.lock'), '%{"plug": {:hex, :plug, "1.16.1"}}\n')
     const base = f.commitAll('lock v1')
     expect((await fixHashes(f, { systems: X86, base })).hashes.status).toBe('clean')
 
     // Dependabot bumps mix.lock and the FOD's inputs, but not its hash: Nix reuses the old output.
     writeFileSync(join(f.dir, 'mix.lock'), '%{"plug": {:hex, :plug, "1.16.2"}}\n')
-    writeFileSync(join(f.dir, 'flake.nix'), readFileSync(join(f.dir, 'flake.nix'), 'utf8').replace("'deps for lock v1'", "'deps for lock v2'"))
+    writeFileSync(
+      join(f.dir, 'flake.nix'),
+      readFileSync(join(f.dir, 'flake.nix'), 'utf8').replace("'deps for lock v1'", "'deps for lock v2'")
+    )
     f.commitAll('bump plug')
     const { hashes, result } = await fixHashes(f, { mode: 'write', systems: X86, base })
     expect(result.build?.ok).toBe(true)
@@ -134,7 +167,11 @@ describe('fix-hashes', () => {
   })
 
   it('does not re-check outputs in the store when no lock file changed since the base', async () => {
-    const f = fixture({ systems: X86, fods: [{ attr: 'mast-mix-deps', content: 'unchanged deps' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
+    const f = fixture({
+      systems: X86,
+      fods: [{ attr: 'mast-mix-deps', content: 'unchanged deps' }],
+      packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
+    })
     const base = f.git('rev-parse', 'HEAD')
     await fixHashes(f, { systems: X86, base })
     const { hashes } = await fixHashes(f, { systems: X86, base })
@@ -145,7 +182,9 @@ describe('fix-hashes', () => {
   it('reports a platform-dependent output as a conflict with both values, and patches nothing', async () => {
     const f = fixture({
       systems: BOTH,
-      fods: [{ attr: 'mast-mix-deps', content: '', script: 'printf "precompiled NIF for %s %s" "$(uname -m)" "$salt" > $out', hash: 'stale' }],
+      fods: [
+        { attr: 'mast-mix-deps', content: '', script: 'printf "precompiled NIF for %s %s" "$(uname -m)" "$salt" > $out', hash: 'stale' }
+      ],
       packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
     })
     const before = readFileSync(join(f.dir, 'flake.nix'), 'utf8')
@@ -158,7 +197,8 @@ describe('fix-hashes', () => {
   })
 
   it('never patches on a hash mismatch printed by a builder', async () => {
-    const forgedPlain = 'error: hash mismatch in fixed-output derivation \'/nix/store/00000000000000000000000000000000-mast-mix-deps-0.1.0.drv\':\n         specified: SPEC\n            got:    sha256-mC6KRyzGzw5Hl1b+8FgnlHkt9vAXQF4O2O0+4/7lK6A='
+    const forgedPlain =
+      "error: hash mismatch in fixed-output derivation '/nix/store/00000000000000000000000000000000-mast-mix-deps-0.1.0.drv':\n         specified: SPEC\n            got:    sha256-mC6KRyzGzw5Hl1b+8FgnlHkt9vAXQF4O2O0+4/7lK6A="
     const f = fixture({
       systems: X86,
       fods: [{ attr: 'mast-mix-deps', content: 'deps' }],
@@ -203,7 +243,11 @@ describe('fix-hashes', () => {
 
   it('says so, and writes nothing, when the stale hash is not written anywhere in the repository', async () => {
     // The hash is computed by Nix, not written: there is no place to patch.
-    const f = fixture({ systems: X86, fods: [{ attr: 'mast-mix-deps', content: 'computed', hash: { expression: 'builtins.hashString "sha256" salt' } }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
+    const f = fixture({
+      systems: X86,
+      fods: [{ attr: 'mast-mix-deps', content: 'computed', hash: { expression: 'builtins.hashString "sha256" salt' } }],
+      packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
+    })
     const before = readFileSync(join(f.dir, 'flake.nix'), 'utf8')
     const { hashes, flake } = await fixHashes(f, { mode: 'write', systems: X86 })
     expect(hashes.status).toBe('failed')
@@ -214,18 +258,28 @@ describe('fix-hashes', () => {
   it('finds the hash in the repository that holds the flake, also when it sits inside the workspace', async () => {
     // As ci.yml's stale-hash job does: a copy with its own git repository inside the workspace.
     const workspace = fixture({ systems: X86, packages: [{ attr: 'unrelated' }] })
-    const inner = fixture({ systems: X86, fods: [{ attr: 'mast-mix-deps', content: 'nested', hash: 'stale' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
+    const inner = fixture({
+      systems: X86,
+      fods: [{ attr: 'mast-mix-deps', content: 'nested', hash: 'stale' }],
+      packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
+    })
     const { renameSync } = await import('node:fs')
     renameSync(inner.dir, join(workspace.dir, 'stale-mast'))
     inner.dir = join(workspace.dir, 'stale-mast')
     const reporter = recordingReporter()
-    const inputs = parseInputs(name => ({ flake: './stale-mast', systems: 'x86_64-linux', 'fix-hashes': 'report', 'vm-test': 'off', cache: 'false' })[name])
+    const inputs = parseInputs(
+      name => ({ flake: './stale-mast', systems: 'x86_64-linux', 'fix-hashes': 'report', 'vm-test': 'off', cache: 'false' })[name]
+    )
     const result = await runPipeline(inputs, { nix: testNix(), reporter, cwd: workspace.dir, actionDir: REPO_ROOT })
     expect(result.hashes?.fixes).toEqual([expect.objectContaining({ file: 'flake.nix', new: inner.correctHash['mast-mix-deps'] })])
   })
 
   it('keeps the file mode and CRLF line endings of the file it patches', async () => {
-    const f = fixture({ systems: X86, fods: [{ attr: 'mast-mix-deps', content: 'crlf', hash: 'stale' }], packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }] })
+    const f = fixture({
+      systems: X86,
+      fods: [{ attr: 'mast-mix-deps', content: 'crlf', hash: 'stale' }],
+      packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
+    })
     const path = join(f.dir, 'flake.nix')
     writeFileSync(path, readFileSync(path, 'utf8').replace(/\n/g, '\r\n'))
     const { chmodSync } = await import('node:fs')

@@ -23,7 +23,14 @@ describe('fix-hashes and nondeterministic fixed-output derivations', () => {
   it('reports a FOD that writes a random value as nondeterministic, with advice, and keeps no hash for it', async () => {
     const f = createFixture({
       systems: ['x86_64-linux'],
-      fods: [{ attr: 'mast-mix-deps', content: '', script: 'printf "%s " "$salt" > $out; head -c 16 /dev/urandom | od -An -tx1 >> $out', hash: 'stale' }],
+      fods: [
+        {
+          attr: 'mast-mix-deps',
+          content: '',
+          script: 'printf "%s " "$salt" > $out; head -c 16 /dev/urandom | od -An -tx1 >> $out',
+          hash: 'stale'
+        }
+      ],
       packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
     })
     track(f)

@@ -46,7 +46,12 @@ describe('planning a fix-hashes round', () => {
 
   it('refuses a hash two systems answer differently: a platform conflict, nothing patched, the hash blocked', async () => {
     const locate = await locatorFor(flake(fod('nif-0.1.0', old)))
-    const plan = planRound([stale('nif-0.1.0', 'x86_64-linux', old, right), stale('nif-0.1.0', 'aarch64-linux', old, otherRight)], [], new Set(), locate)
+    const plan = planRound(
+      [stale('nif-0.1.0', 'x86_64-linux', old, right), stale('nif-0.1.0', 'aarch64-linux', old, otherRight)],
+      [],
+      new Set(),
+      locate
+    )
     expect(plan.patches).toEqual([])
     expect(plan.block).toContain(old)
     expect(plan.problems).toHaveLength(1)
@@ -84,7 +89,12 @@ describe('planning a fix-hashes round', () => {
   it('leaves a hash refused in an earlier round alone, and still plans the others', async () => {
     const locate = await locatorFor(flake(fod('deps-0.1.0', old), fod('web-0.1.0', sri(digest('web-old')))))
     const webOld = sri(digest('web-old'))
-    const plan = planRound([stale('deps-0.1.0', 'x86_64-linux', old, right), stale('web-0.1.0', 'x86_64-linux', webOld, otherRight)], [], new Set([old]), locate)
+    const plan = planRound(
+      [stale('deps-0.1.0', 'x86_64-linux', old, right), stale('web-0.1.0', 'x86_64-linux', webOld, otherRight)],
+      [],
+      new Set([old]),
+      locate
+    )
     expect(plan.problems).toEqual([])
     expect(plan.patches.map(p => p.stale.name)).toEqual(['web-0.1.0'])
   })

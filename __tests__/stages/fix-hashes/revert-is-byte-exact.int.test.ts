@@ -16,7 +16,9 @@ describe('taking a written hash back', () => {
   it('after a platform conflict, a Latin-1 flake.nix is byte for byte what it was', async () => {
     const f = createFixture({
       systems: ['x86_64-linux', 'aarch64-linux'],
-      fods: [{ attr: 'mast-mix-deps', content: '', script: 'printf "precompiled NIF for %s %s" "$(uname -m)" "$salt" > $out', hash: 'stale' }],
+      fods: [
+        { attr: 'mast-mix-deps', content: '', script: 'printf "precompiled NIF for %s %s" "$(uname -m)" "$salt" > $out', hash: 'stale' }
+      ],
       packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
     })
     track(f)
@@ -26,7 +28,9 @@ describe('taking a written hash back', () => {
     writeFileSync(path, original)
     f.commitAll('latin-1 comment')
 
-    const inputs = parseInputs(name => ({ systems: 'x86_64-linux aarch64-linux', 'fix-hashes': 'write', 'vm-test': 'off', cache: 'false' })[name])
+    const inputs = parseInputs(
+      name => ({ systems: 'x86_64-linux aarch64-linux', 'fix-hashes': 'write', 'vm-test': 'off', cache: 'false' })[name]
+    )
     const result = await runPipeline(inputs, { nix: testNix(), reporter: recordingReporter(), cwd: f.dir, actionDir: REPO_ROOT })
     const hashes = result.hashes!
     expect(hashes.problems.map(p => p.kind)).toContain('platform-conflict')
@@ -43,7 +47,9 @@ describe('taking a written hash back', () => {
     writeFileSync(path, Buffer.from(before.toString('latin1').replace('sha256-OLD', 'sha256-NEWER'), 'latin1'))
     revertPatchedHash(f.dir, { file: 'hash.nix', line: 1, column: 20, lineByteOffset: 20, before: 'sha256-OLD', after: 'sha256-NEWER' })
     expect(readFileSync(path).equals(before)).toBe(true)
-    expect(() => revertPatchedHash(f.dir, { file: 'hash.nix', line: 1, column: 20, lineByteOffset: 20, before: 'sha256-OLD', after: 'sha256-NEWER' })).toThrow(/changed since/)
+    expect(() =>
+      revertPatchedHash(f.dir, { file: 'hash.nix', line: 1, column: 20, lineByteOffset: 20, before: 'sha256-OLD', after: 'sha256-NEWER' })
+    ).toThrow(/changed since/)
     expect(readFileSync(path).equals(before)).toBe(true)
   })
 })

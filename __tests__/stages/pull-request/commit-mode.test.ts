@@ -10,7 +10,22 @@ import type { GitObject, PullRequest } from '../../support/github-server/store.j
 import { useCleanup } from '../../support/cleanup.js'
 import type { TestRepo } from '../../support/hash-fixtures.js'
 import { useGitHubServer } from '../../support/github-world.js'
-import { BASE_FILES, MIX_FIX, NEW, NPM_FIX, OLD, applyFixes, checkoutOf, flakeNix, openPull, owner, pushContext, repo, runStage, serverFiles } from './world.js'
+import {
+  BASE_FILES,
+  MIX_FIX,
+  NEW,
+  NPM_FIX,
+  OLD,
+  applyFixes,
+  checkoutOf,
+  flakeNix,
+  openPull,
+  owner,
+  pushContext,
+  repo,
+  runStage,
+  serverFiles
+} from './world.js'
 
 const LOCK_BUMP = '%{"plug": {:hex, :plug, "1.16.2"}}\n'
 const DEP_BRANCH = 'dependabot/hex/plug-1.16.2'
@@ -34,7 +49,16 @@ function headCheckout(): TestRepo {
 function botPull(user = 'dependabot[bot]'): PullRequest {
   const main = store().refs.get('refs/heads/main') as string
   store().refs.set(`refs/heads/${DEP_BRANCH}`, main)
-  github.store.pushChange(owner, repo, DEP_BRANCH, { 'mix.lock': LOCK_BUMP }, { message: 'Bump plug from 1.16.1 to 1.16.2', author: { name: 'dependabot[bot]', email: 'support@github.com', date: '2025-01-01T00:00:00Z' } })
+  github.store.pushChange(
+    owner,
+    repo,
+    DEP_BRANCH,
+    { 'mix.lock': LOCK_BUMP },
+    {
+      message: 'Bump plug from 1.16.1 to 1.16.2',
+      author: { name: 'dependabot[bot]', email: 'support@github.com', date: '2025-01-01T00:00:00Z' }
+    }
+  )
   return openPull(github, { head: DEP_BRANCH, user })
 }
 
@@ -42,7 +66,16 @@ function prContext(pr: PullRequest, overrides: Partial<RunContext> = {}): RunCon
   return pushContext('0'.repeat(40), {
     eventName: 'pull_request',
     ref: `refs/pull/${pr.number}/merge`,
-    pullRequest: { number: pr.number, headRef: pr.headRef, headSha: pr.headSha, headRepo: pr.headRepo, baseRef: pr.baseRef, baseSha: pr.baseSha, isFork: pr.headRepo !== `${owner}/${repo}`, author: pr.user },
+    pullRequest: {
+      number: pr.number,
+      headRef: pr.headRef,
+      headSha: pr.headSha,
+      headRepo: pr.headRepo,
+      baseRef: pr.baseRef,
+      baseSha: pr.baseSha,
+      isFork: pr.headRepo !== `${owner}/${repo}`,
+      author: pr.user
+    },
     ...overrides
   })
 }
@@ -52,10 +85,19 @@ describe('commit mode on a same-repository pull request', () => {
     const pr = botPull()
     const built = pr.headSha
     const checkout = headCheckout()
-    const { result, outputs } = await runStage(github, { mode: 'commit', hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context: prContext(pr) })
+    const { result, outputs } = await runStage(github, {
+      mode: 'commit',
+      hashes: applyFixes(checkout, [MIX_FIX]),
+      repoDir: checkout.dir,
+      context: prContext(pr)
+    })
 
     expect(result).toMatchObject({ ok: true, status: 'done', operation: 'updated', number: pr.number, branch: DEP_BRANCH })
-    expect(outputs).toEqual({ 'pull-request-operation': 'updated', 'pull-request-number': String(pr.number), 'pull-request-url': `https://github.com/acme/mast/pull/${pr.number}` })
+    expect(outputs).toEqual({
+      'pull-request-operation': 'updated',
+      'pull-request-number': String(pr.number),
+      'pull-request-url': `https://github.com/acme/mast/pull/${pr.number}`
+    })
     const head = store().refs.get(`refs/heads/${DEP_BRANCH}`)
     expect(head).toBe(result.commitSha)
     const commit = commitAt(head)
@@ -65,7 +107,9 @@ describe('commit mode on a same-repository pull request', () => {
     const files = github.store.flattenTree(store(), commit.tree)
     const blob = github.store.object(store(), files.get('flake.nix')!.sha) as Extract<GitObject, { type: 'blob' }>
     expect(blob.content.toString()).toBe(flakeNix(NEW))
-    expect((github.store.object(store(), files.get('mix.lock')!.sha) as Extract<GitObject, { type: 'blob' }>).content.toString()).toBe(LOCK_BUMP)
+    expect((github.store.object(store(), files.get('mix.lock')!.sha) as Extract<GitObject, { type: 'blob' }>).content.toString()).toBe(
+      LOCK_BUMP
+    )
     // Only forward: the ref update was not forced.
     expect(github.callsTo('git/update-ref')[0]).toMatchObject({ status: 200 })
     const comments = store().issueComments
@@ -103,9 +147,16 @@ describe('commit mode on a same-repository pull request', () => {
     const context = prContext(pr)
     const built = pr.headSha
     const pushed = github.store.pushChange(owner, repo, DEP_BRANCH, { 'README.md': 'a colleague was here\n' })
-    const { result, outputs } = await runStage(github, { mode: 'commit', hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context })
+    const { result, outputs } = await runStage(github, {
+      mode: 'commit',
+      hashes: applyFixes(checkout, [MIX_FIX]),
+      repoDir: checkout.dir,
+      context
+    })
     expect(result).toMatchObject({ ok: false, status: 'refused', operation: 'none' })
-    expect(result.message).toMatch(new RegExp(`moved from ${built.slice(0, 12)} .* to ${pushed.slice(0, 12)} meanwhile, so nix-ci pushed nothing`))
+    expect(result.message).toMatch(
+      new RegExp(`moved from ${built.slice(0, 12)} .* to ${pushed.slice(0, 12)} meanwhile, so nix-ci pushed nothing`)
+    )
     expect(outputs['pull-request-operation']).toBe('none')
     expect(store().refs.get(`refs/heads/${DEP_BRANCH}`)).toBe(pushed)
     expect(github.callsTo('git/create-commit')).toHaveLength(0)
@@ -118,7 +169,12 @@ describe('commit mode on a same-repository pull request', () => {
     github.beforeNext('git/update-ref', () => {
       pushed = github.store.pushChange(owner, repo, DEP_BRANCH, { 'README.md': 'just in time\n' })
     })
-    const { result } = await runStage(github, { mode: 'commit', hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context: prContext(pr) })
+    const { result } = await runStage(github, {
+      mode: 'commit',
+      hashes: applyFixes(checkout, [MIX_FIX]),
+      repoDir: checkout.dir,
+      context: prContext(pr)
+    })
     expect(result.status).toBe('refused')
     expect(result.message).toMatch(new RegExp(`to ${pushed.slice(0, 12)} meanwhile`))
     expect(github.callsTo('git/update-ref')[0].status).toBe(422)
@@ -128,7 +184,12 @@ describe('commit mode on a same-repository pull request', () => {
   it('refuses on a push event: there is no pull request to commit onto', async () => {
     const checkout = headCheckout()
     const main = store().refs.get('refs/heads/main') as string
-    const { result } = await runStage(github, { mode: 'commit', hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context: pushContext(main) })
+    const { result } = await runStage(github, {
+      mode: 'commit',
+      hashes: applyFixes(checkout, [MIX_FIX]),
+      repoDir: checkout.dir,
+      context: pushContext(main)
+    })
     expect(result.status).toBe('refused')
     expect(result.message).toMatch(/'push' event with no pull request.*'fix-hashes: pull-request'/)
   })
@@ -161,7 +222,9 @@ describe('commit mode on a pull request from a fork', () => {
     expect(suggestion.body.startsWith('<!-- nix-ci:fix-hashes -->')).toBe(true)
     // nix/npm-deps.sh is not in the PR's diff: a review comment cannot sit there.
     expect(store().issueComments).toHaveLength(1)
-    expect(store().issueComments[0].body).toContain(`-NPM_DEPS_HASH='${NPM_FIX.old}'\r\n+NPM_DEPS_HASH='${NPM_FIX.new}'`.replace(/\r\n/g, '\n'))
+    expect(store().issueComments[0].body).toContain(
+      `-NPM_DEPS_HASH='${NPM_FIX.old}'\r\n+NPM_DEPS_HASH='${NPM_FIX.new}'`.replace(/\r\n/g, '\n')
+    )
     // Nothing was pushed to the fork or the base.
     expect(github.callsTo('git/update-ref')).toHaveLength(0)
     expect(github.callsTo('git/create-commit')).toHaveLength(0)
@@ -177,28 +240,49 @@ describe('commit mode on a pull request from a fork', () => {
     const { pr, checkout } = forkPull()
     const { faults } = await import('../../support/github-server/index.js')
     github.inject({ operation: 'pulls/create-review', ...faults.notAccessibleByIntegration() })
-    const { result } = await runStage(github, { mode: 'commit', hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context: prContext(pr) })
+    const { result } = await runStage(github, {
+      mode: 'commit',
+      hashes: applyFixes(checkout, [MIX_FIX]),
+      repoDir: checkout.dir,
+      context: prContext(pr)
+    })
     expect(result).toMatchObject({ ok: false, status: 'failed' })
     expect(result.message).toMatch(/pull request from a fork gets a read-only token.*fix-hashes-apply\.yml/s)
   })
 })
 
 describe('pull_request_target with a fork', () => {
-  const fork = { number: 7, headRef: 'main', headSha: 'a'.repeat(40), headRepo: 'mallory/mast', baseRef: 'main', baseSha: 'b'.repeat(40), isFork: true, author: 'mallory' }
+  const fork = {
+    number: 7,
+    headRef: 'main',
+    headSha: 'a'.repeat(40),
+    headRepo: 'mallory/mast',
+    baseRef: 'main',
+    baseSha: 'b'.repeat(40),
+    isFork: true,
+    author: 'mallory'
+  }
 
   it('refuseUnsafeEvent refuses before any build, explaining the two-workflow pattern', () => {
     const message = refuseUnsafeEvent({ owner, repo, eventName: 'pull_request_target', pullRequest: fork })
     expect(message).toMatch(/Refusing to build pull request #7 from the fork mallory\/mast under 'pull_request_target'/)
     expect(message).toMatch(/'pull_request'.*contents: read.*'fix-hashes: report'.*'workflow_run'.*fix-hashes-apply\.yml/s)
     expect(refuseUnsafeEvent({ owner, repo, eventName: 'pull_request', pullRequest: fork })).toBeUndefined()
-    expect(refuseUnsafeEvent({ owner, repo, eventName: 'pull_request_target', pullRequest: { ...fork, isFork: false, headRepo: 'acme/mast' } })).toBeUndefined()
+    expect(
+      refuseUnsafeEvent({ owner, repo, eventName: 'pull_request_target', pullRequest: { ...fork, isFork: false, headRepo: 'acme/mast' } })
+    ).toBeUndefined()
     expect(refuseUnsafeEvent({ owner, repo, eventName: 'push' })).toBeUndefined()
   })
 
   it('the stage refuses too, without a single call to GitHub', async () => {
     const checkout = headCheckout()
     const context = pushContext('c'.repeat(40), { eventName: 'pull_request_target', pullRequest: fork })
-    const { result, outputs, reporter } = await runStage(github, { mode: 'commit', hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context })
+    const { result, outputs, reporter } = await runStage(github, {
+      mode: 'commit',
+      hashes: applyFixes(checkout, [MIX_FIX]),
+      repoDir: checkout.dir,
+      context
+    })
     expect(result).toMatchObject({ ok: false, status: 'refused', operation: 'none' })
     expect(outputs).toEqual({ 'pull-request-operation': 'none' })
     expect(reporter.text()).toMatch(/error: Refusing to build pull request #7/)

@@ -3,7 +3,20 @@
 import { describe, expect, it } from '@jest/globals'
 import { expectNoViolations, faults, type GitHubTestServer } from '../../support/github-server/index.js'
 import type { TestRepo } from '../../support/hash-fixtures.js'
-import { BASE_FILES, BRANCH, MIX_FIX, applyFixes, checkoutOf, openPull, owner, pushContext, repo, runStage, serverFiles, usePullRequestWorld } from './world.js'
+import {
+  BASE_FILES,
+  BRANCH,
+  MIX_FIX,
+  applyFixes,
+  checkoutOf,
+  openPull,
+  owner,
+  pushContext,
+  repo,
+  runStage,
+  serverFiles,
+  usePullRequestWorld
+} from './world.js'
 
 let github: GitHubTestServer
 let checkout: TestRepo
@@ -19,7 +32,9 @@ describe('GitHub says no', () => {
     github.inject({ operation: 'pulls/create', ...faults.actionsCannotCreatePullRequests() })
     const { result, outputs, reporter } = await run()
     expect(result).toMatchObject({ ok: false, status: 'failed', operation: 'none' })
-    expect(result.message).toMatch(/Allow GitHub Actions to create and approve pull requests.*Settings → Actions → General → Workflow permissions/)
+    expect(result.message).toMatch(
+      /Allow GitHub Actions to create and approve pull requests.*Settings → Actions → General → Workflow permissions/
+    )
     expect(result.message).toMatch(/organisation/)
     expect(result.message).toMatch(/'github-token'/)
     expect(result.message).toContain(`https://github.com/acme/mast/compare/main...${BRANCH}?expand=1`)
@@ -44,7 +59,9 @@ describe('GitHub says no', () => {
   it('a token without pull-requests: write gets the same block when opening the PR', async () => {
     github.inject({ operation: 'pulls/create', ...faults.notAccessibleByIntegration() })
     const { result } = await run()
-    expect(result.message).toMatch(/GitHub refused to open the fix pull request from nix-ci\/fix-hashes\/main in acme\/mast.*pull-requests: write/s)
+    expect(result.message).toMatch(
+      /GitHub refused to open the fix pull request from nix-ci\/fix-hashes\/main in acme\/mast.*pull-requests: write/s
+    )
   })
 
   it('branch protection refusing the push onto a pull request: says which branch and what to exempt', async () => {
@@ -61,11 +78,22 @@ describe('GitHub says no', () => {
         repoDir: local.dir,
         context: pushContext('0'.repeat(40), {
           eventName: 'pull_request',
-          pullRequest: { number: pr.number, headRef: 'deps', headSha: pr.headSha, headRepo: 'acme/mast', baseRef: 'main', baseSha: pr.baseSha, isFork: false, author: 'renovate[bot]' }
+          pullRequest: {
+            number: pr.number,
+            headRef: 'deps',
+            headSha: pr.headSha,
+            headRepo: 'acme/mast',
+            baseRef: 'main',
+            baseSha: pr.baseSha,
+            isFork: false,
+            author: 'renovate[bot]'
+          }
         })
       })
       expect(result).toMatchObject({ ok: false, status: 'failed' })
-      expect(result.message).toMatch(/Branch protection or a repository ruleset refused to let nix-ci push the fix onto deps.*Protected branch update failed for refs\/heads\/deps.*Exempt the branch deps/s)
+      expect(result.message).toMatch(
+        /Branch protection or a repository ruleset refused to let nix-ci push the fix onto deps.*Protected branch update failed for refs\/heads\/deps.*Exempt the branch deps/s
+      )
     } finally {
       local.cleanup()
     }
@@ -78,9 +106,14 @@ describe('GitHub says no', () => {
   })
 
   it('a 422 validation error lists what GitHub objected to', async () => {
-    github.inject({ operation: 'pulls/create', ...faults.validationFailed([{ resource: 'PullRequest', code: 'custom', message: 'The title is too long' }]) })
+    github.inject({
+      operation: 'pulls/create',
+      ...faults.validationFailed([{ resource: 'PullRequest', code: 'custom', message: 'The title is too long' }])
+    })
     const { result } = await run()
-    expect(result.message).toMatch(/GitHub answered 422 while trying to open the fix pull request .*: Validation Failed \(The title is too long\)/)
+    expect(result.message).toMatch(
+      /GitHub answered 422 while trying to open the fix pull request .*: Validation Failed \(The title is too long\)/
+    )
   })
 
   it('rides out a secondary rate limit, and fails clearly when it persists', async () => {
@@ -101,7 +134,9 @@ describe('GitHub says no', () => {
     github.inject({ operation: 'git/get-ref', ...faults.DROP_CONNECTION, times: 10 })
     const { result } = await run()
     expect(result).toMatchObject({ ok: false, status: 'failed' })
-    expect(result.message).toMatch(/Could not reach GitHub to read the branch nix-ci\/fix-hashes\/main.*check the runner can reach the GitHub API/s)
+    expect(result.message).toMatch(
+      /Could not reach GitHub to read the branch nix-ci\/fix-hashes\/main.*check the runner can reach the GitHub API/s
+    )
     const attempts = github.callsTo('git/get-ref').length
     expect(attempts).toBeGreaterThan(1)
     expect(attempts).toBeLessThanOrEqual(4)

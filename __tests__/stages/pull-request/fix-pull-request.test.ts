@@ -41,12 +41,16 @@ const blobBytes = (sha: string) => (github.store.object(store(), sha) as Extract
 const openPulls = () => store().pulls.filter(p => p.state === 'open')
 
 describe('opening the fix pull request', () => {
-  it('commits the verified bytes with each file\'s mode through the Git Data API and opens one labelled PR', async () => {
+  it("commits the verified bytes with each file's mode through the Git Data API and opens one labelled PR", async () => {
     const hashes = applyFixes(checkout, [MIX_FIX, NPM_FIX])
     const { result, outputs } = await runStage(github, { hashes, repoDir: checkout.dir, context: pushContext(baseSha) })
 
     expect(result).toMatchObject({ ok: true, status: 'done', operation: 'created', number: 1, branch: BRANCH })
-    expect(outputs).toEqual({ 'pull-request-operation': 'created', 'pull-request-number': '1', 'pull-request-url': 'https://github.com/acme/mast/pull/1' })
+    expect(outputs).toEqual({
+      'pull-request-operation': 'created',
+      'pull-request-number': '1',
+      'pull-request-url': 'https://github.com/acme/mast/pull/1'
+    })
 
     // One commit, on the built commit, holding exactly the work tree's bytes.
     const commit = commitAt(branchHead())
@@ -93,7 +97,12 @@ describe('opening the fix pull request', () => {
     // And an explicit answer from the caller wins over the inference.
     const again = checkoutOf(BASE_FILES())
     try {
-      const second = await runStage(github, { hashes: applyFixes(again, [MIX_FIX, NPM_FIX]), repoDir: again.dir, context: pushContext(baseSha), defaultToken: true })
+      const second = await runStage(github, {
+        hashes: applyFixes(again, [MIX_FIX, NPM_FIX]),
+        repoDir: again.dir,
+        context: pushContext(baseSha),
+        defaultToken: true
+      })
       expect(second.result.operation).toBe('updated')
       expect(store().pulls[0].body).toContain('GITHUB_TOKEN')
     } finally {
@@ -110,7 +119,12 @@ describe('opening the fix pull request', () => {
     const nested = checkoutOf(files)
     try {
       const hashes = applyFixes({ ...nested, dir: join(nested.dir, 'examples/app') }, [MIX_FIX])
-      const { result } = await runStage(github, { hashes, repoDir: join(nested.dir, 'examples/app'), context: pushContext(baseSha), flake: './examples/app' })
+      const { result } = await runStage(github, {
+        hashes,
+        repoDir: join(nested.dir, 'examples/app'),
+        context: pushContext(baseSha),
+        flake: './examples/app'
+      })
       expect(result.operation).toBe('created')
       const tree = treeEntries(commitAt(branchHead()).tree)
       expect(blobBytes(tree.get('examples/app/flake.nix')!.sha).toString()).toBe(flakeNix(NEW, '9.9.9'))
@@ -132,7 +146,11 @@ describe('reruns and races', () => {
 
     expect(first.result.operation).toBe('created')
     expect(second.result).toMatchObject({ ok: true, operation: 'none', number: 1, commitSha: head })
-    expect(second.outputs).toEqual({ 'pull-request-operation': 'none', 'pull-request-number': '1', 'pull-request-url': 'https://github.com/acme/mast/pull/1' })
+    expect(second.outputs).toEqual({
+      'pull-request-operation': 'none',
+      'pull-request-number': '1',
+      'pull-request-url': 'https://github.com/acme/mast/pull/1'
+    })
     expect(branchHead()).toBe(head)
     expect(github.callsTo('git/create-commit')).toHaveLength(commitsBefore)
     expect(github.callsTo('pulls/update')).toHaveLength(0)
@@ -143,7 +161,11 @@ describe('reruns and races', () => {
     await runStage(github, { hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context: pushContext(baseSha) })
     const again = checkoutOf(BASE_FILES())
     try {
-      const { result } = await runStage(github, { hashes: applyFixes(again, [MIX_FIX, NPM_FIX]), repoDir: again.dir, context: pushContext(baseSha) })
+      const { result } = await runStage(github, {
+        hashes: applyFixes(again, [MIX_FIX, NPM_FIX]),
+        repoDir: again.dir,
+        context: pushContext(baseSha)
+      })
       expect(result).toMatchObject({ operation: 'updated', number: 1 })
       expect(store().pulls).toHaveLength(1)
       expect(store().pulls[0].title).toBe('Fix stale Nix hashes: mast-mix-deps-0.1.0 and mast-assets-npm-deps')
@@ -165,8 +187,18 @@ describe('reruns and races', () => {
         runStage(github, { hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context: pushContext(baseSha) }),
         runStage(github, { hashes: applyFixes(other, [MIX_FIX]), repoDir: other.dir, context: pushContext(baseSha) })
       ])
-      expect(github.callsTo('git/create-ref').map(c => c.status).sort()).toEqual([201, 422])
-      expect(github.callsTo('pulls/create').map(c => c.status).sort()).toEqual([201, 422])
+      expect(
+        github
+          .callsTo('git/create-ref')
+          .map(c => c.status)
+          .sort()
+      ).toEqual([201, 422])
+      expect(
+        github
+          .callsTo('pulls/create')
+          .map(c => c.status)
+          .sort()
+      ).toEqual([201, 422])
       expect([a.result.operation, b.result.operation].sort()).toEqual(['created', 'none'])
       expect([a.result.ok, b.result.ok]).toEqual([true, true])
       expect(a.outputs['pull-request-number']).toBe('1')
@@ -213,12 +245,24 @@ describe('reruns and races', () => {
 describe("someone else's commits on the fix branch", () => {
   it('comments on the PR and stops, overwriting nothing, when a person pushed to the branch', async () => {
     await runStage(github, { hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context: pushContext(baseSha) })
-    const human = github.store.pushChange(owner, repo, BRANCH, { 'mix.lock': '%{"plug": {:hex, :plug, "1.16.3"}}\n' }, { message: 'Also bump plug' })
+    const human = github.store.pushChange(
+      owner,
+      repo,
+      BRANCH,
+      { 'mix.lock': '%{"plug": {:hex, :plug, "1.16.3"}}\n' },
+      { message: 'Also bump plug' }
+    )
     const again = checkoutOf(BASE_FILES())
     try {
-      const { result, outputs, reporter } = await runStage(github, { hashes: applyFixes(again, [MIX_FIX, NPM_FIX]), repoDir: again.dir, context: pushContext(baseSha) })
+      const { result, outputs, reporter } = await runStage(github, {
+        hashes: applyFixes(again, [MIX_FIX, NPM_FIX]),
+        repoDir: again.dir,
+        context: pushContext(baseSha)
+      })
       expect(result).toMatchObject({ ok: false, status: 'refused', operation: 'none', number: 1 })
-      expect(result.message).toMatch(new RegExp(`holds commit ${human.slice(0, 12)}, which nix-ci did not make.*nothing was overwritten.*Delete the branch`))
+      expect(result.message).toMatch(
+        new RegExp(`holds commit ${human.slice(0, 12)}, which nix-ci did not make.*nothing was overwritten.*Delete the branch`)
+      )
       expect(outputs['pull-request-operation']).toBe('none')
       expect(reporter.text()).toMatch(/error: .*nix-ci did not make/)
       expect(branchHead()).toBe(human)
@@ -244,18 +288,33 @@ describe("someone else's commits on the fix branch", () => {
     // Just before nix-ci's ref update reaches GitHub (whichever API it uses), a person pushes.
     let human = ''
     const push = () => {
-      if (human === '') human = github.store.pushChange(owner, repo, BRANCH, { 'mix.lock': '%{"plug": {:hex, :plug, "1.16.3"}}\n' }, { message: 'Also bump plug' })
+      if (human === '')
+        human = github.store.pushChange(
+          owner,
+          repo,
+          BRANCH,
+          { 'mix.lock': '%{"plug": {:hex, :plug, "1.16.3"}}\n' },
+          { message: 'Also bump plug' }
+        )
     }
     github.beforeNext('git/update-ref', push)
     github.beforeNext('graphql/updateRefs', push)
-    const { result, reporter } = await runStage(github, { hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context: pushContext(newBase) })
+    const { result, reporter } = await runStage(github, {
+      hashes: applyFixes(checkout, [MIX_FIX]),
+      repoDir: checkout.dir,
+      context: pushContext(newBase)
+    })
 
     expect(human).not.toBe('')
     expect(branchHead()).toBe(human)
     expect(commitAt(human).message).toBe('Also bump plug')
     expect(result).toMatchObject({ ok: false, status: 'refused', number: 1 })
     expect(result.message).toMatch(new RegExp(`holds commit ${human.slice(0, 12)}, which nix-ci did not make.*nothing was overwritten`))
-    expect(reporter.summary()).toMatch(new RegExp(`refused.*holds commit ${human.slice(0, 12)}, which nix-ci did not make, so nix-ci did not touch the branch and nothing was overwritten`))
+    expect(reporter.summary()).toMatch(
+      new RegExp(
+        `refused.*holds commit ${human.slice(0, 12)}, which nix-ci did not make, so nix-ci did not touch the branch and nothing was overwritten`
+      )
+    )
     expect(store().issueComments.map(c => c.body)).toEqual([expect.stringContaining('nothing of yours is overwritten')])
     // The update that lost the race wrote nothing.
     expect(github.callsTo('git/update-ref').filter(c => c.status === 200)).toEqual([])
@@ -268,9 +327,19 @@ describe("someone else's commits on the fix branch", () => {
     const amendedTree = github.store.applyTreeItems(store(), ours.tree, [
       { path: 'flake.nix', mode: '100644', type: 'blob', sha: github.store.addBlob(store(), Buffer.from(flakeNix(NEW) + '# tweak\n')) }
     ])
-    const amended = github.store.addCommit(store(), { message: ours.message, tree: amendedTree, parents: ours.parents, author: ours.author, committer: ours.committer })
+    const amended = github.store.addCommit(store(), {
+      message: ours.message,
+      tree: amendedTree,
+      parents: ours.parents,
+      author: ours.author,
+      committer: ours.committer
+    })
     store().refs.set(`refs/heads/${BRANCH}`, amended)
-    const { result } = await runStage(github, { hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context: pushContext(baseSha) })
+    const { result } = await runStage(github, {
+      hashes: applyFixes(checkout, [MIX_FIX]),
+      repoDir: checkout.dir,
+      context: pushContext(baseSha)
+    })
     expect(result.status).toBe('refused')
     expect(branchHead()).toBe(amended)
   })
@@ -283,10 +352,18 @@ describe('closing the fix once the base needs none', () => {
     const { result, outputs } = await runStage(github, { hashes: cleanResult(), repoDir: checkout.dir, context: pushContext(fixedBase) })
 
     expect(result).toMatchObject({ ok: true, operation: 'closed', number: 1 })
-    expect(outputs).toEqual({ 'pull-request-operation': 'closed', 'pull-request-number': '1', 'pull-request-url': 'https://github.com/acme/mast/pull/1' })
+    expect(outputs).toEqual({
+      'pull-request-operation': 'closed',
+      'pull-request-number': '1',
+      'pull-request-url': 'https://github.com/acme/mast/pull/1'
+    })
     expect(store().pulls[0].state).toBe('closed')
     expect(branchHead()).toBeUndefined()
-    expect(store().issueComments.map(c => c.body)).toEqual([expect.stringMatching(/^<!-- nix-ci:fix-hashes:closed -->\n\nEvery fixed-output hash on `main` is correct.*closing\. The branch held only nix-ci's commit and is deleted\./s)])
+    expect(store().issueComments.map(c => c.body)).toEqual([
+      expect.stringMatching(
+        /^<!-- nix-ci:fix-hashes:closed -->\n\nEvery fixed-output hash on `main` is correct.*closing\. The branch held only nix-ci's commit and is deleted\./s
+      )
+    ])
     // Nothing left to do on the next clean run.
     const next = await runStage(github, { hashes: cleanResult(), repoDir: checkout.dir, context: pushContext(fixedBase) })
     expect(next.result).toMatchObject({ ok: true, status: 'skipped', operation: 'none' })
@@ -295,7 +372,12 @@ describe('closing the fix once the base needs none', () => {
   it('never closes it on a clean result from a failed build (the stale hash may not have been reached)', async () => {
     await runStage(github, { hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context: pushContext(baseSha) })
     const head = branchHead()
-    const { result } = await runStage(github, { hashes: cleanResult(), buildOk: false, repoDir: checkout.dir, context: pushContext(baseSha) })
+    const { result } = await runStage(github, {
+      hashes: cleanResult(),
+      buildOk: false,
+      repoDir: checkout.dir,
+      context: pushContext(baseSha)
+    })
     expect(result).toMatchObject({ ok: true, status: 'skipped', operation: 'none' })
     expect(result.message).toMatch(/build failed, so finding no stale hash proves nothing/)
     expect(store().pulls[0].state).toBe('open')
@@ -334,9 +416,15 @@ describe('what is committed is what was verified', () => {
 
   it('refuses when the checkout is not the commit the fix would go on', async () => {
     const moved = github.store.pushChange(owner, repo, 'main', { 'flake.nix': flakeNix(OLD, '0.2.0') })
-    const { result } = await runStage(github, { hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context: pushContext(moved) })
+    const { result } = await runStage(github, {
+      hashes: applyFixes(checkout, [MIX_FIX]),
+      repoDir: checkout.dir,
+      context: pushContext(moved)
+    })
     expect(result.status).toBe('refused')
-    expect(result.message).toMatch(/flake\.nix in the checkout \(blob [0-9a-f]{12}\) is not the file in acme\/mast@[0-9a-f]{12}.*Check out exactly that commit/s)
+    expect(result.message).toMatch(
+      /flake\.nix in the checkout \(blob [0-9a-f]{12}\) is not the file in acme\/mast@[0-9a-f]{12}.*Check out exactly that commit/s
+    )
     expect(branchHead()).toBeUndefined()
   })
 
@@ -344,7 +432,20 @@ describe('what is committed is what was verified', () => {
     const { result } = await runStage(github, {
       hashes: applyFixes(checkout, [MIX_FIX]),
       repoDir: checkout.dir,
-      context: pushContext(baseSha, { eventName: 'pull_request', ref: 'refs/pull/3/merge', pullRequest: { number: 3, headRef: 'x', headSha: baseSha, headRepo: 'acme/mast', baseRef: 'main', baseSha, isFork: false, author: 'jane' } })
+      context: pushContext(baseSha, {
+        eventName: 'pull_request',
+        ref: 'refs/pull/3/merge',
+        pullRequest: {
+          number: 3,
+          headRef: 'x',
+          headSha: baseSha,
+          headRepo: 'acme/mast',
+          baseRef: 'main',
+          baseSha,
+          isFork: false,
+          author: 'jane'
+        }
+      })
     })
     expect(result.status).toBe('refused')
     expect(result.message).toMatch(/this run is for pull request #3.*'fix-hashes: commit'/)

@@ -6,7 +6,13 @@ import { describe, expect, it } from '@jest/globals'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { readRunContext, type RunContext } from '../../../src/github/context.js'
-import { checkedOutCommit, refuseBeforeBuild, refuseUnsafeEvent, refuseUntrustedCheckout, writeModesOf } from '../../../src/github/event-safety.js'
+import {
+  checkedOutCommit,
+  refuseBeforeBuild,
+  refuseUnsafeEvent,
+  refuseUntrustedCheckout,
+  writeModesOf
+} from '../../../src/github/event-safety.js'
 import { testClient, type GitHubTestServer } from '../../support/github-server/index.js'
 import type { PullRequest } from '../../support/github-server/store.js'
 import { useCleanup, useTempDirs } from '../../support/cleanup.js'
@@ -78,7 +84,9 @@ describe('the event payload', () => {
     expect(context.pullRequest).toMatchObject({ number: pr.number, headRef: 'main', headRepo: '', isFork: true })
     expect(context.pullRequest?.headRepoId).toBeUndefined()
     const refusal = refuseUnsafeEvent(context)
-    expect(refusal).toMatch(/Refusing to build pull request #\d+ from a repository GitHub no longer knows \(a deleted fork\).*'pull_request_target'/)
+    expect(refusal).toMatch(
+      /Refusing to build pull request #\d+ from a repository GitHub no longer knows \(a deleted fork\).*'pull_request_target'/
+    )
   })
 
   it('compares repository ids, not names, and calls a payload without ids a fork', async () => {
@@ -98,13 +106,21 @@ describe('the event payload', () => {
     const path = join(temp, 'renamed.json')
     const payload = {
       repository: { id: store().id, full_name: `${owner}/${repo}` },
-      pull_request: { number: 9, head: { ref: 'main', sha: 'a'.repeat(40), repo: { id: 4242, full_name: `${owner}/${repo}` } }, base: { ref: 'main', sha: main, repo: { id: store().id } }, user: { login: 'x' } }
+      pull_request: {
+        number: 9,
+        head: { ref: 'main', sha: 'a'.repeat(40), repo: { id: 4242, full_name: `${owner}/${repo}` } },
+        base: { ref: 'main', sha: main, repo: { id: store().id } },
+        user: { login: 'x' }
+      }
     }
     writeFileSync(path, JSON.stringify(payload))
     const env = { GITHUB_REPOSITORY: `${owner}/${repo}`, GITHUB_EVENT_PATH: path, GITHUB_EVENT_NAME: 'pull_request_target' }
     expect(readRunContext(env).pullRequest?.isFork).toBe(true)
     // No ids at all (a hand-written or truncated payload): a fork.
-    writeFileSync(path, JSON.stringify({ pull_request: { number: 9, head: { ref: 'main', repo: { full_name: `${owner}/${repo}` } }, base: { ref: 'main' } } }))
+    writeFileSync(
+      path,
+      JSON.stringify({ pull_request: { number: 9, head: { ref: 'main', repo: { full_name: `${owner}/${repo}` } }, base: { ref: 'main' } } })
+    )
     expect(readRunContext(env).pullRequest?.isFork).toBe(true)
   })
 })
@@ -128,8 +144,16 @@ describe('commit mode never pushes outside a branch of the base repository', () 
     github.store.deleteRepo('mallory', repo)
     // A context built by hand (or from an old payload) that claims the head is acme/mast.
     const context = await eventContext(pr.number, 'pull_request')
-    const lying: RunContext = { ...context, pullRequest: { ...(context.pullRequest as NonNullable<RunContext['pullRequest']>), headRepo: `${owner}/${repo}`, isFork: false } }
-    const { result } = await runStage(github, { mode: 'commit', hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context: lying })
+    const lying: RunContext = {
+      ...context,
+      pullRequest: { ...(context.pullRequest as NonNullable<RunContext['pullRequest']>), headRepo: `${owner}/${repo}`, isFork: false }
+    }
+    const { result } = await runStage(github, {
+      mode: 'commit',
+      hashes: applyFixes(checkout, [MIX_FIX]),
+      repoDir: checkout.dir,
+      context: lying
+    })
 
     expect(result).toMatchObject({ ok: false, status: 'refused', operation: 'none' })
     expect(result.message).toMatch(/head repository .*no longer exists|GitHub no longer knows/)
@@ -142,8 +166,16 @@ describe('commit mode never pushes outside a branch of the base repository', () 
     const { pr, checkout } = forkPullFromMain()
     const before = mainHead()
     const context = await eventContext(pr.number, 'pull_request')
-    const lying: RunContext = { ...context, pullRequest: { ...(context.pullRequest as NonNullable<RunContext['pullRequest']>), isFork: false } }
-    const { result } = await runStage(github, { mode: 'commit', hashes: applyFixes(checkout, [MIX_FIX]), repoDir: checkout.dir, context: lying })
+    const lying: RunContext = {
+      ...context,
+      pullRequest: { ...(context.pullRequest as NonNullable<RunContext['pullRequest']>), isFork: false }
+    }
+    const { result } = await runStage(github, {
+      mode: 'commit',
+      hashes: applyFixes(checkout, [MIX_FIX]),
+      repoDir: checkout.dir,
+      context: lying
+    })
     expect(result.message).toMatch(/comes from the fork mallory\/mast/)
     expect(mainHead()).toBe(before)
     expect(github.callsTo('git/update-ref')).toEqual([])
@@ -162,7 +194,11 @@ describe('workflow_run and issue_comment jobs that check out pull request code',
     for (const eventName of ['workflow_run', 'issue_comment']) {
       const context = { owner, repo, eventName, sha, ref: 'refs/heads/main', apiUrl: '', serverUrl: '', actor: 'x' } satisfies RunContext
       const refusal = await refuseBeforeBuild(context, writeModesOf({ fixHashes: 'pull-request', release: 'tag' }), prCode.dir)
-      expect(refusal).toMatch(new RegExp(`Refusing 'fix-hashes: pull-request' and 'release: tag' on this '${eventName}' job: it checked out [0-9a-f]{12}, not the event's trusted commit ${sha.slice(0, 12)}`))
+      expect(refusal).toMatch(
+        new RegExp(
+          `Refusing 'fix-hashes: pull-request' and 'release: tag' on this '${eventName}' job: it checked out [0-9a-f]{12}, not the event's trusted commit ${sha.slice(0, 12)}`
+        )
+      )
       expect(refusal).toMatch(/'fix-hashes: report' and 'release: off'.*check out the trusted commit/s)
       // The trusted commit itself, read-only modes, or no git checkout at all: nothing to refuse.
       expect(await refuseBeforeBuild(context, writeModesOf({ fixHashes: 'commit', release: 'off' }), trusted.dir)).toBeUndefined()

@@ -57,7 +57,10 @@ export const BASE_FILES = (): Record<string, RepoFileSpec> => ({
 /** The server's spelling of the same files (git modes). */
 export function serverFiles(files: Record<string, RepoFileSpec>): Record<string, FileSpec> {
   return Object.fromEntries(
-    Object.entries(files).map(([path, spec]) => [path, { content: spec.content, mode: spec.mode !== undefined && spec.mode & 0o100 ? ('100755' as const) : ('100644' as const) }])
+    Object.entries(files).map(([path, spec]) => [
+      path,
+      { content: spec.content, mode: spec.mode !== undefined && spec.mode & 0o100 ? ('100755' as const) : ('100644' as const) }
+    ])
   )
 }
 
@@ -84,13 +87,43 @@ export function applyFixes(checkout: TestRepo, specs: FixSpec[]): FixHashesResul
     writeFileSync(path, Buffer.from(text.slice(0, at) + spec.new + text.slice(at + spec.old.length), 'latin1'))
     const line = text.slice(0, at).split('\n').length
     const column = at - text.lastIndexOf('\n', at - 1)
-    return { derivation: `/nix/store/00000000000000000000000000000000-${spec.name}.drv`, name: spec.name, file: spec.file, line, column, old: spec.old, new: spec.new, systems: SYSTEMS, silent: false }
+    return {
+      derivation: `/nix/store/00000000000000000000000000000000-${spec.name}.drv`,
+      name: spec.name,
+      file: spec.file,
+      line,
+      column,
+      old: spec.old,
+      new: spec.new,
+      systems: SYSTEMS,
+      silent: false
+    }
   })
-  return { ok: false, failures: [], status: 'fixed', fixes, problems: [], writtenFiles: [...new Set(specs.map(s => s.file))], rounds: 2, rechecked: [], nixVersion: '2.8.0' }
+  return {
+    ok: false,
+    failures: [],
+    status: 'fixed',
+    fixes,
+    problems: [],
+    writtenFiles: [...new Set(specs.map(s => s.file))],
+    rounds: 2,
+    rechecked: [],
+    nixVersion: '2.8.0'
+  }
 }
 
 export function cleanResult(): FixHashesResult {
-  return { ok: true, failures: [], status: 'clean', fixes: [], problems: [], writtenFiles: [], rounds: 1, rechecked: [], nixVersion: '2.8.0' }
+  return {
+    ok: true,
+    failures: [],
+    status: 'clean',
+    fixes: [],
+    problems: [],
+    writtenFiles: [],
+    rounds: 1,
+    rechecked: [],
+    nixVersion: '2.8.0'
+  }
 }
 
 export function pushContext(sha: string, overrides: Partial<RunContext> = {}): RunContext {
@@ -114,7 +147,10 @@ export interface StageRun {
   outputs: Record<string, string>
 }
 
-export async function runStage(github: GitHubTestServer, options: Partial<PullRequestStageOptions> & Pick<PullRequestStageOptions, 'hashes' | 'repoDir' | 'context'>): Promise<StageRun> {
+export async function runStage(
+  github: GitHubTestServer,
+  options: Partial<PullRequestStageOptions> & Pick<PullRequestStageOptions, 'hashes' | 'repoDir' | 'context'>
+): Promise<StageRun> {
   const reporter = recordingReporter()
   const result = await runPullRequestStage({
     mode: 'pull-request',

@@ -15,7 +15,8 @@ describe('strict versions and version tags', () => {
   it('accepts semver with prerelease and build metadata, and nothing looser', () => {
     expect(parseStrictVersion('1.2.3')?.version).toBe('1.2.3')
     expect(parseStrictVersion('1.2.3-rc.1+build.5')?.build).toEqual(['build', '5'])
-    for (const loose of ['v1.2.3', '=1.2.3', '1.2', '01.2.3', ' 1.2.3', '1.2.3 ', 'latest', '']) expect(parseStrictVersion(loose)).toBeNull()
+    for (const loose of ['v1.2.3', '=1.2.3', '1.2', '01.2.3', ' 1.2.3', '1.2.3 ', 'latest', ''])
+      expect(parseStrictVersion(loose)).toBeNull()
   })
 
   it('reads a tag as a version only when it is exactly prefix + version', () => {
@@ -32,7 +33,14 @@ describe('strict versions and version tags', () => {
 
 describe('decideRelease', () => {
   it('creates the first release, with both moving tags for a stable version', () => {
-    expect(decide('1.2.3', [])).toEqual({ action: 'create', tag: 'v1.2.3', version: '1.2.3', prerelease: false, previousTag: undefined, movingTags: ['v1', 'v1.2'] })
+    expect(decide('1.2.3', [])).toEqual({
+      action: 'create',
+      tag: 'v1.2.3',
+      version: '1.2.3',
+      prerelease: false,
+      previousTag: undefined,
+      movingTags: ['v1', 'v1.2']
+    })
   })
 
   it('creates a version above the highest tag and names the previous one', () => {
@@ -41,12 +49,18 @@ describe('decideRelease', () => {
   })
 
   it('orders prereleases below their release and by identifier', () => {
-    expect(decide('2.0.0-rc.2', [{ name: 'v2.0.0-rc.1' }, { name: 'v1.9.9' }])).toMatchObject({ action: 'create', prerelease: true, movingTags: [] })
+    expect(decide('2.0.0-rc.2', [{ name: 'v2.0.0-rc.1' }, { name: 'v1.9.9' }])).toMatchObject({
+      action: 'create',
+      prerelease: true,
+      movingTags: []
+    })
     expect(decide('2.0.0-rc.10', [{ name: 'v2.0.0-rc.9' }])).toMatchObject({ action: 'create' })
     expect(decide('2.0.0', [{ name: 'v2.0.0-rc.1' }])).toMatchObject({ action: 'create', prerelease: false, movingTags: ['v2', 'v2.0'] })
     const lower = decide('2.0.0-rc.1', [{ name: 'v2.0.0' }])
     expect(lower).toMatchObject({ action: 'refuse', reason: 'lower-than-released' })
-    expect(lower.action === 'refuse' && lower.message).toMatch(/2\.0\.0-rc\.1 is lower than 2\.0\.0.*tag v2\.0\.0.*bump the version in mix\.exs above 2\.0\.0/)
+    expect(lower.action === 'refuse' && lower.message).toMatch(
+      /2\.0\.0-rc\.1 is lower than 2\.0\.0.*tag v2\.0\.0.*bump the version in mix\.exs above 2\.0\.0/
+    )
     expect(decide('2.0.0-alpha', [{ name: 'v2.0.0-beta' }])).toMatchObject({ action: 'refuse', reason: 'lower-than-released' })
   })
 
@@ -57,15 +71,23 @@ describe('decideRelease', () => {
 
   it('treats versions that differ only in build metadata as the same version', () => {
     expect(tagsNeedingCommits('1.2.3+build.2', 'v', [{ name: 'v1.2.3+build.1' }, { name: 'v1.2.4' }])).toEqual(['v1.2.3+build.1'])
-    expect(decide('1.2.3+build.2', [{ name: 'v1.2.3+build.1', commitSha: ELSEWHERE }])).toMatchObject({ action: 'refuse', reason: 'tagged-elsewhere' })
-    expect(decide('1.2.3+build.2', [{ name: 'v1.2.3+build.1', commitSha: HERE }])).toMatchObject({ action: 'already-released', tag: 'v1.2.3+build.1' })
+    expect(decide('1.2.3+build.2', [{ name: 'v1.2.3+build.1', commitSha: ELSEWHERE }])).toMatchObject({
+      action: 'refuse',
+      reason: 'tagged-elsewhere'
+    })
+    expect(decide('1.2.3+build.2', [{ name: 'v1.2.3+build.1', commitSha: HERE }])).toMatchObject({
+      action: 'already-released',
+      tag: 'v1.2.3+build.1'
+    })
   })
 
   it('says nothing to do when this commit already has the version, and refuses when another commit has it', () => {
     expect(decide('1.2.3', [{ name: 'v1.2.3', commitSha: HERE }])).toMatchObject({ action: 'already-released', tag: 'v1.2.3' })
     const elsewhere = decide('1.2.3', [{ name: 'v1.2.3', commitSha: ELSEWHERE }])
     expect(elsewhere).toMatchObject({ action: 'refuse', reason: 'tagged-elsewhere' })
-    expect(elsewhere.action === 'refuse' && elsewhere.message).toMatch(/already released as tag v1\.2\.3 on commit bbbbbbbbbbbb, not on this commit aaaaaaaaaaaa: bump the version in mix\.exs/)
+    expect(elsewhere.action === 'refuse' && elsewhere.message).toMatch(
+      /already released as tag v1\.2\.3 on commit bbbbbbbbbbbb, not on this commit aaaaaaaaaaaa: bump the version in mix\.exs/
+    )
   })
 
   it('needs the commit of a same-version tag before judging it', () => {
@@ -80,7 +102,14 @@ describe('decideRelease', () => {
 
   it('works with an empty prefix and ignores tags that are not prefix + semver', () => {
     const tags = [{ name: 'v9.0.0' }, { name: '1.0.0' }, { name: 'nightly' }, { name: '2.0' }]
-    expect(decide('1.1.0', tags, '')).toEqual({ action: 'create', tag: '1.1.0', version: '1.1.0', prerelease: false, previousTag: '1.0.0', movingTags: ['1', '1.1'] })
+    expect(decide('1.1.0', tags, '')).toEqual({
+      action: 'create',
+      tag: '1.1.0',
+      version: '1.1.0',
+      prerelease: false,
+      previousTag: '1.0.0',
+      movingTags: ['1', '1.1']
+    })
     // The same tags under the `v` prefix: only v9.0.0 counts.
     expect(decide('1.1.0', tags, 'v')).toMatchObject({ action: 'refuse', reason: 'lower-than-released' })
   })

@@ -33,7 +33,9 @@ describe('createGitHubClient', () => {
       expect.stringMatching(/secondary rate limit hit on GET .*retry 2 of 2/),
       expect.stringMatching(/giving up after 2 retries/)
     ])
-    expect(explainGitHubError(error, { action: 'read the repository', ...where })).toMatch(/kept rate-limiting nix-ci .* re-run the job later/)
+    expect(explainGitHubError(error, { action: 'read the repository', ...where })).toMatch(
+      /kept rate-limiting nix-ci .* re-run the job later/
+    )
   })
 
   it('retries server errors a bounded number of times', async () => {
@@ -41,7 +43,9 @@ describe('createGitHubClient', () => {
     github.inject({ operation: 'repos/get', times: 5, ...faults.serverError(503) })
     const error = await caught(octokit.rest.repos.get(where))
     expect(github.callsTo('repos/get').map(c => c.status)).toEqual([503, 503, 503])
-    expect(explainGitHubError(error, { action: 'read the repository', ...where })).toMatch(/GitHub failed with 503 .* after several retries .*re-run the job/)
+    expect(explainGitHubError(error, { action: 'read the repository', ...where })).toMatch(
+      /GitHub failed with 503 .* after several retries .*re-run the job/
+    )
   })
 
   it('fails clearly when GitHub cannot be reached at all', async () => {
@@ -66,17 +70,26 @@ describe('explainGitHubError', () => {
   it('names the permissions block to add for "Resource not accessible by integration"', async () => {
     github.inject({ operation: 'pulls/create', ...faults.notAccessibleByIntegration() })
     const error = await caught(testClient(github).rest.pulls.create({ ...where, head: 'x', base: 'main', title: 't' }))
-    const message = explainGitHubError(error, { action: 'open the pull request', ...where, permissions: { contents: 'write', 'pull-requests': 'write' } })
+    const message = explainGitHubError(error, {
+      action: 'open the pull request',
+      ...where,
+      permissions: { contents: 'write', 'pull-requests': 'write' }
+    })
     expect(message).toContain('permissions:\n  contents: write\n  pull-requests: write\n')
   })
 
   it('says the token cannot see a repository that answers 404', async () => {
     const error = await caught(testClient(github).rest.repos.get({ owner: 'acme', repo: 'secret' }))
-    expect(explainGitHubError(error, { action: 'read the repository', owner: 'acme', repo: 'secret' })).toMatch(/404 Not Found .* acme\/secret: the token cannot see this repository/)
+    expect(explainGitHubError(error, { action: 'read the repository', owner: 'acme', repo: 'secret' })).toMatch(
+      /404 Not Found .* acme\/secret: the token cannot see this repository/
+    )
   })
 
   it('lists the validation errors of a 422', async () => {
-    github.inject({ operation: 'repos/create-release', ...faults.validationFailed([{ resource: 'Release', code: 'custom', field: 'tag_name', message: 'tag_name is not a valid tag' }]) })
+    github.inject({
+      operation: 'repos/create-release',
+      ...faults.validationFailed([{ resource: 'Release', code: 'custom', field: 'tag_name', message: 'tag_name is not a valid tag' }])
+    })
     const error = await caught(testClient(github).rest.repos.createRelease({ ...where, tag_name: 'bad..tag' }))
     expect(explainGitHubError(error, { action: 'publish the release', ...where })).toBe(
       'GitHub answered 422 while trying to publish the release in acme/app: Validation Failed (tag_name is not a valid tag)'

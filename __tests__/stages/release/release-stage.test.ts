@@ -25,7 +25,10 @@ useGitHubServer(server => {
 })
 
 function mixVersion(version: string): void {
-  writeFileSync(join(workdir, 'mix.exs'), `defmodule Mast.MixProject do\n  def project do\n    [app: :mast, version: "${version}"]\n  end\nend\n`)
+  writeFileSync(
+    join(workdir, 'mix.exs'),
+    `defmodule Mast.MixProject do\n  def project do\n    [app: :mast, version: "${version}"]\n  end\nend\n`
+  )
 }
 
 interface Run {
@@ -65,19 +68,38 @@ describe('decision branches', () => {
   it('tags the built commit with an annotated tag and publishes a release with generated notes', async () => {
     mixVersion('1.2.3')
     const { result, reporter } = await release()
-    expect(result).toMatchObject({ ok: true, status: 'released', version: '1.2.3', tag: 'v1.2.3', releaseUrl: 'https://github.com/acme/mast/releases/tag/v1.2.3' })
+    expect(result).toMatchObject({
+      ok: true,
+      status: 'released',
+      version: '1.2.3',
+      tag: 'v1.2.3',
+      releaseUrl: 'https://github.com/acme/mast/releases/tag/v1.2.3'
+    })
     const tag = objectAt('refs/tags/v1.2.3')
     expect(tag).toMatchObject({ type: 'tag', tag: 'v1.2.3', object: headSha, objectType: 'commit' })
-    expect(releases()).toEqual([expect.objectContaining({ tagName: 'v1.2.3', prerelease: false, body: expect.stringMatching(/Full Changelog/) })])
-    expect(Object.fromEntries(reporter.outputs)).toEqual({ version: '1.2.3', tag: 'v1.2.3', 'release-url': 'https://github.com/acme/mast/releases/tag/v1.2.3' })
-    expect(reporter.summary()).toMatch(/\*\*Release:\*\* Released \[`v1\.2\.3`\]\(https:\/\/github\.com\/acme\/mast\/releases\/tag\/v1\.2\.3\)/)
+    expect(releases()).toEqual([
+      expect.objectContaining({ tagName: 'v1.2.3', prerelease: false, body: expect.stringMatching(/Full Changelog/) })
+    ])
+    expect(Object.fromEntries(reporter.outputs)).toEqual({
+      version: '1.2.3',
+      tag: 'v1.2.3',
+      'release-url': 'https://github.com/acme/mast/releases/tag/v1.2.3'
+    })
+    expect(reporter.summary()).toMatch(
+      /\*\*Release:\*\* Released \[`v1\.2\.3`\]\(https:\/\/github\.com\/acme\/mast\/releases\/tag\/v1\.2\.3\)/
+    )
   })
 
   it('does nothing on a re-run for the same commit, and says so', async () => {
     mixVersion('1.2.3')
     await release()
     const again = await release()
-    expect(again.result).toMatchObject({ ok: true, status: 'already-released', tag: 'v1.2.3', releaseUrl: 'https://github.com/acme/mast/releases/tag/v1.2.3' })
+    expect(again.result).toMatchObject({
+      ok: true,
+      status: 'already-released',
+      tag: 'v1.2.3',
+      releaseUrl: 'https://github.com/acme/mast/releases/tag/v1.2.3'
+    })
     expect(again.log.join('')).toMatch(/v1\.2\.3 already tags this commit .*nothing to tag/)
     expect(again.log.join('')).toMatch(/Release v1\.2\.3 already exists/)
     expect(github.callsTo('git/create-tag')).toHaveLength(1)
@@ -99,7 +121,11 @@ describe('decision branches', () => {
     const next = github.store.pushCommit(owner, repo, 'main', { 'lib/mast.ex': 'changed' })
     const { result, log } = await release({ commitSha: next })
     expect(result).toMatchObject({ ok: false, status: 'refused' })
-    expect(result.failures[0]).toMatch(new RegExp(`already released as tag v1\\.2\\.3 on commit ${headSha.slice(0, 12)}, not on this commit ${next.slice(0, 12)}: bump the version in mix\\.exs`))
+    expect(result.failures[0]).toMatch(
+      new RegExp(
+        `already released as tag v1\\.2\\.3 on commit ${headSha.slice(0, 12)}, not on this commit ${next.slice(0, 12)}: bump the version in mix\\.exs`
+      )
+    )
     expect(log.join('')).toMatch(/error: mix\.exs:3: /)
     expect(github.callsTo('git/create-tag')).toHaveLength(1)
   })
@@ -109,7 +135,9 @@ describe('decision branches', () => {
     refs().set('refs/tags/not-a-version', headSha)
     writeFileSync(join(workdir, 'package.json'), '{"version": "1.9.0"}')
     const { result } = await release()
-    expect(result.failures[0]).toMatch(/1\.9\.0 is lower than 2\.0\.0, already released as tag v2\.0\.0: bump the version in package\.json above 2\.0\.0/)
+    expect(result.failures[0]).toMatch(
+      /1\.9\.0 is lower than 2\.0\.0, already released as tag v2\.0\.0: bump the version in package\.json above 2\.0\.0/
+    )
     expect(github.callsTo('git/create-tag')).toHaveLength(0)
   })
 
@@ -174,7 +202,13 @@ describe('moving tags', () => {
 
   it('replaces an annotated v1 tag by a ref to the commit itself', async () => {
     const repository = github.store.repo(owner, repo)
-    const tagObject = github.store.addTag(repository, { tag: 'v1', message: 'old', object: headSha, objectType: 'commit', tagger: { name: 'x', email: 'x@y', date: '2020-01-01T00:00:00Z' } })
+    const tagObject = github.store.addTag(repository, {
+      tag: 'v1',
+      message: 'old',
+      object: headSha,
+      objectType: 'commit',
+      tagger: { name: 'x', email: 'x@y', date: '2020-01-01T00:00:00Z' }
+    })
     refs().set('refs/tags/v1', tagObject)
     mixVersion('1.0.0')
     const { result } = await release({ majorTag: true })
@@ -190,7 +224,9 @@ describe('moving tags', () => {
     const { result, log } = await release({ majorTag: true, commitSha: next })
     expect(result).toMatchObject({ ok: false, status: 'released', releaseUrl: 'https://github.com/acme/mast/releases/tag/v1.1.0' })
     expect(result.failures).toHaveLength(1)
-    expect(result.failures[0]).toMatch(/A repository rule blocked nix-ci from trying to move the tag v1 in acme\/mast: Repository rule violations found Cannot update this protected ref\. Allow GitHub Actions to bypass the ruleset/)
+    expect(result.failures[0]).toMatch(
+      /A repository rule blocked nix-ci from trying to move the tag v1 in acme\/mast: Repository rule violations found Cannot update this protected ref\. Allow GitHub Actions to bypass the ruleset/
+    )
     expect(result.movingTags).toEqual([{ tag: 'v1.1', outcome: 'created' }])
     expect(log.join('')).toMatch(/error: A repository rule blocked nix-ci from trying to move the tag v1/)
   })
@@ -220,7 +256,12 @@ describe('two runs at once', () => {
     expect(github.callsTo('git/create-tag')).toHaveLength(2)
     expect(github.callsTo('git/create-ref').filter(c => c.body && (c.body as { ref?: string }).ref === 'refs/tags/v1.2.3')).toHaveLength(1)
     expect(releases()).toHaveLength(1)
-    expect(github.callsTo('repos/create-release').map(c => c.status).sort()).toEqual([201, 422])
+    expect(
+      github
+        .callsTo('repos/create-release')
+        .map(c => c.status)
+        .sort()
+    ).toEqual([201, 422])
     expect(a.result.releaseUrl).toBe(b.result.releaseUrl)
     expect(objectAt('refs/tags/v1.2.3')).toMatchObject({ type: 'tag', object: headSha })
     expect(refs().get('refs/tags/v1')).toBe(headSha)
@@ -253,8 +294,18 @@ describe('moving tags only move forward', () => {
   function release125Lands(c125: string): void {
     const repository = github.store.repo(owner, repo)
     const tagger = { name: 'github-actions[bot]', email: 'bot@example.invalid', date: '2025-01-01T00:00:00Z' }
-    refs().set('refs/tags/v1.2.5', github.store.addTag(repository, { tag: 'v1.2.5', message: 'Release 1.2.5', object: c125, objectType: 'commit', tagger }))
-    github.store.createRelease(repository, { tagName: 'v1.2.5', target: c125, draft: false, prerelease: false, generateNotes: false, webUrl: 'https://github.com' })
+    refs().set(
+      'refs/tags/v1.2.5',
+      github.store.addTag(repository, { tag: 'v1.2.5', message: 'Release 1.2.5', object: c125, objectType: 'commit', tagger })
+    )
+    github.store.createRelease(repository, {
+      tagName: 'v1.2.5',
+      target: c125,
+      draft: false,
+      prerelease: false,
+      generateNotes: false,
+      webUrl: 'https://github.com'
+    })
     refs().set('refs/tags/v1', c125)
     refs().set('refs/tags/v1.2', c125)
   }
@@ -300,12 +351,21 @@ describe('moving tags only move forward', () => {
     const dir124 = mkdtempSync(join(tmpdir(), 'nix-ci-release-124-'))
     const dir125 = mkdtempSync(join(tmpdir(), 'nix-ci-release-125-'))
     try {
-      for (const [dir, version] of [[dir124, '1.2.4'], [dir125, '1.2.5']]) {
-        writeFileSync(join(dir, 'mix.exs'), `defmodule Mast.MixProject do\n  def project do\n    [app: :mast, version: "${version}"]\n  end\nend\n`)
+      for (const [dir, version] of [
+        [dir124, '1.2.4'],
+        [dir125, '1.2.5']
+      ]) {
+        writeFileSync(
+          join(dir, 'mix.exs'),
+          `defmodule Mast.MixProject do\n  def project do\n    [app: :mast, version: "${version}"]\n  end\nend\n`
+        )
       }
       // Both publish together, so both decided on the tags as they were before either.
       github.barrier('repos/create-release', 2)
-      const [a, b] = await Promise.all([release({ majorTag: true, commitSha: c124, cwd: dir124 }), release({ majorTag: true, commitSha: c125, cwd: dir125 })])
+      const [a, b] = await Promise.all([
+        release({ majorTag: true, commitSha: c124, cwd: dir124 }),
+        release({ majorTag: true, commitSha: c125, cwd: dir125 })
+      ])
       expect([a.result.ok, b.result.ok]).toEqual([true, true])
       expect(refs().get('refs/tags/v1')).toBe(c125)
       expect(refs().get('refs/tags/v1.2')).toBe(c125)
@@ -322,7 +382,9 @@ describe('GitHub errors', () => {
     github.inject({ operation: 'git/create-tag', ...faults.notAccessibleByIntegration() })
     const { result } = await release()
     expect(result).toMatchObject({ ok: false, status: 'failed' })
-    expect(result.failures[0]).toMatch(/GitHub refused to release v1\.2\.3 in acme\/mast: the workflow token lacks a permission \(Resource not accessible by integration\)\. Add this to the workflow or job:\npermissions:\n {2}contents: write\n/)
+    expect(result.failures[0]).toMatch(
+      /GitHub refused to release v1\.2\.3 in acme\/mast: the workflow token lacks a permission \(Resource not accessible by integration\)\. Add this to the workflow or job:\npermissions:\n {2}contents: write\n/
+    )
     expect(releases()).toHaveLength(0)
   })
 

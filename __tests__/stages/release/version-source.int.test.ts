@@ -74,11 +74,19 @@ describe('mix.exs', () => {
   })
 
   it('reads the @version module attribute form', async () => {
-    expect(await read(project({ 'mix.exs': MIX_ATTRIBUTE }), { source: 'mix.exs' })).toEqual({ version: '2.0.0-rc.1', source: 'mix.exs', file: 'mix.exs', line: 4 })
+    expect(await read(project({ 'mix.exs': MIX_ATTRIBUTE }), { source: 'mix.exs' })).toEqual({
+      version: '2.0.0-rc.1',
+      source: 'mix.exs',
+      file: 'mix.exs',
+      line: 4
+    })
   })
 
   it('wins over package.json and the flake in auto mode', async () => {
-    const dir = project({ 'mix.exs': MIX_LITERAL, 'package.json': '{"version": "9.9.9"}', 'flake.nix': flake('{ default = { version = "8.8.8"; }; }') }, { gitRepo: true })
+    const dir = project(
+      { 'mix.exs': MIX_LITERAL, 'package.json': '{"version": "9.9.9"}', 'flake.nix': flake('{ default = { version = "8.8.8"; }; }') },
+      { gitRepo: true }
+    )
     expect((await read(dir)).version).toBe('1.4.2')
   })
 
@@ -109,28 +117,44 @@ describe('package.json', () => {
   })
 
   it('explains malformed JSON, a missing version, and a version that is not a string or not semver', async () => {
-    expect((await failure(read(project({ 'package.json': '{ "version": "1.0.0", }' }), { source: 'package.json' }))).message).toMatch(/package\.json is not valid JSON/)
+    expect((await failure(read(project({ 'package.json': '{ "version": "1.0.0", }' }), { source: 'package.json' }))).message).toMatch(
+      /package\.json is not valid JSON/
+    )
     expect((await failure(read(project({ 'package.json': '{ "name": "x" }' })))).message).toMatch(/package\.json has no "version" field/)
     const notString = await failure(read(project({ 'package.json': '{\n"version": 1\n}' })))
     expect([notString.message, notString.line]).toEqual([expect.stringMatching(/"version" is 1, not a string/), 2])
-    expect((await failure(read(project({ 'package.json': '{"version": "v1.0.0"}' })))).message).toMatch(/'v1\.0\.0' read from package\.json:1 is not a semantic version/)
+    expect((await failure(read(project({ 'package.json': '{"version": "v1.0.0"}' })))).message).toMatch(
+      /'v1\.0\.0' read from package\.json:1 is not a semantic version/
+    )
   })
 })
 
 describe('flake attribute', () => {
   it('reads packages.<system>.<package>.version with nix eval', async () => {
-    const dir = project({ 'flake.nix': flake('{ default = { version = "1.2.3"; }; }'), 'package.json': '{"version":"0.0.1"}' }, { gitRepo: true })
-    expect(await read(dir)).toEqual({ version: '1.2.3', source: 'the flake attribute .#packages.x86_64-linux.default.version', file: 'flake.nix' })
+    const dir = project(
+      { 'flake.nix': flake('{ default = { version = "1.2.3"; }; }'), 'package.json': '{"version":"0.0.1"}' },
+      { gitRepo: true }
+    )
+    expect(await read(dir)).toEqual({
+      version: '1.2.3',
+      source: 'the flake attribute .#packages.x86_64-linux.default.version',
+      file: 'flake.nix'
+    })
   })
 
   it('falls back to package.json in auto mode when the package has no version', async () => {
-    const dir = project({ 'flake.nix': flake('{ default = { name = "no-version"; }; }'), 'package.json': '{"version":"0.0.1"}' }, { gitRepo: true })
+    const dir = project(
+      { 'flake.nix': flake('{ default = { name = "no-version"; }; }'), 'package.json': '{"version":"0.0.1"}' },
+      { gitRepo: true }
+    )
     expect(await read(dir)).toMatchObject({ version: '0.0.1', source: 'package.json' })
   })
 
-  it('fails with Nix\'s error when the flake is named and has no version, or does not evaluate', async () => {
+  it("fails with Nix's error when the flake is named and has no version, or does not evaluate", async () => {
     const noVersion = project({ 'flake.nix': flake('{ default = { name = "no-version"; }; }') }, { gitRepo: true })
-    expect((await failure(read(noVersion, { source: 'flake' }))).message).toMatch(/Could not read the version from \.#packages\.x86_64-linux\.default\.version[\s\S]*does not provide attribute/)
+    expect((await failure(read(noVersion, { source: 'flake' }))).message).toMatch(
+      /Could not read the version from \.#packages\.x86_64-linux\.default\.version[\s\S]*does not provide attribute/
+    )
     const broken = project({ 'flake.nix': flake('{ default = { version = "1.0.0" }; }') }, { gitRepo: true })
     expect((await failure(read(broken))).message).toMatch(/Could not read the version[\s\S]*syntax error/)
   })

@@ -46,9 +46,12 @@ function mast(settings: string, options: { select?: string; lib?: string } = {})
 const ENV_FILE = 'environmentFile = "/run/secrets/mast.env";'
 
 describe('the Nix files parse (nix-instantiate --parse)', () => {
-  it.each(['flake.nix', 'nix/service-test.nix', 'nix/vm-test-params.nix', 'examples/mast/nix/module.nix', 'examples/mast/nix/package.nix'])('%s', file => {
-    expect(() => execFileSync('nix-instantiate', ['--parse', join(REPO_ROOT, file)], { stdio: 'pipe' })).not.toThrow()
-  })
+  it.each(['flake.nix', 'nix/service-test.nix', 'nix/vm-test-params.nix', 'examples/mast/nix/module.nix', 'examples/mast/nix/package.nix'])(
+    '%s',
+    file => {
+      expect(() => execFileSync('nix-instantiate', ['--parse', join(REPO_ROOT, file)], { stdio: 'pipe' })).not.toThrow()
+    }
+  )
 })
 
 describe('examples/mast/nix/module.nix (services.mast)', () => {
@@ -56,7 +59,12 @@ describe('examples/mast/nix/module.nix (services.mast)', () => {
     const options = mast('{ }').options.services.mast
     expect(options).toEqual({
       enable: { type: 'bool', hasDefault: true, default: false, hasDescription: true },
-      package: { type: 'package', hasDefault: true, default: { _type: 'literalExpression', text: 'pkgs.callPackage ./package.nix { }' }, hasDescription: true },
+      package: {
+        type: 'package',
+        hasDefault: true,
+        default: { _type: 'literalExpression', text: 'pkgs.callPackage ./package.nix { }' },
+        hasDescription: true
+      },
       host: { type: 'str', hasDefault: true, default: 'localhost', hasDescription: true },
       port: { type: 'port', hasDefault: true, default: 4000, hasDescription: true },
       environmentFile: { type: 'path', hasDefault: false, default: null, hasDescription: true },
@@ -74,7 +82,11 @@ describe('examples/mast/nix/module.nix (services.mast)', () => {
     const config = mast(`{ enable = true; ${ENV_FILE} }`).config
     expect(config.assertions.every((a: { assertion: boolean }) => a.assertion)).toBe(true)
     expect(config.warnings).toEqual([])
-    expect(config.services.postgresql).toEqual({ enable: true, ensureDatabases: ['mast'], ensureUsers: [{ name: 'mast', ensureDBOwnership: true }] })
+    expect(config.services.postgresql).toEqual({
+      enable: true,
+      ensureDatabases: ['mast'],
+      ensureUsers: [{ name: 'mast', ensureDBOwnership: true }]
+    })
     const unit = config.systemd.services.mast
     expect(unit.after).toEqual(expect.arrayContaining(['postgresql.service', 'postgresql-setup.service', 'postgresql.target']))
     expect(unit.requires).toEqual(['postgresql.service'])
@@ -108,17 +120,38 @@ describe('examples/mast/nix/module.nix (services.mast)', () => {
   })
 
   it('requires postgresql.target (postgresql-setup.service, where ensureUsers runs) on nixpkgs 25.11+, and only postgresql.service before', () => {
-    expect(mast(`{ enable = true; ${ENV_FILE} }`, { lib: '{ version = "25.11.20251130.abcdef0"; }', select: '.config.systemd.services.mast.requires' })).toEqual(['postgresql.service', 'postgresql.target'])
-    expect(mast(`{ enable = true; ${ENV_FILE} }`, { lib: '{ version = "26.05pre-git"; }', select: '.config.systemd.services.mast.requires' })).toEqual(['postgresql.service', 'postgresql.target'])
-    expect(mast(`{ enable = true; ${ENV_FILE} }`, { lib: '{ version = "25.05.806273.a1b2c3d"; }', select: '.config.systemd.services.mast.requires' })).toEqual(['postgresql.service'])
-    expect(mast(`{ enable = true; ${ENV_FILE} database.createLocally = false; }`, { lib: '{ version = "25.11"; }', select: '.config.systemd.services.mast.requires' })).toEqual([])
+    expect(
+      mast(`{ enable = true; ${ENV_FILE} }`, {
+        lib: '{ version = "25.11.20251130.abcdef0"; }',
+        select: '.config.systemd.services.mast.requires'
+      })
+    ).toEqual(['postgresql.service', 'postgresql.target'])
+    expect(
+      mast(`{ enable = true; ${ENV_FILE} }`, { lib: '{ version = "26.05pre-git"; }', select: '.config.systemd.services.mast.requires' })
+    ).toEqual(['postgresql.service', 'postgresql.target'])
+    expect(
+      mast(`{ enable = true; ${ENV_FILE} }`, {
+        lib: '{ version = "25.05.806273.a1b2c3d"; }',
+        select: '.config.systemd.services.mast.requires'
+      })
+    ).toEqual(['postgresql.service'])
+    expect(
+      mast(`{ enable = true; ${ENV_FILE} database.createLocally = false; }`, {
+        lib: '{ version = "25.11"; }',
+        select: '.config.systemd.services.mast.requires'
+      })
+    ).toEqual([])
   })
 
   it('fails evaluation with the fix when environmentFile is not set, with or without a local database', () => {
     for (const createLocally of ['true', 'false']) {
-      const failed = mast(`{ enable = true; database.createLocally = ${createLocally}; }`, { select: '.config.assertions' }).filter((a: { assertion: boolean }) => !a.assertion)
+      const failed = mast(`{ enable = true; database.createLocally = ${createLocally}; }`, { select: '.config.assertions' }).filter(
+        (a: { assertion: boolean }) => !a.assertion
+      )
       expect(failed).toHaveLength(1)
-      expect(failed[0].message).toMatch(/services\.mast\.environmentFile is not set\..*DATABASE_URL when services\.mast\.database\.createLocally is false.*services\.mast\.environmentFile = "\/run\/secrets\/mast\.env";/s)
+      expect(failed[0].message).toMatch(
+        /services\.mast\.environmentFile is not set\..*DATABASE_URL when services\.mast\.database\.createLocally is false.*services\.mast\.environmentFile = "\/run\/secrets\/mast\.env";/s
+      )
     }
   })
 
@@ -131,7 +164,9 @@ describe('examples/mast/nix/module.nix (services.mast)', () => {
   })
 
   it('warns, naming the fix, when the environment file is in (or would be copied into) the world-readable store', () => {
-    expect(mast('{ enable = true; environmentFile = "/nix/store/00000000000000000000000000000000-mast.env"; }', { select: '.config.warnings' })).toEqual([
+    expect(
+      mast('{ enable = true; environmentFile = "/nix/store/00000000000000000000000000000000-mast.env"; }', { select: '.config.warnings' })
+    ).toEqual([
       expect.stringMatching(/\/nix\/store\/0+-mast\.env\) is, or will be copied into, the\s+Nix store.*"\/run\/secrets\/mast\.env"/s)
     ])
     // A path literal: copied into the store wherever it is interpolated.
@@ -140,14 +175,22 @@ describe('examples/mast/nix/module.nix (services.mast)', () => {
   })
 
   it('opens the port in the firewall only with openFirewall', () => {
-    expect(mast(`{ enable = true; ${ENV_FILE} openFirewall = true; port = 4100; }`, { select: '.config.networking' })).toEqual({ firewall: { allowedTCPPorts: [4100] } })
+    expect(mast(`{ enable = true; ${ENV_FILE} openFirewall = true; port = 4100; }`, { select: '.config.networking' })).toEqual({
+      firewall: { allowedTCPPorts: [4100] }
+    })
   })
 
   it('runs self-enrolment once after the service when selfManage is on, in its own runtime directory', () => {
     const config = mast(`{ enable = true; ${ENV_FILE} selfManage = true; port = 4100; host = "mast.example.org"; }`).config
     const enrol = config.systemd.services['mast-self-enroll']
     expect(enrol).toMatchObject({ after: ['mast.service'], requires: ['mast.service'], wantedBy: ['multi-user.target'] })
-    expect(enrol.serviceConfig).toMatchObject({ Type: 'oneshot', RemainAfterExit: true, User: 'mast', DynamicUser: true, ExecStart: `${BIN} eval 'Mast.Release.self_enroll()'` })
+    expect(enrol.serviceConfig).toMatchObject({
+      Type: 'oneshot',
+      RemainAfterExit: true,
+      User: 'mast',
+      DynamicUser: true,
+      ExecStart: `${BIN} eval 'Mast.Release.self_enroll()'`
+    })
     expect(config.systemd.services.mast.environment).toMatchObject({ PORT: '4100', PHX_HOST: 'mast.example.org' })
     // systemd removes a unit's RuntimeDirectory when that unit stops: shared, stopping the oneshot
     // would delete /run/mast (RELEASE_TMP) under the running node.
@@ -158,7 +201,8 @@ describe('examples/mast/nix/module.nix (services.mast)', () => {
     const owners = new Map<string, string[]>()
     for (const [name, unit] of Object.entries<NixJson>(config.systemd.services)) {
       const dirs = unit.serviceConfig?.RuntimeDirectory
-      for (const dir of dirs === undefined ? [] : Array.isArray(dirs) ? dirs : String(dirs).split(/\s+/)) owners.set(dir, [...(owners.get(dir) ?? []), name])
+      for (const dir of dirs === undefined ? [] : Array.isArray(dirs) ? dirs : String(dirs).split(/\s+/))
+        owners.set(dir, [...(owners.get(dir) ?? []), name])
     }
     for (const [dir, units] of owners) expect({ dir, units }).toEqual({ dir, units: [units[0]] })
   })
@@ -178,13 +222,18 @@ describe('examples/mast/nix/package.nix (mixRelease + fetchMixDeps)', () => {
       mast = import (/. + ${nixString(PACKAGE_NIX)}) ({ inherit lib beamPackages; } // { ${args} });
     in { inherit (mast) pname version env standInFor; deps = { inherit (mast.mixFodDeps) pname env sha256 standInFor; }; }`)
 
-  it('runs the build\'s BEAM with the single-mapped JIT (+JMsingle true) in both mixRelease and fetchMixDeps, so it survives QEMU', () => {
+  it("runs the build's BEAM with the single-mapped JIT (+JMsingle true) in both mixRelease and fetchMixDeps, so it survives QEMU", () => {
     expect(build('27.3.4')).toEqual({
       pname: 'mast',
       version: '0.1.0',
       env: { ERL_FLAGS: '+JMsingle true' },
       standInFor: 'mixRelease',
-      deps: { pname: 'mast-mix-deps', env: { ERL_FLAGS: '+JMsingle true' }, sha256: 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', standInFor: 'fetchMixDeps' }
+      deps: {
+        pname: 'mast-mix-deps',
+        env: { ERL_FLAGS: '+JMsingle true' },
+        sha256: 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+        standInFor: 'fetchMixDeps'
+      }
     })
     expect(build('26.0').env).toEqual({ ERL_FLAGS: '+JMsingle true' })
   })
@@ -207,7 +256,13 @@ describe('nix/vm-test-params.nix', () => {
   }
 
   it('fills in the defaults, the database named after the service', () => {
-    expect(evalJson(params({ service: 'shop', port: 8080 }))).toEqual({ service: 'shop', port: 8080, healthPath: '/', table: 'health_checks', database: 'shop' })
+    expect(evalJson(params({ service: 'shop', port: 8080 }))).toEqual({
+      service: 'shop',
+      port: 8080,
+      healthPath: '/',
+      table: 'health_checks',
+      database: 'shop'
+    })
   })
 
   it('rejects values that would end up unquoted in SQL or shell, naming the key', () => {
@@ -247,7 +302,10 @@ describe('flake.nix checks.<system>.service-test (real Nix, inputs overridden)',
     const target = join(work, 'target')
     mkdirSync(target)
     copyFileSync(MODULE, join(target, 'module.nix'))
-    writeFileSync(join(target, 'flake.nix'), `{ outputs = { self }: { nixosModules.default = ./module.nix; packages.x86_64-linux.default = ${PACKAGE}; }; }\n`)
+    writeFileSync(
+      join(target, 'flake.nix'),
+      `{ outputs = { self }: { nixosModules.default = ./module.nix; packages.x86_64-linux.default = ${PACKAGE}; }; }\n`
+    )
     const params = join(work, 'params')
     mkdirSync(params)
     writeFileSync(join(params, 'params.json'), JSON.stringify({ service: 'mast', port: 4100, healthPath: '/health' }))
@@ -259,11 +317,23 @@ describe('flake.nix checks.<system>.service-test (real Nix, inputs overridden)',
     const out = execFileSync(
       'nix',
       [
-        '--extra-experimental-features', 'nix-command flakes', 'eval', '--json', '--impure',
-        `path:${flake}#checks.x86_64-linux.service-test`, '--apply', apply,
-        '--override-input', 'nixpkgs', `path:${nixpkgs}`,
-        '--override-input', 'target', `path:${target}`,
-        '--override-input', 'params', `path:${params}`
+        '--extra-experimental-features',
+        'nix-command flakes',
+        'eval',
+        '--json',
+        '--impure',
+        `path:${flake}#checks.x86_64-linux.service-test`,
+        '--apply',
+        apply,
+        '--override-input',
+        'nixpkgs',
+        `path:${nixpkgs}`,
+        '--override-input',
+        'target',
+        `path:${target}`,
+        '--override-input',
+        'params',
+        `path:${params}`
       ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NIX_CONFIG: 'substituters =' } }
     )
@@ -275,10 +345,12 @@ describe('flake.nix checks.<system>.service-test (real Nix, inputs overridden)',
     expect(evaluated.stoodInFor).toBe('runNixOSTest')
     expect(evaluated.name).toBe('nix-ci-service-test-mast')
     const paramsLine = evaluated.testScript.split('\n')[0]
-    expect(paramsLine).toBe(`PARAMS = ${JSON.stringify(JSON.stringify({ database: 'mast', healthPath: '/health', port: 4100, service: 'mast', table: 'health_checks' }))}`)
+    expect(paramsLine).toBe(
+      `PARAMS = ${JSON.stringify(JSON.stringify({ database: 'mast', healthPath: '/health', port: 4100, service: 'mast', table: 'health_checks' }))}`
+    )
   })
 
-  it('enables the service from the target\'s module and package, with a local database and an environment file made at boot', () => {
+  it("enables the service from the target's module and package, with a local database and an environment file made at boot", () => {
     expect(evaluated.node.services.mast).toEqual({
       enable: true,
       database: { createLocally: true },
@@ -286,14 +358,18 @@ describe('flake.nix checks.<system>.service-test (real Nix, inputs overridden)',
       package: '/nix/store/00000000000000000000000000000000-mast-0.1.0'
     })
     const secrets = evaluated.node.systemd.services['nix-ci-vm-test-secrets']
-    expect(secrets).toMatchObject({ before: ['mast.service'], requiredBy: ['mast.service'], serviceConfig: { Type: 'oneshot', UMask: '0077' } })
+    expect(secrets).toMatchObject({
+      before: ['mast.service'],
+      requiredBy: ['mast.service'],
+      serviceConfig: { Type: 'oneshot', UMask: '0077' }
+    })
     expect(secrets.script).toMatch(/SECRET_KEY_BASE=.*head -c 64 \/dev\/urandom.*> \/run\/nix-ci-vm-test\/mast.env/)
     // The secret never enters the store: no environment.etc, no store file holding it.
     expect(evaluated.node.environment.etc).toBeUndefined()
     expect(evaluated.node.environment.systemPackages).toEqual(['/nix/store/curl'])
   })
 
-  it('gives the target\'s module a configuration it accepts: PostgreSQL with the role owning the database', () => {
+  it("gives the target's module a configuration it accepts: PostgreSQL with the role owning the database", () => {
     expect(evaluated.service.assertions.every((a: { assertion: boolean }) => a.assertion)).toBe(true)
     expect(evaluated.service.services.postgresql.ensureUsers).toEqual([{ name: 'mast', ensureDBOwnership: true }])
     expect(evaluated.service.systemd.services.mast.serviceConfig.EnvironmentFile).toContain('/run/nix-ci-vm-test/mast.env')

@@ -80,7 +80,9 @@ ${checkLines.join('\n')}
 /** Opens /dev/kvm for reading and writing, as QEMU does: only possible when Nix put it in the sandbox for us. */
 const OPEN_KVM = 'exec 3<>/dev/kvm || exit 1; echo "kvm opened by $(id -un)" > $out'
 
-function stage(overrides: Partial<VmTestStageOptions> & { mode: VmTest; flake: string }): Promise<ReturnType<typeof runVmTestStage> extends Promise<infer R> ? R : never> {
+function stage(
+  overrides: Partial<VmTestStageOptions> & { mode: VmTest; flake: string }
+): Promise<ReturnType<typeof runVmTestStage> extends Promise<infer R> ? R : never> {
   return runVmTestStage({
     service: 'mast',
     servicePort: 4000,
@@ -103,12 +105,14 @@ describe('vm-test stage with real Nix', () => {
     const result = await stage({ mode: { mode: 'attribute', attribute: `checks.${SYSTEM}.kvm-check` }, flake: dir, reporter })
     expect(result).toMatchObject({ result: 'passed', timedOut: false, installable: `${dir}#checks.${SYSTEM}.kvm-check` })
     expect(reporter.outputs.get('vm-test-result')).toBe('passed')
-    expect(reporter.text()).toMatch(/KVM ready: device (chmod|already-usable), features (already-enabled|client-settings), probe opened \/dev\/kvm in the sandbox/)
+    expect(reporter.text()).toMatch(
+      /KVM ready: device (chmod|already-usable), features (already-enabled|client-settings), probe opened \/dev\/kvm in the sandbox/
+    )
     expect(statSync('/dev/kvm').mode & 0o006).toBe(0o006)
     expect(reporter.summary()).toContain('### NixOS VM test: passed')
   })
 
-  it('runs the built-in test from the action\'s flake with the target and the parameters passed as input overrides', async () => {
+  it("runs the built-in test from the action's flake with the target and the parameters passed as input overrides", async () => {
     const target = flakeWithChecks({}, { nixosModule: true })
     // Stands in for nix-ci's own flake.nix: same inputs, a busybox check instead of runNixOSTest.
     const actionDir = tempDir('nix-ci-action-')
@@ -138,7 +142,15 @@ describe('vm-test stage with real Nix', () => {
 }
 `
     )
-    const result = await stage({ mode: { mode: 'builtin' }, flake: target.dir, actionDir, service: 'shop', servicePort: 8080, healthPath: '/health', table: 'orders' })
+    const result = await stage({
+      mode: { mode: 'builtin' },
+      flake: target.dir,
+      actionDir,
+      service: 'shop',
+      servicePort: 8080,
+      healthPath: '/health',
+      table: 'orders'
+    })
     expect(result.reason).toBe('services.shop booted with PostgreSQL, served GET /health, and came back after a restart.')
     expect(result.result).toBe('passed')
     expect(result.installable).toMatch(new RegExp(`^path:.*/nix-ci-vm-test-flake-[^/]+#checks\\.${SYSTEM}\\.service-test$`))
@@ -153,7 +165,10 @@ describe('vm-test stage with real Nix', () => {
     expect(reporter.outputs.get('vm-test-result')).toBe('skipped')
 
     const builtin = await stage({ mode: { mode: 'builtin' }, flake: dir })
-    expect(builtin).toMatchObject({ result: 'failed', reason: expect.stringMatching(/exports no nixosModules.default.*Export the module as nixosModules.default.*vm-test: off/) })
+    expect(builtin).toMatchObject({
+      result: 'failed',
+      reason: expect.stringMatching(/exports no nixosModules.default.*Export the module as nixosModules.default.*vm-test: off/)
+    })
   })
 
   it('without /dev/kvm: auto skips with a warning, an explicit test fails saying why', async () => {
@@ -161,9 +176,15 @@ describe('vm-test stage with real Nix', () => {
     const reporter = recordingReporter()
     const auto = await stage({ mode: { mode: 'auto' }, flake: dir, kvmDevice: '/nonexistent/kvm', reporter })
     expect(auto.result).toBe('skipped')
-    expect(reporter.text()).toMatch(/warning: .*\/nonexistent\/kvm does not exist on this runner.*crawl for hours.*ubuntu-24.04-arm.*vm-test: off/)
+    expect(reporter.text()).toMatch(
+      /warning: .*\/nonexistent\/kvm does not exist on this runner.*crawl for hours.*ubuntu-24.04-arm.*vm-test: off/
+    )
 
-    const explicit = await stage({ mode: { mode: 'attribute', attribute: `checks.${SYSTEM}.kvm-check` }, flake: dir, kvmDevice: '/nonexistent/kvm' })
+    const explicit = await stage({
+      mode: { mode: 'attribute', attribute: `checks.${SYSTEM}.kvm-check` },
+      flake: dir,
+      kvmDevice: '/nonexistent/kvm'
+    })
     expect(explicit).toMatchObject({ result: 'failed', reason: expect.stringMatching(/does not exist on this runner/) })
   })
 
@@ -171,15 +192,24 @@ describe('vm-test stage with real Nix', () => {
     const { dir } = flakeWithChecks({ slow: { script: 'exec 3<>/dev/kvm; echo "booting a very slow VM"; sleep 120; touch $out' } })
     const reporter = recordingReporter()
     const started = Date.now()
-    const result = await stage({ mode: { mode: 'attribute', attribute: `checks.${SYSTEM}.slow` }, flake: dir, timeoutMinutes: 0.1, reporter })
+    const result = await stage({
+      mode: { mode: 'attribute', attribute: `checks.${SYSTEM}.slow` },
+      flake: dir,
+      timeoutMinutes: 0.1,
+      reporter
+    })
     expect(Date.now() - started).toBeLessThan(60_000)
-    expect(result).toMatchObject({ result: 'failed', timedOut: true, reason: expect.stringMatching(/did not finish within vm-test-timeout \(0.1 min\).*Raise `vm-test-timeout`/) })
+    expect(result).toMatchObject({
+      result: 'failed',
+      timedOut: true,
+      reason: expect.stringMatching(/did not finish within vm-test-timeout \(0.1 min\).*Raise `vm-test-timeout`/)
+    })
     expect(reporter.text()).toMatch(/booting a very slow VM/)
     expect(reporter.text()).toMatch(/error: .*did not finish within vm-test-timeout/)
     expect(reporter.summary()).toContain('### NixOS VM test: failed')
   }, 90_000)
 
-  it('reports a failing check with the driver\'s words in the summary', async () => {
+  it("reports a failing check with the driver's words in the summary", async () => {
     const driverLines = [
       'subtest: mast.service reaches active',
       'machine: waiting for unit mast.service',
@@ -187,14 +217,19 @@ describe('vm-test stage with real Nix', () => {
       '!!! Test "mast.service reaches active" failed with error: "unit "mast.service" reached state "failed""',
       '!!! RequestedAssertionFailed: unit "mast.service" reached state "failed"'
     ]
-    const { dir } = flakeWithChecks({ failing: { script: `exec 3<>/dev/kvm; ${driverLines.map(l => `echo '${l}' >&2`).join('; ')}; exit 1` } })
+    const { dir } = flakeWithChecks({
+      failing: { script: `exec 3<>/dev/kvm; ${driverLines.map(l => `echo '${l}' >&2`).join('; ')}; exit 1` }
+    })
     const reporter = recordingReporter()
     const result = await stage({ mode: { mode: 'attribute', attribute: `checks.${SYSTEM}.failing` }, flake: dir, reporter })
     expect(result).toMatchObject({
       result: 'failed',
       timedOut: false,
       reason: 'The VM test failed in "mast.service reaches active": unit "mast.service" reached state "failed"',
-      failure: { command: 'waiting for unit mast.service', serviceJournal: ['[   10.2] mast-pre-start[731]: ** (Postgrex.Error) FATAL 28000 role "mast" does not exist'] }
+      failure: {
+        command: 'waiting for unit mast.service',
+        serviceJournal: ['[   10.2] mast-pre-start[731]: ** (Postgrex.Error) FATAL 28000 role "mast" does not exist']
+      }
     })
     expect(reporter.summary()).toContain('**Failed check:** mast.service reaches active')
     expect(reporter.summary()).toContain('<summary>mast.service journal (VM console)</summary>')
@@ -228,7 +263,15 @@ describe('KVM set-up: the documented errors', () => {
       commands.push([command, ...args])
       return { code: 1, stdout: '', stderr: `${command}: not run in tests` }
     }
-    const untrusted: HostFacts = { user: 'runner', groups: ['runner'], isRoot: false, canSudo: false, binfmtDir: '/nonexistent', nixConfPath: '/nonexistent/nix.conf', run }
+    const untrusted: HostFacts = {
+      user: 'runner',
+      groups: ['runner'],
+      isRoot: false,
+      canSudo: false,
+      binfmtDir: '/nonexistent',
+      nixConfPath: '/nonexistent/nix.conf',
+      run
+    }
     const result = await stage({
       mode: { mode: 'attribute', attribute: `checks.${SYSTEM}.kvm-check` },
       flake: dir,
@@ -238,12 +281,14 @@ describe('KVM set-up: the documented errors', () => {
     expect(result).toMatchObject({
       result: 'failed',
       // A daemon schedules by its own system-features whoever the client is: nix.conf is the only way.
-      reason: expect.stringMatching(/Nix ignores 'extra-system-features' from every client \(the daemon takes it only from its own nix.conf\).*never be scheduled.*extra_nix_config: extra-system-features = kvm nixos-test`\)\.$/)
+      reason: expect.stringMatching(
+        /Nix ignores 'extra-system-features' from every client \(the daemon takes it only from its own nix.conf\).*never be scheduled.*extra_nix_config: extra-system-features = kvm nixos-test`\)\.$/
+      )
     })
     expect(commands).toEqual([])
   })
 
-  it('writes GitHub\'s udev rule with sudo when udev runs, and reports a device it cannot fix', async () => {
+  it("writes GitHub's udev rule with sudo when udev runs, and reports a device it cannot fix", async () => {
     const dir = tempDir('nix-ci-kvm-')
     const device = join(dir, 'kvm')
     const rules = join(dir, 'rules.d')
@@ -257,11 +302,28 @@ describe('KVM set-up: the documented errors', () => {
       if (args.includes('trigger')) chmodSync(device, 0o666)
       return { code: 0, stdout: '', stderr: '' }
     }
-    const sudoer: HostFacts = { user: 'runner', groups: ['runner'], isRoot: false, canSudo: true, binfmtDir: '/nonexistent', nixConfPath: '/nonexistent/nix.conf', run }
+    const sudoer: HostFacts = {
+      user: 'runner',
+      groups: ['runner'],
+      isRoot: false,
+      canSudo: true,
+      binfmtDir: '/nonexistent',
+      nixConfPath: '/nonexistent/nix.conf',
+      run
+    }
     expect(await ensureKvmDevice(sudoer, recordingReporter(), device, rules)).toBe('udev-rule')
     expect(commands).toEqual([
       ['udevadm', '--version'],
-      ['sudo', '-n', 'sh', '-c', 'printf "%s" "$1" > "$2"', 'sh', 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"\n', join(rules, '99-kvm4all.rules')],
+      [
+        'sudo',
+        '-n',
+        'sh',
+        '-c',
+        'printf "%s" "$1" > "$2"',
+        'sh',
+        'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"\n',
+        join(rules, '99-kvm4all.rules')
+      ],
       ['sudo', '-n', 'udevadm', 'control', '--reload-rules'],
       ['sudo', '-n', 'udevadm', 'trigger', '--name-match=kvm'],
       ['sudo', '-n', 'udevadm', 'settle', '--timeout=10']

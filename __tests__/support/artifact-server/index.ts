@@ -106,16 +106,19 @@ export class ArtifactTestServer {
 
   private async twirp(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const body = await readBody(req)
-    const answer = (status: number, json: string): void => void res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(json)) }).end(json)
+    const answer = (status: number, json: string): void =>
+      void res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(json)) }).end(json)
     const refuse = (error: TwirpError): void => {
       this.violations.push(`${url.pathname}: ${error.code}: ${error.message}`)
       answer(error.status, error.body())
     }
     const match = /^\/twirp\/([\w.]+)\/(\w+)$/.exec(url.pathname)
-    if (req.method !== 'POST' || !match || match[1] !== SERVICE || !(METHODS as readonly string[]).includes(match[2])) return refuse(new TwirpError('bad_route', `no handler for ${req.method} ${url.pathname}`))
+    if (req.method !== 'POST' || !match || match[1] !== SERVICE || !(METHODS as readonly string[]).includes(match[2]))
+      return refuse(new TwirpError('bad_route', `no handler for ${req.method} ${url.pathname}`))
     const method = match[2] as Method
     this.calls.push(method)
-    if ((req.headers['content-type'] ?? '').split(';')[0].trim() !== 'application/json') return refuse(new TwirpError('bad_route', 'this client speaks JSON'))
+    if ((req.headers['content-type'] ?? '').split(';')[0].trim() !== 'application/json')
+      return refuse(new TwirpError('bad_route', 'this client speaks JSON'))
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
     const jobId = [...this.tokens].find(([, t]) => t === token)?.[0]
     if (jobId === undefined) return refuse(new TwirpError('unauthenticated', 'missing or unknown ACTIONS_RUNTIME_TOKEN'))
@@ -153,7 +156,15 @@ export class ArtifactTestServer {
         if (this.artifacts.some(a => a.runId === runId && a.name === name && a.state === 'finalized')) {
           throw new TwirpError('already_exists', `an artifact named '${name}' already exists in this workflow run`)
         }
-        const artifact: Artifact = { id: this.nextId++, runId, jobId, name, blobName: `${randomBytes(8).toString('hex')}-${encodeURIComponent(name)}.zip`, state: 'created', createdAt: new Date() }
+        const artifact: Artifact = {
+          id: this.nextId++,
+          runId,
+          jobId,
+          name,
+          blobName: `${randomBytes(8).toString('hex')}-${encodeURIComponent(name)}.zip`,
+          state: 'created',
+          createdAt: new Date()
+        }
         this.artifacts.push(artifact)
         return { ok: true, signed_upload_url: this.blobs.signedUrl(this.url, artifact.blobName, 'cw') }
       }
@@ -161,16 +172,26 @@ export class ArtifactTestServer {
         const artifact = this.artifacts.find(a => a.runId === runId && a.jobId === jobId && a.name === name && a.state === 'created')
         if (!artifact) throw new TwirpError('not_found', `no artifact '${name}' being uploaded by this job`)
         const committed = this.blobs.blobs.get(artifact.blobName)?.size
-        if (committed === undefined || String(committed) !== String(body.size)) throw new TwirpError('invalid_argument', `size ${String(body.size)} but ${committed ?? 'nothing'} uploaded`)
-        const digest = `sha256:${createHash('sha256').update(readFileSync(this.blobs.fileOf(artifact.blobName))).digest('hex')}`
-        if (body.hash !== undefined && body.hash !== digest) throw new TwirpError('invalid_argument', `hash ${String(body.hash)} but the blob's is ${digest}`)
+        if (committed === undefined || String(committed) !== String(body.size))
+          throw new TwirpError('invalid_argument', `size ${String(body.size)} but ${committed ?? 'nothing'} uploaded`)
+        const digest = `sha256:${createHash('sha256')
+          .update(readFileSync(this.blobs.fileOf(artifact.blobName)))
+          .digest('hex')}`
+        if (body.hash !== undefined && body.hash !== digest)
+          throw new TwirpError('invalid_argument', `hash ${String(body.hash)} but the blob's is ${digest}`)
         Object.assign(artifact, { state: 'finalized', size: committed, digest })
         return { ok: true, artifact_id: String(artifact.id) }
       }
       case 'ListArtifacts': {
         const byName = typeof body.name_filter === 'string' ? body.name_filter : undefined
         const byId = body.id_filter !== undefined ? String(body.id_filter) : undefined
-        const found = this.artifacts.filter(a => a.runId === runId && a.state === 'finalized' && (byName === undefined || a.name === byName) && (byId === undefined || String(a.id) === byId))
+        const found = this.artifacts.filter(
+          a =>
+            a.runId === runId &&
+            a.state === 'finalized' &&
+            (byName === undefined || a.name === byName) &&
+            (byId === undefined || String(a.id) === byId)
+        )
         return {
           artifacts: found.map(a => ({
             workflow_run_backend_id: a.runId,

@@ -57,7 +57,9 @@ export class BlobStore {
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const [, account, container, blobName, ...rest] = url.pathname.split('/')
     if (account !== ACCOUNT || container !== CONTAINER || !blobName || rest.length > 0) {
-      return await drainThen(req, () => storageError(res, 400, 'InvalidUri', `The requested URI ${url.pathname} does not represent any resource on the server.`))
+      return await drainThen(req, () =>
+        storageError(res, 400, 'InvalidUri', `The requested URI ${url.pathname} does not represent any resource on the server.`)
+      )
     }
     const write = req.method === 'PUT'
     const auth = this.authorize(url, blobName, write ? 'w' : 'r')
@@ -66,14 +68,23 @@ export class BlobStore {
     if (fault) return await drainThen(req, () => storageError(res, fault.status, 'InternalError', 'Injected fault.'))
 
     if (req.method === 'GET' || req.method === 'HEAD') return await this.read(req, res, blobName)
-    if (!write) return await drainThen(req, () => storageError(res, 405, 'UnsupportedHttpVerb', `${req.method} is not supported on a blob.`))
+    if (!write)
+      return await drainThen(req, () => storageError(res, 405, 'UnsupportedHttpVerb', `${req.method} is not supported on a blob.`))
     if (!this.hooks.writable(blobName)) {
-      return await drainThen(req, () => storageError(res, 409, 'BlobImmutableDueToPolicy', 'This blob belongs to a finalized (or unknown) cache entry and cannot be written.'))
+      return await drainThen(req, () =>
+        storageError(
+          res,
+          409,
+          'BlobImmutableDueToPolicy',
+          'This blob belongs to a finalized (or unknown) cache entry and cannot be written.'
+        )
+      )
     }
     const comp = url.searchParams.get('comp')
     if (comp === 'block') return await this.putBlock(req, res, blobName, url.searchParams.get('blockid'))
     if (comp === 'blocklist') return await this.putBlockList(req, res, blobName)
-    if (comp !== null) return await drainThen(req, () => storageError(res, 400, 'InvalidQueryParameterValue', `comp=${comp} is not supported here.`))
+    if (comp !== null)
+      return await drainThen(req, () => storageError(res, 400, 'InvalidQueryParameterValue', `comp=${comp} is not supported here.`))
     return await this.putBlob(req, res, blobName)
   }
 
@@ -85,7 +96,8 @@ export class BlobStore {
     const given = Buffer.from(sig)
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'Signature did not match.'
     if (!(Date.parse(se) > Date.now())) return 'Signed expiry time has passed.'
-    if (!sp.includes(need)) return `This request is not authorized to perform this operation using this permission (needs '${need}', has '${sp}').`
+    if (!sp.includes(need))
+      return `This request is not authorized to perform this operation using this permission (needs '${need}', has '${sp}').`
     return undefined
   }
 
@@ -104,10 +116,13 @@ export class BlobStore {
 
   private async putBlob(req: IncomingMessage, res: ServerResponse, blobName: string): Promise<void> {
     if (req.headers['x-ms-blob-type'] !== 'BlockBlob') {
-      return await drainThen(req, () => storageError(res, 400, 'MissingRequiredHeader', 'x-ms-blob-type: BlockBlob is required for Put Blob.'))
+      return await drainThen(req, () =>
+        storageError(res, 400, 'MissingRequiredHeader', 'x-ms-blob-type: BlockBlob is required for Put Blob.')
+      )
     }
     const declared = contentLength(req)
-    if (declared === undefined) return await drainThen(req, () => storageError(res, 411, 'MissingContentLengthHeader', 'Content-Length is required.'))
+    if (declared === undefined)
+      return await drainThen(req, () => storageError(res, 411, 'MissingContentLengthHeader', 'Content-Length is required.'))
     const file = this.fileOf(blobName)
     await pipeline(req, createWriteStream(file))
     const size = statSync(file).size
@@ -130,7 +145,9 @@ export class BlobStore {
     }
     const declared = contentLength(req)
     if (declared === undefined || declared > MAX_BLOCK_BYTES) {
-      return await drainThen(req, () => storageError(res, 400, 'InvalidHeaderValue', 'Content-Length is missing or the block is too large.'))
+      return await drainThen(req, () =>
+        storageError(res, 400, 'InvalidHeaderValue', 'Content-Length is missing or the block is too large.')
+      )
     }
     const file = `${this.fileOf(blobName)}.block-${Buffer.from(blockId, 'base64').toString('hex')}`
     await pipeline(req, createWriteStream(file))
@@ -182,7 +199,9 @@ export class BlobStore {
     if (rangeHeader !== undefined) {
       const range = /^bytes=(\d+)-(\d*)$/.exec(rangeHeader)
       if (!range || Number(range[1]) >= size) {
-        return storageError(res, 416, 'InvalidRange', `The range ${rangeHeader} cannot be satisfied for a blob of ${size} bytes.`, { 'content-range': `bytes */${size}` })
+        return storageError(res, 416, 'InvalidRange', `The range ${rangeHeader} cannot be satisfied for a blob of ${size} bytes.`, {
+          'content-range': `bytes */${size}`
+        })
       }
       start = Number(range[1])
       end = range[2] === '' ? size - 1 : Math.min(Number(range[2]), size - 1)
@@ -223,7 +242,15 @@ function created(res: ServerResponse, state: BlobState): void {
 
 export function storageError(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
   const body = `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message.replace(/[<&]/g, c => (c === '<' ? '&lt;' : '&amp;'))}</Message></Error>`
-  res.writeHead(status, { ...commonHeaders(), ...extra, 'x-ms-error-code': code, 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(body)) }).end(body)
+  res
+    .writeHead(status, {
+      ...commonHeaders(),
+      ...extra,
+      'x-ms-error-code': code,
+      'content-type': 'application/xml',
+      'content-length': String(Buffer.byteLength(body))
+    })
+    .end(body)
 }
 
 export async function readBody(req: IncomingMessage): Promise<Buffer> {

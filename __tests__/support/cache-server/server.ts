@@ -90,7 +90,8 @@ export class CacheTestServer {
   }
 
   inject(fault: InjectedFault): void {
-    for (let i = 0; i < (fault.times ?? 1); i++) this.faults.push({ operation: fault.operation, msg: fault.msg ?? 'injected fault', code: fault.code, status: fault.status })
+    for (let i = 0; i < (fault.times ?? 1); i++)
+      this.faults.push({ operation: fault.operation, msg: fault.msg ?? 'injected fault', code: fault.code, status: fault.status })
   }
 
   /** Twirp calls made, by method name, in order. */
@@ -131,8 +132,10 @@ export class CacheTestServer {
     }
     const method = match[2] as TwirpMethod
     const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim()
-    if (contentType !== 'application/json') return refuse(new TwirpError('bad_route', `unexpected Content-Type: '${contentType}' (this client speaks JSON)`))
-    if (req.headers.authorization !== `Bearer ${this.token}`) return refuse(new TwirpError('unauthenticated', 'missing or wrong ACTIONS_RUNTIME_TOKEN bearer token'))
+    if (contentType !== 'application/json')
+      return refuse(new TwirpError('bad_route', `unexpected Content-Type: '${contentType}' (this client speaks JSON)`))
+    if (req.headers.authorization !== `Bearer ${this.token}`)
+      return refuse(new TwirpError('unauthenticated', 'missing or wrong ACTIONS_RUNTIME_TOKEN bearer token'))
     const fault = this.takeFault(method)
     if (fault) {
       const error = new TwirpError(fault.code ?? 'internal', fault.msg)
@@ -144,7 +147,8 @@ export class CacheTestServer {
     } catch {
       return refuse(new TwirpError('malformed', 'the body is not JSON'))
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return refuse(new TwirpError('malformed', 'the body is not a JSON object'))
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return refuse(new TwirpError('malformed', 'the body is not a JSON object'))
     try {
       answer(200, JSON.stringify(this.service.call(method, protoNames(parsed as Record<string, unknown>))))
     } catch (error) {
@@ -179,7 +183,15 @@ export async function startCacheServer(): Promise<CacheTestServer> {
  * function that puts the environment back. RUNNER_TEMP is where the client writes its archives.
  */
 export function useCacheServer(server: CacheTestServer, runnerTemp: string): () => void {
-  const names = ['ACTIONS_CACHE_SERVICE_V2', 'ACTIONS_RESULTS_URL', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_CACHE_URL', 'ACTIONS_CACHE_MODE', 'GITHUB_SERVER_URL', 'RUNNER_TEMP']
+  const names = [
+    'ACTIONS_CACHE_SERVICE_V2',
+    'ACTIONS_RESULTS_URL',
+    'ACTIONS_RUNTIME_TOKEN',
+    'ACTIONS_CACHE_URL',
+    'ACTIONS_CACHE_MODE',
+    'GITHUB_SERVER_URL',
+    'RUNNER_TEMP'
+  ]
   const saved = new Map(names.map(n => [n, process.env[n]]))
   process.env.ACTIONS_CACHE_SERVICE_V2 = 'true'
   process.env.ACTIONS_RESULTS_URL = `${server.url}/`

@@ -87,7 +87,8 @@ export class CacheService {
   private create(body: Json): Json {
     const key = requireKey(body, 'key')
     const version = requireVersion(body)
-    if (this.entryFor(key, version)) throw new TwirpError('already_exists', `cache entry with the same key, version, and scope already exists: ${key}`)
+    if (this.entryFor(key, version))
+      throw new TwirpError('already_exists', `cache entry with the same key, version, and scope already exists: ${key}`)
     const id = ++this.seq
     const entry: CacheEntry = { id, key, version, blobName: `entry-${id}`, state: 'reserved', createdSeq: id }
     this.entries.push(entry)
@@ -113,7 +114,8 @@ export class CacheService {
     const key = requireKey(body, 'key')
     const version = requireVersion(body)
     const restoreKeys = body.restore_keys ?? []
-    if (!Array.isArray(restoreKeys) || !restoreKeys.every(k => typeof k === 'string')) throw new TwirpError('invalid_argument', 'restore_keys must be a list of strings')
+    if (!Array.isArray(restoreKeys) || !restoreKeys.every(k => typeof k === 'string'))
+      throw new TwirpError('invalid_argument', 'restore_keys must be a list of strings')
     for (const k of restoreKeys) checkKey(k, 'restore_keys')
     if (restoreKeys.length > 9) throw new TwirpError('invalid_argument', 'at most 10 keys (key and restore_keys) may be given')
     const usable = this.entries.filter(e => e.version === version && e.state === 'finalized')
@@ -143,7 +145,8 @@ function requireKey(body: Json, field: string): string {
 function requireVersion(body: Json): string {
   const version = body.version
   // @actions/cache sends sha256(paths | compression | salt) in hex.
-  if (typeof version !== 'string' || !/^[0-9a-f]{64}$/.test(version)) throw new TwirpError('invalid_argument', 'version must be a 64-character hex digest')
+  if (typeof version !== 'string' || !/^[0-9a-f]{64}$/.test(version))
+    throw new TwirpError('invalid_argument', 'version must be a 64-character hex digest')
   return version
 }
 

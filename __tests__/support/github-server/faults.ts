@@ -18,7 +18,10 @@ export interface InjectedFault extends Fault {
 
 /** 403 a GITHUB_TOKEN gets when the workflow's `permissions:` do not grant the scope. */
 export function notAccessibleByIntegration(): Fault {
-  return { status: 403, body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest', status: '403' } }
+  return {
+    status: 403,
+    body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest', status: '403' }
+  }
 }
 
 /** 403 secondary rate limit; Octokit's throttling plugin waits `retry-after` seconds. */
@@ -44,7 +47,11 @@ export function primaryRateLimit(resetInSeconds = 0): Fault {
       'x-ratelimit-used': '1000',
       'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + resetInSeconds)
     },
-    body: { message: 'API rate limit exceeded for installation ID 1.', documentation_url: 'https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting', status: '429' }
+    body: {
+      message: 'API rate limit exceeded for installation ID 1.',
+      documentation_url: 'https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting',
+      status: '429'
+    }
   }
 }
 
@@ -120,7 +127,14 @@ export function graphqlRuleViolation(field: string): Fault {
     status: 200,
     body: {
       data: { [field]: null },
-      errors: [{ type: 'UNPROCESSABLE', path: [field], locations: [{ line: 1, column: 1 }], message: 'Repository rule violations found\n\nCannot update this protected ref.\n\n' }]
+      errors: [
+        {
+          type: 'UNPROCESSABLE',
+          path: [field],
+          locations: [{ line: 1, column: 1 }],
+          message: 'Repository rule violations found\n\nCannot update this protected ref.\n\n'
+        }
+      ]
     }
   }
 }

@@ -151,13 +151,17 @@ interface UpdateRefsInput {
 function applyRefUpdates(store: GitHubStore, repo: Repository, updates: RefUpdate[]): void {
   for (const update of updates) {
     const { name, afterOid } = update
-    if (!/^refs\/[^/]+\/.+/.test(name) || name.endsWith('/') || name.includes('..')) throw new GraphQLFailure('UNPROCESSABLE', `${name} is not a valid ref name.`)
+    if (!/^refs\/[^/]+\/.+/.test(name) || name.endsWith('/') || name.includes('..'))
+      throw new GraphQLFailure('UNPROCESSABLE', `${name} is not a valid ref name.`)
     for (const oid of [afterOid, update.beforeOid]) {
       if (oid != null && !/^[0-9a-f]{40}$/.test(oid)) throw new GraphQLFailure('UNPROCESSABLE', `'${oid}' is not a valid Git object ID.`)
     }
     const current = repo.refs.get(name)
     if (update.beforeOid != null && update.beforeOid !== (current ?? ZERO_OID)) {
-      throw new GraphQLFailure('UNPROCESSABLE', `Expected ${name} to point to ${update.beforeOid}, but it points to ${current ?? 'nothing'}.`)
+      throw new GraphQLFailure(
+        'UNPROCESSABLE',
+        `Expected ${name} to point to ${update.beforeOid}, but it points to ${current ?? 'nothing'}.`
+      )
     }
     if (afterOid === ZERO_OID) {
       if (current === undefined) throw new GraphQLFailure('UNPROCESSABLE', `${name} does not exist.`)
@@ -166,7 +170,8 @@ function applyRefUpdates(store: GitHubStore, repo: Repository, updates: RefUpdat
       if (current !== undefined && current !== afterOid && update.force !== true) {
         const from = store.peel(repo, current)
         const to = store.peel(repo, afterOid)
-        if (!from || !to || !store.isAncestor(repo, from, to)) throw new GraphQLFailure('UNPROCESSABLE', `Update of ${name} is not a fast forward.`)
+        if (!from || !to || !store.isAncestor(repo, from, to))
+          throw new GraphQLFailure('UNPROCESSABLE', `Update of ${name} is not a fast forward.`)
       }
     }
     if (name.startsWith('refs/tags/') && repo.releases.some(r => r.immutable && r.tagName === name.slice('refs/tags/'.length))) {

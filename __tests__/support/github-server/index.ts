@@ -28,5 +28,12 @@ export function expectNoViolations(server: GitHubTestServer): void {
 
 /** The production client pointed at the test server: real plugins, short back-off, no write pacing. */
 export function testClient(server: GitHubTestServer, options: Partial<GitHubClientOptions> = {}): GitHubClient {
-  return createGitHubClient({ token: 'test-token', baseUrl: server.url, retryAfterBaseMs: 5, paceWrites: false, throttleId: `test-${Math.random()}`, ...options })
+  return createGitHubClient({
+    token: 'test-token',
+    baseUrl: server.url,
+    retryAfterBaseMs: 5,
+    paceWrites: false,
+    throttleId: `test-${Math.random()}`,
+    ...options
+  })
 }

@@ -259,7 +259,10 @@ function compileOperation(op: SpecOperation): CompiledOperation {
 let basicError: ValidateFunction | undefined
 
 function describe(errors: ErrorObject[] | null | undefined, where: string): string[] {
-  return (errors ?? []).map(e => `${where}${e.instancePath || ''} ${e.message ?? 'is invalid'}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`)
+  return (errors ?? []).map(
+    e =>
+      `${where}${e.instancePath || ''} ${e.message ?? 'is invalid'}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`
+  )
 }
 
 /** Checks path parameters, query and body of a request; query values are strings and get coerced. */

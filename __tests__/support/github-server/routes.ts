@@ -43,7 +43,12 @@ function paginate(ctx: RouteContext, items: unknown[]): RouteResult {
     url.searchParams.set('page', String(n))
     return `<${url}>; rel="${rel}"`
   }
-  const links = [page < last ? link(page + 1, 'next') : '', page < last ? link(last, 'last') : '', page > 1 ? link(1, 'first') : '', page > 1 ? link(page - 1, 'prev') : '']
+  const links = [
+    page < last ? link(page + 1, 'next') : '',
+    page < last ? link(last, 'last') : '',
+    page > 1 ? link(1, 'first') : '',
+    page > 1 ? link(page - 1, 'prev') : ''
+  ]
   const header = links.filter(Boolean).join(', ')
   return { status: 200, body: items.slice((page - 1) * perPage, page * perPage), headers: header ? { link: header } : {} }
 }
@@ -69,7 +74,10 @@ function refResult(ctx: RouteContext, repo: Repository, ref: string, status = 20
 }
 
 /** A commit's author or committer; GitHub fills in the token's identity when the client sends none. */
-function person(ctx: RouteContext, input: { name?: string; email?: string; date?: string } | undefined): { name: string; email: string; date: string } {
+function person(
+  ctx: RouteContext,
+  input: { name?: string; email?: string; date?: string } | undefined
+): { name: string; email: string; date: string } {
   return { name: input?.name ?? ctx.store.actor.name, email: input?.email ?? ctx.store.actor.email, date: input?.date ?? stamp() }
 }
 
@@ -103,7 +111,9 @@ function parseHead(repo: Repository, head: string): { owner: string; branch: str
 function headRepoFor(ctx: RouteContext, repo: Repository, owner: string): Repository | undefined {
   if (owner.toLowerCase() === repo.owner.toLowerCase()) return repo
   // A fork is found by its owner; GitHub requires the fork to share the network.
-  return ctx.store.all().find(r => r.owner.toLowerCase() === owner.toLowerCase() && r.parent?.toLowerCase() === `${repo.owner}/${repo.name}`.toLowerCase())
+  return ctx.store
+    .all()
+    .find(r => r.owner.toLowerCase() === owner.toLowerCase() && r.parent?.toLowerCase() === `${repo.owner}/${repo.name}`.toLowerCase())
 }
 
 export const routes: Record<string, RouteHandler> = {
@@ -117,7 +127,10 @@ export const routes: Record<string, RouteHandler> = {
     const repo = repoOf(ctx)
     const sha = ctx.store.resolveCommitish(repo, ctx.params.ref)
     if (!sha) throw new GitHubFailure(422, `No commit found for SHA: ${ctx.params.ref}`)
-    return { status: 200, body: shape.commit(ctx.urls, repo, ctx.store.object(repo, sha) as Extract<ReturnType<GitHubStore['object']>, { type: 'commit' }>) }
+    return {
+      status: 200,
+      body: shape.commit(ctx.urls, repo, ctx.store.object(repo, sha) as Extract<ReturnType<GitHubStore['object']>, { type: 'commit' }>)
+    }
   },
 
   'repos/list-tags': ctx => {
@@ -128,7 +141,10 @@ export const routes: Record<string, RouteHandler> = {
       .filter((t): t is { name: string; commit: string } => t.commit !== undefined)
       // GitHub lists tags newest name first.
       .sort((a, b) => b.name.localeCompare(a.name, undefined, { numeric: true }))
-    return paginate(ctx, tags.map(t => shape.listTag(ctx.urls, repo, t.name, t.commit)))
+    return paginate(
+      ctx,
+      tags.map(t => shape.listTag(ctx.urls, repo, t.name, t.commit))
+    )
   },
 
   'git/create-blob': ctx => {
@@ -142,7 +158,9 @@ export const routes: Record<string, RouteHandler> = {
 
   'git/create-tree': ctx => {
     const repo = repoOf(ctx)
-    const items: TreeItem[] = (ctx.body.tree as { path: string; mode: string; type: 'blob' | 'tree' | 'commit'; sha?: string | null; content?: string }[]).map(item => ({
+    const items: TreeItem[] = (
+      ctx.body.tree as { path: string; mode: string; type: 'blob' | 'tree' | 'commit'; sha?: string | null; content?: string }[]
+    ).map(item => ({
       path: item.path,
       mode: item.mode,
       type: item.type,
@@ -158,11 +176,22 @@ export const routes: Record<string, RouteHandler> = {
     if (ctx.store.object(repo, ctx.body.tree)?.type !== 'tree') throw new GitHubFailure(422, 'Tree SHA does not exist')
     const parents: string[] = ctx.body.parents ?? []
     for (const parent of parents) {
-      if (ctx.store.object(repo, parent)?.type !== 'commit') throw new GitHubFailure(422, 'Parent SHA does not exist or is not a commit object')
+      if (ctx.store.object(repo, parent)?.type !== 'commit')
+        throw new GitHubFailure(422, 'Parent SHA does not exist or is not a commit object')
     }
     const author = person(ctx, ctx.body.author)
-    const sha = ctx.store.addCommit(repo, { message: ctx.body.message, tree: ctx.body.tree, parents, author, committer: ctx.body.committer ? person(ctx, ctx.body.committer) : author })
-    return { status: 201, body: object(ctx, repo, sha, 'commit'), headers: { location: `${ctx.urls.api}/repos/${repo.owner}/${repo.name}/git/commits/${sha}` } }
+    const sha = ctx.store.addCommit(repo, {
+      message: ctx.body.message,
+      tree: ctx.body.tree,
+      parents,
+      author,
+      committer: ctx.body.committer ? person(ctx, ctx.body.committer) : author
+    })
+    return {
+      status: 201,
+      body: object(ctx, repo, sha, 'commit'),
+      headers: { location: `${ctx.urls.api}/repos/${repo.owner}/${repo.name}/git/commits/${sha}` }
+    }
   },
   'git/get-commit': ctx => ({ status: 200, body: object(ctx, repoOf(ctx), ctx.params.commit_sha, 'commit') }),
 
@@ -171,8 +200,18 @@ export const routes: Record<string, RouteHandler> = {
     const target = ctx.store.object(repo, ctx.body.object)
     if (!target) throw new GitHubFailure(422, 'Object does not exist')
     if (target.type !== ctx.body.type) throw new GitHubFailure(422, `Object is a ${target.type}, not a ${ctx.body.type}`)
-    const sha = ctx.store.addTag(repo, { tag: ctx.body.tag, message: ctx.body.message, object: ctx.body.object, objectType: ctx.body.type, tagger: person(ctx, ctx.body.tagger) })
-    return { status: 201, body: object(ctx, repo, sha, 'tag'), headers: { location: `${ctx.urls.api}/repos/${repo.owner}/${repo.name}/git/tags/${sha}` } }
+    const sha = ctx.store.addTag(repo, {
+      tag: ctx.body.tag,
+      message: ctx.body.message,
+      object: ctx.body.object,
+      objectType: ctx.body.type,
+      tagger: person(ctx, ctx.body.tagger)
+    })
+    return {
+      status: 201,
+      body: object(ctx, repo, sha, 'tag'),
+      headers: { location: `${ctx.urls.api}/repos/${repo.owner}/${repo.name}/git/tags/${sha}` }
+    }
   },
   'git/get-tag': ctx => ({ status: 200, body: object(ctx, repoOf(ctx), ctx.params.tag_sha, 'tag') }),
 
@@ -224,8 +263,10 @@ export const routes: Record<string, RouteHandler> = {
     const head = ctx.store.resolveCommitish(repo, match[2])
     if (!base || !head) throw notFound()
     const { ahead, behind, mergeBase } = ctx.store.compare(repo, base, head)
-    const status = ahead.length === 0 && behind.length === 0 ? 'identical' : behind.length === 0 ? 'ahead' : ahead.length === 0 ? 'behind' : 'diverged'
-    const commitOf = (sha: string) => shape.commit(ctx.urls, repo, ctx.store.object(repo, sha) as Extract<ReturnType<GitHubStore['object']>, { type: 'commit' }>)
+    const status =
+      ahead.length === 0 && behind.length === 0 ? 'identical' : behind.length === 0 ? 'ahead' : ahead.length === 0 ? 'behind' : 'diverged'
+    const commitOf = (sha: string) =>
+      shape.commit(ctx.urls, repo, ctx.store.object(repo, sha) as Extract<ReturnType<GitHubStore['object']>, { type: 'commit' }>)
     return {
       status: 200,
       body: shape.comparison(ctx.urls, repo, {
@@ -252,7 +293,11 @@ export const routes: Record<string, RouteHandler> = {
       generateNotes: ctx.body.generate_release_notes === true,
       webUrl: ctx.urls.web
     })
-    return { status: 201, body: shape.release(ctx.urls, repo, created), headers: { location: `${ctx.urls.api}/repos/${repo.owner}/${repo.name}/releases/${created.id}` } }
+    return {
+      status: 201,
+      body: shape.release(ctx.urls, repo, created),
+      headers: { location: `${ctx.urls.api}/repos/${repo.owner}/${repo.name}/releases/${created.id}` }
+    }
   },
   'repos/get-release-by-tag': ctx => {
     const repo = repoOf(ctx)
@@ -275,7 +320,10 @@ export const routes: Record<string, RouteHandler> = {
   },
   'repos/list-releases': ctx => {
     const repo = repoOf(ctx)
-    return paginate(ctx, [...repo.releases].reverse().map(r => shape.release(ctx.urls, repo, r)))
+    return paginate(
+      ctx,
+      [...repo.releases].reverse().map(r => shape.release(ctx.urls, repo, r))
+    )
   },
   'repos/update-release': ctx => {
     const repo = repoOf(ctx)
@@ -306,7 +354,10 @@ export const routes: Record<string, RouteHandler> = {
     }
     if (ctx.query.base) pulls = pulls.filter(p => p.baseRef === ctx.query.base)
     const ordered = ctx.query.direction === 'asc' ? pulls : [...pulls].reverse()
-    return paginate(ctx, ordered.map(p => shape.pullRequest(ctx.urls, ctx.store, repo, p, 'pull-request-simple')))
+    return paginate(
+      ctx,
+      ordered.map(p => shape.pullRequest(ctx.urls, ctx.store, repo, p, 'pull-request-simple'))
+    )
   },
   'pulls/get': ctx => {
     const repo = repoOf(ctx)
@@ -317,7 +368,8 @@ export const routes: Record<string, RouteHandler> = {
     const head = parseHead(repo, ctx.body.head)
     const headRepo = headRepoFor(ctx, repo, head.owner)
     const headSha = headRepo?.refs.get(`refs/heads/${head.branch}`)
-    if (!headRepo || !headSha) throw new GitHubFailure(422, 'Validation Failed', [{ resource: 'PullRequest', field: 'head', code: 'invalid' }])
+    if (!headRepo || !headSha)
+      throw new GitHubFailure(422, 'Validation Failed', [{ resource: 'PullRequest', field: 'head', code: 'invalid' }])
     const baseSha = repo.refs.get(`refs/heads/${ctx.body.base}`)
     if (!baseSha) throw new GitHubFailure(422, 'Validation Failed', [{ resource: 'PullRequest', field: 'base', code: 'invalid' }])
     const headName = `${headRepo.owner}/${headRepo.name}`
@@ -327,7 +379,9 @@ export const routes: Record<string, RouteHandler> = {
       ])
     }
     if (headSha === baseSha) {
-      throw new GitHubFailure(422, 'Validation Failed', [{ resource: 'PullRequest', code: 'custom', message: `No commits between ${ctx.body.base} and ${head.branch}` }])
+      throw new GitHubFailure(422, 'Validation Failed', [
+        { resource: 'PullRequest', code: 'custom', message: `No commits between ${ctx.body.base} and ${head.branch}` }
+      ])
     }
     const created = stamp()
     const pr: PullRequest = {
@@ -350,7 +404,11 @@ export const routes: Record<string, RouteHandler> = {
     }
     repo.pulls.push(pr)
     ctx.store.pullHead(pr) // links refs/pull/<n>/head, as GitHub does
-    return { status: 201, body: shape.pullRequest(ctx.urls, ctx.store, repo, pr), headers: { location: `${ctx.urls.api}/repos/${repo.owner}/${repo.name}/pulls/${pr.number}` } }
+    return {
+      status: 201,
+      body: shape.pullRequest(ctx.urls, ctx.store, repo, pr),
+      headers: { location: `${ctx.urls.api}/repos/${repo.owner}/${repo.name}/pulls/${pr.number}` }
+    }
   },
   'pulls/update': ctx => {
     const repo = repoOf(ctx)
@@ -375,7 +433,13 @@ export const routes: Record<string, RouteHandler> = {
   'issues/create-comment': ctx => {
     const repo = repoOf(ctx)
     findPull(repo, ctx.params.issue_number)
-    const comment = { id: ctx.store.id(), issueNumber: Number(ctx.params.issue_number), body: ctx.body.body, user: ctx.store.actor.login, createdAt: stamp() }
+    const comment = {
+      id: ctx.store.id(),
+      issueNumber: Number(ctx.params.issue_number),
+      body: ctx.body.body,
+      user: ctx.store.actor.login,
+      createdAt: stamp()
+    }
     repo.issueComments.push(comment)
     return { status: 201, body: shape.issueComment(ctx.urls, repo, comment) }
   },
@@ -390,24 +454,36 @@ export const routes: Record<string, RouteHandler> = {
     const repo = repoOf(ctx)
     findPull(repo, ctx.params.issue_number)
     const comments = repo.issueComments.filter(c => c.issueNumber === Number(ctx.params.issue_number))
-    return paginate(ctx, comments.map(c => shape.issueComment(ctx.urls, repo, c)))
+    return paginate(
+      ctx,
+      comments.map(c => shape.issueComment(ctx.urls, repo, c))
+    )
   },
   'issues/add-labels': ctx => {
     const repo = repoOf(ctx)
     const pr = findPull(repo, ctx.params.issue_number)
-    const names: string[] = Array.isArray(ctx.body) ? ctx.body.map((l: string | { name: string }) => (typeof l === 'string' ? l : l.name)) : ctx.body.labels ?? []
+    const names: string[] = Array.isArray(ctx.body)
+      ? ctx.body.map((l: string | { name: string }) => (typeof l === 'string' ? l : l.name))
+      : (ctx.body.labels ?? [])
     for (const name of names) {
       if (!repo.labels.has(name)) repo.labels.set(name, { id: ctx.store.id(), name, color: 'ededed' })
       if (!pr.labels.includes(name)) pr.labels.push(name)
     }
-    return { status: 200, body: pr.labels.map(name => shape.label(ctx.urls, repo, repo.labels.get(name) as NonNullable<ReturnType<Repository['labels']['get']>>)) }
+    return {
+      status: 200,
+      body: pr.labels.map(name =>
+        shape.label(ctx.urls, repo, repo.labels.get(name) as NonNullable<ReturnType<Repository['labels']['get']>>)
+      )
+    }
   },
 
   'pulls/create-review-comment': ctx => {
     const repo = repoOf(ctx)
     const pr = findPull(repo, ctx.params.pull_number)
     if (ctx.body.in_reply_to === undefined && (ctx.body.commit_id === undefined || ctx.body.path === undefined)) {
-      throw new GitHubFailure(422, 'Validation Failed', [{ resource: 'PullRequestReviewComment', code: 'missing_field', field: 'commit_id' }])
+      throw new GitHubFailure(422, 'Validation Failed', [
+        { resource: 'PullRequestReviewComment', code: 'missing_field', field: 'commit_id' }
+      ])
     }
     const comment = {
       id: ctx.store.id(),
@@ -427,7 +503,11 @@ export const routes: Record<string, RouteHandler> = {
   'pulls/create-review': ctx => {
     const repo = repoOf(ctx)
     const pr = findPull(repo, ctx.params.pull_number)
-    const events: Record<string, 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED'> = { APPROVE: 'APPROVED', REQUEST_CHANGES: 'CHANGES_REQUESTED', COMMENT: 'COMMENTED' }
+    const events: Record<string, 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED'> = {
+      APPROVE: 'APPROVED',
+      REQUEST_CHANGES: 'CHANGES_REQUESTED',
+      COMMENT: 'COMMENTED'
+    }
     const state: Review['state'] = ctx.body.event ? events[ctx.body.event] : 'PENDING'
     if (state !== 'APPROVED' && state !== 'PENDING' && !ctx.body.body && !(ctx.body.comments ?? []).length) {
       throw new GitHubFailure(422, 'Unprocessable Entity', [{ code: 'custom', message: `Review body is required for ${ctx.body.event}` }])
@@ -443,17 +523,39 @@ export const routes: Record<string, RouteHandler> = {
         throw new GitHubFailure(422, 'Unprocessable Entity', ['Pull request review thread line must be part of the diff'] as never)
       }
     }
-    const r = { id: ctx.store.id(), pullNumber: pr.number, body: ctx.body.body ?? '', state, commitId, user: ctx.store.actor.login, submittedAt: stamp() }
+    const r = {
+      id: ctx.store.id(),
+      pullNumber: pr.number,
+      body: ctx.body.body ?? '',
+      state,
+      commitId,
+      user: ctx.store.actor.login,
+      submittedAt: stamp()
+    }
     repo.reviews.push(r)
     for (const c of comments) {
-      repo.reviewComments.push({ id: ctx.store.id(), pullNumber: pr.number, reviewId: r.id, body: c.body, path: c.path, line: c.line ?? null, side: c.side ?? 'RIGHT', commitId: r.commitId, user: ctx.store.actor.login, createdAt: r.submittedAt })
+      repo.reviewComments.push({
+        id: ctx.store.id(),
+        pullNumber: pr.number,
+        reviewId: r.id,
+        body: c.body,
+        path: c.path,
+        line: c.line ?? null,
+        side: c.side ?? 'RIGHT',
+        commitId: r.commitId,
+        user: ctx.store.actor.login,
+        createdAt: r.submittedAt
+      })
     }
     return { status: 200, body: shape.review(ctx.urls, repo, r) }
   },
   'pulls/list-review-comments': ctx => {
     const repo = repoOf(ctx)
     const pr = findPull(repo, ctx.params.pull_number)
-    return paginate(ctx, repo.reviewComments.filter(c => c.pullNumber === pr.number).map(c => shape.reviewComment(ctx.urls, repo, c)))
+    return paginate(
+      ctx,
+      repo.reviewComments.filter(c => c.pullNumber === pr.number).map(c => shape.reviewComment(ctx.urls, repo, c))
+    )
   },
   'pulls/list-files': ctx => {
     const repo = repoOf(ctx)
@@ -491,6 +593,9 @@ export const routes: Record<string, RouteHandler> = {
   'pulls/list-reviews': ctx => {
     const repo = repoOf(ctx)
     const pr = findPull(repo, ctx.params.pull_number)
-    return paginate(ctx, repo.reviews.filter(r => r.pullNumber === pr.number).map(r => shape.review(ctx.urls, repo, r)))
+    return paginate(
+      ctx,
+      repo.reviews.filter(r => r.pullNumber === pr.number).map(r => shape.review(ctx.urls, repo, r))
+    )
   }
 }

@@ -69,7 +69,8 @@ export class GitHubTestServer {
 
   /** Answers the next `times` calls to `operation` with this fault instead of running it. */
   inject(fault: InjectedFault): void {
-    if (!(fault.operation in routes) && !GRAPHQL_FIELDS.includes(fault.operation)) throw new Error(`Cannot inject into '${fault.operation}': the test server does not implement it`)
+    if (!(fault.operation in routes) && !GRAPHQL_FIELDS.includes(fault.operation))
+      throw new Error(`Cannot inject into '${fault.operation}': the test server does not implement it`)
     const queue = this.faults.get(fault.operation) ?? []
     for (let i = 0; i < (fault.times ?? 1); i++) queue.push({ status: fault.status, body: fault.body, headers: fault.headers })
     this.faults.set(fault.operation, queue)
@@ -91,7 +92,8 @@ export class GitHubTestServer {
    * are named by their first root field: `graphql/updateRefs`, `graphql/repository`.
    */
   beforeNext(operation: string, fn: () => void): void {
-    if (!(operation in routes) && !GRAPHQL_FIELDS.includes(operation)) throw new Error(`Cannot hook '${operation}': the test server does not implement it`)
+    if (!(operation in routes) && !GRAPHQL_FIELDS.includes(operation))
+      throw new Error(`Cannot hook '${operation}': the test server does not implement it`)
     this.hooks.set(operation, [...(this.hooks.get(operation) ?? []), fn])
   }
 
@@ -114,7 +116,12 @@ export class GitHubTestServer {
       if (method === 'POST' && path === '/graphql') return await this.handleGraphQL(req, res, raw)
       const op = findOperation(method, path)
       if (!op) {
-        this.violations.push({ kind: 'unknown-operation', method, path, errors: [`${method} ${path} is not an operation of the GitHub REST API`] })
+        this.violations.push({
+          kind: 'unknown-operation',
+          method,
+          path,
+          errors: [`${method} ${path} is not an operation of the GitHub REST API`]
+        })
         return send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' })
       }
       let body: unknown
@@ -144,15 +151,32 @@ export class GitHubTestServer {
 
       const handler = routes[op.operationId]
       if (!handler) {
-        this.violations.push({ kind: 'unimplemented', operation: op.operationId, method, path, errors: [`the test server does not implement ${op.operationId}`] })
+        this.violations.push({
+          kind: 'unimplemented',
+          operation: op.operationId,
+          method,
+          path,
+          errors: [`the test server does not implement ${op.operationId}`]
+        })
         return send(res, 404, { message: 'Not Found', documentation_url: op.documentationUrl })
       }
       let result: RouteResult
       try {
-        result = handler({ store: this.store, urls: { api: this.baseUrl, web: this.options.webUrl ?? 'https://github.com' }, params: op.pathParams, query: flatQuery(query), body, url })
+        result = handler({
+          store: this.store,
+          urls: { api: this.baseUrl, web: this.options.webUrl ?? 'https://github.com' },
+          params: op.pathParams,
+          query: flatQuery(query),
+          body,
+          url
+        })
       } catch (error) {
         if (!(error instanceof GitHubFailure)) throw error
-        const errorBody: Record<string, unknown> = { message: error.message, documentation_url: op.documentationUrl, status: String(error.status) }
+        const errorBody: Record<string, unknown> = {
+          message: error.message,
+          documentation_url: op.documentationUrl,
+          status: String(error.status)
+        }
         if (error.errors) errorBody.errors = error.errors
         result = { status: error.status, body: errorBody }
       }
@@ -182,7 +206,8 @@ export class GitHubTestServer {
       return send(res, fault.status, fault.body, fault.headers)
     }
     const exchange = await executeGraphQL(this.store, body)
-    if (exchange.violations.length > 0) this.violations.push({ kind: 'request', operation, method: 'POST', path: '/graphql', errors: exchange.violations })
+    if (exchange.violations.length > 0)
+      this.violations.push({ kind: 'request', operation, method: 'POST', path: '/graphql', errors: exchange.violations })
     this.calls.push({ operation, method: 'POST', path: '/graphql', status: 200, body: exchange.response, injected: false })
     send(res, 200, exchange.response)
   }

@@ -31,7 +31,12 @@ export function user(urls: Urls, login: string): object {
   })
 }
 
-export function repository(urls: Urls, repo: Repository, component: 'full-repository' | 'repository' = 'full-repository', parent?: Repository): object {
+export function repository(
+  urls: Urls,
+  repo: Repository,
+  component: 'full-repository' | 'repository' = 'full-repository',
+  parent?: Repository
+): object {
   const api = `${urls.api}/repos/${repo.owner}/${repo.name}`
   return conform(component, {
     id: repo.id,
@@ -48,7 +53,9 @@ export function repository(urls: Urls, repo: Repository, component: 'full-reposi
     git_url: `git://github.invalid/${repo.owner}/${repo.name}.git`,
     clone_url: `${urls.web}/${repo.owner}/${repo.name}.git`,
     permissions: { admin: false, maintain: false, push: true, triage: true, pull: true },
-    ...(component === 'full-repository' && parent ? { parent: repository(urls, parent, 'repository'), source: repository(urls, parent, 'repository') } : {})
+    ...(component === 'full-repository' && parent
+      ? { parent: repository(urls, parent, 'repository'), source: repository(urls, parent, 'repository') }
+      : {})
   })
 }
 
@@ -88,7 +95,11 @@ export function gitCommit(urls: Urls, repo: Repository, commit: Extract<GitObjec
     committer: commit.committer,
     message: commit.message,
     tree: { sha: commit.tree, url: `${api}/git/trees/${commit.tree}` },
-    parents: commit.parents.map(sha => ({ sha, url: `${api}/git/commits/${sha}`, html_url: `${urls.web}/${repo.owner}/${repo.name}/commit/${sha}` })),
+    parents: commit.parents.map(sha => ({
+      sha,
+      url: `${api}/git/commits/${sha}`,
+      html_url: `${urls.web}/${repo.owner}/${repo.name}/commit/${sha}`
+    })),
     verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null }
   })
 }
@@ -112,7 +123,11 @@ export function commit(urls: Urls, repo: Repository, git: Extract<GitObject, { t
     },
     author: null,
     committer: null,
-    parents: git.parents.map(sha => ({ sha, url: `${api}/commits/${sha}`, html_url: `${urls.web}/${repo.owner}/${repo.name}/commit/${sha}` })),
+    parents: git.parents.map(sha => ({
+      sha,
+      url: `${api}/commits/${sha}`,
+      html_url: `${urls.web}/${repo.owner}/${repo.name}/commit/${sha}`
+    })),
     files: []
   })
 }
@@ -175,7 +190,13 @@ export function release(urls: Urls, repo: Repository, r: Release): object {
   })
 }
 
-function branchEnd(urls: Urls, store: { findRepo(o: string, n: string): Repository | undefined }, fullName: string, ref: string, sha: string): object {
+function branchEnd(
+  urls: Urls,
+  store: { findRepo(o: string, n: string): Repository | undefined },
+  fullName: string,
+  ref: string,
+  sha: string
+): object {
   const [owner, name] = fullName.split('/')
   const repo = store.findRepo(owner, name)
   return {
@@ -226,7 +247,19 @@ export function pullRequest(
     base: branchEnd(urls, store, `${repo.owner}/${repo.name}`, pr.baseRef, pr.baseSha),
     author_association: 'CONTRIBUTOR',
     ...(component === 'pull-request'
-      ? { merged: false, mergeable: null, rebaseable: null, mergeable_state: 'unknown', comments: 0, review_comments: 0, commits: 1, additions: 0, deletions: 0, changed_files: 0, maintainer_can_modify: false }
+      ? {
+          merged: false,
+          mergeable: null,
+          rebaseable: null,
+          mergeable_state: 'unknown',
+          comments: 0,
+          review_comments: 0,
+          commits: 1,
+          additions: 0,
+          deletions: 0,
+          changed_files: 0,
+          maintainer_can_modify: false
+        }
       : {})
   })
 }
@@ -279,7 +312,11 @@ export function reviewComment(urls: Urls, repo: Repository, c: ReviewComment): o
     html_url: html,
     pull_request_url: `${api}/pulls/${c.pullNumber}`,
     author_association: 'NONE',
-    _links: { self: { href: `${api}/pulls/comments/${c.id}` }, html: { href: html }, pull_request: { href: `${api}/pulls/${c.pullNumber}` } },
+    _links: {
+      self: { href: `${api}/pulls/comments/${c.id}` },
+      html: { href: html },
+      pull_request: { href: `${api}/pulls/${c.pullNumber}` }
+    },
     ...(c.line !== null ? { line: c.line, original_line: c.line, side: c.side } : {})
   })
 }
@@ -317,7 +354,15 @@ export function listTag(urls: Urls, repo: Repository, name: string, commitSha: s
 export function diffEntry(
   urls: Urls,
   repo: Repository,
-  f: { sha: string; filename: string; status: 'added' | 'removed' | 'modified'; additions: number; deletions: number; patch: string; ref: string }
+  f: {
+    sha: string
+    filename: string
+    status: 'added' | 'removed' | 'modified'
+    additions: number
+    deletions: number
+    patch: string
+    ref: string
+  }
 ): object {
   const web = `${urls.web}/${repo.owner}/${repo.name}`
   return conform('diff-entry', {
@@ -338,7 +383,15 @@ export function diffEntry(
 export function comparison(
   urls: Urls,
   repo: Repository,
-  c: { base: object; mergeBase: object; status: 'ahead' | 'behind' | 'identical' | 'diverged'; aheadBy: number; behindBy: number; commits: object[]; basehead: string }
+  c: {
+    base: object
+    mergeBase: object
+    status: 'ahead' | 'behind' | 'identical' | 'diverged'
+    aheadBy: number
+    behindBy: number
+    commits: object[]
+    basehead: string
+  }
 ): object {
   const web = `${urls.web}/${repo.owner}/${repo.name}`
   return conform('commit-comparison', {

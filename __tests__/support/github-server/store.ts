@@ -195,7 +195,11 @@ export class GitHubStore {
       labels: new Map()
     }
     this.repos.set(key, repo)
-    const headSha = this.commitFiles(repo, { files: options.files ?? { 'README.md': `# ${options.repo}\n` }, message: 'Initial commit', parents: [] })
+    const headSha = this.commitFiles(repo, {
+      files: options.files ?? { 'README.md': `# ${options.repo}\n` },
+      message: 'Initial commit',
+      parents: []
+    })
     repo.refs.set(`refs/heads/${repo.defaultBranch}`, headSha)
     return { repo, headSha }
   }
@@ -230,15 +234,29 @@ export class GitHubStore {
    * A new commit on a branch that changes some files and keeps the rest (null deletes), as a person
    * pushing to it would; moves the branch. The author defaults to a human.
    */
-  pushChange(owner: string, name: string, branch: string, changes: Record<string, FileSpec | null>, options: { message?: string; author?: Person } = {}): string {
+  pushChange(
+    owner: string,
+    name: string,
+    branch: string,
+    changes: Record<string, FileSpec | null>,
+    options: { message?: string; author?: Person } = {}
+  ): string {
     const repo = this.repo(owner, name)
     const parent = repo.refs.get(`refs/heads/${branch}`)
     const parentCommit = parent ? repo.objects.get(parent) : undefined
     const base = parentCommit?.type === 'commit' ? parentCommit.tree : undefined
-    const items = Object.entries(changes).map(([path, spec]) => (spec === null ? { path, mode: '100644', type: 'blob' as const, sha: null } : this.fileItems(repo, { [path]: spec })[0]))
+    const items = Object.entries(changes).map(([path, spec]) =>
+      spec === null ? { path, mode: '100644', type: 'blob' as const, sha: null } : this.fileItems(repo, { [path]: spec })[0]
+    )
     const tree = this.applyTreeItems(repo, base, items)
     const author = options.author ?? { name: 'Jane Maintainer', email: 'jane@example.invalid', date: now() }
-    const sha = this.addCommit(repo, { message: options.message ?? 'Change', tree, parents: parent ? [parent] : [], author, committer: author })
+    const sha = this.addCommit(repo, {
+      message: options.message ?? 'Change',
+      tree,
+      parents: parent ? [parent] : [],
+      author,
+      committer: author
+    })
     repo.refs.set(`refs/heads/${branch}`, sha)
     return sha
   }
@@ -264,7 +282,8 @@ export class GitHubStore {
       const dir: Dir = { entries: new Map(), subdirs: new Map() }
       if (sha === undefined) return dir
       const tree = repo.objects.get(sha)
-      if (tree?.type !== 'tree') throw new GitHubFailure(422, 'Invalid tree info', [{ resource: 'Tree', field: 'base_tree', code: 'invalid' }])
+      if (tree?.type !== 'tree')
+        throw new GitHubFailure(422, 'Invalid tree info', [{ resource: 'Tree', field: 'base_tree', code: 'invalid' }])
       for (const entry of tree.entries) dir.entries.set(entry.path, entry)
       return dir
     }
@@ -285,7 +304,9 @@ export class GitHubStore {
     for (const item of items) {
       const parts = item.path.split('/')
       if (parts.some(part => part === '' || part === '.' || part === '..')) {
-        throw new GitHubFailure(422, 'Invalid tree info', [{ resource: 'Tree', field: 'path', code: 'invalid', message: `invalid path ${item.path}` }])
+        throw new GitHubFailure(422, 'Invalid tree info', [
+          { resource: 'Tree', field: 'path', code: 'invalid', message: `invalid path ${item.path}` }
+        ])
       }
       let dir: Dir | undefined = root
       for (const part of parts.slice(0, -1)) {
@@ -385,7 +406,11 @@ export class GitHubStore {
     const fromBase = ancestors(base)
     const fromHead = ancestors(head)
     const mergeBase = fromHead.find(sha => fromBase.includes(sha))
-    return { ahead: fromHead.filter(sha => !fromBase.includes(sha)).reverse(), behind: fromBase.filter(sha => !fromHead.includes(sha)).reverse(), mergeBase }
+    return {
+      ahead: fromHead.filter(sha => !fromBase.includes(sha)).reverse(),
+      behind: fromBase.filter(sha => !fromHead.includes(sha)).reverse(),
+      mergeBase
+    }
   }
 
   addBlob(repo: Repository, content: Buffer): string {
@@ -487,7 +512,16 @@ export class GitHubStore {
 
   createRelease(
     repo: Repository,
-    input: { tagName: string; target?: string; name?: string; body?: string; draft: boolean; prerelease: boolean; generateNotes: boolean; webUrl: string }
+    input: {
+      tagName: string
+      target?: string
+      name?: string
+      body?: string
+      draft: boolean
+      prerelease: boolean
+      generateNotes: boolean
+      webUrl: string
+    }
   ): Release {
     if (repo.releases.some(r => r.tagName === input.tagName && !r.draft) && !input.draft) {
       throw new GitHubFailure(422, 'Validation Failed', [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }])

@@ -15,6 +15,18 @@ export function localOnlyNix(): NixRunner {
 }
 
 /** Builds `default` of both systems; `remote` says which builders, `options` anything else (the reporter, a Nix with emulation). */
-export function buildWithRemote(f: Fixture, remote: RemoteBuildersRequest, options: Partial<BuildStageOptions> = {}): ReturnType<typeof runBuildStage> {
-  return runBuildStage({ flake: f.dir, package: 'default', systems: BOTH, nix: localOnlyNix(), reporter: recordingReporter(), remote, ...options })
+export function buildWithRemote(
+  f: Fixture,
+  remote: RemoteBuildersRequest,
+  options: Partial<BuildStageOptions> = {}
+): ReturnType<typeof runBuildStage> {
+  return runBuildStage({
+    flake: f.dir,
+    package: 'default',
+    systems: BOTH,
+    nix: localOnlyNix(),
+    reporter: recordingReporter(),
+    remote,
+    ...options
+  })
 }

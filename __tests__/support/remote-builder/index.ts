@@ -55,7 +55,8 @@ export function remoteRoot(): string {
   if (existsSync('/.nix-world-stamp')) return '/'
   const sid = join(process.env.NIX_CI_WORLD ?? '/var/cache/nix-ci-world', 'chroots', 'sid')
   // Made once (about a minute), as `npm test -- --nix=2.34` would make it.
-  if (!existsSync(join(sid, 'usr/sbin/sshd'))) execFileSync('bash', [join(REPO_ROOT, 'scripts', 'nix-world.sh'), 'ensure', 'sid'], { stdio: 'inherit' })
+  if (!existsSync(join(sid, 'usr/sbin/sshd')))
+    execFileSync('bash', [join(REPO_ROOT, 'scripts', 'nix-world.sh'), 'ensure', 'sid'], { stdio: 'inherit' })
   return sid
 }
 

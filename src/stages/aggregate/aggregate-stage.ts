@@ -47,9 +47,13 @@ export async function runAggregateStage(options: AggregateStageOptions): Promise
         try {
           const result = readSystemResult(readFileSync(d.file, 'utf8'), d.system)
           if (options.commit !== undefined && result.commit !== null && result.commit !== options.commit) {
-            found.set(d.system, { missing: `its matrix job built ${result.commit.slice(0, 12)}, not this commit ${options.commit.slice(0, 12)}` })
+            found.set(d.system, {
+              missing: `its matrix job built ${result.commit.slice(0, 12)}, not this commit ${options.commit.slice(0, 12)}`
+            })
           } else found.set(d.system, result)
-          reporter.info(`${d.system}: ${result.build.status}${result.build.builtOn ? ` on ${result.build.builtOn}` : ''} (Nix ${result.nixVersion}), ${result.hashes.fixes.length} verified hash fix(es)`)
+          reporter.info(
+            `${d.system}: ${result.build.status}${result.build.builtOn ? ` on ${result.build.builtOn}` : ''} (Nix ${result.nixVersion}), ${result.hashes.fixes.length} verified hash fix(es)`
+          )
         } catch (error) {
           found.set(d.system, { missing: `its artifact cannot be read: ${errorMessage(error)}` })
         }
@@ -57,16 +61,30 @@ export async function runAggregateStage(options: AggregateStageOptions): Promise
     })
     const decision = decideAggregate(options.systems, found)
     const hashes = decision.hashes
-    if (options.writeFixesTo !== undefined && hashes.fixes.length > 0) hashes.writtenFiles = applyAgreedFixes(options.writeFixesTo, hashes.fixes)
+    if (options.writeFixesTo !== undefined && hashes.fixes.length > 0)
+      hashes.writtenFiles = applyAgreedFixes(options.writeFixesTo, hashes.fixes)
     reporter.addSummary(aggregateSummary(decision))
     reportHashes(hashes, reporter, hashes.writtenFiles.length > 0)
-    reporter.setOutput('build-results', JSON.stringify(Object.fromEntries(decision.systems.map(s => [s.system, s.state === 'missing' ? { status: 'missing', error: s.reason } : s.result.build]))))
-    reporter.setOutput('out-paths', JSON.stringify(Object.fromEntries(decision.systems.flatMap(s => (s.state === 'built' ? [[s.system, s.result.build.outPaths]] : [])))))
-    const failures = decision.systems.flatMap(s => (s.state === 'built' ? [] : [`${s.system}: ${s.state === 'missing' ? s.reason : `failed: ${s.reason}`}`]))
+    reporter.setOutput(
+      'build-results',
+      JSON.stringify(
+        Object.fromEntries(
+          decision.systems.map(s => [s.system, s.state === 'missing' ? { status: 'missing', error: s.reason } : s.result.build])
+        )
+      )
+    )
+    reporter.setOutput(
+      'out-paths',
+      JSON.stringify(Object.fromEntries(decision.systems.flatMap(s => (s.state === 'built' ? [[s.system, s.result.build.outPaths]] : []))))
+    )
+    const failures = decision.systems.flatMap(s =>
+      s.state === 'built' ? [] : [`${s.system}: ${s.state === 'missing' ? s.reason : `failed: ${s.reason}`}`]
+    )
     for (const s of decision.systems.filter(x => x.state !== 'built')) {
       reporter.error(s.reason, { title: `${s.system}: ${s.state === 'missing' ? 'no result from the matrix' : 'failed in the matrix'}` })
     }
-    if (hashes.status !== 'clean') failures.push(`Stale fixed-output hashes: ${hashes.fixes.length} agreed by every system, ${hashes.problems.length} not fixed`)
+    if (hashes.status !== 'clean')
+      failures.push(`Stale fixed-output hashes: ${hashes.fixes.length} agreed by every system, ${hashes.problems.length} not fixed`)
     return { decision, hashes, failures }
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -20,7 +20,9 @@ export function applyAgreedFixes(repoDir: string, fixes: HashFix[]): string[] {
       const line = lines[fix.line - 1]
       const at = fix.column - 1
       if (line === undefined || line.slice(at, at + fix.old.length) !== fix.old) {
-        throw new ApplyFixError(`${file}:${fix.line}:${fix.column} does not hold ${fix.old || '""'} in this checkout: check out the commit the matrix jobs built (actions/checkout with the same ref).`)
+        throw new ApplyFixError(
+          `${file}:${fix.line}:${fix.column} does not hold ${fix.old || '""'} in this checkout: check out the commit the matrix jobs built (actions/checkout with the same ref).`
+        )
       }
       lines[fix.line - 1] = line.slice(0, at) + fix.new + line.slice(at + fix.old.length)
     }

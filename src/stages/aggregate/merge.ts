@@ -41,7 +41,9 @@ export function decideAggregate(expected: string[], found: Map<string, SystemRes
   }
   for (const { fix, by } of groups.values()) {
     const values = new Set([...by.values()].map(f => f.new))
-    const needing = systems.filter(s => by.has(s.system) || (s.state !== 'missing' && s.result.fixedOutputs.includes(fix.name)) || s.state === 'missing')
+    const needing = systems.filter(
+      s => by.has(s.system) || (s.state !== 'missing' && s.result.fixedOutputs.includes(fix.name)) || s.state === 'missing'
+    )
     const where = `${fix.name} at ${fix.file}:${fix.line}`
     if (values.size > 1) {
       const each = [...by].map(([system, f]) => `${system} verified ${f.new}`).join(', ')
@@ -56,17 +58,37 @@ export function decideAggregate(expected: string[], found: Map<string, SystemRes
     }
     const unconfirmed = needing.filter(s => !by.has(s.system))
     if (unconfirmed.length > 0) {
-      const why = unconfirmed.map(s => `${s.system}: ${s.state === 'missing' ? s.reason : s.state === 'failed' ? 'its build failed' : 'its build took the old hash as right'}`).join('; ')
-      problems.push({ kind: 'not-verified', derivation: fix.name, message: `${where}: ${fix.new} was verified on ${[...by.keys()].join(', ')} only (${why}); not kept until every system agrees.` })
+      const why = unconfirmed
+        .map(
+          s =>
+            `${s.system}: ${s.state === 'missing' ? s.reason : s.state === 'failed' ? 'its build failed' : 'its build took the old hash as right'}`
+        )
+        .join('; ')
+      problems.push({
+        kind: 'not-verified',
+        derivation: fix.name,
+        message: `${where}: ${fix.new} was verified on ${[...by.keys()].join(', ')} only (${why}); not kept until every system agrees.`
+      })
       continue
     }
     fixes.push({ ...fix, systems: [...by.keys()].sort() })
   }
-  const status: FixHashesResult['status'] = fixes.length === 0 && problems.length === 0 ? 'clean' : problems.length === 0 ? 'fixed' : fixes.length > 0 ? 'partial' : 'failed'
+  const status: FixHashesResult['status'] =
+    fixes.length === 0 && problems.length === 0 ? 'clean' : problems.length === 0 ? 'fixed' : fixes.length > 0 ? 'partial' : 'failed'
   const versions = [...new Set(results.map(r => r.nixVersion))]
   return {
     systems,
     allGreen: systems.every(s => s.state === 'built'),
-    hashes: { ok: status === 'clean', failures: [], status, fixes, problems, writtenFiles: [], rounds: 0, rechecked: [], nixVersion: versions.join(', ') || 'unknown' }
+    hashes: {
+      ok: status === 'clean',
+      failures: [],
+      status,
+      fixes,
+      problems,
+      writtenFiles: [],
+      rounds: 0,
+      rechecked: [],
+      nixVersion: versions.join(', ') || 'unknown'
+    }
   }
 }

@@ -30,7 +30,11 @@ export interface SystemResultFile {
   hashes: { status: 'clean' | 'fixed' | 'partial' | 'failed' | 'off'; fixes: HashFix[]; problems: HashProblem[] }
 }
 
-export function systemResultOf(system: string, result: { build?: BuildStageResult; hashes?: FixHashesResult }, commit: string | undefined): SystemResultFile {
+export function systemResultOf(
+  system: string,
+  result: { build?: BuildStageResult; hashes?: FixHashesResult },
+  commit: string | undefined
+): SystemResultFile {
   const s = result.build?.systems.find(x => x.system === system)
   return {
     format: RESULT_FORMAT,
@@ -47,7 +51,9 @@ export function systemResultOf(system: string, result: { build?: BuildStageResul
       error: s?.error ?? (s ? null : `The job built no ${system}: its 'systems' input does not name it.`)
     },
     fixedOutputs: [...new Set((result.build?.fixedOutputs ?? []).filter(f => f.neededBy.includes(system)).map(f => f.name))].sort(),
-    hashes: result.hashes ? { status: result.hashes.status, fixes: result.hashes.fixes, problems: result.hashes.problems } : { status: 'off', fixes: [], problems: [] }
+    hashes: result.hashes
+      ? { status: result.hashes.status, fixes: result.hashes.fixes, problems: result.hashes.problems }
+      : { status: 'off', fixes: [], problems: [] }
   }
 }
 
@@ -64,14 +70,29 @@ export function readSystemResult(text: string, expectedSystem: string): SystemRe
     throw new SystemResultError(`not JSON (${errorMessage(error)})`)
   }
   const r = raw as Partial<SystemResultFile>
-  if (typeof raw !== 'object' || raw === null || r.format !== RESULT_FORMAT) throw new SystemResultError(`not a ${RESULT_FORMAT} file (a matrix job of another nix-ci version?)`)
+  if (typeof raw !== 'object' || raw === null || r.format !== RESULT_FORMAT)
+    throw new SystemResultError(`not a ${RESULT_FORMAT} file (a matrix job of another nix-ci version?)`)
   if (r.system !== expectedSystem) throw new SystemResultError(`it is the result of ${String(r.system)}, not of ${expectedSystem}`)
   const b = r.build as Partial<SystemBuildSummary> | undefined
-  if (!b || !['built', 'failed', 'cancelled', 'not-built'].includes(String(b.status)) || !Array.isArray(b.outPaths) || !b.outPaths.every(isString)) throw new SystemResultError('its build result is malformed')
+  if (
+    !b ||
+    !['built', 'failed', 'cancelled', 'not-built'].includes(String(b.status)) ||
+    !Array.isArray(b.outPaths) ||
+    !b.outPaths.every(isString)
+  )
+    throw new SystemResultError('its build result is malformed')
   const h = r.hashes
   if (!h || !Array.isArray(h.fixes) || !Array.isArray(h.problems)) throw new SystemResultError('its hash findings are malformed')
   for (const f of h.fixes) {
-    if (!isString(f.file) || !isString(f.old) || !isString(f.new) || !isString(f.name) || !Number.isInteger(f.line) || !Number.isInteger(f.column)) throw new SystemResultError('a hash fix is malformed')
+    if (
+      !isString(f.file) ||
+      !isString(f.old) ||
+      !isString(f.new) ||
+      !isString(f.name) ||
+      !Number.isInteger(f.line) ||
+      !Number.isInteger(f.column)
+    )
+      throw new SystemResultError('a hash fix is malformed')
   }
   if (!Array.isArray(r.fixedOutputs) || !r.fixedOutputs.every(isString)) throw new SystemResultError('its fixed-output list is malformed')
   return r as SystemResultFile

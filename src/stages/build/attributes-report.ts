@@ -22,7 +22,9 @@ export function attributesSummary(result: BuildStageResult): string {
     if (system.attributes === undefined) continue
     const attributes = system.attributes
     const failed = attributes.filter(a => a.status !== 'built').length
-    sections.push(`#### ${markdownCode(system.system)}: ${attributes.length === 0 ? 'nothing selected' : `${attributes.length - failed} of ${attributes.length} built`}`)
+    sections.push(
+      `#### ${markdownCode(system.system)}: ${attributes.length === 0 ? 'nothing selected' : `${attributes.length - failed} of ${attributes.length} built`}`
+    )
     if (attributes.length > 0) sections.push('', attributesTable(attributes), ...failureDetails(attributes))
     sections.push('')
   }
@@ -42,7 +44,13 @@ function attributesTable(attributes: AttributeBuildResult[]): string {
     ICON[a.status],
     a.durationMs === undefined ? '–' : a.alreadyValid ? 'cached' : formatDuration(a.durationMs),
     a.closureSize === undefined ? '–' : formatBytes(a.closureSize),
-    a.status === 'built' ? '' : a.failures.length > 0 ? a.failures.map(f => markdownCode(f.name)).join(', ') : a.evaluation?.position ? markdownCode(a.evaluation.position) : '–'
+    a.status === 'built'
+      ? ''
+      : a.failures.length > 0
+        ? a.failures.map(f => markdownCode(f.name)).join(', ')
+        : a.evaluation?.position
+          ? markdownCode(a.evaluation.position)
+          : '–'
   ])
   return markdownTable(['Attribute', 'Result', 'Time', 'Closure', 'Failing derivation'], rows)
 }
@@ -70,7 +78,10 @@ export function reportAttributes(result: BuildStageResult, reporter: Reporter): 
     const evaluation = a.evaluation ? `\n${a.evaluation.message}` : ''
     const at = a.evaluation?.position ? /^(.*):(\d+):\d+$/.exec(a.evaluation.position) : null
     reporter.error(`${a.attrPath}: ${a.error ?? a.status}${evaluation}${tail}`, {
-      title: a.status === 'eval-failed' ? `Evaluation failed: ${a.attrPath}` : `Build ${a.status}: ${a.attrPath}${failure ? ` (${failure.name})` : ''}`,
+      title:
+        a.status === 'eval-failed'
+          ? `Evaluation failed: ${a.attrPath}`
+          : `Build ${a.status}: ${a.attrPath}${failure ? ` (${failure.name})` : ''}`,
       ...(at && !at[1].startsWith('/') ? { file: at[1], startLine: Number(at[2]) } : {})
     })
   }

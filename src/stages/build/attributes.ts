@@ -37,7 +37,8 @@ export interface SelectOptions {
 }
 
 export async function evaluateTargets(options: SelectOptions): Promise<SelectedTargets> {
-  if (options.outputs.kind === 'package') return { targets: await evaluatePackages(options.nix, options.flake, options.systems, options.pkg, options.cwd) }
+  if (options.outputs.kind === 'package')
+    return { targets: await evaluatePackages(options.nix, options.flake, options.systems, options.pkg, options.cwd) }
   const evaluation = await evaluateOutputs({
     nix: options.nix,
     flake: options.flake,
@@ -86,7 +87,15 @@ export function settleAttributes(input: SettleAttributesInput): AttributeBuildRe
     else bySystem.set(system, [...(bySystem.get(system) ?? []), attribute])
   }
   for (const p of evaluation.problems) {
-    add(p.system, { attrPath: p.attrPath, kind: p.kind, status: 'eval-failed', outPaths: [], failures: [], error: p.error, ...(p.evaluation ? { evaluation: p.evaluation } : {}) })
+    add(p.system, {
+      attrPath: p.attrPath,
+      kind: p.kind,
+      status: 'eval-failed',
+      outPaths: [],
+      failures: [],
+      error: p.error,
+      ...(p.evaluation ? { evaluation: p.evaluation } : {})
+    })
   }
   for (const a of evaluation.attributes) add(a.system, settleAttribute(a, input))
   for (const [system, attributes] of bySystem) settleSystem(results.get(system) as SystemBuildResult, attributes, input)
@@ -148,19 +157,30 @@ function settleSystem(result: SystemBuildResult, attributes: AttributeBuildResul
     delete result.error
     // Where: the machines Nix named for the attributes it built (settleWhere's rule, per attribute).
     if (!result.alreadyValid) {
-      const remote = new Set(built.flatMap(a => (a.drvPath === undefined ? [] : [log.builds.get(a.drvPath)?.machine ?? ''])).filter(m => m !== '').map(machineHost))
+      const remote = new Set(
+        built
+          .flatMap(a => (a.drvPath === undefined ? [] : [log.builds.get(a.drvPath)?.machine ?? '']))
+          .filter(m => m !== '')
+          .map(machineHost)
+      )
       result.builtOn = remote.size > 0 ? [...remote].join(', ') : 'local'
     }
   } else {
     result.status = cancelled ? 'cancelled' : 'failed'
-    result.error = `${bad.length} of ${attributes.length} attribute(s) not built: ${bad.slice(0, 5).map(a => a.attrPath).join(', ')}${bad.length > 5 ? ', …' : ''}`
+    result.error = `${bad.length} of ${attributes.length} attribute(s) not built: ${bad
+      .slice(0, 5)
+      .map(a => a.attrPath)
+      .join(', ')}${bad.length > 5 ? ', …' : ''}`
   }
 }
 
 const ORDER: Record<AttributeBuildResult['status'], number> = { 'eval-failed': 0, failed: 0, cancelled: 1, 'not-built': 2, built: 3 }
 
 export function sortFailuresFirst(attributes: AttributeBuildResult[]): AttributeBuildResult[] {
-  return attributes.map((a, i) => ({ a, i })).sort((x, y) => ORDER[x.a.status] - ORDER[y.a.status] || x.i - y.i).map(x => x.a)
+  return attributes
+    .map((a, i) => ({ a, i }))
+    .sort((x, y) => ORDER[x.a.status] - ORDER[y.a.status] || x.i - y.i)
+    .map(x => x.a)
 }
 
 function dedupe(failures: FailedDerivation[]): FailedDerivation[] {

@@ -8,7 +8,11 @@ import type { FixedOutputInfo } from './types.js'
  * FODs of native systems whose outputs the emulated systems also need: a FOD's output path does
  * not depend on its system, so realising these natively spares fetching them again under QEMU.
  */
-export function nativeFodsSharedWithEmulated(plans: SystemPlan[], closures: Map<string, Set<string>>, derivations: Map<string, Derivation>): string[] {
+export function nativeFodsSharedWithEmulated(
+  plans: SystemPlan[],
+  closures: Map<string, Set<string>>,
+  derivations: Map<string, Derivation>
+): string[] {
   const fodOutputs = (system: string): Map<string, string> => {
     const outputs = new Map<string, string>()
     for (const drvPath of closures.get(system) ?? []) {
@@ -19,7 +23,8 @@ export function nativeFodsSharedWithEmulated(plans: SystemPlan[], closures: Map<
   }
   const emulatedNeeds = new Set<string>()
   // A remote builder gets them copied from here rather than fetching them again.
-  for (const plan of plans.filter(p => p.mode === 'emulated' || p.mode === 'remote')) for (const path of fodOutputs(plan.system).keys()) emulatedNeeds.add(path)
+  for (const plan of plans.filter(p => p.mode === 'emulated' || p.mode === 'remote'))
+    for (const path of fodOutputs(plan.system).keys()) emulatedNeeds.add(path)
   const first = new Set<string>()
   for (const plan of plans.filter(p => p.mode === 'native')) {
     for (const [path, drvPath] of fodOutputs(plan.system)) if (emulatedNeeds.has(path)) first.add(drvPath)
@@ -37,14 +42,18 @@ export function indexSystemsByDrv(closures: Map<string, Set<string>>): Map<strin
   return index
 }
 
-export function prefixLine(text: string, drvPath: string | undefined, systemsOfDrv: Map<string, string[]>, derivations: Map<string, Derivation>): string {
+export function prefixLine(
+  text: string,
+  drvPath: string | undefined,
+  systemsOfDrv: Map<string, string[]>,
+  derivations: Map<string, Derivation>
+): string {
   if (drvPath === undefined) return text
   const drv = derivations.get(drvPath)
   const system = drv?.system ?? systemsOfDrv.get(drvPath)?.join(',') ?? '?'
   const name = drv?.name ?? drvPath.replace(/^\/nix\/store\/[a-z0-9]{32}-/, '')
   return `[${system}] ${name}> ${text}`
 }
-
 
 /** A fixed-output derivation's facts, with whether its outputs were valid before and after the build. */
 export function fixedOutputInfos(

@@ -54,7 +54,8 @@ export class BuildLog {
           const drvPath = event.fields[0]
           this.activityDrv.set(event.id, drvPath)
           // A remote build's own start may be relayed again without the machine: keep the first's.
-          const machine = typeof event.fields[1] === 'string' && event.fields[1] !== '' ? event.fields[1] : this.builds.get(drvPath)?.machine
+          const machine =
+            typeof event.fields[1] === 'string' && event.fields[1] !== '' ? event.fields[1] : this.builds.get(drvPath)?.machine
           this.builds.set(drvPath, { drvPath, startedAt: now, tail: [], ...(machine ? { machine } : {}) })
           this.display(stripAnsi(event.text), drvPath)
         } else if (event.type === ActivityType.Substitute || event.type === ActivityType.CopyPath) {

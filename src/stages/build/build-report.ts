@@ -20,7 +20,13 @@ export async function reportBuild(result: BuildStageResult, reporter: Reporter):
       // Nix's error messages quote the builder's last log lines: hostile text.
       for (const failure of system.failures) {
         reporter.info(`failed: ${failure.drvPath}`)
-        if (failure.message) reporter.untrusted(failure.message.split('\n').map(l => `  ${l}`).join('\n'))
+        if (failure.message)
+          reporter.untrusted(
+            failure.message
+              .split('\n')
+              .map(l => `  ${l}`)
+              .join('\n')
+          )
       }
       if (system.error) reporter.untrusted(system.error)
     })
@@ -43,7 +49,8 @@ function describeSystem(system: SystemBuildResult): string[] {
   const lines: string[] = []
   if (system.drvPath) lines.push(`derivation: ${system.drvPath}`)
   for (const path of system.outPaths) lines.push(`output: ${path}`)
-  if (system.durationMs !== undefined) lines.push(`time: ${system.alreadyValid ? 'already in the store' : formatDuration(system.durationMs)}`)
+  if (system.durationMs !== undefined)
+    lines.push(`time: ${system.alreadyValid ? 'already in the store' : formatDuration(system.durationMs)}`)
   if (system.closureSize !== undefined) lines.push(`closure size: ${formatBytes(system.closureSize)}`)
   if (system.elf) {
     lines.push(
@@ -90,7 +97,11 @@ export function buildSummary(result: BuildStageResult): string {
     s.closureSize === undefined ? '–' : formatBytes(s.closureSize),
     s.attributes !== undefined
       ? `${s.attributes.length} attribute(s)${s.status === 'built' ? '' : `: ${markdownProse(s.error ?? s.status)}`}`
-      : s.outPaths.length && s.status === 'built' ? s.outPaths.map(markdownCode).join('<br>') : s.error !== undefined ? markdownProse(s.error) : '–'
+      : s.outPaths.length && s.status === 'built'
+        ? s.outPaths.map(markdownCode).join('<br>')
+        : s.error !== undefined
+          ? markdownProse(s.error)
+          : '–'
   ])
   const advice = buildAdvice(result)
   const lines = [
@@ -99,7 +110,9 @@ export function buildSummary(result: BuildStageResult): string {
     markdownTable(['System', 'How', 'Result', 'Time', 'Closure', 'Output'], rows),
     '',
     `Nix ${markdownText(result.nixVersion)} on ${markdownCode(result.hostSystem)}, ${formatDuration(result.durationMs)} in all.` +
-      (result.nativeFodsFirst.length ? ` ${result.nativeFodsFirst.length} fixed-output derivation(s) realised natively before the emulated build.` : '')
+      (result.nativeFodsFirst.length
+        ? ` ${result.nativeFodsFirst.length} fixed-output derivation(s) realised natively before the emulated build.`
+        : '')
   ]
   const perAttribute = attributesSummary(result)
   if (perAttribute !== '') lines.push('', perAttribute)

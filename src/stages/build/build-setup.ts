@@ -23,7 +23,9 @@ export async function setUpBuild(options: BuildStageOptions): Promise<BuildSetUp
   const nixVersion = await options.nix.version()
   const config = await readNixConfig(options.nix)
   return reporter.group('Set up: host, remote builders, QEMU emulation, Nix platforms', async () => {
-    const foreign = planSystems(options.systems, config.system).filter(p => p.mode !== 'native').map(p => p.system)
+    const foreign = planSystems(options.systems, config.system)
+      .filter(p => p.mode !== 'native')
+      .map(p => p.system)
     const remote = options.remote && foreign.length > 0 ? await checkBuilders(options, options.remote, config, foreign) : undefined
     const plans = planSystems(options.systems, config.system, remote?.offered)
     reporter.info(`Nix ${nixVersion} on ${config.system}; building ${plans.map(describePlan).join(', ')}`)
@@ -61,9 +63,15 @@ export async function setUpBuild(options: BuildStageOptions): Promise<BuildSetUp
 }
 
 /** The remote builders checked; through a daemon that ignores this client's `builders`, via its nix.conf. */
-async function checkBuilders(options: BuildStageOptions, request: RemoteBuildersRequest, config: NixConfigView, wanted: string[]): Promise<RemoteBuilders | undefined> {
+async function checkBuilders(
+  options: BuildStageOptions,
+  request: RemoteBuildersRequest,
+  config: NixConfigView,
+  wanted: string[]
+): Promise<RemoteBuilders | undefined> {
   const { reporter } = options
-  const viaDaemon = request.builders.trim() !== '' && !(await clientSettingsTakeEffect(config, options.hostFacts ?? (await detectHostFacts())))
+  const viaDaemon =
+    request.builders.trim() !== '' && !(await clientSettingsTakeEffect(config, options.hostFacts ?? (await detectHostFacts())))
   return checkRemoteBuilders(request, {
     nix: options.nix,
     config,
@@ -88,15 +96,19 @@ async function applyBuilders(options: BuildStageOptions, setting: string, config
 }
 
 export function describePlan(plan: SystemPlan): string {
-  return plan.mode === 'impossible' ? `${plan.system} (impossible here)` : plan.mode === 'remote' ? `${plan.system} (remote: ${plan.host})` : `${plan.system} (${plan.mode})`
+  return plan.mode === 'impossible'
+    ? `${plan.system} (impossible here)`
+    : plan.mode === 'remote'
+      ? `${plan.system} (remote: ${plan.host})`
+      : `${plan.system} (${plan.mode})`
 }
 
-
 function noBuilderFor(system: string, builders: CheckedBuilder[]): string {
-  const reasons = builders.map(b => (b.reachable ? `${b.host} ${b.refused.find(r => r.system === system)?.reason ?? `does not offer ${system}`}` : `${b.host} is ${b.error}`))
+  const reasons = builders.map(b =>
+    b.reachable ? `${b.host} ${b.refused.find(r => r.system === system)?.reason ?? `does not offer ${system}`}` : `${b.host} is ${b.error}`
+  )
   return (
     `No remote builder builds ${system} (${reasons.join('; ')}), and 'remote-fallback' is 'fail'. ` +
     `To fix: add a builder that offers ${system} to 'builders' (and check it is reachable), or set 'remote-fallback: emulate' to build it under QEMU here.`
   )
 }
-

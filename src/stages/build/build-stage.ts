@@ -74,7 +74,8 @@ export async function buildSystems(options: BuildStageOptions): Promise<BuildSta
   const { cancelled, mainStart, realised } = await realiseWork(work, log, options, setUp, timer)
   const proof = await timer.time('proof', () => prove(work, results, log, { options, setUp, mainStart, cancelled, realised }))
   const systems = plans.map(p => results.get(p.system) as SystemBuildResult)
-  const isValidIn = (infos: Map<string, { valid: boolean }>) => (d: string) => outputPathsOf(d, work.derivations).every(p => infos.get(p)?.valid === true)
+  const isValidIn = (infos: Map<string, { valid: boolean }>) => (d: string) =>
+    outputPathsOf(d, work.derivations).every(p => infos.get(p)?.valid === true)
   const ok = !cancelled && systems.every(s => s.status === 'built') && (proof.outputs?.unplaced.length ?? 0) === 0
   return {
     ok,
@@ -131,11 +132,25 @@ async function evaluateWork(
   const systems = buildable.map(p => p.system)
   const selected: SelectedTargets = systems.length
     ? await timer.time('evaluation', () =>
-        evaluateTargets({ nix, flake: options.flake, systems, pkg: options.package, outputs, exclude: options.exclude, cwd: options.cwd, signal: options.signal })
+        evaluateTargets({
+          nix,
+          flake: options.flake,
+          systems,
+          pkg: options.package,
+          outputs,
+          exclude: options.exclude,
+          cwd: options.cwd,
+          signal: options.signal
+        })
       )
     : { targets: [] }
   const evaluated = selected.targets
-  const derivations = await timer.time('derivation graph', () => showDerivationClosure(nix, evaluated.map(e => e.drvPath)))
+  const derivations = await timer.time('derivation graph', () =>
+    showDerivationClosure(
+      nix,
+      evaluated.map(e => e.drvPath)
+    )
+  )
   const closures = closuresBySystem(evaluated, derivations)
   for (const e of outputs.kind === 'package' ? evaluated : []) {
     const result = results.get(e.system) as SystemBuildResult
@@ -162,12 +177,21 @@ async function realiseWork(
   const mainStart = Date.now()
   // A warm run (a cache restore, a rerun): every target is in the store, so there is nothing for
   // `nix build` to do, and its call (an evaluation of its own) is left out.
-  const allValid = work.evaluated.length > 0 && work.evaluated.every(e => outputPathsOf(e.drvPath, work.derivations).every(p => work.validBefore.get(p)?.valid === true))
+  const allValid =
+    work.evaluated.length > 0 &&
+    work.evaluated.every(e => outputPathsOf(e.drvPath, work.derivations).every(p => work.validBefore.get(p)?.valid === true))
   if (allValid && work.nativeFodsFirst.length === 0) {
     reporter.info(`Every ${work.outputs.kind === 'package' ? 'system' : 'attribute'}'s outputs are in the store already: nothing to build`)
     return { cancelled: false, mainStart, realised: false }
   }
-  const realiseWith = { nix: setUp.nix, nixVersion: setUp.nixVersion, log, cwd: options.cwd, signal: options.signal, observe: options.observe }
+  const realiseWith = {
+    nix: setUp.nix,
+    nixVersion: setUp.nixVersion,
+    log,
+    cwd: options.cwd,
+    signal: options.signal,
+    observe: options.observe
+  }
   let cancelled = false
   if (work.nativeFodsFirst.length > 0) {
     await timer.time('fixed-output derivations, natively', () =>
@@ -180,9 +204,13 @@ async function realiseWork(
   // building those systems again would only repeat the failure (and the download).
   const outputsOf = (d: string) => outputPathsOf(d, work.derivations)
   const failedFirst = new Set(work.nativeFodsFirst.filter(d => log.failedDrvs.has(d)).flatMap(outputsOf))
-  const toBuild = work.evaluated.filter(e => ![...closureOf(e.drvPath, work.derivations)].some(d => outputsOf(d).some(p => failedFirst.has(p))))
+  const toBuild = work.evaluated.filter(
+    e => ![...closureOf(e.drvPath, work.derivations)].some(d => outputsOf(d).some(p => failedFirst.has(p)))
+  )
   for (const e of work.evaluated.filter(e => !toBuild.includes(e))) {
-    reporter.info(`${work.outputs.kind === 'package' ? e.system : e.attrPath}: not built again, it needs a fixed-output derivation that already failed above`)
+    reporter.info(
+      `${work.outputs.kind === 'package' ? e.system : e.attrPath}: not built again, it needs a fixed-output derivation that already failed above`
+    )
   }
   const buildStart = Date.now()
   if (!cancelled && toBuild.length > 0) {
@@ -214,7 +242,16 @@ async function prove(
     if (run.setUp.remote) await explainRemoteFailures(run.setUp.remote, [...results.values()], log, run.setUp.nix, run.options.signal)
     return { infos }
   }
-  const unplaced = settleAttributes({ infos, evaluation: selected.evaluation, results, derivations, log, mainStart: run.mainStart, cancelled: run.cancelled, failuresIn })
+  const unplaced = settleAttributes({
+    infos,
+    evaluation: selected.evaluation,
+    results,
+    derivations,
+    log,
+    mainStart: run.mainStart,
+    cancelled: run.cancelled,
+    failuresIn
+  })
   const selection = work.outputs.kind === 'list' ? work.outputs.patterns.join(' ') : 'all'
   return { infos, outputs: { selection, skipped: selected.evaluation.skipped, unplaced, evalCalls: selected.evaluation.evalCalls } }
 }

@@ -69,7 +69,8 @@ function readTrace(text: string, run: EvalRun): void {
   const names = /^names (\d+) (.*)$/.exec(text)
   if (names) {
     const paths = JSON.parse(names[2]) as unknown
-    if (Array.isArray(paths) && paths.every(p => Array.isArray(p) && p.every(n => typeof n === 'string'))) run.names.set(Number(names[1]), paths as string[][])
+    if (Array.isArray(paths) && paths.every(p => Array.isArray(p) && p.every(n => typeof n === 'string')))
+      run.names.set(Number(names[1]), paths as string[][])
     return
   }
   const done = /^done (\d+) (\d+) (.*)$/.exec(text)
@@ -90,7 +91,14 @@ function nixString(text: string): string {
  * result forces every pattern's names first (concatLists is strict in its lists), in order, then
  * each answer in order: so the first pattern or answer missing from the trace is the one that failed.
  */
-export function evalApply(nonce: string, patterns: ResolvedPattern[], systems: string[], exclude: string[], from: { p: number; e: number }, dead: number[]): string {
+export function evalApply(
+  nonce: string,
+  patterns: ResolvedPattern[],
+  systems: string[],
+  exclude: string[],
+  from: { p: number; e: number },
+  dead: number[]
+): string {
   const request = {
     nonce,
     systems,

@@ -96,12 +96,30 @@ export async function evaluateOutputs(options: EvaluateOutputsOptions): Promise<
     for (;;) {
       if (result.evalCalls >= maxCalls) {
         for (const [p, , path] of unanswered(patterns, names, answers, dead, from)) {
-          result.problems.push(problem(patterns[p], path, `Not evaluated: the evaluation stopped at ${maxCalls} errors before reaching it. Fix the errors above and run again.`))
+          result.problems.push(
+            problem(
+              patterns[p],
+              path,
+              `Not evaluated: the evaluation stopped at ${maxCalls} errors before reaching it. Fix the errors above and run again.`
+            )
+          )
         }
         break
       }
       result.evalCalls++
-      const run = await runEval(options, wrapper, evalApply(nonce, patterns, options.systems, exclude.map(x => x.attrPath), from, [...dead]), nonce)
+      const run = await runEval(
+        options,
+        wrapper,
+        evalApply(
+          nonce,
+          patterns,
+          options.systems,
+          exclude.map(x => x.attrPath),
+          from,
+          [...dead]
+        ),
+        nonce
+      )
       for (const [p, paths] of run.names) names.set(p, paths)
       for (const [key, answer] of run.answers) answers.set(key, answer)
       if (run.cancelled) throw new EvaluationError('The evaluation was cancelled.')
@@ -119,7 +137,9 @@ export async function evaluateOutputs(options: EvaluateOutputsOptions): Promise<
       }
       const next = unanswered(patterns, names, answers, dead, from)[0]
       if (next === undefined) {
-        throw new EvaluationError(`Evaluating the outputs of ${options.flake} failed after every attribute was answered:\n${describeFailure(failure, run.errorLines, base)}`)
+        throw new EvaluationError(
+          `Evaluating the outputs of ${options.flake} failed after every attribute was answered:\n${describeFailure(failure, run.errorLines, base)}`
+        )
       }
       const [p, e, path] = next
       result.problems.push(problem(patterns[p], path, evaluationError(failure, run.errorLines, base), failure, base))
@@ -133,7 +153,13 @@ export async function evaluateOutputs(options: EvaluateOutputsOptions): Promise<
 }
 
 /** Every (pattern, entry, path) at or after `from` that has no answer yet, in evaluation order. */
-function unanswered(patterns: ResolvedPattern[], names: Map<number, string[][]>, answers: Map<string, Answer>, dead: Set<number>, from: { p: number; e: number }): [number, number, string[] | undefined][] {
+function unanswered(
+  patterns: ResolvedPattern[],
+  names: Map<number, string[][]>,
+  answers: Map<string, Answer>,
+  dead: Set<number>,
+  from: { p: number; e: number }
+): [number, number, string[] | undefined][] {
   const out: [number, number, string[] | undefined][] = []
   for (let p = from.p; p < patterns.length; p++) {
     if (dead.has(p)) continue
@@ -147,7 +173,13 @@ function unanswered(patterns: ResolvedPattern[], names: Map<number, string[][]>,
   return out
 }
 
-function collect(patterns: ResolvedPattern[], names: Map<number, string[][]>, answers: Map<string, Answer>, exclude: { attrPath: string; reason: string }[], result: OutputsEvaluation): void {
+function collect(
+  patterns: ResolvedPattern[],
+  names: Map<number, string[][]>,
+  answers: Map<string, Answer>,
+  exclude: { attrPath: string; reason: string }[],
+  result: OutputsEvaluation
+): void {
   const seen = new Set<string>()
   for (let p = 0; p < patterns.length; p++) {
     const paths = names.get(p) ?? []
@@ -177,7 +209,10 @@ function collect(patterns: ResolvedPattern[], names: Map<number, string[][]>, an
           error: `${attrPath} is a ${answer.notDerivation}, not a derivation: nothing to build. Select derivations only (${patterns[p].text}).`
         })
       } else if ('otherSystem' in answer) {
-        result.skipped.push({ attrPath, reason: answer.s === null ? 'it does not say which system it is for' : `it is for ${answer.s}, which is not being built` })
+        result.skipped.push({
+          attrPath,
+          reason: answer.s === null ? 'it does not say which system it is for' : `it is for ${answer.s}, which is not being built`
+        })
       } else {
         result.skipped.push({ attrPath, reason: exclude.find(x => x.attrPath === answer.a.join('.'))?.reason ?? 'excluded' })
       }
@@ -187,16 +222,26 @@ function collect(patterns: ResolvedPattern[], names: Map<number, string[][]>, an
 
 function kindOf(path: string[]): OutputKind {
   const head = path[0]
-  return head === 'packages' || head === 'checks' || head === 'devShells' || head === 'formatter' || head === 'nixosConfigurations' ? head : 'other'
+  return head === 'packages' || head === 'checks' || head === 'devShells' || head === 'formatter' || head === 'nixosConfigurations'
+    ? head
+    : 'other'
 }
 
-function problem(pattern: ResolvedPattern, path: string[] | undefined, error: string, evaluation?: EvaluationFailure, base?: string): AttributeProblem {
+function problem(
+  pattern: ResolvedPattern,
+  path: string[] | undefined,
+  error: string,
+  evaluation?: EvaluationFailure,
+  base?: string
+): AttributeProblem {
   return {
     attrPath: path ? attrPathText(path) : pattern.text,
     kind: kindOf(path ?? pattern.segments.map(s => ('name' in s ? s.name : s.glob))),
     ...(pattern.system ? { system: pattern.system } : {}),
     error,
-    ...(evaluation ? { evaluation: { ...evaluation, ...(evaluation.position ? { position: flakeRelative(evaluation.position, base) } : {}) } } : {})
+    ...(evaluation
+      ? { evaluation: { ...evaluation, ...(evaluation.position ? { position: flakeRelative(evaluation.position, base) } : {}) } }
+      : {})
   }
 }
 

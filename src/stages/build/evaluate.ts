@@ -22,7 +22,13 @@ export function packageAttrPath(system: string, pkg: string): string {
   return `packages.${system}.${pkg}`
 }
 
-export async function evaluatePackages(nix: NixRunner, flake: string, systems: string[], pkg: string, cwd?: string): Promise<EvaluatedPackage[]> {
+export async function evaluatePackages(
+  nix: NixRunner,
+  flake: string,
+  systems: string[],
+  pkg: string,
+  cwd?: string
+): Promise<EvaluatedPackage[]> {
   // System and package names were validated (inputs.ts), so they are safe inside Nix string literals.
   const apply = `ps: builtins.listToAttrs (map (s: { name = s; value =
       if !(builtins.hasAttr s ps) then { missing = "system"; available = builtins.attrNames ps; }
@@ -38,9 +44,14 @@ export async function evaluatePackages(nix: NixRunner, flake: string, systems: s
     }
   })
   if (result.exitCode !== 0) {
-    const text = errors.filter(l => !/^warning: Git tree .* is dirty$/.test(l)).join('\n').trim()
+    const text = errors
+      .filter(l => !/^warning: Git tree .* is dirty$/.test(l))
+      .join('\n')
+      .trim()
     if (/does not provide attribute 'packages'/.test(text)) {
-      throw new EvaluationError(`The flake '${flake}' has no 'packages' output. nix-ci builds packages.<system>.${pkg}: add it to the flake's outputs.`)
+      throw new EvaluationError(
+        `The flake '${flake}' has no 'packages' output. nix-ci builds packages.<system>.${pkg}: add it to the flake's outputs.`
+      )
     }
     throw new EvaluationError(`Evaluating ${flake}#packages failed:\n${text}`)
   }

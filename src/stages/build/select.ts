@@ -65,7 +65,8 @@ export function parseAttrPattern(pattern: string): Segment[] {
       raw = pattern.slice(i + 1, end)
       quoted = true
       i = end + 1
-      if (i < pattern.length && pattern[i] !== '.') throw new SelectionError(`'${pattern}': a quoted name must be followed by '.' or the end`)
+      if (i < pattern.length && pattern[i] !== '.')
+        throw new SelectionError(`'${pattern}': a quoted name must be followed by '.' or the end`)
     } else {
       const end = pattern.indexOf('.', i)
       raw = pattern.slice(i, end < 0 ? pattern.length : end)
@@ -87,7 +88,10 @@ export function parseAttrPattern(pattern: string): Segment[] {
 
 /** A POSIX extended regex (what builtins.match takes) matching the whole name. */
 export function globRegex(glob: string): string {
-  return glob.replace(/[.^$+(){}[\]|\\]/g, c => `\\${c}`).replace(/\*/g, '.*').replace(/\?/g, '.')
+  return glob
+    .replace(/[.^$+(){}[\]|\\]/g, c => `\\${c}`)
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.')
 }
 
 export function globMatches(glob: string, name: string): boolean {
@@ -125,7 +129,12 @@ export interface ResolvedSelection {
  * pattern per matching target system, so Nix never evaluates another system's attributes.
  */
 export function resolveSelection(selection: OutputsSelection, systems: string[], pkg: string): ResolvedSelection {
-  const texts = selection.kind === 'all' ? ALL_PATTERNS : selection.kind === 'list' ? selection.patterns : systems.map(s => attrPathText(['packages', s, pkg]))
+  const texts =
+    selection.kind === 'all'
+      ? ALL_PATTERNS
+      : selection.kind === 'list'
+        ? selection.patterns
+        : systems.map(s => attrPathText(['packages', s, pkg]))
   const required = selection.kind !== 'all'
   const patterns: ResolvedPattern[] = []
   const otherSystems: ResolvedSelection['otherSystems'] = []
@@ -135,7 +144,13 @@ export function resolveSelection(selection: OutputsSelection, systems: string[],
     const output = 'name' in head ? head.name : undefined
     if (output === 'nixosConfigurations' && (segments.length === 2 || segments.length === 1)) {
       const withName = segments.length === 1 ? [...segments, { glob: '*', regex: '.*' }] : segments
-      patterns.push({ text, segments: [...withName, ...NIXOS_TOPLEVEL.map(name => ({ name }))], nixos: true, required, optionalSystem: false })
+      patterns.push({
+        text,
+        segments: [...withName, ...NIXOS_TOPLEVEL.map(name => ({ name }))],
+        nixos: true,
+        required,
+        optionalSystem: false
+      })
       continue
     }
     if (output === 'nixosConfigurations') {
@@ -151,7 +166,14 @@ export function resolveSelection(selection: OutputsSelection, systems: string[],
       }
       for (const system of systems.filter(s => globMatches(systemSegment.glob, s))) {
         // A flake without this system's attributes simply has none to build.
-        patterns.push({ text, segments: [head, { name: system }, ...segments.slice(2)], system, nixos: false, required, optionalSystem: true })
+        patterns.push({
+          text,
+          segments: [head, { name: system }, ...segments.slice(2)],
+          system,
+          nixos: false,
+          required,
+          optionalSystem: true
+        })
       }
       continue
     }

@@ -44,12 +44,15 @@ export async function settleResults(
     }
     if (result.elf && result.elf.wrongMachine.length > 0) {
       const found = [...new Set(result.elf.wrongMachine.map(f => machineName(f.machine)))].join(', ')
-      const examples = result.elf.wrongMachine.slice(0, 3).map(f => f.path).join(', ')
+      const examples = result.elf.wrongMachine
+        .slice(0, 3)
+        .map(f => f.path)
+        .join(', ')
       result.status = 'failed'
       result.error =
         `The ${system} output holds ${result.elf.wrongMachine.length} ELF file(s) built for ${found}, not for ${system} (e.g. ${examples}). ` +
         'Likely cause: a prebuilt binary fetched for the wrong platform (a per-arch download or precompiled NIF pinned to one arch), ' +
-        'or a build that used the build platform\'s compiler where the host platform\'s was needed (check `buildPackages` vs `pkgs`).'
+        "or a build that used the build platform's compiler where the host platform's was needed (check `buildPackages` vs `pkgs`)."
     }
   }
 }
@@ -75,7 +78,13 @@ export function settleWhere(result: SystemBuildResult, machine: string | undefin
 }
 
 /** A failed system whose failing builds ran on a builder that no longer answers: say so. */
-export async function explainRemoteFailures(remote: RemoteBuilders, results: SystemBuildResult[], log: BuildLog, nix: NixRunner, signal?: AbortSignal): Promise<void> {
+export async function explainRemoteFailures(
+  remote: RemoteBuilders,
+  results: SystemBuildResult[],
+  log: BuildLog,
+  nix: NixRunner,
+  signal?: AbortSignal
+): Promise<void> {
   const verdicts = new Map<string, Promise<string | undefined>>()
   for (const result of results.filter(r => r.status === 'failed')) {
     for (const failure of result.failures) {

@@ -113,6 +113,10 @@ export async function checkRebuild(context: DiscoveryContext, fods: FixedOutputI
   const stale = staleFodsOf(result.mismatches, context.fixedOutputs, true)
   if (run.exitCode === 0 || run.cancelled) return { stale, otherHashErrors: result.otherHashErrors }
   const named = new Set(stale.map(s => s.drvPath))
-  const alone = await buildEachAlone(context, fods.filter(f => !named.has(f.drvPath)), true)
+  const alone = await buildEachAlone(
+    context,
+    fods.filter(f => !named.has(f.drvPath)),
+    true
+  )
   return { stale: [...stale, ...alone.stale], otherHashErrors: [...result.otherHashErrors, ...alone.otherHashErrors] }
 }

@@ -98,7 +98,10 @@ async function runRounds(options: FixHashesOptions, state: RoundState, stale: St
     stale.push(...(await staleOfLastBuild(options, state)))
     if ((await writeRound(options, state, dedupe(stale))) === 0) return
     if (state.round >= maxRounds) {
-      state.problems.push({ kind: 'not-converged', message: `Still finding stale hashes after ${maxRounds} rounds; stopped. Run nix-ci fix-hashes again, or fix the rest by hand.` })
+      state.problems.push({
+        kind: 'not-converged',
+        message: `Still finding stale hashes after ${maxRounds} rounds; stopped. Run nix-ci fix-hashes again, or fix the rest by hand.`
+      })
       return
     }
     if (options.signal?.aborted) return
@@ -121,8 +124,9 @@ async function staleOfLastBuild(options: FixHashesOptions, state: RoundState): P
   const stale = staleFodsOf(state.reports.mismatches, build.fixedOutputs)
   const unconfirmed = build.cancelled ? [] : fodsNeedingConfirmation(state.reports.mismatches, build.fixedOutputs)
   if (unconfirmed.length > 0) {
-    const confirmed = await options.reporter.group(`Stale hashes: confirming ${unconfirmed.length} failed fixed-output derivation(s) one by one`, () =>
-      buildEachAlone(discovery(options, build), unconfirmed, false)
+    const confirmed = await options.reporter.group(
+      `Stale hashes: confirming ${unconfirmed.length} failed fixed-output derivation(s) one by one`,
+      () => buildEachAlone(discovery(options, build), unconfirmed, false)
     )
     stale.push(...confirmed.stale)
     state.reports = { ...state.reports, otherHashErrors: [...state.reports.otherHashErrors, ...confirmed.otherHashErrors] }
@@ -156,7 +160,10 @@ async function writeRound(options: FixHashesOptions, state: RoundState, stale: S
     if (!state.originals.has(occurrence.file)) state.originals.set(occurrence.file, readFileSync(join(options.repoDir, occurrence.file)))
   }
   // One call: every edit of a file is planned from the same bytes and written at once.
-  const written = patchStaleHashes(options.repoDir, patches.map(p => ({ occurrence: p.occurrence, got: p.stale.got })))
+  const written = patchStaleHashes(
+    options.repoDir,
+    patches.map(p => ({ occurrence: p.occurrence, got: p.stale.got }))
+  )
   for (const { stale: fixed, occurrence } of patches) {
     const patched = written.find(w => w.file === occurrence.file && w.line === occurrence.line && w.column === occurrence.column)
     if (patched === undefined) continue
@@ -181,19 +188,26 @@ async function finish(options: FixHashesOptions, state: RoundState, rechecked: s
   // A cancelled round did not build every system with the fixes, and the finally below puts the
   // work tree back: the result must not claim fixes that are no longer there.
   if (options.signal?.aborted && fixes.length > 0) {
-    problems.push({ kind: 'not-verified', message: 'The run was cancelled before every system was built with the fixes: nothing was kept, and the work tree is as it was found. Run nix-ci fix-hashes again.' })
+    problems.push({
+      kind: 'not-verified',
+      message:
+        'The run was cancelled before every system was built with the fixes: nothing was kept, and the work tree is as it was found. Run nix-ci fix-hashes again.'
+    })
     fixes = []
   }
   // A file none of whose fixes stayed gets its saved bytes back: exactly as it was found.
   for (const [file, bytes] of state.originals) if (!fixes.some(f => f.file === file)) writeFileSync(join(options.repoDir, file), bytes)
-  const status = applied.length === 0 && problems.length === 0 ? 'clean' : fixes.length === 0 ? 'failed' : problems.length === 0 ? 'fixed' : 'partial'
+  const status =
+    applied.length === 0 && problems.length === 0 ? 'clean' : fixes.length === 0 ? 'failed' : problems.length === 0 ? 'fixed' : 'partial'
   const keep = options.mode !== 'report'
   return {
     ok: status === 'clean',
     failures:
       status === 'clean'
         ? []
-        : [`Stale fixed-output hashes: ${fixes.length} fixed and verified${keep ? ' (in the work tree)' : ' (reported only)'}, ${problems.length} not fixed`],
+        : [
+            `Stale fixed-output hashes: ${fixes.length} fixed and verified${keep ? ' (in the work tree)' : ' (reported only)'}, ${problems.length} not fixed`
+          ],
     status,
     fixes,
     problems,
@@ -205,7 +219,14 @@ async function finish(options: FixHashesOptions, state: RoundState, rechecked: s
 }
 
 function discovery(options: FixHashesOptions, build: BuildStageResult): DiscoveryContext {
-  return { nix: build.nix, nixVersion: build.nixVersion, reporter: options.reporter, cwd: options.cwd, signal: options.signal, fixedOutputs: build.fixedOutputs }
+  return {
+    nix: build.nix,
+    nixVersion: build.nixVersion,
+    reporter: options.reporter,
+    cwd: options.cwd,
+    signal: options.signal,
+    fixedOutputs: build.fixedOutputs
+  }
 }
 
 function buildOptions(options: FixHashesOptions) {

@@ -40,14 +40,25 @@ export function hashesSummary(result: FixHashesResult, written: boolean): string
       '',
       markdownTable(
         ['Derivation', 'Where', 'Old', 'New', 'Systems verified'],
-        result.fixes.map(f => [markdownCode(f.name), markdownCode(`${f.file}:${f.line}`), markdownCode(f.old || '""'), markdownCode(f.new), markdownText(f.systems.join(', '))])
+        result.fixes.map(f => [
+          markdownCode(f.name),
+          markdownCode(`${f.file}:${f.line}`),
+          markdownCode(f.old || '""'),
+          markdownCode(f.new),
+          markdownText(f.systems.join(', '))
+        ])
       ),
       '',
-      written ? 'The verified fix is in the work tree.' : 'Nothing was written (`fix-hashes: report`); run `nix-ci fix-hashes --write` to apply it locally.'
+      written
+        ? 'The verified fix is in the work tree.'
+        : 'Nothing was written (`fix-hashes: report`); run `nix-ci fix-hashes --write` to apply it locally.'
     )
   }
   for (const problem of result.problems) {
-    lines.push('', `- **${markdownText(problem.kind)}**${problem.derivation ? ` ${markdownCode(problem.derivation)}` : ''}: ${markdownProse(problem.message.split('\n')[0])}`)
+    lines.push(
+      '',
+      `- **${markdownText(problem.kind)}**${problem.derivation ? ` ${markdownCode(problem.derivation)}` : ''}: ${markdownProse(problem.message.split('\n')[0])}`
+    )
   }
   lines.push('', `Nix ${markdownText(result.nixVersion)}; ${result.rounds} build round(s).`)
   return lines.join('\n')

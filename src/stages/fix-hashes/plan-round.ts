@@ -26,7 +26,12 @@ export interface RoundPlan<F extends EarlierFix> {
  * run wrote reported again), then a location for each remaining stale hash. `blocked` holds the
  * hashes refused in earlier rounds; `locate` finds a stale hash in the repository's tracked files.
  */
-export function planRound<F extends EarlierFix>(stale: StaleFod[], applied: F[], blocked: ReadonlySet<string>, locate: Locate): RoundPlan<F> {
+export function planRound<F extends EarlierFix>(
+  stale: StaleFod[],
+  applied: F[],
+  blocked: ReadonlySet<string>,
+  locate: Locate
+): RoundPlan<F> {
   const plan: RoundPlan<F> = { patches: [], revert: [], problems: [], block: [] }
   for (const [specified, group] of bySpecified(stale)) {
     if (blocked.has(specified)) continue
@@ -40,7 +45,11 @@ export function planRound<F extends EarlierFix>(stale: StaleFod[], applied: F[],
 export type Locate = (stale: StaleHash) => LocateResult
 
 /** Where to write each stale hash not blocked, or why not (not found, ambiguous). */
-export function planPatches(stale: StaleFod[], blocked: ReadonlySet<string>, locate: Locate): Pick<RoundPlan<EarlierFix>, 'patches' | 'problems' | 'block'> {
+export function planPatches(
+  stale: StaleFod[],
+  blocked: ReadonlySet<string>,
+  locate: Locate
+): Pick<RoundPlan<EarlierFix>, 'patches' | 'problems' | 'block'> {
   const plan: Pick<RoundPlan<EarlierFix>, 'patches' | 'problems' | 'block'> = { patches: [], problems: [], block: [] }
   for (const [specified, [first]] of bySpecified(stale)) {
     if (blocked.has(specified)) continue
@@ -80,7 +89,8 @@ function planConflict<F extends EarlierFix>(plan: RoundPlan<F>, specified: strin
 
 /** Why a located hash must not be patched: not found, or a real hash standing in several places. */
 function refuseLocation(stale: StaleFod, location: LocateResult): HashProblem | undefined {
-  if (location.kind !== 'found') return { kind: location.kind, derivation: stale.name, message: location.message, candidates: location.candidates }
+  if (location.kind !== 'found')
+    return { kind: location.kind, derivation: stale.name, message: location.message, candidates: location.candidates }
   // A real hash written in several places may be shared on purpose (one source, two derivations):
   // changing one of them is a guess either way, so say where they all are instead.
   if (location.occurrence.fake || location.candidates.length <= 1) return undefined

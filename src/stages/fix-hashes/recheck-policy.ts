@@ -7,10 +7,12 @@ import type { FixedOutputInfo } from '../build/types.js'
 import type { CheckFodsPolicy } from '../../inputs.js'
 
 /** Lock files whose change makes a vendored-dependency FOD's hash suspect. */
-export const LOCK_FILE = /(^|\/)(mix\.lock|Cargo\.lock|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?|go\.sum|go\.mod|Gemfile\.lock|poetry\.lock|uv\.lock|composer\.lock|gradle\.lockfile|deps\.edn|pubspec\.lock)$/
+export const LOCK_FILE =
+  /(^|\/)(mix\.lock|Cargo\.lock|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?|go\.sum|go\.mod|Gemfile\.lock|poetry\.lock|uv\.lock|composer\.lock|gradle\.lockfile|deps\.edn|pubspec\.lock)$/
 
 /** Names nixpkgs gives vendored-dependency FODs (fetchMixDeps, buildGoModule, buildNpmPackage, ...). */
-export const VENDORED_DEPS_NAME = /(mix-deps|-deps-|-deps$|go-modules|npm-deps|node-modules|vendor|cargo-deps|yarn-deps|pnpm-deps|offline-cache|gradle-deps)/
+export const VENDORED_DEPS_NAME =
+  /(mix-deps|-deps-|-deps$|go-modules|npm-deps|node-modules|vendor|cargo-deps|yarn-deps|pnpm-deps|offline-cache|gradle-deps)/
 
 export interface RecheckInputs {
   policy: CheckFodsPolicy
@@ -51,7 +53,8 @@ function recheckReason(fod: FixedOutputInfo, inputs: RecheckInputs): string | un
   if (fod.outputPaths.some(p => inputs.cachedPaths.has(p))) return 'its output was restored from a cache'
   if (!VENDORED_DEPS_NAME.test(fod.name)) return undefined
   if (inputs.changedLockFiles === undefined) return 'it vendors dependencies and no base commit is known to rule out a lock file change'
-  if (inputs.changedLockFiles.length > 0) return `it vendors dependencies and ${inputs.changedLockFiles.join(', ')} changed since the base commit`
+  if (inputs.changedLockFiles.length > 0)
+    return `it vendors dependencies and ${inputs.changedLockFiles.join(', ')} changed since the base commit`
   return undefined
 }
 

@@ -27,7 +27,8 @@ export interface HashFix {
   silent: boolean
 }
 
-export type HashProblemKind = 'not-found' | 'ambiguous' | 'platform-conflict' | 'nondeterministic' | 'not-converged' | 'not-verified' | 'other-hash-error'
+export type HashProblemKind =
+  'not-found' | 'ambiguous' | 'platform-conflict' | 'nondeterministic' | 'not-converged' | 'not-verified' | 'other-hash-error'
 
 /** Something the stage would not fix by itself, with what the user should do. */
 export interface HashProblem {

@@ -17,7 +17,10 @@ export interface AppliedFix extends EarlierFix {
   patched: PatchedHash
 }
 
-export async function recheckSilentCandidates(options: FixHashesOptions, context: DiscoveryContext): Promise<{ stale: StaleFod[]; rechecked: string[] }> {
+export async function recheckSilentCandidates(
+  options: FixHashesOptions,
+  context: DiscoveryContext
+): Promise<{ stale: StaleFod[]; rechecked: string[] }> {
   const choices = fodsToRecheck({
     policy: options.recheck,
     fixedOutputs: options.firstBuild.fixedOutputs,
@@ -28,7 +31,10 @@ export async function recheckSilentCandidates(options: FixHashesOptions, context
   if (choices.length === 0) return { stale: [], rechecked: [] }
   const outcome = await options.reporter.group(`Stale hashes: re-checking ${choices.length} output(s) already in the store`, async () => {
     for (const choice of choices) options.reporter.info(`${choice.fod.name}: ${choice.reason}`)
-    return checkRebuild(context, choices.map(c => c.fod))
+    return checkRebuild(
+      context,
+      choices.map(c => c.fod)
+    )
   })
   return { stale: outcome.stale, rechecked: choices.map(c => c.fod.drvPath) }
 }
@@ -49,12 +55,17 @@ export async function checkTwins(
 ): Promise<StaleFod[]> {
   const built = new Set(build.builtDerivations)
   const twins = build.fixedOutputs.filter(
-    f => f.validAfter && !built.has(f.drvPath) && !checked.has(f.drvPath) && applied.some(a => matchesHash(f, a.newSri) && a.stale.system !== f.system)
+    f =>
+      f.validAfter &&
+      !built.has(f.drvPath) &&
+      !checked.has(f.drvPath) &&
+      applied.some(a => matchesHash(f, a.newSri) && a.stale.system !== f.system)
   )
   if (twins.length === 0) return []
   twins.forEach(t => checked.add(t.drvPath))
-  const outcome = await reporter.group(`Stale hashes: check-mode rebuild of ${twins.length} other-system twin(s) of the fixed derivations`, () =>
-    checkRebuild(context, twins)
+  const outcome = await reporter.group(
+    `Stale hashes: check-mode rebuild of ${twins.length} other-system twin(s) of the fixed derivations`,
+    () => checkRebuild(context, twins)
   )
   return outcome.stale
 }
@@ -65,14 +76,25 @@ export async function checkTwins(
  * again. Each fixed FOD the last round did not build is rebuilt once in check mode (`--rebuild`,
  * the same on Nix 2.8 and newer); a new mismatch means nondeterminism, and the fix is taken back.
  */
-export async function dropNondeterministic(applied: AppliedFix[], build: BuildStageResult, problems: HashProblem[], context: DiscoveryContext, options: FixHashesOptions): Promise<void> {
+export async function dropNondeterministic(
+  applied: AppliedFix[],
+  build: BuildStageResult,
+  problems: HashProblem[],
+  context: DiscoveryContext,
+  options: FixHashesOptions
+): Promise<void> {
   const built = new Set(build.builtDerivations)
   const toCheck = applied
     .map(fix => ({ fix, fod: build.fixedOutputs.find(f => f.validAfter && f.system === fix.stale.system && matchesHash(f, fix.newSri)) }))
     .filter((c): c is { fix: AppliedFix; fod: FixedOutputInfo } => c.fod !== undefined && !built.has(c.fod.drvPath))
   if (toCheck.length === 0) return
-  const outcome = await options.reporter.group(`Stale hashes: check-mode rebuild of ${toCheck.length} fixed derivation(s), to be sure each builds the same bytes twice`, () =>
-    checkRebuild(context, toCheck.map(c => c.fod))
+  const outcome = await options.reporter.group(
+    `Stale hashes: check-mode rebuild of ${toCheck.length} fixed derivation(s), to be sure each builds the same bytes twice`,
+    () =>
+      checkRebuild(
+        context,
+        toCheck.map(c => c.fod)
+      )
   )
   for (const { fix, fod } of toCheck) {
     const again = outcome.stale.find(s => s.drvPath === fod.drvPath)
@@ -127,4 +149,3 @@ function matchesHash(fod: FixedOutputInfo, wantedSri: string): boolean {
   const wanted = tryParseHash(wantedSri)
   return declared !== undefined && wanted !== undefined && hashesEqual(declared, wanted)
 }
-

@@ -12,10 +12,14 @@ export async function treeFilesOver(gh: Repo, commit: CommitInfo, files: FixedFi
     const entry = await entryAt(gh, commit.tree, file.path)
     const at = `${gh.owner}/${gh.repo}@${commit.sha.slice(0, 12)}`
     if (!entry || entry.type !== 'blob') {
-      throw new Refusal(`${file.path} is not a file in ${at}, the commit the fix would go on: check out that commit (actions/checkout does by default) and re-run.`)
+      throw new Refusal(
+        `${file.path} is not a file in ${at}, the commit the fix would go on: check out that commit (actions/checkout does by default) and re-run.`
+      )
     }
     if (entry.mode !== '100644' && entry.mode !== '100755') {
-      throw new Refusal(`${file.path} is not a regular file in ${at} (mode ${entry.mode}): nix-ci only commits fixes to regular files; apply this one by hand.`)
+      throw new Refusal(
+        `${file.path} is not a regular file in ${at} (mode ${entry.mode}): nix-ci only commits fixes to regular files; apply this one by hand.`
+      )
     }
     if (entry.sha !== file.headBlobSha) {
       throw new Refusal(

@@ -24,8 +24,13 @@ export async function runCommitFlow(session: Session): Promise<PullRequestStageR
   }
   session.progress.number = pr.number
   session.progress.branch = pr.headRef
-  if (hashes.fixes.length === 0) return skipped(session, hashes.status === 'clean' ? 'No stale hash: nothing to commit.' : 'No verified fix to commit (see the annotations).')
-  if (hashes.writtenFiles.length === 0) return skipped(session, 'The verified fixes were not written to the work tree (fix-hashes: report): nothing to commit.')
+  if (hashes.fixes.length === 0)
+    return skipped(
+      session,
+      hashes.status === 'clean' ? 'No stale hash: nothing to commit.' : 'No verified fix to commit (see the annotations).'
+    )
+  if (hashes.writtenFiles.length === 0)
+    return skipped(session, 'The verified fixes were not written to the work tree (fix-hashes: report): nothing to commit.')
   const files = await readFixedFiles(session.options.repoDir, hashes)
   const { gh } = session
   const current = await attempt(session, `read pull request #${pr.number}`, () => getPull(gh, pr.number))
@@ -64,7 +69,9 @@ async function commitOntoBranch(session: Session, files: FixedFile[], liveHead: 
   const dependabotSkip = /^dependabot(\[bot\])?$/i.test(pr.author)
   const message = withTrailers(commitMessage(hashes.fixes, hashes, { dependabotSkip }), fixFingerprint(hashes.fixes), tree)
   const commit = await attempt(session, 'create the fix commit', () => createCommit(gh, message, tree, pr.headSha))
-  const moved = await attempt(session, `push the fix onto ${pr.headRef}`, () => moveBranchForward(gh, pr.headRef, commit.sha), { branch: pr.headRef })
+  const moved = await attempt(session, `push the fix onto ${pr.headRef}`, () => moveBranchForward(gh, pr.headRef, commit.sha), {
+    branch: pr.headRef
+  })
   if (moved === 'not-fast-forward') {
     const now = await attempt(session, `read the branch ${pr.headRef}`, () => readBranch(gh, pr.headRef))
     return movedOn(session, now ?? 'a deleted branch')
@@ -75,7 +82,12 @@ async function commitOntoBranch(session: Session, files: FixedFile[], liveHead: 
   const defaultToken = options.defaultToken ?? madeWithDefaultToken(commit)
   try {
     await attempt(session, `comment on pull request #${pr.number}`, () =>
-      upsertComment(gh, pr.number, COMMIT_MARKER, commitComment({ commitSha: commit.sha, fixes: hashes.fixes, author: pr.author, defaultToken, dependabotSkip }))
+      upsertComment(
+        gh,
+        pr.number,
+        COMMIT_MARKER,
+        commitComment({ commitSha: commit.sha, fixes: hashes.fixes, author: pr.author, defaultToken, dependabotSkip })
+      )
     )
   } catch (error) {
     // The fix is pushed; a missing explanation is worth a warning, not a failure.
@@ -101,7 +113,12 @@ async function suggestOnFork(session: Session, files: FixedFile[], headRepo: str
   const [forkOwner, forkName] = headRepo.split('/')
   const fork: Repo = { octokit: gh.octokit, owner: forkOwner, repo: forkName }
   const fromFork = { fork: true }
-  const head = await attempt(session, `read the built commit ${pr.headSha.slice(0, 12)} in ${pr.headRepo}`, () => readCommit(fork, pr.headSha), fromFork)
+  const head = await attempt(
+    session,
+    `read the built commit ${pr.headSha.slice(0, 12)} in ${pr.headRepo}`,
+    () => readCommit(fork, pr.headSha),
+    fromFork
+  )
   await attempt(session, 'read the files to fix', () => treeFilesOver(fork, head, files), fromFork)
   const [shown, earlier] = await Promise.all([
     attempt(session, `list the files of pull request #${pr.number}`, () => diffLines(gh, pr.number), fromFork),
@@ -125,13 +142,26 @@ async function suggestOnFork(session: Session, files: FixedFile[], headRepo: str
   }
   let posted = false
   if (suggestions.length > 0) {
-    await attempt(session, `post suggestions on pull request #${pr.number}`, () =>
-      createSuggestionReview(gh, pr.number, { commitId: pr.headSha, body: suggestionReviewBody(suggestions.length), comments: suggestions }), fromFork
+    await attempt(
+      session,
+      `post suggestions on pull request #${pr.number}`,
+      () =>
+        createSuggestionReview(gh, pr.number, {
+          commitId: pr.headSha,
+          body: suggestionReviewBody(suggestions.length),
+          comments: suggestions
+        }),
+      fromFork
     )
     posted = true
   }
   if (elsewhere.length > 0) {
-    const outcome = await attempt(session, `comment on pull request #${pr.number}`, () => upsertComment(gh, pr.number, FIX_MARKER, diffComment(elsewhere)), fromFork)
+    const outcome = await attempt(
+      session,
+      `comment on pull request #${pr.number}`,
+      () => upsertComment(gh, pr.number, FIX_MARKER, diffComment(elsewhere)),
+      fromFork
+    )
     posted ||= outcome !== 'unchanged'
   }
   const message = posted

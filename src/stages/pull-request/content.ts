@@ -40,7 +40,8 @@ export function fixTitle(fixes: HashFix[]): string {
 
 export function commitMessage(fixes: HashFix[], hashes: FixHashesResult, options: { dependabotSkip?: boolean } = {}): string {
   const lines = [fixTitle(fixes), '']
-  for (const f of fixes) lines.push(`${f.file}:${f.line}: ${f.name}`, `  ${f.old || '""'} -> ${f.new}`, `  verified on ${f.systems.join(', ')}`)
+  for (const f of fixes)
+    lines.push(`${f.file}:${f.line}: ${f.name}`, `  ${f.old || '""'} -> ${f.new}`, `  verified on ${f.systems.join(', ')}`)
   lines.push('', `Verified by nix-ci by building every system with Nix ${hashes.nixVersion}.`)
   // Dependabot keeps rebasing (and force-pushing over) a PR only if extra commits carry this.
   if (options.dependabotSkip) lines.push('', '[dependabot skip]')
@@ -64,7 +65,12 @@ function fixTable(fixes: HashFix[], ctx: ContentContext, commitSha: string): str
     ['Derivation', 'Where', 'Old → new', 'Systems verified'],
     fixes.map(f => [
       `${markdownCode(f.name)}${f.silent ? ' (was hidden by an output already in the store)' : ''}`,
-      markdownFileLink(`${f.file}:${f.line}`, `${ctx.serverUrl}/${encodeURIComponent(ctx.owner)}/${encodeURIComponent(ctx.repo)}/blob/${encodeURIComponent(commitSha)}`, f.file, f.line),
+      markdownFileLink(
+        `${f.file}:${f.line}`,
+        `${ctx.serverUrl}/${encodeURIComponent(ctx.owner)}/${encodeURIComponent(ctx.repo)}/blob/${encodeURIComponent(commitSha)}`,
+        f.file,
+        f.line
+      ),
       `${markdownCode(f.old || '""')} → ${markdownCode(f.new)}`,
       markdownText(f.systems.join(', '))
     ])
@@ -73,7 +79,7 @@ function fixTable(fixes: HashFix[], ctx: ContentContext, commitSha: string): str
 
 export const DEFAULT_TOKEN_NOTE =
   '> [!NOTE]\n' +
-  '> This was pushed with the workflow\'s default `GITHUB_TOKEN`, and GitHub starts no workflow runs for pushes and pull requests made ' +
+  "> This was pushed with the workflow's default `GITHUB_TOKEN`, and GitHub starts no workflow runs for pushes and pull requests made " +
   'with it, so checks will not run on it by themselves. To have them run: give nix-ci a GitHub App token or a fine-grained personal ' +
   'access token (contents: write, pull requests: write) through its `github-token` input; or close and reopen this pull request.'
 
@@ -99,7 +105,12 @@ export function pullRequestBody(input: BodyInput, ctx: ContentContext): string {
   if (hashes.problems.length > 0) {
     parts.push(
       '**Not fixed here** (see the workflow run for details):\n' +
-        hashes.problems.map(p => `- ${markdownText(p.kind)}${p.derivation ? ` ${markdownCode(p.derivation)}` : ''}: ${markdownProse(p.message.split('\n')[0])}`).join('\n')
+        hashes.problems
+          .map(
+            p =>
+              `- ${markdownText(p.kind)}${p.derivation ? ` ${markdownCode(p.derivation)}` : ''}: ${markdownProse(p.message.split('\n')[0])}`
+          )
+          .join('\n')
     )
   }
   const system = ctx.systems[0] ?? 'x86_64-linux'
@@ -129,7 +140,7 @@ export function othersCommitsComment(branch: string, headSha: string, fixes: Has
     `nix-ci has a new verified fix (${codeNames(fixes)}), but ${markdownCode(branch)} now holds commit ${markdownCode(headSha.slice(0, 12))}, which nix-ci did not make, ` +
       'so it has not touched the branch: nothing of yours is overwritten.',
     `To let nix-ci take the branch over again, delete ${markdownCode(branch)} (your commits stay reachable from this pull request) or close this pull request and delete the branch; the next run rebuilds it. ` +
-      'Or apply the hash fix yourself: see the workflow run\'s annotations for each file:line, old and new hash.'
+      "Or apply the hash fix yourself: see the workflow run's annotations for each file:line, old and new hash."
   ].join('\n\n')
 }
 
@@ -137,7 +148,7 @@ export function closedComment(base: string, baseSha: string, branchDeleted: bool
   return [
     CLOSED_MARKER,
     `Every fixed-output hash on ${markdownCode(base)} is correct as of ${markdownCode(baseSha.slice(0, 12))} (nix-ci built every system), so this fix is no longer needed: closing.` +
-      (branchDeleted ? ' The branch held only nix-ci\'s commit and is deleted.' : '')
+      (branchDeleted ? " The branch held only nix-ci's commit and is deleted." : '')
   ].join('\n\n')
 }
 
@@ -149,7 +160,13 @@ export function othersCommitsKeptOpenComment(base: string, baseSha: string, bran
   ].join('\n\n')
 }
 
-export function commitComment(input: { commitSha: string; fixes: HashFix[]; author: string; defaultToken: boolean; dependabotSkip: boolean }): string {
+export function commitComment(input: {
+  commitSha: string
+  fixes: HashFix[]
+  author: string
+  defaultToken: boolean
+  dependabotSkip: boolean
+}): string {
   const parts = [
     COMMIT_MARKER,
     `nix-ci pushed ${markdownCode(input.commitSha.slice(0, 12))} onto this pull request: it fixes ${codeNames(input.fixes)}, whose fixed-output hash no longer matched after this change, ` +
@@ -178,6 +195,8 @@ export function suggestionReviewBody(count: number): string {
 
 /** For fixes on lines the PR's diff does not show (review comments cannot sit there). */
 export function diffComment(entries: { fix: HashFix; path: string; oldLine: string; newLine: string }[]): string {
-  const body = entries.map(e => `--- a/${e.path}\n+++ b/${e.path}\n@@ -${e.fix.line} +${e.fix.line} @@\n-${e.oldLine}\n+${e.newLine}`).join('\n')
+  const body = entries
+    .map(e => `--- a/${e.path}\n+++ b/${e.path}\n@@ -${e.fix.line} +${e.fix.line} @@\n-${e.oldLine}\n+${e.newLine}`)
+    .join('\n')
   return `${FIX_MARKER}\n**nix-ci: stale fixed-output hashes.** Verified by building this pull request; apply with \`git apply\`:\n\n${markdownCodeBlock(body, 'diff')}`
 }

@@ -41,7 +41,11 @@ export function explainPullRequestError(error: unknown, context: PullRequestErro
       'post the fix without checking out the fork (the pattern in .github/workflows/fix-hashes.yml and fix-hashes-apply.yml).'
     )
   }
-  if (isRequestError(error) && (error.status === 422 || error.status === 403) && /GH006|GH013|protected branch|rule violations?|changes must be made through a pull request|protected ref/i.test(text)) {
+  if (
+    isRequestError(error) &&
+    (error.status === 422 || error.status === 403) &&
+    /GH006|GH013|protected branch|rule violations?|changes must be made through a pull request|protected ref/i.test(text)
+  ) {
     const branch = context.branch ? `the branch ${context.branch}` : 'this branch'
     return (
       `Branch protection or a repository ruleset refused to let nix-ci ${context.action} in ${where}: ${oneLine(text)}. ` +
@@ -51,4 +55,3 @@ export function explainPullRequestError(error: unknown, context: PullRequestErro
   }
   return explainGitHubError(error, { action: context.action, owner: context.owner, repo: context.repo, permissions: { ...PERMISSIONS } })
 }
-

@@ -5,8 +5,27 @@
 import { errorMessage } from '../../errors.js'
 import type { RunContext } from '../../github/context.js'
 import { treeFilesOver } from './base-files.js'
-import { closedComment, commitMessage, fixTitle, othersCommitsComment, othersCommitsKeptOpenComment, pullRequestBody, CLOSED_MARKER, HUMAN_COMMITS_MARKER } from './content.js'
-import { compareCommits, createBranch, createCommit, createTree, deleteBranch, readBranch, readCommit, replaceBranch, type CommitInfo } from './github-git.js'
+import {
+  closedComment,
+  commitMessage,
+  fixTitle,
+  othersCommitsComment,
+  othersCommitsKeptOpenComment,
+  pullRequestBody,
+  CLOSED_MARKER,
+  HUMAN_COMMITS_MARKER
+} from './content.js'
+import {
+  compareCommits,
+  createBranch,
+  createCommit,
+  createTree,
+  deleteBranch,
+  readBranch,
+  readCommit,
+  replaceBranch,
+  type CommitInfo
+} from './github-git.js'
 import { addMissingLabels, createPull, findOpenPull, updatePull, upsertComment, type PullInfo } from './github-pulls.js'
 import { fixFingerprint, isNixCiCommit, madeWithDefaultToken, withTrailers } from './ownership.js'
 import { attempt, done, notDelivered, Refusal, skipped, StepFailure, type Session } from './session.js'
@@ -27,11 +46,17 @@ export async function runFixBranchFlow(session: Session): Promise<PullRequestSta
   const branch = FIX_BRANCH_PREFIX + base
   session.progress.branch = branch
   if (hashes.status === 'clean') {
-    if (!session.options.buildOk) return skipped(session, 'The build failed, so finding no stale hash proves nothing: the fix pull request (if any) is left as it is.')
+    if (!session.options.buildOk)
+      return skipped(session, 'The build failed, so finding no stale hash proves nothing: the fix pull request (if any) is left as it is.')
     return closeStaleFix(session, base, branch)
   }
-  if (hashes.fixes.length === 0) return skipped(session, `No verified fix to propose: ${hashes.problems.length} stale hash problem(s) need a person (see the annotations).`)
-  if (hashes.writtenFiles.length === 0) return skipped(session, 'The verified fixes were not written to the work tree (fix-hashes: report): nothing to commit.')
+  if (hashes.fixes.length === 0)
+    return skipped(
+      session,
+      `No verified fix to propose: ${hashes.problems.length} stale hash problem(s) need a person (see the annotations).`
+    )
+  if (hashes.writtenFiles.length === 0)
+    return skipped(session, 'The verified fixes were not written to the work tree (fix-hashes: report): nothing to commit.')
 
   const files = await readFixedFiles(session.options.repoDir, hashes)
   const baseSha = context.sha
@@ -47,11 +72,19 @@ export async function runFixBranchFlow(session: Session): Promise<PullRequestSta
   if (placed.kind === 'newer') {
     const pull = await attempt(session, 'find the fix pull request', () => findOpenPull(gh, branch, base))
     remember(session, pull)
-    return done(session, 'none', `${branch} already holds a fix built on ${placed.parent.slice(0, 12)}, newer than this run's ${baseSha.slice(0, 12)}: left as it is.`)
+    return done(
+      session,
+      'none',
+      `${branch} already holds a fix built on ${placed.parent.slice(0, 12)}, newer than this run's ${baseSha.slice(0, 12)}: left as it is.`
+    )
   }
   session.progress.commitSha = placed.commit.sha
   if (placed.changed) session.progress.operation = 'updated'
-  session.reporter.info(placed.changed ? `Pushed ${placed.commit.sha.slice(0, 12)} to ${branch} (on ${baseSha.slice(0, 12)})` : `${branch} already holds this fix: no new commit`)
+  session.reporter.info(
+    placed.changed
+      ? `Pushed ${placed.commit.sha.slice(0, 12)} to ${branch} (on ${baseSha.slice(0, 12)})`
+      : `${branch} already holds this fix: no new commit`
+  )
   return openOrUpdatePull(session, { base, branch, baseSha, commit: placed.commit })
 }
 
@@ -65,13 +98,18 @@ function fixBase(context: RunContext): string {
   }
   const base = baseBranchOf(context)
   if (!base || base.startsWith(FIX_BRANCH_PREFIX)) {
-    throw new Refusal(`fix-hashes: pull-request needs a branch to propose the fix to, and this run is for '${context.ref}'. Run it on pushes to a branch (e.g. main).`)
+    throw new Refusal(
+      `fix-hashes: pull-request needs a branch to propose the fix to, and this run is for '${context.ref}'. Run it on pushes to a branch (e.g. main).`
+    )
   }
   return base
 }
 
 /** The one fix PR from the branch: found or opened, its title and body brought up to date, labelled. */
-async function openOrUpdatePull(session: Session, fix: { base: string; branch: string; baseSha: string; commit: CommitInfo }): Promise<PullRequestStageResult> {
+async function openOrUpdatePull(
+  session: Session,
+  fix: { base: string; branch: string; baseSha: string; commit: CommitInfo }
+): Promise<PullRequestStageResult> {
   const { hashes } = session.options
   const { gh } = session
   const { base, branch, baseSha } = fix
@@ -80,7 +118,10 @@ async function openOrUpdatePull(session: Session, fix: { base: string; branch: s
   const body = pullRequestBody({ fixes: hashes.fixes, hashes, base, baseSha, branch, defaultToken }, contentContext(session))
   let pull = await attempt(session, 'find the fix pull request', () => findOpenPull(gh, branch, base))
   if (!pull) {
-    const made = await attempt(session, `open the fix pull request from ${branch}`, () => createPull(gh, { branch, base, title, body }), { branch, base })
+    const made = await attempt(session, `open the fix pull request from ${branch}`, () => createPull(gh, { branch, base, title, body }), {
+      branch,
+      base
+    })
     pull = made.pull
     remember(session, pull)
     if (made.created) session.progress.operation = 'created'
@@ -98,9 +139,7 @@ async function openOrUpdatePull(session: Session, fix: { base: string; branch: s
 }
 
 type Placement =
-  | { kind: 'placed'; commit: CommitInfo; changed: boolean }
-  | { kind: 'others'; head: string }
-  | { kind: 'newer'; parent: string }
+  { kind: 'placed'; commit: CommitInfo; changed: boolean } | { kind: 'others'; head: string } | { kind: 'newer'; parent: string }
 
 /**
  * Puts the fix commit on the branch: creates the branch, keeps it when it already holds this exact
@@ -133,7 +172,9 @@ async function placeFixCommit(session: Session, branch: string, baseSha: string,
     if (moved === 'stale') continue // judge what it holds now
     return { kind: 'placed', commit, changed: true }
   }
-  throw new StepFailure(`The branch ${branch} kept changing while nix-ci updated it (another run or a person pushing to it): re-run the job.`)
+  throw new StepFailure(
+    `The branch ${branch} kept changing while nix-ci updated it (another run or a person pushing to it): re-run the job.`
+  )
 }
 
 async function stopForOthersCommits(session: Session, branch: string, base: string, head: string): Promise<PullRequestStageResult> {
@@ -145,7 +186,9 @@ async function stopForOthersCommits(session: Session, branch: string, base: stri
     `Delete the branch to let nix-ci rebuild it, or apply the fix yourself (see the annotations).`
   if (pull) {
     const number = pull.number
-    await attempt(session, `comment on pull request #${number}`, () => upsertComment(gh, number, HUMAN_COMMITS_MARKER, othersCommitsComment(branch, head, options.hashes.fixes)))
+    await attempt(session, `comment on pull request #${number}`, () =>
+      upsertComment(gh, number, HUMAN_COMMITS_MARKER, othersCommitsComment(branch, head, options.hashes.fixes))
+    )
   }
   return notDelivered(session, 'refused', pull ? `${message} Said so on pull request #${pull.number}.` : message)
 }
@@ -165,20 +208,30 @@ async function closeStaleFix(session: Session, base: string, branch: string): Pr
     const current = await attempt(session, `read the head of ${branch}`, () => readCommit(gh, head))
     ours = isNixCiCommit(current)
     if (ours && current.parents[0] !== baseSha) {
-      const relation = await attempt(session, 'compare the fix branch with the built commit', () => compareCommits(gh, baseSha, current.parents[0]))
-      if (relation === 'ahead') return skipped(session, `${branch} holds a fix for ${current.parents[0].slice(0, 12)}, newer than this run's ${baseSha.slice(0, 12)}: left open.`)
+      const relation = await attempt(session, 'compare the fix branch with the built commit', () =>
+        compareCommits(gh, baseSha, current.parents[0])
+      )
+      if (relation === 'ahead')
+        return skipped(
+          session,
+          `${branch} holds a fix for ${current.parents[0].slice(0, 12)}, newer than this run's ${baseSha.slice(0, 12)}: left open.`
+        )
     }
     if (!ours) {
       if (pull) {
         const number = pull.number
-        await attempt(session, `comment on pull request #${number}`, () => upsertComment(gh, number, CLOSED_MARKER, othersCommitsKeptOpenComment(base, baseSha, branch)))
+        await attempt(session, `comment on pull request #${number}`, () =>
+          upsertComment(gh, number, CLOSED_MARKER, othersCommitsKeptOpenComment(base, baseSha, branch))
+        )
       }
       return skipped(session, `No stale hash on ${base}; ${branch} holds commits nix-ci did not make, so it is left to its authors.`)
     }
   }
   if (pull) {
     const number = pull.number
-    await attempt(session, `comment on pull request #${number}`, () => upsertComment(gh, number, CLOSED_MARKER, closedComment(base, baseSha, ours)))
+    await attempt(session, `comment on pull request #${number}`, () =>
+      upsertComment(gh, number, CLOSED_MARKER, closedComment(base, baseSha, ours))
+    )
     await attempt(session, `close pull request #${number}`, () => updatePull(gh, number, { state: 'closed' }))
     session.progress.operation = 'closed'
   }
@@ -192,7 +245,9 @@ async function closeStaleFix(session: Session, base: string, branch: string): Pr
   return done(
     session,
     session.progress.operation,
-    pull ? `No stale hash on ${base}: closed pull request #${pull.number}${ours ? ` and deleted ${branch}` : ''}.` : `No stale hash on ${base}: deleted the leftover branch ${branch}.`
+    pull
+      ? `No stale hash on ${base}: closed pull request #${pull.number}${ours ? ` and deleted ${branch}` : ''}.`
+      : `No stale hash on ${base}: deleted the leftover branch ${branch}.`
   )
 }
 
@@ -215,5 +270,12 @@ function remember(session: Session, pull: PullInfo | undefined): void {
 
 export function contentContext(session: Session) {
   const { options } = session
-  return { owner: options.context.owner, repo: options.context.repo, serverUrl: options.context.serverUrl, flake: options.flake, package: options.package, systems: options.systems }
+  return {
+    owner: options.context.owner,
+    repo: options.context.repo,
+    serverUrl: options.context.serverUrl,
+    flake: options.flake,
+    package: options.package,
+    systems: options.systems
+  }
 }

@@ -7,7 +7,14 @@ import type { FixHashesResult } from '../fix-hashes/types.js'
 import { runPullRequestStage } from './pull-request-stage.js'
 import type { PullRequestStageResult } from './types.js'
 
-export function deliverFixes(inputs: Inputs, github: GitHubTarget, hashes: FixHashesResult, buildOk: boolean, repoDir: string, reporter: Reporter): Promise<PullRequestStageResult> {
+export function deliverFixes(
+  inputs: Inputs,
+  github: GitHubTarget,
+  hashes: FixHashesResult,
+  buildOk: boolean,
+  repoDir: string,
+  reporter: Reporter
+): Promise<PullRequestStageResult> {
   return reporter.group('Fix pull request', () =>
     runPullRequestStage({
       mode: inputs.fixHashes as 'pull-request' | 'commit',

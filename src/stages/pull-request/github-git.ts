@@ -25,7 +25,13 @@ export interface TreeFile {
 
 export async function readCommit(gh: Repo, sha: string): Promise<CommitInfo> {
   const { data } = await gh.octokit.rest.git.getCommit({ owner: gh.owner, repo: gh.repo, commit_sha: sha })
-  return { sha: data.sha, tree: data.tree.sha, parents: data.parents.map(p => p.sha), message: data.message, author: { name: data.author.name, email: data.author.email } }
+  return {
+    sha: data.sha,
+    tree: data.tree.sha,
+    parents: data.parents.map(p => p.sha),
+    message: data.message,
+    author: { name: data.author.name, email: data.author.email }
+  }
 }
 
 /** The blob at `path` in a tree (nested paths walk the subtrees), or undefined. */
@@ -47,7 +53,12 @@ export async function entryAt(gh: Repo, treeSha: string, path: string): Promise<
 export async function createTree(gh: Repo, baseTree: string, files: TreeFile[]): Promise<string> {
   const items = []
   for (const file of files) {
-    const { data } = await gh.octokit.rest.git.createBlob({ owner: gh.owner, repo: gh.repo, content: file.content.toString('base64'), encoding: 'base64' })
+    const { data } = await gh.octokit.rest.git.createBlob({
+      owner: gh.owner,
+      repo: gh.repo,
+      content: file.content.toString('base64'),
+      encoding: 'base64'
+    })
     items.push({ path: file.path, mode: file.mode as '100644' | '100755', type: 'blob' as const, sha: data.sha })
   }
   const { data } = await gh.octokit.rest.git.createTree({ owner: gh.owner, repo: gh.repo, base_tree: baseTree, tree: items })
@@ -57,7 +68,13 @@ export async function createTree(gh: Repo, baseTree: string, files: TreeFile[]):
 /** One commit; no author or committer, so GitHub attributes it to the token and signs it. */
 export async function createCommit(gh: Repo, message: string, tree: string, parent: string): Promise<CommitInfo> {
   const { data } = await gh.octokit.rest.git.createCommit({ owner: gh.owner, repo: gh.repo, message, tree, parents: [parent] })
-  return { sha: data.sha, tree: data.tree.sha, parents: data.parents.map(p => p.sha), message: data.message, author: { name: data.author.name, email: data.author.email } }
+  return {
+    sha: data.sha,
+    tree: data.tree.sha,
+    parents: data.parents.map(p => p.sha),
+    message: data.message,
+    author: { name: data.author.name, email: data.author.email }
+  }
 }
 
 /** The commit a branch points at, or undefined when it does not exist. */
@@ -113,7 +130,12 @@ export async function deleteBranch(gh: Repo, branch: string): Promise<'deleted' 
 
 /** How `head` relates to `base`: ahead (head descends from base), behind, identical or diverged. */
 export async function compareCommits(gh: Repo, base: string, head: string): Promise<'ahead' | 'behind' | 'identical' | 'diverged'> {
-  const { data } = await gh.octokit.rest.repos.compareCommitsWithBasehead({ owner: gh.owner, repo: gh.repo, basehead: `${base}...${head}`, per_page: 1 })
+  const { data } = await gh.octokit.rest.repos.compareCommitsWithBasehead({
+    owner: gh.owner,
+    repo: gh.repo,
+    basehead: `${base}...${head}`,
+    per_page: 1
+  })
   return data.status
 }
 

@@ -53,7 +53,14 @@ export async function getPull(gh: Repo, number: number): Promise<PullInfo> {
 
 /** The open PR from `branch` (in this repository) into `base`, if any. */
 export async function findOpenPull(gh: Repo, branch: string, base: string): Promise<PullInfo | undefined> {
-  const pulls = await gh.octokit.paginate(gh.octokit.rest.pulls.list, { owner: gh.owner, repo: gh.repo, state: 'open', head: `${gh.owner}:${branch}`, base, per_page: 100 })
+  const pulls = await gh.octokit.paginate(gh.octokit.rest.pulls.list, {
+    owner: gh.owner,
+    repo: gh.repo,
+    state: 'open',
+    head: `${gh.owner}:${branch}`,
+    base,
+    per_page: 100
+  })
   const found = pulls.find(p => p.head.ref === branch)
   return found ? pullInfo(found) : undefined
 }
@@ -62,9 +69,19 @@ export async function findOpenPull(gh: Repo, branch: string, base: string): Prom
  * Opens the PR; if a concurrent run opened it first (GitHub's "A pull request already exists for
  * owner:branch"), returns that one instead.
  */
-export async function createPull(gh: Repo, input: { branch: string; base: string; title: string; body: string }): Promise<{ pull: PullInfo; created: boolean }> {
+export async function createPull(
+  gh: Repo,
+  input: { branch: string; base: string; title: string; body: string }
+): Promise<{ pull: PullInfo; created: boolean }> {
   try {
-    const { data } = await gh.octokit.rest.pulls.create({ owner: gh.owner, repo: gh.repo, head: input.branch, base: input.base, title: input.title, body: input.body })
+    const { data } = await gh.octokit.rest.pulls.create({
+      owner: gh.owner,
+      repo: gh.repo,
+      head: input.branch,
+      base: input.base,
+      title: input.title,
+      body: input.body
+    })
     return { pull: pullInfo(data), created: true }
   } catch (error) {
     if (!(isRequestError(error) && error.status === 422 && /pull request already exists/i.test(messageOf(error)))) throw error
@@ -74,7 +91,11 @@ export async function createPull(gh: Repo, input: { branch: string; base: string
   }
 }
 
-export async function updatePull(gh: Repo, number: number, change: { title?: string; body?: string; state?: 'open' | 'closed' }): Promise<PullInfo> {
+export async function updatePull(
+  gh: Repo,
+  number: number,
+  change: { title?: string; body?: string; state?: 'open' | 'closed' }
+): Promise<PullInfo> {
   const { data } = await gh.octokit.rest.pulls.update({ owner: gh.owner, repo: gh.repo, pull_number: number, ...change })
   return pullInfo(data)
 }
@@ -93,7 +114,12 @@ export async function addMissingLabels(gh: Repo, pull: PullInfo, labels: string[
  */
 export async function upsertComment(gh: Repo, number: number, marker: string, body: string): Promise<'created' | 'updated' | 'unchanged'> {
   const text = body.startsWith(marker) ? body : `${marker}\n${body}`
-  const comments = await gh.octokit.paginate(gh.octokit.rest.issues.listComments, { owner: gh.owner, repo: gh.repo, issue_number: number, per_page: 100 })
+  const comments = await gh.octokit.paginate(gh.octokit.rest.issues.listComments, {
+    owner: gh.owner,
+    repo: gh.repo,
+    issue_number: number,
+    per_page: 100
+  })
   const own = comments.find(c => (c.body ?? '').startsWith(marker))
   if (!own) {
     await gh.octokit.rest.issues.createComment({ owner: gh.owner, repo: gh.repo, issue_number: number, body: text })
@@ -111,13 +137,23 @@ export interface ReviewCommentInfo {
 }
 
 export async function listReviewComments(gh: Repo, number: number): Promise<ReviewCommentInfo[]> {
-  const comments = await gh.octokit.paginate(gh.octokit.rest.pulls.listReviewComments, { owner: gh.owner, repo: gh.repo, pull_number: number, per_page: 100 })
+  const comments = await gh.octokit.paginate(gh.octokit.rest.pulls.listReviewComments, {
+    owner: gh.owner,
+    repo: gh.repo,
+    pull_number: number,
+    per_page: 100
+  })
   return comments.map(c => ({ path: c.path, line: c.line ?? null, body: c.body }))
 }
 
 /** Lines of the head side each changed file's diff shows (review comments can only sit there). */
 export async function diffLines(gh: Repo, number: number): Promise<Map<string, [number, number][]>> {
-  const files = await gh.octokit.paginate(gh.octokit.rest.pulls.listFiles, { owner: gh.owner, repo: gh.repo, pull_number: number, per_page: 100 })
+  const files = await gh.octokit.paginate(gh.octokit.rest.pulls.listFiles, {
+    owner: gh.owner,
+    repo: gh.repo,
+    pull_number: number,
+    per_page: 100
+  })
   const out = new Map<string, [number, number][]>()
   for (const file of files) {
     const ranges: [number, number][] = []

@@ -30,10 +30,17 @@ export function trailer(message: string, name: string): string | undefined {
 }
 
 export function isNixCiCommit(commit: CommitInfo): boolean {
-  return commit.parents.length === 1 && trailer(commit.message, FIX_TRAILER) !== undefined && trailer(commit.message, TREE_TRAILER) === commit.tree
+  return (
+    commit.parents.length === 1 &&
+    trailer(commit.message, FIX_TRAILER) !== undefined &&
+    trailer(commit.message, TREE_TRAILER) === commit.tree
+  )
 }
 
 /** The identity GitHub gives API commits made with the workflow's default GITHUB_TOKEN. */
 export function madeWithDefaultToken(commit: Pick<CommitInfo, 'author'>): boolean {
-  return commit.author.name === 'github-actions[bot]' || /^41898282\+github-actions\[bot\]@users\.noreply\.github\.com$/i.test(commit.author.email)
+  return (
+    commit.author.name === 'github-actions[bot]' ||
+    /^41898282\+github-actions\[bot\]@users\.noreply\.github\.com$/i.test(commit.author.email)
+  )
 }

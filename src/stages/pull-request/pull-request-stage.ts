@@ -10,7 +10,13 @@ import type { PullRequestStageOptions, PullRequestStageResult } from './types.js
 import { WorkTreeError } from './work-tree.js'
 
 export { refuseUnsafeEvent } from './safety.js'
-export { DEFAULT_PULL_REQUEST_LABELS, type PullRequestMode, type PullRequestOperation, type PullRequestStageOptions, type PullRequestStageResult } from './types.js'
+export {
+  DEFAULT_PULL_REQUEST_LABELS,
+  type PullRequestMode,
+  type PullRequestOperation,
+  type PullRequestStageOptions,
+  type PullRequestStageResult
+} from './types.js'
 
 export async function runPullRequestStage(options: PullRequestStageOptions): Promise<PullRequestStageResult> {
   const session = openSession(options)
@@ -22,7 +28,12 @@ export async function runPullRequestStage(options: PullRequestStageOptions): Pro
   } catch (error) {
     if (error instanceof Refusal || error instanceof WorkTreeError) result = notDelivered(session, 'refused', error.message)
     else if (error instanceof StepFailure) result = notDelivered(session, 'failed', error.message)
-    else result = notDelivered(session, 'failed', `nix-ci could not deliver the fix (${error instanceof Error ? error.message : String(error)}): re-run the job; if it persists, report it with this log.`)
+    else
+      result = notDelivered(
+        session,
+        'failed',
+        `nix-ci could not deliver the fix (${error instanceof Error ? error.message : String(error)}): re-run the job; if it persists, report it with this log.`
+      )
   }
   report(options, result)
   return result
@@ -38,5 +49,7 @@ function report(options: PullRequestStageOptions, result: PullRequestStageResult
   else if (result.operation === 'none' || result.status === 'skipped') reporter.info(result.message)
   else reporter.notice(result.message, { title })
   const link = result.number !== undefined && result.url ? ` [#${result.number}](${result.url})` : ''
-  reporter.addSummary(`**Fix ${options.mode === 'commit' ? 'commit' : 'pull request'}:** ${result.ok ? result.operation : result.status}${link} — ${result.message.split('\n')[0]}`)
+  reporter.addSummary(
+    `**Fix ${options.mode === 'commit' ? 'commit' : 'pull request'}:** ${result.ok ? result.operation : result.status}${link} — ${result.message.split('\n')[0]}`
+  )
 }

@@ -3,7 +3,12 @@
 import type { Reporter } from '../../report/reporter.js'
 import { explainPullRequestError } from './errors.js'
 import type { Repo } from './github-git.js'
-import { DEFAULT_PULL_REQUEST_LABELS, type PullRequestOperation, type PullRequestStageOptions, type PullRequestStageResult } from './types.js'
+import {
+  DEFAULT_PULL_REQUEST_LABELS,
+  type PullRequestOperation,
+  type PullRequestStageOptions,
+  type PullRequestStageResult
+} from './types.js'
 import { WorkTreeError } from './work-tree.js'
 
 /** nix-ci will not deliver the fix this way; the message says why and what to do. Not a GitHub failure. */
@@ -42,17 +47,29 @@ export function openSession(options: PullRequestStageOptions): Session {
 }
 
 /** Runs one GitHub step; a failure becomes a StepFailure saying what to change. */
-export async function attempt<T>(session: Session, action: string, fn: () => Promise<T>, extra: { branch?: string; base?: string; fork?: boolean } = {}): Promise<T> {
+export async function attempt<T>(
+  session: Session,
+  action: string,
+  fn: () => Promise<T>,
+  extra: { branch?: string; base?: string; fork?: boolean } = {}
+): Promise<T> {
   try {
     return await fn()
   } catch (error) {
     if (error instanceof Refusal || error instanceof StepFailure || error instanceof WorkTreeError) throw error
     const { context } = session.options
-    throw new StepFailure(explainPullRequestError(error, { action, owner: context.owner, repo: context.repo, serverUrl: context.serverUrl, ...extra }))
+    throw new StepFailure(
+      explainPullRequestError(error, { action, owner: context.owner, repo: context.repo, serverUrl: context.serverUrl, ...extra })
+    )
   }
 }
 
-export function done(session: Session, operation: PullRequestOperation, message: string, status: 'done' | 'skipped' = 'done'): PullRequestStageResult {
+export function done(
+  session: Session,
+  operation: PullRequestOperation,
+  message: string,
+  status: 'done' | 'skipped' = 'done'
+): PullRequestStageResult {
   session.progress.operation = operation
   return { ok: true, status, ...session.progress, operation, message, failures: [] }
 }

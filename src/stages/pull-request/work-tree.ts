@@ -96,5 +96,6 @@ function checkOnlyFixLines(file: string, before: Buffer, after: Buffer, fixes: H
         'nix-ci commits only what it verified: make sure no step between checkout and nix-ci edits this file, then re-run.'
     )
   }
-  if (before.equals(after)) throw new WorkTreeError(`${file} is listed as written by fix-hashes but equals the checked-out commit: nothing to commit.`)
+  if (before.equals(after))
+    throw new WorkTreeError(`${file} is listed as written by fix-hashes but equals the checked-out commit: nothing to commit.`)
 }

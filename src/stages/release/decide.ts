@@ -30,7 +30,11 @@ export function movingTagsNow(version: string, prefix: string, tagNames: string[
   const parsed = parseStrictVersion(version)
   if (!parsed) return []
   const versions = tagNames.map(name => versionOfTag(name, prefix)).filter((v): v is SemVer => v !== null)
-  return movingTags(parsed, prefix, versions.map(v => ({ version: v })))
+  return movingTags(
+    parsed,
+    prefix,
+    versions.map(v => ({ version: v }))
+  )
 }
 
 /** Tags of the same precedence as `version` need a commitSha before `decideRelease` can judge them. */
@@ -55,7 +59,13 @@ export function decideRelease(input: DecideInput): ReleaseDecision {
   }
   const onThisCommit = same.find(t => t.commitSha === input.commitSha)
   if (onThisCommit) {
-    return { action: 'already-released', tag: onThisCommit.name, version: input.version, prerelease, movingTags: movingTags(version, input.prefix, versioned) }
+    return {
+      action: 'already-released',
+      tag: onThisCommit.name,
+      version: input.version,
+      prerelease,
+      movingTags: movingTags(version, input.prefix, versioned)
+    }
   }
   const elsewhere = same[0]
   if (elsewhere) {
@@ -69,7 +79,10 @@ export function decideRelease(input: DecideInput): ReleaseDecision {
         `not on this commit ${short(input.commitSha)}: bump the version in ${input.bumpIn} to release this commit.`
     }
   }
-  const highest = versioned.reduce<(ExistingTag & { version: SemVer }) | undefined>((best, t) => (!best || semver.gt(t.version, best.version) ? t : best), undefined)
+  const highest = versioned.reduce<(ExistingTag & { version: SemVer }) | undefined>(
+    (best, t) => (!best || semver.gt(t.version, best.version) ? t : best),
+    undefined
+  )
   if (highest && semver.lt(version, highest.version)) {
     return {
       action: 'refuse',
@@ -81,7 +94,14 @@ export function decideRelease(input: DecideInput): ReleaseDecision {
         `bump the version in ${input.bumpIn} above ${highest.version.raw} to release this commit.`
     }
   }
-  return { action: 'create', tag, version: input.version, prerelease, previousTag: highest?.name, movingTags: movingTags(version, input.prefix, versioned) }
+  return {
+    action: 'create',
+    tag,
+    version: input.version,
+    prerelease,
+    previousTag: highest?.name,
+    movingTags: movingTags(version, input.prefix, versioned)
+  }
 }
 
 /**

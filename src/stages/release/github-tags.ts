@@ -18,7 +18,11 @@ export interface TagRef {
 /** Tags named `<prefix>...` (all tags for an empty prefix). */
 export async function listTagRefs(gh: Repo, prefix: string): Promise<TagRef[]> {
   // `matching-refs` filters on GitHub's side and returns every match in one answer.
-  const { data } = await gh.octokit.rest.git.listMatchingRefs({ owner: gh.owner, repo: gh.repo, ref: prefix === '' ? 'tags' : `tags/${prefix}` })
+  const { data } = await gh.octokit.rest.git.listMatchingRefs({
+    owner: gh.owner,
+    repo: gh.repo,
+    ref: prefix === '' ? 'tags' : `tags/${prefix}`
+  })
   return data
     .filter(ref => ref.ref.startsWith('refs/tags/'))
     .map(ref => ({ name: ref.ref.slice('refs/tags/'.length), sha: ref.object.sha, type: ref.object.type }))
@@ -38,7 +42,9 @@ export async function peelTagRef(gh: Repo, ref: TagRef): Promise<string> {
 
 /** Tag refs as the decision needs them, with commits for the tags named in `peel`. */
 export async function existingTags(gh: Repo, refs: TagRef[], peel: string[]): Promise<ExistingTag[]> {
-  return Promise.all(refs.map(async ref => (peel.includes(ref.name) ? { name: ref.name, commitSha: await peelTagRef(gh, ref) } : { name: ref.name })))
+  return Promise.all(
+    refs.map(async ref => (peel.includes(ref.name) ? { name: ref.name, commitSha: await peelTagRef(gh, ref) } : { name: ref.name }))
+  )
 }
 
 async function readTagRef(gh: Repo, name: string): Promise<TagRef | undefined> {
@@ -59,7 +65,14 @@ export type CreateTagOutcome = { created: true } | { created: false; commitSha: 
  * object this run made is then unreferenced, which git tolerates.
  */
 export async function createAnnotatedTag(gh: Repo, name: string, commitSha: string, message: string): Promise<CreateTagOutcome> {
-  const { data: tagObject } = await gh.octokit.rest.git.createTag({ owner: gh.owner, repo: gh.repo, tag: name, message, object: commitSha, type: 'commit' })
+  const { data: tagObject } = await gh.octokit.rest.git.createTag({
+    owner: gh.owner,
+    repo: gh.repo,
+    tag: name,
+    message,
+    object: commitSha,
+    type: 'commit'
+  })
   try {
     await gh.octokit.rest.git.createRef({ owner: gh.owner, repo: gh.repo, ref: `refs/tags/${name}`, sha: tagObject.sha })
     return { created: true }
@@ -120,11 +133,21 @@ export type MoveOutcome = 'created' | 'moved' | 'unchanged' | 'newer'
  * from the value just read, so a concurrent move is never overwritten: it is read and judged
  * again. Moving tags have no release, so immutable releases never freeze them.
  */
-export async function moveTagForward(gh: Repo, input: { name: string; version: string; prefix: string; commitSha: string }): Promise<MoveOutcome> {
+export async function moveTagForward(
+  gh: Repo,
+  input: { name: string; version: string; prefix: string; commitSha: string }
+): Promise<MoveOutcome> {
   const { name, commitSha } = input
   for (let round = 0; round < 4; round++) {
     const refs = await listTagRefs(gh, input.prefix)
-    if (!movingTagsNow(input.version, input.prefix, refs.map(r => r.name)).includes(name)) return 'newer'
+    if (
+      !movingTagsNow(
+        input.version,
+        input.prefix,
+        refs.map(r => r.name)
+      ).includes(name)
+    )
+      return 'newer'
     const current = refs.find(r => r.name === name)
     if (current?.type === 'commit' && current.sha === commitSha) return 'unchanged'
     const swapped = await swapRef(gh, { ref: `refs/tags/${name}`, before: current?.sha, after: commitSha })

@@ -55,7 +55,15 @@ export async function runReleaseStage(options: ReleaseStageOptions): Promise<Rel
   options.reporter.setOutput('release-url', published.releaseUrl)
   const { movingTags, failures } = await moveTags(options, decision)
   summarise(options, decision, published, movingTags, failures)
-  return { ok: failures.length === 0, status: published.status, version: reading.version, tag: decision.tag, releaseUrl: published.releaseUrl, movingTags, failures }
+  return {
+    ok: failures.length === 0,
+    status: published.status,
+    version: reading.version,
+    tag: decision.tag,
+    releaseUrl: published.releaseUrl,
+    movingTags,
+    failures
+  }
 }
 
 /** A step's early end: the stage's result, already reported. */
@@ -79,7 +87,9 @@ async function versionOf(options: ReleaseStageOptions): Promise<VersionReading |
     if (!(error instanceof VersionSourceError)) throw error
     return fail(options, 'failed', error.message, {}, { file: error.file, startLine: error.line, title: 'Release: version unreadable' })
   }
-  options.reporter.info(`Version ${reading.version} from ${reading.file ? `${reading.file}${reading.line ? `:${reading.line}` : ''}` : reading.source}`)
+  options.reporter.info(
+    `Version ${reading.version} from ${reading.file ? `${reading.file}${reading.line ? `:${reading.line}` : ''}` : reading.source}`
+  )
   options.reporter.setOutput('version', reading.version)
   return reading
 }
@@ -91,20 +101,37 @@ async function decide(options: ReleaseStageOptions, reading: VersionReading): Pr
   try {
     const refs = await listTagRefs(gh, options.tagPrefix)
     const tags = await existingTags(gh, refs, tagsNeedingCommits(reading.version, options.tagPrefix, refs))
-    decision = decideRelease({ version: reading.version, prefix: options.tagPrefix, tags, commitSha: options.commitSha, bumpIn: whereToBump(reading) })
+    decision = decideRelease({
+      version: reading.version,
+      prefix: options.tagPrefix,
+      tags,
+      commitSha: options.commitSha,
+      bumpIn: whereToBump(reading)
+    })
   } catch (error) {
-    return fail(options, 'failed', explainGitHubError(error, { ...githubContext(options, 'read the tags'), permissions: { contents: 'read' } }), { version: reading.version })
+    return fail(
+      options,
+      'failed',
+      explainGitHubError(error, { ...githubContext(options, 'read the tags'), permissions: { contents: 'read' } }),
+      { version: reading.version }
+    )
   }
   options.reporter.setOutput('tag', decision.tag)
   if (decision.action !== 'refuse') return decision
-  const annotation = reading.file ? { file: reading.file, startLine: reading.line, title: 'Release: bump the version' } : { title: 'Release: bump the version' }
+  const annotation = reading.file
+    ? { file: reading.file, startLine: reading.line, title: 'Release: bump the version' }
+    : { title: 'Release: bump the version' }
   return fail(options, 'refused', decision.message, { version: reading.version, tag: decision.tag }, annotation)
 }
 
 type Decided = Exclude<ReleaseDecision, { action: 'refuse' }>
 
 /** The annotated tag (unless a concurrent run made it on this commit) and the GitHub release. */
-async function publish(options: ReleaseStageOptions, reading: VersionReading, decision: Decided): Promise<{ status: ReleaseStatus; releaseUrl: string } | ReleaseStageResult> {
+async function publish(
+  options: ReleaseStageOptions,
+  reading: VersionReading,
+  decision: Decided
+): Promise<{ status: ReleaseStatus; releaseUrl: string } | ReleaseStageResult> {
   const { reporter } = options
   const gh = repoOf(options)
   const short = options.commitSha.slice(0, 12)
@@ -127,18 +154,28 @@ async function publish(options: ReleaseStageOptions, reading: VersionReading, de
       reporter.info(`${decision.tag} already tags this commit (${short}): nothing to tag`)
     }
     const release = await ensureRelease(gh, decision.tag, options.commitSha, decision.prerelease)
-    reporter.info(release.created ? `Published release ${decision.tag}: ${release.url}` : `Release ${decision.tag} already exists: ${release.url}`)
+    reporter.info(
+      release.created ? `Published release ${decision.tag}: ${release.url}` : `Release ${decision.tag} already exists: ${release.url}`
+    )
     return { status, releaseUrl: release.url }
   } catch (error) {
-    return fail(options, 'failed', commitHint(explainGitHubError(error, githubContext(options, `release ${decision.tag}`)), error, options.commitSha), {
-      version: reading.version,
-      tag: decision.tag
-    })
+    return fail(
+      options,
+      'failed',
+      commitHint(explainGitHubError(error, githubContext(options, `release ${decision.tag}`)), error, options.commitSha),
+      {
+        version: reading.version,
+        tag: decision.tag
+      }
+    )
   }
 }
 
 /** `v1` and `v1.2` forward to this commit (major-tag), never back past a newer release. */
-async function moveTags(options: ReleaseStageOptions, decision: Decided): Promise<{ movingTags: ReleaseStageResult['movingTags']; failures: string[] }> {
+async function moveTags(
+  options: ReleaseStageOptions,
+  decision: Decided
+): Promise<{ movingTags: ReleaseStageResult['movingTags']; failures: string[] }> {
   const { reporter } = options
   const failures: string[] = []
   const movingTags: ReleaseStageResult['movingTags'] = []
@@ -147,9 +184,15 @@ async function moveTags(options: ReleaseStageOptions, decision: Decided): Promis
   if (decision.prerelease) reporter.info(`${decision.version} is a prerelease: moving tags stay where they are`)
   for (const tag of decision.movingTags) {
     try {
-      const outcome = await moveTagForward(repoOf(options), { name: tag, version: decision.version, prefix: options.tagPrefix, commitSha: options.commitSha })
+      const outcome = await moveTagForward(repoOf(options), {
+        name: tag,
+        version: decision.version,
+        prefix: options.tagPrefix,
+        commitSha: options.commitSha
+      })
       movingTags.push({ tag, outcome })
-      if (outcome === 'newer') reporter.info(`${tag}: left where it is, on a release newer than ${decision.version} that was published meanwhile`)
+      if (outcome === 'newer')
+        reporter.info(`${tag}: left where it is, on a release newer than ${decision.version} that was published meanwhile`)
       else reporter.info(`${tag}: ${outcome === 'unchanged' ? 'already at' : outcome === 'created' ? 'created at' : 'moved to'} ${short}`)
     } catch (error) {
       const message =
@@ -162,7 +205,13 @@ async function moveTags(options: ReleaseStageOptions, decision: Decided): Promis
   return { movingTags, failures }
 }
 
-function summarise(options: ReleaseStageOptions, decision: Decided, published: { status: ReleaseStatus; releaseUrl: string }, movingTags: ReleaseStageResult['movingTags'], failures: string[]): void {
+function summarise(
+  options: ReleaseStageOptions,
+  decision: Decided,
+  published: { status: ReleaseStatus; releaseUrl: string },
+  movingTags: ReleaseStageResult['movingTags'],
+  failures: string[]
+): void {
   const verb = published.status === 'released' ? 'Released' : 'Already released'
   const moved = movingTags.filter(m => m.outcome === 'created' || m.outcome === 'moved').map(m => m.tag)
   options.reporter.addSummary(

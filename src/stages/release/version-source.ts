@@ -140,7 +140,10 @@ export function readPackageJson(cwd: string, required: boolean): VersionReading 
   }
   const line = text.split(/\r?\n/).findIndex(l => /"version"\s*:/.test(l)) + 1 || undefined
   if (data === null || typeof data !== 'object' || Array.isArray(data) || !('version' in data)) {
-    throw new VersionSourceError('package.json has no "version" field: add `"version": "0.1.0"`, or set version-from to another source.', file)
+    throw new VersionSourceError(
+      'package.json has no "version" field: add `"version": "0.1.0"`, or set version-from to another source.',
+      file
+    )
   }
   const version = (data as { version: unknown }).version
   if (typeof version !== 'string') {
@@ -157,7 +160,8 @@ function flakeAttr(options: ReadVersionOptions): string {
 export async function readFlakeVersion(options: ReadVersionOptions, required: boolean): Promise<VersionReading | undefined> {
   const attr = flakeAttr(options)
   // A local flake without flake.nix is not a flake: nothing to ask Nix.
-  if (!required && isLocalFlake(options.flake) && !existsSync(join(options.cwd, localFlakeDir(options.flake), 'flake.nix'))) return undefined
+  if (!required && isLocalFlake(options.flake) && !existsSync(join(options.cwd, localFlakeDir(options.flake), 'flake.nix')))
+    return undefined
   const stderr: string[] = []
   const result = await options.nix.run({
     args: ['eval', '--raw', attr],
@@ -169,7 +173,11 @@ export async function readFlakeVersion(options: ReadVersionOptions, required: bo
     }
   })
   if (result.exitCode === 0) {
-    return { version: result.stdout.trim(), source: `the flake attribute ${attr}`, file: isLocalFlake(options.flake) ? join(localFlakeDir(options.flake), 'flake.nix') : undefined }
+    return {
+      version: result.stdout.trim(),
+      source: `the flake attribute ${attr}`,
+      file: isLocalFlake(options.flake) ? join(localFlakeDir(options.flake), 'flake.nix') : undefined
+    }
   }
   const errorText = stderr.filter(l => /error|attribute/i.test(l)).join('\n') || stderr.slice(-5).join('\n')
   if (!required && /does not provide attribute|attribute 'version' missing/.test(errorText)) return undefined

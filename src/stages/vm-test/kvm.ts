@@ -33,7 +33,7 @@ export class KvmUnavailableError extends KvmError {
     super(
       `${device} does not exist on this runner, so NixOS VM tests cannot run: without KVM, QEMU would emulate the ` +
         'whole machine and the test would crawl for hours. Run the VM test on a runner with KVM ' +
-        '(GitHub\'s `ubuntu-24.04` and `ubuntu-24.04-arm` runners have it), or set `vm-test: off` here.'
+        "(GitHub's `ubuntu-24.04` and `ubuntu-24.04-arm` runners have it), or set `vm-test: off` here."
     )
     this.name = 'KvmUnavailableError'
   }
@@ -94,7 +94,12 @@ export async function setUpKvm(options: KvmSetupOptions): Promise<KvmSetup> {
 }
 
 /** Makes the device usable by every user (Nix's build users included), as GitHub documents it. */
-export async function ensureKvmDevice(facts: HostFacts, reporter: Reporter, device: string, udevRulesDir: string): Promise<KvmSetup['device']> {
+export async function ensureKvmDevice(
+  facts: HostFacts,
+  reporter: Reporter,
+  device: string,
+  udevRulesDir: string
+): Promise<KvmSetup['device']> {
   const mode = await deviceMode(device)
   if (mode === undefined) throw new KvmUnavailableError(device)
   if ((mode & 0o006) === 0o006) return 'already-usable'
@@ -123,7 +128,9 @@ export async function ensureKvmDevice(facts: HostFacts, reporter: Reporter, devi
   const chmod = await runAsRoot(facts, 'chmod', ['0666', device])
   const after = await deviceMode(device)
   if (chmod.code !== 0 || after === undefined || (after & 0o006) !== 0o006) {
-    throw new KvmError(`Cannot make ${device} usable by Nix's build users (${chmod.stderr.trim() || `still mode ${octal(after ?? 0)}`}). To fix: ${KVM_FIX}.`)
+    throw new KvmError(
+      `Cannot make ${device} usable by Nix's build users (${chmod.stderr.trim() || `still mode ${octal(after ?? 0)}`}). To fix: ${KVM_FIX}.`
+    )
   }
   return 'chmod'
 }

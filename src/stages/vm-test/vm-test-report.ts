@@ -10,7 +10,8 @@ const JOURNAL_LINES = 60
 export function vmTestSummary(result: Omit<VmTestResult, 'ok' | 'failures'>, service: string): string {
   const title = { passed: 'passed', failed: 'failed', skipped: 'skipped' }[result.result]
   const lines = [`### NixOS VM test: ${title}`, '', markdownProse(result.reason)]
-  if (result.installable) lines.push('', `Test: ${markdownCode(result.installable)}${result.durationMs > 0 ? ` (${formatDuration(result.durationMs)})` : ''}`)
+  if (result.installable)
+    lines.push('', `Test: ${markdownCode(result.installable)}${result.durationMs > 0 ? ` (${formatDuration(result.durationMs)})` : ''}`)
   if (result.result !== 'failed') return lines.join('\n')
 
   const failure = result.failure
@@ -32,11 +33,13 @@ function failureLines(failure: VmTestFailure, service: string): string[] {
   if (failure.check) lines.push(`**Failed check:** ${markdownText(failure.check)}`)
   if (failure.command) lines.push(`**Command:** ${markdownCode(failure.command)}`)
   if (failure.error) lines.push(`**Error:** ${markdownText(failure.error)}`)
-  if (failure.driverTimedOut) lines.push('**The test driver\'s own global timeout ended the test.**')
+  if (failure.driverTimedOut) lines.push("**The test driver's own global timeout ended the test.**")
   if (failure.output.length > 0) lines.push('', details('Command output', failure.output, true))
   const source = failure.journalSource === 'dump' ? 'journalctl in the VM' : 'VM console'
-  if (failure.serviceJournal.length > 0) lines.push('', details(`${service}.service journal (${source})`, failure.serviceJournal.slice(-JOURNAL_LINES), true))
-  if (failure.postgresqlJournal.length > 0) lines.push('', details(`postgresql journal (${source})`, failure.postgresqlJournal.slice(-JOURNAL_LINES), false))
+  if (failure.serviceJournal.length > 0)
+    lines.push('', details(`${service}.service journal (${source})`, failure.serviceJournal.slice(-JOURNAL_LINES), true))
+  if (failure.postgresqlJournal.length > 0)
+    lines.push('', details(`postgresql journal (${source})`, failure.postgresqlJournal.slice(-JOURNAL_LINES), false))
   if (failure.traceback.length > 0 && failure.error === undefined) lines.push('', details('Test driver error', failure.traceback, true))
   return lines
 }
@@ -46,7 +49,15 @@ function details(summary: string, text: string[], open: boolean): string {
   const body = text.join('\n')
   const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map(run => run.length))
   const fence = '`'.repeat(Math.max(3, longest + 1))
-  return [`<details${open ? ' open' : ''}><summary>${escapeHtml(summary)}</summary>`, '', `${fence}text`, body, fence, '', '</details>'].join('\n')
+  return [
+    `<details${open ? ' open' : ''}><summary>${escapeHtml(summary)}</summary>`,
+    '',
+    `${fence}text`,
+    body,
+    fence,
+    '',
+    '</details>'
+  ].join('\n')
 }
 
 function escapeHtml(text: string): string {

@@ -49,7 +49,11 @@ type Judged = Omit<VmTestResult, 'ok' | 'failures'>
 
 /** The stage's outcome: only a failed test fails the run. */
 function withOutcome(result: Judged): VmTestResult {
-  return { ...result, ok: result.result !== 'failed', failures: result.result === 'failed' ? [`NixOS VM test failed: ${result.reason}`] : [] }
+  return {
+    ...result,
+    ok: result.result !== 'failed',
+    failures: result.result === 'failed' ? [`NixOS VM test failed: ${result.reason}`] : []
+  }
 }
 
 async function decideAndRun(options: VmTestStageOptions): Promise<Judged> {
@@ -60,7 +64,9 @@ async function decideAndRun(options: VmTestStageOptions): Promise<Judged> {
     if ('result' in target) return target
     const kvm = await prepareKvm(options)
     if ('result' in kvm) return kvm
-    const test = target.builtin ? await prepareBuiltinTest(options.actionDir, options.flake, config.system, builtinSettings(options)) : undefined
+    const test = target.builtin
+      ? await prepareBuiltinTest(options.actionDir, options.flake, config.system, builtinSettings(options))
+      : undefined
     const installable = test?.installable ?? attributeInstallable(options.flake, (options.mode as { attribute: string }).attribute)
     try {
       return await runAndJudge(options, kvm.nix, installable, test)
@@ -81,7 +87,10 @@ async function chooseTarget(options: VmTestStageOptions, system: string): Promis
   if (mode.mode === 'attribute') return { builtin: false }
   if (await exportsNixosModule(options.nix, options.flake, options.cwd)) return { builtin: true }
   const reason = `The flake '${options.flake}' exports no nixosModules.default, so there is no service for the built-in VM test to boot.`
-  if (strict) return failed(`${reason} Export the module as nixosModules.default, name your own test with \`vm-test: checks.<system>.<name>\`, or set \`vm-test: off\`.`)
+  if (strict)
+    return failed(
+      `${reason} Export the module as nixosModules.default, name your own test with \`vm-test: checks.<system>.<name>\`, or set \`vm-test: off\`.`
+    )
   return skipped(`${reason} (vm-test: auto)`, 'notice', reporter)
 }
 
@@ -113,14 +122,34 @@ function builtinSettings(options: VmTestStageOptions) {
 }
 
 /** Builds the test under the deadline, and says what happened from the driver's log. */
-async function runAndJudge(options: VmTestStageOptions, nix: NixRunner, installable: string, test: BuiltinTest | undefined): Promise<Judged> {
+async function runAndJudge(
+  options: VmTestStageOptions,
+  nix: NixRunner,
+  installable: string,
+  test: BuiltinTest | undefined
+): Promise<Judged> {
   const timeoutMs = Math.round(options.timeoutMinutes * 60_000)
   const about = test ? ` for services.${options.service} (port ${options.servicePort}, GET ${options.healthPath})` : ''
   options.reporter.info(`Building ${installable}${about}, timeout ${options.timeoutMinutes} min`)
-  const run = await runVmTestBuild({ nix, installable, extraArgs: test?.args ?? [], timeoutMs, service: options.service, reporter: options.reporter, cwd: options.cwd, signal: options.signal })
+  const run = await runVmTestBuild({
+    nix,
+    installable,
+    extraArgs: test?.args ?? [],
+    timeoutMs,
+    service: options.service,
+    reporter: options.reporter,
+    cwd: options.cwd,
+    signal: options.signal
+  })
   const base = { installable, durationMs: run.durationMs, nixErrors: run.nixErrors, timedOut: run.timedOut }
   if (run.exitCode === 0) {
-    return { ...base, result: 'passed', reason: test ? `services.${options.service} booted with PostgreSQL, served GET ${options.healthPath}, and came back after a restart.` : `${installable} passed.` }
+    return {
+      ...base,
+      result: 'passed',
+      reason: test
+        ? `services.${options.service} booted with PostgreSQL, served GET ${options.healthPath}, and came back after a restart.`
+        : `${installable} passed.`
+    }
   }
   const failure = run.log.failure()
   let reason: string
