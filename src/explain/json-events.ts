@@ -5,7 +5,7 @@
 import type { TrustMode } from '../hashes/mismatch-parser.js'
 import { ActivityType, ResultType, parseInternalJsonLine, stripAnsi } from '../nix/internal-json.js'
 import { BoundedMap } from './bounded-map.js'
-import { INTERESTING, RESULT_HEAD, activityId, builderTextEnd, mayMatter, nixLayoutAction, startEvent } from './prefilter.js'
+import { INTERESTING, RESULT_HEAD, activityId, builderTextEnd, mayMatter, nixLayoutAction, resultTextIsPlain, startEvent } from './prefilter.js'
 import type { HashErrorRecogniser } from './recognisers/hash-errors.js'
 import { Origin, drvName } from './types.js'
 
@@ -39,10 +39,12 @@ export class JsonEvents {
     const action = nixLayoutAction(line)
     if (action === 'result') {
       // Only builder output (101/107) is read, and mostly only its words count.
+      const idle = !this.sink.vmActive() && this.parserActivities.size === 0
+      if (idle && resultTextIsPlain(line)) return
       const end = builderTextEnd(line)
       if (end === -1) return
       const worth = mayMatter(line, RESULT_HEAD.length, end)
-      if (!worth && !this.sink.vmActive() && this.parserActivities.size === 0) return
+      if (!worth && idle) return
       this.feedParser(line, activityId(line, end), worth)
       if (!this.sink.vmActive() && !(worth && INTERESTING.test(line.slice(RESULT_HEAD.length, end)))) return
     } else if (action === 'stop' || action === 'progress') {

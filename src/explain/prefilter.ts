@@ -136,6 +136,27 @@ export function builderTextEnd(line: string): number {
 
 const TYPE_TAIL = ',"type":101}'
 
+/**
+ * A result event whose text stage 1 would reject, told without finding where the text ends
+ * (builderTextEnd's twenty character reads): no quote after the head, and its first colon is the
+ * one of `"],"id":`. In Nix's JSON a string cannot hold that unescaped, so a colon of the text
+ * would have come first. A line that is no builder output is rejected too, as builderTextEnd does.
+ */
+export function resultTextIsPlain(line: string): boolean {
+  if (line.indexOf("'", RESULT_HEAD.length) !== -1 || line.indexOf('‘', RESULT_HEAD.length) !== -1) return false
+  const colon = line.indexOf(':', RESULT_HEAD.length)
+  return (
+    colon === -1 ||
+    (line.charCodeAt(colon - 1) === 34 &&
+      line.charCodeAt(colon - 2) === 100 &&
+      line.charCodeAt(colon - 3) === 105 &&
+      line.charCodeAt(colon - 4) === 34 &&
+      line.charCodeAt(colon - 5) === 44 &&
+      line.charCodeAt(colon - 6) === 93 &&
+      line.charCodeAt(colon - 7) === 34)
+  )
+}
+
 /** The activity of such a line. */
 export function activityId(line: string, end: number): number {
   return Number(line.slice(end + ID_KEY.length, line.length - ',"type":101}'.length))
