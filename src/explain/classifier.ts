@@ -7,13 +7,18 @@
 // cannot prove its author, and explain never acts on what it finds, so that is the right reading.
 // 'internal-json-only' (live runs): only msg events carrying raw_msg are Nix's (a builder cannot
 // forge one, see mismatch-parser.ts); plain lines are ignored; builder output only corroborates.
+//
+// Speed. Most lines take triage() and reach no recogniser: text without stage 1's characters
+// (prefilter.ts), builders' lines without a builder's words, Nix's `building '…'`. It skips them as
+// the slow path would: the paste reader learns what it would have (SkippedLines), a build whose BEAM
+// command may yet crash is not skipped (idleFor), the parser's window after a "mismatch" is kept.
 import type { TrustMode } from '../hashes/mismatch-parser.js'
 import { stripAnsi } from '../nix/internal-json.js'
 import type { NixLine } from '../nix/runner.js'
 import { BoundedMap } from './bounded-map.js'
 import { JsonEvents } from './json-events.js'
 import { PasteNormaliser, timestampLength } from './normalise.js'
-import { INTERESTING, announcedDrv, builderMayMatter, builderTextStart, isAnnouncement, mayMatter } from './prefilter.js'
+import { INTERESTING, announcedDrv, builderMayMatter, builderTextStart, isAnnouncement, isNixJson, mayMatter } from './prefilter.js'
 import { BeamCrashRecogniser, mayNameBeamCommand } from './recognisers/beam-crashes.js'
 import { ExecFormatRecogniser } from './recognisers/exec-format.js'
 import { FailedBuildRecogniser } from './recognisers/failed-builds.js'
@@ -264,11 +269,6 @@ export class LogClassifier {
     const drv = this.nameDrv.get(name)
     return drv !== undefined ? { drv } : {}
   }
-}
-
-/** `@nix ` first, told by character: startsWith() or indexOf() with a needle cost more than five of them. */
-function isNixJson(line: string): boolean {
-  return line.charCodeAt(0) === 64 && line.charCodeAt(1) === 110 && line.charCodeAt(2) === 105 && line.charCodeAt(3) === 120 && line.charCodeAt(4) === 32
 }
 
 /** Classifies a whole saved log (a string, or its lines). */

@@ -1,12 +1,17 @@
-// The classifier's one cheap test per line, before any recogniser runs. Nearly every line of a
+// The classifier's cheap tests per line, before any recogniser runs. Nearly every line of a
 // build log is a builder's chatter that no recogniser reads; what they do read always carries one
 // of a few characters: Nix quotes every path and name it reports (' or Nix 1.x's ‘ and `…'), and
 // every message with a body is "key: value" (error:, specified:, Reason:, subtest:, qemu: …). The
 // VM test driver's colon-less lines ("!!! …", "test script finished") come after lines that have
 // one, and from then on the classifier hands the recogniser every line anyway.
-// Single-character searches run at memory speed; only a line that has one of them pays for the
-// keyword expression. The bare crash lines of a shell ("Segmentation fault (core dumped)") have
-// none of them, so their endings are tested too.
+// Stage 1, those characters, rejects most lines at memory speed; the bare crash lines of a shell
+// ("Segmentation fault (core dumped)") have none of them, so their endings are tested too. A
+// compiler's output is full of them (`path:line:col:`, quoted names), so a builder's line that
+// passes goes on to stage 2, the few words the readers of builder output start from
+// (builderMayMatter); Nix's own lines go on to INTERESTING, every recogniser's words.
+// Multi-character startsWith/endsWith/lastIndexOf and needles cost several times a single-character
+// indexOf on a line that is a slice of a bigger string (every line the bench feeds), so the tests
+// here keep to those and to a few character reads.
 
 /** Stage 1: could any recogniser want this line (or this builder output, JSON-escaped)? */
 export function mayMatter(text: string, from = 0, to = text.length): boolean {
@@ -116,6 +121,11 @@ export function announcedDrv(line: string, from: number): string | undefined {
 }
 
 const BUILDING_HEAD = "building '"
+
+/** `@nix ` first, told by character: startsWith() or indexOf() with a needle cost more than five of them. */
+export function isNixJson(line: string): boolean {
+  return line.charCodeAt(0) === 64 && line.charCodeAt(1) === 110 && line.charCodeAt(2) === 105 && line.charCodeAt(3) === 120 && line.charCodeAt(4) === 32
+}
 
 /** `@nix {"action":"result","fields":[` : Nix writes its JSON with sorted keys, so a result starts so. */
 export const RESULT_HEAD = '@nix {"action":"result","fields":['
