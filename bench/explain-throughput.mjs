@@ -17,7 +17,10 @@ const MAX_RETAINED_MB = 1
 
 ensureGc(import.meta.url)
 const totalMb = totalMegabytes()
-const { LogClassifier, MismatchParser } = await importFromSource({ LogClassifier: 'src/explain/classifier.ts', MismatchParser: 'src/hashes/mismatch-parser.ts' })
+const { LogClassifier, MismatchParser } = await importFromSource({
+  LogClassifier: 'src/explain/classifier.ts',
+  MismatchParser: 'src/hashes/mismatch-parser.ts'
+})
 
 const logs = explainLogs()
 /** Issue 15's logs, which must reach TARGET_MB_PER_S. */
@@ -46,7 +49,9 @@ for (const [name, chunks] of Object.entries(logs)) {
     .filter(([, v]) => Array.isArray(v) && v.length > 0)
     .map(([k, v]) => `${k} ${v.length}`)
   console.log(`${name}: ${fmt(run.mb)} MB in ${run.chunks} chunks of ~1 MB, fed line by line`)
-  console.log(`  line splitting alone ${fmt(baseRate)} MB/s; MismatchParser alone ${fmt(parserRate)} MB/s (${fmt((parserRate / baseRate) * 100)}% of splitting)`)
+  console.log(
+    `  line splitting alone ${fmt(baseRate)} MB/s; MismatchParser alone ${fmt(parserRate)} MB/s (${fmt((parserRate / baseRate) * 100)}% of splitting)`
+  )
   console.log(
     `  LogClassifier ${fmt(rate)} MB/s (${fmt((rate / baseRate) * 100)}% of splitting, ${fmt((rate / parserRate) * 100)}% of the parser alone), ` +
       `heap growth retained ${fmt(growthMb)} MB, peak ${fmt(peakMb)} MB; found ${kinds.join(', ')} (truncated: ${findings.truncated})`

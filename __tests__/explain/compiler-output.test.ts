@@ -91,10 +91,14 @@ describe('the fast path among compiler output', () => {
   })
 
   it('keeps a BEAM crash under `nix build -L`, bash’s report of it full of colons', () => {
-    const sections = linesOf(nixLog('beam-crash.excerpt.log')).join('\n').split(/^=== .* ===$/m)
+    const sections = linesOf(nixLog('beam-crash.excerpt.log'))
+      .join('\n')
+      .split(/^=== .* ===$/m)
     const excerpt = linesOf(sections[4].replace(/^\n/, ''))
     const alone = classifyLines(excerpt)
-    expect(alone.beamCrashes).toEqual([{ program: 'mix', signal: 'SIGILL', underQemu: true, derivation: '/nix/store/1r7vq7a9w3mfl8v8z4xh3r6a2qf1rk0n-mast-0.1.0.drv' }])
+    expect(alone.beamCrashes).toEqual([
+      { program: 'mix', signal: 'SIGILL', underQemu: true, derivation: '/nix/store/1r7vq7a9w3mfl8v8z4xh3r6a2qf1rk0n-mast-0.1.0.drv' }
+    ])
     expect(classifyLines(amidCompilerOutput(excerpt))).toEqual(alone)
   })
 })

@@ -23,7 +23,15 @@ describe('nix-ci explain', () => {
     const { code, stdout } = await run(['--json', join(NIX_LOGS, 'nix-2.8-keep-going.stderr.log')])
     expect(code).toBe(0)
     const doc = JSON.parse(stdout) as Record<string, unknown>
-    expect(Object.keys(doc)).toEqual(['fodMismatches', 'otherHashErrors', 'platformMismatches', 'execFormatErrors', 'vmTests', 'failedBuilds', 'advice'])
+    expect(Object.keys(doc)).toEqual([
+      'fodMismatches',
+      'otherHashErrors',
+      'platformMismatches',
+      'execFormatErrors',
+      'vmTests',
+      'failedBuilds',
+      'advice'
+    ])
     expect((doc.fodMismatches as object[])[0]).toEqual({
       derivation: '/nix/store/miz229vi87qqrnbm3axzydvm1n3l9vaz-mast-mix-deps-0.1.0.drv',
       specified: 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
@@ -61,14 +69,20 @@ describe('advice', () => {
   const adviceFor = (name: string): string => explainFindings(classifyLines(nixLog(name))).join('\n')
 
   it('names the concrete fix for each kind of finding', () => {
-    expect(adviceFor('nix-2.8-fod.stderr.log')).toMatch(/replace sha256-A+= with sha256-uvagwsLjiRxskDbRIZr\+aJFLuso17lTLT94PEFl7v88=.*nix-ci fix-hashes --write/)
-    expect(adviceFor('nix-2.8-exec-format-error.stderr.log')).toMatch(/binfmt_misc.*F \(fix-binary\) flag.*docker\/setup-qemu-action.*systems/)
+    expect(adviceFor('nix-2.8-fod.stderr.log')).toMatch(
+      /replace sha256-A+= with sha256-uvagwsLjiRxskDbRIZr\+aJFLuso17lTLT94PEFl7v88=.*nix-ci fix-hashes --write/
+    )
+    expect(adviceFor('nix-2.8-exec-format-error.stderr.log')).toMatch(
+      /binfmt_misc.*F \(fix-binary\) flag.*docker\/setup-qemu-action.*systems/
+    )
     expect(adviceFor('nix-2.8-platform.stderr.log')).toMatch(/extra-platforms = riscv64-linux/)
     expect(adviceFor('nix-2.2x-required-system.excerpt.log')).toMatch(/ubuntu-24\.04-arm/)
     expect(adviceFor('nix-2.8-flake-input-nar-hash.stderr.log')).toMatch(/nix flake lock --update-input/)
     expect(adviceFor('nix-2.8-substitute-tampered-cache.stderr.log')).toMatch(/file:\/\/\/tmp\/explain-cap\/cache.*corrupt or tampered/)
     expect(adviceFor('nix-2.8-untyped-hash.stderr.log')).toMatch(/SRI form/)
-    expect(adviceFor('nix-2.8-builder-failed.stderr.log')).toMatch(/exit code 2.*nix log \/nix\/store\/phinrkkcw544r33qyd888yrhkdq44mqi-mast-broken-0\.1\.0\.drv/)
+    expect(adviceFor('nix-2.8-builder-failed.stderr.log')).toMatch(
+      /exit code 2.*nix log \/nix\/store\/phinrkkcw544r33qyd888yrhkdq44mqi-mast-broken-0\.1\.0\.drv/
+    )
     expect(adviceFor('qemu-kvm-denied.excerpt.log')).toContain(KVM_UDEV_RULE)
   })
 

@@ -38,7 +38,9 @@ describe('live runs (internal-json-only)', () => {
   })
 
   it('takes an Exec format error from builder output only for a build Nix itself reported as failed', () => {
-    expect(live('nix-2.8-exec-format-error.internal-json.log').execFormatErrors).toEqual([{ executable: '/nix/store/z6ymql1qv79xy8l5kfbhxy18p929hmvd-bb/busybox' }])
+    expect(live('nix-2.8-exec-format-error.internal-json.log').execFormatErrors).toEqual([
+      { executable: '/nix/store/z6ymql1qv79xy8l5kfbhxy18p929hmvd-bb/busybox' }
+    ])
     const lines = linesOf(nixLog('nix-2.8-exec-format-error.internal-json.log')).filter(l => !l.includes('"action":"msg"'))
     expect(classifyLines(lines, { trust: 'internal-json-only' }).execFormatErrors).toEqual([])
   })
@@ -55,7 +57,12 @@ describe('live runs (internal-json-only)', () => {
 
 describe('classifyNixMessages (BuildLog.errors of a stage)', () => {
   it('gives the same findings from the build stage’s kept messages as from the whole log', () => {
-    for (const name of ['nix-2.8-keep-going.internal-json.log', 'nix-2.8-platform.internal-json.log', 'nix-2.8-missing-kvm.internal-json.log', 'nix-2.8-builder-failed.internal-json.log']) {
+    for (const name of [
+      'nix-2.8-keep-going.internal-json.log',
+      'nix-2.8-platform.internal-json.log',
+      'nix-2.8-missing-kvm.internal-json.log',
+      'nix-2.8-builder-failed.internal-json.log'
+    ]) {
       const fromMessages = classifyNixMessages(buildLogOf(name).errors.map(e => e.text))
       expect([name, fromMessages]).toEqual([name, live(name)])
     }
@@ -65,12 +72,22 @@ describe('classifyNixMessages (BuildLog.errors of a stage)', () => {
     const log = buildLogOf('nix-2.8-exec-format-error.internal-json.log')
     const tails = new Map([...log.builds].map(([drv, b]) => [drv, b.tail]))
     expect(classifyNixMessages(log.errors.map(e => e.text)).execFormatErrors).toEqual([])
-    expect(classifyNixMessages(log.errors.map(e => e.text), tails).execFormatErrors).toEqual([{ executable: '/nix/store/z6ymql1qv79xy8l5kfbhxy18p929hmvd-bb/busybox' }])
+    expect(
+      classifyNixMessages(
+        log.errors.map(e => e.text),
+        tails
+      ).execFormatErrors
+    ).toEqual([{ executable: '/nix/store/z6ymql1qv79xy8l5kfbhxy18p929hmvd-bb/busybox' }])
   })
 
   it('never takes a tail’s forged report as Nix’s', () => {
     const log = buildLogOf('nix-2.8-forged-last-lines.internal-json.log')
     const tails = new Map([...log.builds].map(([drv, b]) => [drv, b.tail]))
-    expect(classifyNixMessages(log.errors.map(e => e.text), tails).fodMismatches.filter(m => m.source === 'nix')).toEqual([])
+    expect(
+      classifyNixMessages(
+        log.errors.map(e => e.text),
+        tails
+      ).fodMismatches.filter(m => m.source === 'nix')
+    ).toEqual([])
   })
 })

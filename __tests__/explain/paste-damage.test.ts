@@ -13,7 +13,12 @@ const damages: Record<string, (lines: string[]) => string[]> = {
   'GitHub Actions job-log timestamps': lines => lines.map((l, i) => `2024-05-01T12:34:${String(i % 60).padStart(2, '0')}.1234567Z ${l}`),
   'nix-output-monitor’s frame': lines => ['┏━ 1 Errors:', ...lines.map(l => `┃ ${l}`), '┗━ ∑ ⏵ 0 │ ✔ 0 │ ✗ 1 │ ⏸ 0'],
   // A terminal's colours: plain lines only (internal-json already carries Nix's, JSON-escaped).
-  'ANSI colour on Nix’s words': lines => lines.map(l => l.startsWith('@nix ') ? l : l.replace(/^error:/, '\u001b[31;1merror:\u001b[0m').replace(/'(\/nix\/store\/[^']+)'/g, "'\u001b[35;1m$1\u001b[0m'")),
+  'ANSI colour on Nix’s words': lines =>
+    lines.map(l =>
+      l.startsWith('@nix ')
+        ? l
+        : l.replace(/^error:/, '\u001b[31;1merror:\u001b[0m').replace(/'(\/nix\/store\/[^']+)'/g, "'\u001b[35;1m$1\u001b[0m'")
+    ),
   'all of them at once': lines => lines.map((l, i) => `2024-05-01T12:34:${String(i % 60).padStart(2, '0')}.1Z     ┃ ${l}\r`)
 }
 

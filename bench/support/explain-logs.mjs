@@ -40,7 +40,9 @@ function syntheticLine(seed, i, format) {
         return `@nix {"action":"result","fields":["  CC       src/lib/file_${i}.o  [${seed}] some builder output text that is reasonably long"],"id":${seed},"type":101}`
     }
   }
-  return i % 16 === 0 ? `building '/nix/store/ks6bgr0b45yvly113qdpkqrhzph3kr0d-npm-deps-${seed}.${i}.drv'...` : `mast-${seed}> compiling lib/mast/module_${i}.ex (${i} of 4000) with some output text`
+  return i % 16 === 0
+    ? `building '/nix/store/ks6bgr0b45yvly113qdpkqrhzph3kr0d-npm-deps-${seed}.${i}.drv'...`
+    : `mast-${seed}> compiling lib/mast/module_${i}.ex (${i} of 4000) with some output text`
 }
 
 const GLIBC = '/nix/store/4nlgxhb09sdr51nc9hdm8az5b08vzkgx-glibc-2.39-52-dev'
@@ -114,7 +116,8 @@ function buildOutputLine(seed, i) {
   // Now and then, rustc's "mismatched types" (it says "mismatch", so it wakes the parser) and an
   // Elixir stack trace (it names erl and elixir, which the BEAM crash recogniser reads).
   if (i % 1000 === 999) return `ripgrep> error[E0308]: mismatched types`
-  if (i % 1000 === 500) return `mast>     (elixir 1.14.5) lib/kernel/parallel_compiler.ex:${n}: anonymous fn/5 in Kernel.ParallelCompiler.spawn_workers/7`
+  if (i % 1000 === 500)
+    return `mast>     (elixir 1.14.5) lib/kernel/parallel_compiler.ex:${n}: anonymous fn/5 in Kernel.ParallelCompiler.spawn_workers/7`
   if (i % 1000 === 501) return `mast>     (stdlib 4.3.1) erl_eval.erl:${n}: :erl_eval.do_apply/7`
   const r = i % 100
   if (r < 55) return hello[n % hello.length]

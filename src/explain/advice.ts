@@ -1,7 +1,17 @@
 // Each finding -> what to do about it, in words a maintainer can act on without knowing Nix's
 // internals. One function per finding kind (the renderer prints them beside their finding);
 // explainFindings() gives the whole list, deduplicated, for `--json` and the job summary.
-import { BeamCrash, ExecFormatError, FailedBuild, Findings, FodMismatch, OtherHashError, PlatformMismatch, VmTestFinding, drvName } from './types.js'
+import {
+  BeamCrash,
+  ExecFormatError,
+  FailedBuild,
+  Findings,
+  FodMismatch,
+  OtherHashError,
+  PlatformMismatch,
+  VmTestFinding,
+  drvName
+} from './types.js'
 
 /** GitHub's documented rule for /dev/kvm on its hosted runners, and the file it puts it in. */
 export const KVM_UDEV_RULE = 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"'
@@ -9,7 +19,7 @@ export const KVM_UDEV_RULE_FILE = '99-kvm4all.rules'
 const KVM_SETUP =
   `give the runner /dev/kvm (on GitHub's Ubuntu runners: echo '${KVM_UDEV_RULE}' | sudo tee /etc/udev/rules.d/${KVM_UDEV_RULE_FILE} ` +
   `&& sudo udevadm control --reload-rules && sudo udevadm trigger --name-match=kvm), then let Nix schedule it: ` +
-  '`system-features = kvm nixos-test benchmark big-parallel` in nix.conf or nix-ci\'s extra-nix-config input ' +
+  "`system-features = kvm nixos-test benchmark big-parallel` in nix.conf or nix-ci's extra-nix-config input " +
   '(system-features replaces the defaults; `extra-system-features = kvm nixos-test` adds to them)'
 const BINFMT_SETUP =
   'register a QEMU binfmt_misc handler with the F (fix-binary) flag, so the interpreter works inside the Nix sandbox: ' +
@@ -70,12 +80,15 @@ export function otherHashAdvice(e: OtherHashError): string {
 export function platformAdvice(p: PlatformMismatch): string[] {
   const name = p.derivation !== undefined ? drvName(p.derivation) : 'A derivation'
   const advice: string[] = []
-  if (p.hostSystem !== undefined && p.hostSystem !== p.requiredSystem) advice.push(`${name} ${systemAdvice(p.requiredSystem, p.hostSystem)}`)
+  if (p.hostSystem !== undefined && p.hostSystem !== p.requiredSystem)
+    advice.push(`${name} ${systemAdvice(p.requiredSystem, p.hostSystem)}`)
   const missing = p.requiredFeatures.filter(f => !(p.hostFeatures ?? []).includes(f))
   if (missing.includes('kvm') || missing.includes('nixos-test')) {
     advice.push(`${name} needs the system feature${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (a NixOS VM test): ${KVM_SETUP}.`)
   } else if (missing.length > 0) {
-    advice.push(`${name} needs the system feature${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: add ${missing.length > 1 ? 'them' : 'it'} to \`extra-system-features\` on a machine that really has ${missing.length > 1 ? 'them' : 'it'}, or build on such a machine.`)
+    advice.push(
+      `${name} needs the system feature${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: add ${missing.length > 1 ? 'them' : 'it'} to \`extra-system-features\` on a machine that really has ${missing.length > 1 ? 'them' : 'it'}, or build on such a machine.`
+    )
   }
   return advice
 }
@@ -138,7 +151,12 @@ export function failedBuildAdvice(b: FailedBuild, execFormatSeen: boolean): stri
   const name = drvName(b.derivation)
   const exit = b.exitCode !== undefined ? ` with exit code ${b.exitCode}` : ''
   if (execFormatSeen) return `The builder of ${name} failed${exit}; the Exec format error above is the likely cause.`
-  const hint = b.exitCode === 127 ? ' (127: a command was not found: a tool missing from nativeBuildInputs?)' : b.exitCode === 126 ? ' (126: a file was not executable)' : ''
+  const hint =
+    b.exitCode === 127
+      ? ' (127: a command was not found: a tool missing from nativeBuildInputs?)'
+      : b.exitCode === 126
+        ? ' (126: a file was not executable)'
+        : ''
   return `The builder of ${name} failed${exit}${hint}: the build itself broke, no Nix setting will fix it. Read its whole log: \`nix log ${b.derivation}\`.`
 }
 
@@ -158,7 +176,11 @@ export function explainFindings(findings: Findings): string[] {
   const crashedDrvs = new Set(findings.beamCrashes.map(c => c.derivation))
   for (const b of findings.failedBuilds) {
     if (vmDrvs.has(b.derivation)) continue
-    advice.push(crashedDrvs.has(b.derivation) ? `The builder of ${drvName(b.derivation)} failed: the BEAM crash above is the cause.` : failedBuildAdvice(b, findings.execFormatErrors.length > 0))
+    advice.push(
+      crashedDrvs.has(b.derivation)
+        ? `The builder of ${drvName(b.derivation)} failed: the BEAM crash above is the cause.`
+        : failedBuildAdvice(b, findings.execFormatErrors.length > 0)
+    )
   }
   return [...new Set(advice)]
 }

@@ -176,7 +176,13 @@ export class LogClassifier {
    * thousands of builder lines later. Those take the slow path's way, without its cost (triage).
    */
   private quietness(): Quiet {
-    if (this.trust !== 'plain-log' || !this.normaliser.plain || this.vm.active || this.hashes.wantsEveryLine || this.parserPrefixed < PARSER_BODY_LINES) {
+    if (
+      this.trust !== 'plain-log' ||
+      !this.normaliser.plain ||
+      this.vm.active ||
+      this.hashes.wantsEveryLine ||
+      this.parserPrefixed < PARSER_BODY_LINES
+    ) {
       return Quiet.No
     }
     return this.parserPlain < PARSER_BODY_LINES ? Quiet.BuilderLines : Quiet.Yes
@@ -207,10 +213,19 @@ export class LogClassifier {
       otherHashErrors: hash.otherHashErrors,
       platformMismatches: [...this.platforms.found],
       execFormatErrors: this.exec.finish(this.trust === 'internal-json-only' ? failedDrvs : undefined),
-      vmTests: this.vm.finish(failedDrvs, name => this.nameDrv.get(name) ?? failedBuilds.find(f => drvName(f.derivation) === name)?.derivation),
+      vmTests: this.vm.finish(
+        failedDrvs,
+        name => this.nameDrv.get(name) ?? failedBuilds.find(f => drvName(f.derivation) === name)?.derivation
+      ),
       failedBuilds,
       beamCrashes: this.beam.finish(),
-      truncated: hash.truncated || this.platforms.truncated || this.failed.truncated || this.exec.truncated || this.vm.truncated || this.beam.truncated
+      truncated:
+        hash.truncated ||
+        this.platforms.truncated ||
+        this.failed.truncated ||
+        this.exec.truncated ||
+        this.vm.truncated ||
+        this.beam.truncated
     }
   }
 
@@ -255,7 +270,13 @@ export class LogClassifier {
     // The same derivation announced again (a retry, a second start event) changes nothing. Paths
     // are compared from their ends first: those of one build's derivations often differ only there.
     const last = this.lastBuilding
-    if (last !== undefined && drv.length === last.length && drv.charCodeAt(drv.length - 6) === last.charCodeAt(drv.length - 6) && drv === last) return
+    if (
+      last !== undefined &&
+      drv.length === last.length &&
+      drv.charCodeAt(drv.length - 6) === last.charCodeAt(drv.length - 6) &&
+      drv === last
+    )
+      return
     this.lastBuilding = drv
     this.remember(drvName(drv), drv)
     this.vm.noteBuilding(drv)
@@ -294,5 +315,9 @@ export function classifyNixMessages(messages: Iterable<string>, builderTails?: R
   for (const [drv, tail] of builderTails) if (failed.has(drv)) for (const line of tail) tails.pushBuilderLine(line, drv)
   const fromTails = tails.finish()
   const extra = fromTails.execFormatErrors.filter(e => !confirmed.execFormatErrors.some(c => c.executable === e.executable))
-  return { ...confirmed, execFormatErrors: [...confirmed.execFormatErrors, ...extra], beamCrashes: [...confirmed.beamCrashes, ...fromTails.beamCrashes] }
+  return {
+    ...confirmed,
+    execFormatErrors: [...confirmed.execFormatErrors, ...extra],
+    beamCrashes: [...confirmed.beamCrashes, ...fromTails.beamCrashes]
+  }
 }

@@ -33,7 +33,11 @@ Options:
 export async function runExplainCommand(args: string[], io: ExplainIo): Promise<number> {
   let parsed
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } })
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }
+    })
   } catch (error) {
     io.stderr.write(`nix-ci explain: ${errorMessage(error)}\n\n${EXPLAIN_USAGE}`)
     return 2
@@ -57,7 +61,11 @@ export async function runExplainCommand(args: string[], io: ExplainIo): Promise<
   const findings = classifier.finish()
   // What a log said comes back in the findings: inside a GitHub job it must not become a workflow
   // command. (JSON escapes control characters itself; a line holds no newline to start one.)
-  io.stdout.write(parsed.values.json ? `${JSON.stringify(toExplainJson(findings), null, 2)}\n` : renderForPeople(findings).split('\n').map(inertLine).join('\n'))
+  io.stdout.write(
+    parsed.values.json
+      ? `${JSON.stringify(toExplainJson(findings), null, 2)}\n`
+      : renderForPeople(findings).split('\n').map(inertLine).join('\n')
+  )
   if (findings.truncated && parsed.values.json) io.stderr.write('nix-ci explain: more findings than it keeps; the lists are cut short\n')
   return 0
 }

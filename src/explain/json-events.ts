@@ -5,7 +5,16 @@
 import type { TrustMode } from '../hashes/mismatch-parser.js'
 import { ActivityType, ResultType, parseInternalJsonLine, stripAnsi } from '../nix/internal-json.js'
 import { BoundedMap } from './bounded-map.js'
-import { INTERESTING, RESULT_HEAD, activityId, builderTextEnd, mayMatter, nixLayoutAction, resultTextIsPlain, startEvent } from './prefilter.js'
+import {
+  INTERESTING,
+  RESULT_HEAD,
+  activityId,
+  builderTextEnd,
+  mayMatter,
+  nixLayoutAction,
+  resultTextIsPlain,
+  startEvent
+} from './prefilter.js'
 import type { HashErrorRecogniser } from './recognisers/hash-errors.js'
 import { Origin, drvName } from './types.js'
 
@@ -77,7 +86,11 @@ export class JsonEvents {
       case 'result': {
         if (event.type !== ResultType.BuildLogLine && event.type !== ResultType.PostBuildLogLine) return
         const drv = this.activityDrv.get(event.id)
-        const origin: Origin = { from: 'builder', key: drv !== undefined ? drvName(drv) : `#${event.id}`, ...(drv !== undefined ? { drv } : {}) }
+        const origin: Origin = {
+          from: 'builder',
+          key: drv !== undefined ? drvName(drv) : `#${event.id}`,
+          ...(drv !== undefined ? { drv } : {})
+        }
         for (const text of stripAnsi(String(event.fields[0] ?? '')).split('\n')) this.sink.toRecognisers(text, origin)
         return
       }

@@ -64,7 +64,14 @@ function stripTimestamp(line: string): string {
 
 /** `2024-05-01T12:34:56.1234567Z ` at the start of every line of a downloaded job log: its length, or 0. */
 export function timestampLength(line: string): number {
-  if (line.length < 20 || line.charCodeAt(4) !== 45 || line.charCodeAt(10) !== 84 || line.charCodeAt(13) !== 58 || line.charCodeAt(16) !== 58) return 0
+  if (
+    line.length < 20 ||
+    line.charCodeAt(4) !== 45 ||
+    line.charCodeAt(10) !== 84 ||
+    line.charCodeAt(13) !== 58 ||
+    line.charCodeAt(16) !== 58
+  )
+    return 0
   const first = line.charCodeAt(0)
   if (first < 48 || first > 57) return 0
   const z = line.indexOf('Z', 19)

@@ -15,7 +15,12 @@
 
 /** Stage 1: could any recogniser want this line (or this builder output, JSON-escaped)? */
 export function mayMatter(text: string, from = 0, to = text.length): boolean {
-  return within(text.indexOf(':', from), to) || within(text.indexOf("'", from), to) || within(text.indexOf('‘', from), to) || endsLikeCrash(text, to)
+  return (
+    within(text.indexOf(':', from), to) ||
+    within(text.indexOf("'", from), to) ||
+    within(text.indexOf('‘', from), to) ||
+    endsLikeCrash(text, to)
+  )
 }
 
 function within(at: number, to: number): boolean {
@@ -28,7 +33,12 @@ function endsLikeCrash(text: string, to: number): boolean {
   // "instruction", "or" of "Bus error"; a builder's line rarely ends so.
   const pair = text.charCodeAt(to - 2) * 65536 + text.charCodeAt(to - 1)
   if (pair !== D_PAREN && pair !== L_T && pair !== O_N && pair !== O_R) return false
-  return text.endsWith('(core dumped)') || text.endsWith('Segmentation fault') || text.endsWith('Illegal instruction') || text.endsWith('Bus error')
+  return (
+    text.endsWith('(core dumped)') ||
+    text.endsWith('Segmentation fault') ||
+    text.endsWith('Illegal instruction') ||
+    text.endsWith('Bus error')
+  )
 }
 
 const code = (two: string): number => two.charCodeAt(0) * 65536 + two.charCodeAt(1)
@@ -114,7 +124,13 @@ export function announcedDrv(line: string, from: number): string | undefined {
   const open = from + BUILDING_HEAD.length
   const close = line.indexOf("'", open)
   // `.drv'`, by character for the same reason.
-  if (close - open < 5 || line.charCodeAt(close - 4) !== 46 || line.charCodeAt(close - 3) !== 100 || line.charCodeAt(close - 2) !== 114 || line.charCodeAt(close - 1) !== 118) {
+  if (
+    close - open < 5 ||
+    line.charCodeAt(close - 4) !== 46 ||
+    line.charCodeAt(close - 3) !== 100 ||
+    line.charCodeAt(close - 2) !== 114 ||
+    line.charCodeAt(close - 1) !== 118
+  ) {
     return undefined
   }
   return line.slice(open, close)
@@ -124,7 +140,13 @@ const BUILDING_HEAD = "building '"
 
 /** `@nix ` first, told by character: startsWith() or indexOf() with a needle cost more than five of them. */
 export function isNixJson(line: string): boolean {
-  return line.charCodeAt(0) === 64 && line.charCodeAt(1) === 110 && line.charCodeAt(2) === 105 && line.charCodeAt(3) === 120 && line.charCodeAt(4) === 32
+  return (
+    line.charCodeAt(0) === 64 &&
+    line.charCodeAt(1) === 110 &&
+    line.charCodeAt(2) === 105 &&
+    line.charCodeAt(3) === 120 &&
+    line.charCodeAt(4) === 32
+  )
 }
 
 /** `@nix {"action":"result","fields":[` : Nix writes its JSON with sorted keys, so a result starts so. */
@@ -137,10 +159,25 @@ export function builderTextEnd(line: string): number {
   const type = line.length - TYPE_TAIL.length
   const kind = line.charCodeAt(line.length - 2)
   if (type < RESULT_HEAD.length || line.charCodeAt(line.length - 1) !== 125 || (kind !== 49 && kind !== 55)) return -1
-  if (line.charCodeAt(type) !== 44 || line.charCodeAt(type + 7) !== 58 || line.charCodeAt(type + 8) !== 49 || line.charCodeAt(type + 9) !== 48) return -1
+  if (
+    line.charCodeAt(type) !== 44 ||
+    line.charCodeAt(type + 7) !== 58 ||
+    line.charCodeAt(type + 8) !== 49 ||
+    line.charCodeAt(type + 9) !== 48
+  )
+    return -1
   let i = type - 1
   while (i > 0 && line.charCodeAt(i) >= 48 && line.charCodeAt(i) <= 57) i--
-  if (i === type - 1 || line.charCodeAt(i) !== 58 || line.charCodeAt(i - 1) !== 34 || line.charCodeAt(i - 2) !== 100 || line.charCodeAt(i - 5) !== 44 || line.charCodeAt(i - 6) !== 93 || line.charCodeAt(i - 7) !== 34) return -1
+  if (
+    i === type - 1 ||
+    line.charCodeAt(i) !== 58 ||
+    line.charCodeAt(i - 1) !== 34 ||
+    line.charCodeAt(i - 2) !== 100 ||
+    line.charCodeAt(i - 5) !== 44 ||
+    line.charCodeAt(i - 6) !== 93 ||
+    line.charCodeAt(i - 7) !== 34
+  )
+    return -1
   return i - 7
 }
 

@@ -189,7 +189,12 @@ export class VmTestLog {
       traceback: [...this.traceback],
       serviceJournal: [...serviceJournal],
       postgresqlJournal: [...postgresqlJournal],
-      journalSource: dumpedService.length + dumpedPostgresql.length > 0 ? 'dump' : serviceJournal.length + postgresqlJournal.length > 0 ? 'console' : 'none',
+      journalSource:
+        dumpedService.length + dumpedPostgresql.length > 0
+          ? 'dump'
+          : serviceJournal.length + postgresqlJournal.length > 0
+            ? 'console'
+            : 'none',
       driverTimedOut: this.driverTimedOut
     }
   }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { REPO_ROOT, nixString } from '../../support/fixtures.js'
 
-const STAND_IN = join(REPO_ROOT, '__tests__', 'vm-test', 'nix')
+const STAND_IN = join(REPO_ROOT, '__tests__', 'stages', 'vm-test', 'nix')
 const MODULE = join(REPO_ROOT, 'examples', 'mast', 'nix', 'module.nix')
 const PACKAGE = '{ type = "derivation"; name = "mast-0.1.0"; outPath = "/nix/store/00000000000000000000000000000000-mast-0.1.0"; }'
 const BIN = '/nix/store/00000000000000000000000000000000-mast-0.1.0/bin/mast'

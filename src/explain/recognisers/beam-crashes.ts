@@ -17,14 +17,16 @@ import { BeamCrash, MAX_FINDINGS, Origin } from '../types.js'
 type Signal = BeamCrash['signal']
 
 const BEAM_PROGRAM = /^(?:.*\/)?(?:beam(?:\.smp|\.emu)?|erl|erlc|erlexec|escript|mix|elixir|elixirc|iex|rebar3)$/
-const SHELL_JOB = /line \d+:\s+\d+\s+(Segmentation fault|Illegal instruction|Bus error)(?:\s+\(core dumped\))?\s+(?:\(core dumped\)\s+)?(\S+)/
+const SHELL_JOB =
+  /line \d+:\s+\d+\s+(Segmentation fault|Illegal instruction|Bus error)(?:\s+\(core dumped\))?\s+(?:\(core dumped\)\s+)?(\S+)/
 const COREDUMP = /Process \d+ \(([^)]+)\) of user \d+ terminated abnormally with signal \d+\/(SEGV|ILL|BUS)/
 const KERNEL = /(?:^|\s)([\w.]+)\[\d+\]: segfault at /
 /** The whole line, but for docker's step prefix ("#14 1.761 ") or a timestamp. */
 const BARE = /^(?:#\d+ [\d.]+ |\S+ \| )?(Segmentation fault|Illegal instruction|Bus error)(?: \(core dumped\))?\s*$/
 const QEMU = /qemu: uncaught target signal (\d+) \(/
 /** A BEAM command run by this build: `RUN mix local.hex`, `/bin/sh -c "elixir -e …"`, `erl -noshell`. */
-const BEAM_COMMAND = /(?:^|[\s/"'`])(mix (?:compile|deps\.\w+|local\.\w+|release|test|run|do|hex\.\w+|phx\.\w+|escript\.\w+|archive\.\w+|format)|elixirc?|iex|erlc?|escript|rebar3|beam\.smp)(?=\s|$|["'`;&|])/
+const BEAM_COMMAND =
+  /(?:^|[\s/"'`])(mix (?:compile|deps\.\w+|local\.\w+|release|test|run|do|hex\.\w+|phx\.\w+|escript\.\w+|archive\.\w+|format)|elixirc?|iex|erlc?|escript|rebar3|beam\.smp)(?=\s|$|["'`;&|])/
 /** Cheap guards before the expressions above: most lines handed over have neither. */
 const CRASH_WORDS = /fault|instruction|Bus error|qemu: |terminated abnormally/
 const BEAM_WORDS = /mix |elixir|iex|erl|escript|rebar3|beam/
@@ -34,7 +36,14 @@ const MAX_KEYS = 256
 /** Past this many waiting keys, those whose state was evicted are dropped. */
 const MAX_WAITING = 32
 
-const BY_NAME: Record<string, Signal> = { 'Segmentation fault': 'SIGSEGV', 'Illegal instruction': 'SIGILL', 'Bus error': 'SIGBUS', SEGV: 'SIGSEGV', ILL: 'SIGILL', BUS: 'SIGBUS' }
+const BY_NAME: Record<string, Signal> = {
+  'Segmentation fault': 'SIGSEGV',
+  'Illegal instruction': 'SIGILL',
+  'Bus error': 'SIGBUS',
+  SEGV: 'SIGSEGV',
+  ILL: 'SIGILL',
+  BUS: 'SIGBUS'
+}
 const BY_NUMBER: Record<string, Signal> = { '11': 'SIGSEGV', '4': 'SIGILL', '7': 'SIGBUS' }
 
 interface BuildState {
@@ -80,12 +89,16 @@ export class BeamCrashRecogniser {
       state.qemu = true
       for (const f of this.found) if (f.derivation === drv && this.keyOf(f) === key) f.underQemu = true
       const signal = BY_NUMBER[m[1]]
-      if (signal !== undefined && state.command !== undefined) this.add({ program: programOf(state.command), signal, underQemu: true }, key, drv)
+      if (signal !== undefined && state.command !== undefined)
+        this.add({ program: programOf(state.command), signal, underQemu: true }, key, drv)
       return
     }
-    if ((m = SHELL_JOB.exec(text)) && BEAM_PROGRAM.test(m[2])) return this.add({ program: m[2], signal: BY_NAME[m[1]], underQemu: state.qemu }, key, drv)
-    if ((m = COREDUMP.exec(text)) && BEAM_PROGRAM.test(m[1])) return this.add({ program: m[1], signal: BY_NAME[m[2]], underQemu: state.qemu }, key, drv)
-    if ((m = KERNEL.exec(text)) && BEAM_PROGRAM.test(m[1])) return this.add({ program: m[1], signal: 'SIGSEGV', underQemu: state.qemu }, key, drv)
+    if ((m = SHELL_JOB.exec(text)) && BEAM_PROGRAM.test(m[2]))
+      return this.add({ program: m[2], signal: BY_NAME[m[1]], underQemu: state.qemu }, key, drv)
+    if ((m = COREDUMP.exec(text)) && BEAM_PROGRAM.test(m[1]))
+      return this.add({ program: m[1], signal: BY_NAME[m[2]], underQemu: state.qemu }, key, drv)
+    if ((m = KERNEL.exec(text)) && BEAM_PROGRAM.test(m[1]))
+      return this.add({ program: m[1], signal: 'SIGSEGV', underQemu: state.qemu }, key, drv)
     if ((m = BARE.exec(text))) {
       const signal = BY_NAME[m[1]]
       if (state.command !== undefined) this.add({ program: programOf(state.command), signal, underQemu: state.qemu }, key, drv)
@@ -127,7 +140,12 @@ export class BeamCrashRecogniser {
   }
 
   finish(): BeamCrash[] {
-    return this.found.map(({ program, signal, underQemu, derivation }) => ({ program, signal, underQemu, ...(derivation !== undefined ? { derivation } : {}) }))
+    return this.found.map(({ program, signal, underQemu, derivation }) => ({
+      program,
+      signal,
+      underQemu,
+      ...(derivation !== undefined ? { derivation } : {})
+    }))
   }
 
   private readonly keys = new WeakMap<BeamCrash, string>()

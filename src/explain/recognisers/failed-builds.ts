@@ -6,7 +6,8 @@
 // platform refusal ("Reason: required system or feature not available") is PlatformRecogniser's.
 import { FailedBuild, LineRecogniser, MAX_FINDINGS, Origin, drvName } from '../types.js'
 
-const BUILDER_FAILED = /^\s*(?:error:\s*)?(?:build of '[^']+' on '[^']+' failed: )?builder for [`'‘]([^'’]+)['’] failed(?: with exit code (\d+))?/
+const BUILDER_FAILED =
+  /^\s*(?:error:\s*)?(?:build of '[^']+' on '[^']+' failed: )?builder for [`'‘]([^'’]+)['’] failed(?: with exit code (\d+))?/
 const CANNOT_BUILD = /Cannot build '([^']+)'\.(.*)$/
 const REASON = /^\s*Reason: (.*)$/
 
@@ -51,7 +52,8 @@ export class FailedBuildRecogniser implements LineRecogniser {
   }
 
   private onReason(drv: string, reason: string): void {
-    if (/dependenc(?:y|ies) failed|required system or feature not available|^platform mismatch|^missing system features/.test(reason)) return
+    if (/dependenc(?:y|ies) failed|required system or feature not available|^platform mismatch|^missing system features/.test(reason))
+      return
     const exit = /exit code (\d+)/.exec(reason)
     this.add({ derivation: drv, ...(exit ? { exitCode: Number(exit[1]) } : {}) })
   }

@@ -15,15 +15,25 @@ const REMOTE = /build of [`'‘]([^'’`]*)['’`](?: on [`'‘]([^'’`]+)['’
 const UNCLOSED_REMOTE = /build of [`'‘][^'’`]*$/
 const LEADING_ERROR = /^\s*(?:error:\s*)*$/
 /** "output path ‘P’ should have r:sha256 hash ‘W’, instead has ‘G’" (Nix 1.x, wanted first). */
-const NIX_1X_SHOULD = /output path [`'‘]([^'’`]+)['’`] should have (?:r:)?(sha1|sha256|sha512) hash [`'‘]([^'’`]+)['’`], instead has [`'‘]([^'’`]+)['’`]/
+const NIX_1X_SHOULD =
+  /output path [`'‘]([^'’`]+)['’`] should have (?:r:)?(sha1|sha256|sha512) hash [`'‘]([^'’`]+)['’`], instead has [`'‘]([^'’`]+)['’`]/
 /** "output path ‘P’ has r:sha256 hash ‘G’ when ‘W’ was expected" (older Nix 1.x, got first). */
-const NIX_1X_WHEN = /output path [`'‘]([^'’`]+)['’`] has (?:r:)?(sha1|sha256|sha512) hash [`'‘]([^'’`]+)['’`] when [`'‘]([^'’`]+)['’`] was expected/
+const NIX_1X_WHEN =
+  /output path [`'‘]([^'’`]+)['’`] has (?:r:)?(sha1|sha256|sha512) hash [`'‘]([^'’`]+)['’`] when [`'‘]([^'’`]+)['’`] was expected/
 /** Nix 2.0/2.1, got first. */
-const NIX_20 = /fixed-output derivation produced path '([^']+)' with (sha1|sha256|sha512) hash '([^']+)' instead of the expected hash '([^']+)'/
+const NIX_20 =
+  /fixed-output derivation produced path '([^']+)' with (sha1|sha256|sha512) hash '([^']+)' instead of the expected hash '([^']+)'/
 const STRICT_STORE_PATH = /^\/(?:[^\s'/]+\/)+[0123456789abcdfghijklmnpqrsvwxyz]{32}-[A-Za-z0-9+\-._?=]+$/
 const ELLIPSIS = /…|\.\.\./
 type Field = 'likelyUrl' | 'specified' | 'got' | 'expectedPath' | 'gotPath'
-const FIELD: Record<string, Field> = { 'likely URL': 'likelyUrl', specified: 'specified', wanted: 'specified', got: 'got', 'expected path': 'expectedPath', 'got path': 'gotPath' }
+const FIELD: Record<string, Field> = {
+  'likely URL': 'likelyUrl',
+  specified: 'specified',
+  wanted: 'specified',
+  got: 'got',
+  'expected path': 'expectedPath',
+  'got path': 'gotPath'
+}
 /** The line before was text the classifier judged without normalising it. */
 const UNSEEN = '\u0000unseen'
 /** A report's body is a handful of lines; anything longer is not one. */
@@ -185,7 +195,9 @@ export class PastedReportReader {
       got,
       source: 'nix',
       ...(block.remoteBuilder !== undefined ? { remoteBuilder: block.remoteBuilder } : {}),
-      ...(block.fields.likelyUrl !== undefined && /^[a-z][a-z0-9+.-]*:/i.test(block.fields.likelyUrl) ? { likelyUrl: block.fields.likelyUrl } : {}),
+      ...(block.fields.likelyUrl !== undefined && /^[a-z][a-z0-9+.-]*:/i.test(block.fields.likelyUrl)
+        ? { likelyUrl: block.fields.likelyUrl }
+        : {}),
       ...(block.fields.expectedPath !== undefined ? { expectedPath: block.fields.expectedPath } : {}),
       ...(block.fields.gotPath !== undefined ? { gotPath: block.fields.gotPath } : {}),
       ...(block.damage.size > 0 ? { pasteDamage: [...block.damage] } : {})
@@ -204,7 +216,13 @@ export class PastedReportReader {
     const damage: PasteDamage[] = []
     if (!LEADING_ERROR.test(text.slice(0, found.at))) damage.push('glued')
     if (!STRICT_STORE_PATH.test(found.path)) damage.push('elided-path')
-    this.add({ derivation: found.path, specified: found.specified, got: found.got, source: 'nix', ...(damage.length > 0 ? { pasteDamage: damage } : {}) })
+    this.add({
+      derivation: found.path,
+      specified: found.specified,
+      got: found.got,
+      source: 'nix',
+      ...(damage.length > 0 ? { pasteDamage: damage } : {})
+    })
   }
 
   /** One finding per report: nix-output-monitor repeats Nix's error in its frame, cut at the edge. */

@@ -78,13 +78,22 @@ export class HashErrorRecogniser implements LineRecogniser {
       const key = `${m.derivation} ${m.specified} ${m.got}`
       const seen = fods.get(key)
       if (!seen || (seen.source === 'builder-output' && source === 'nix')) {
-        fods.set(key, { derivation: m.derivation, specified: m.specified, got: m.got, source, ...(meaningfulUrl(m.likelyUrl) ? { likelyUrl: m.likelyUrl } : {}) })
+        fods.set(key, {
+          derivation: m.derivation,
+          specified: m.specified,
+          got: m.got,
+          source,
+          ...(meaningfulUrl(m.likelyUrl) ? { likelyUrl: m.likelyUrl } : {})
+        })
       }
     }
     const fodMismatches = [...fods.values()]
     for (const pasted of this.pastes?.finish() ?? []) {
       // Only Nix's own report is enriched: a builder's lookalike never borrows a paste's word.
-      const same = fodMismatches.find(f => f.source === 'nix' && f.specified === pasted.specified && f.got === pasted.got && sameDerivation(f.derivation, pasted.derivation))
+      const same = fodMismatches.find(
+        f =>
+          f.source === 'nix' && f.specified === pasted.specified && f.got === pasted.got && sameDerivation(f.derivation, pasted.derivation)
+      )
       if (same) mergeInto(same, pasted)
       else pushBounded(fodMismatches, pasted, () => (this.dropped = true))
     }

@@ -30,7 +30,11 @@ export class PlatformRecogniser implements LineRecogniser {
     let m: RegExpExecArray | null
     if (this.open) {
       if ((m = REQUIRED.exec(text))) {
-        this.open.required = { ...(this.open.drv ? { derivation: this.open.drv } : {}), requiredSystem: m[1], requiredFeatures: features(m[2]) }
+        this.open.required = {
+          ...(this.open.drv ? { derivation: this.open.drv } : {}),
+          requiredSystem: m[1],
+          requiredFeatures: features(m[2])
+        }
         return
       }
       if ((m = CURRENT.exec(text)) && this.open.required) {
@@ -40,7 +44,11 @@ export class PlatformRecogniser implements LineRecogniser {
       }
       // The features form names no system: the derivation's is this machine's own.
       if ((m = REQUIRED_FEATURES.exec(text))) {
-        this.open.required = { ...(this.open.drv ? { derivation: this.open.drv } : {}), requiredSystem: '', requiredFeatures: features(m[1]) }
+        this.open.required = {
+          ...(this.open.drv ? { derivation: this.open.drv } : {}),
+          requiredSystem: '',
+          requiredFeatures: features(m[1])
+        }
         return
       }
       if ((m = AVAILABLE_FEATURES.exec(text)) && this.open.required) {
@@ -51,7 +59,13 @@ export class PlatformRecogniser implements LineRecogniser {
       this.flush()
     }
     if ((m = ONE_LINE.exec(text))) {
-      this.add({ derivation: m[3], requiredSystem: m[1], requiredFeatures: features(m[2]), hostSystem: m[4], ...(m[5] !== undefined ? { hostFeatures: features(m[5]) } : {}) })
+      this.add({
+        derivation: m[3],
+        requiredSystem: m[1],
+        requiredFeatures: features(m[2]),
+        hostSystem: m[4],
+        ...(m[5] !== undefined ? { hostFeatures: features(m[5]) } : {})
+      })
       return
     }
     if ((m = CANNOT_BUILD.exec(text))) this.lastCannotBuild = { drv: m[1], age: 0 }

@@ -30,11 +30,13 @@ describe('failure extraction from the test driver log', () => {
     expect(failure?.postgresqlJournal.join('\n')).toMatch(/database system is ready to accept connections/)
     // ANSI colour codes are gone, console noise from other units is not in the journals.
     expect(readFileSync(join(LOGS, 'driver-2025-wait-for-unit-failed.log'), 'utf8')).toContain('\u001b[')
-    expect([failure?.check, failure?.command, failure?.error, ...(failure?.serviceJournal ?? []), ...(failure?.traceback ?? [])].join('\n')).not.toContain('\u001b')
+    expect(
+      [failure?.check, failure?.command, failure?.error, ...(failure?.serviceJournal ?? []), ...(failure?.traceback ?? [])].join('\n')
+    ).not.toContain('\u001b')
     expect(failure?.serviceJournal.join('\n')).not.toMatch(/environment file|Linux version/)
   })
 
-  it('names the failed command and its output, and gathers the units\' console lines when nothing was dumped', () => {
+  it("names the failed command and its output, and gathers the units' console lines when nothing was dumped", () => {
     const failure = extract('driver-2025-succeed-failed.log')
     expect(failure).toMatchObject({
       check: 'the api answers',
@@ -84,7 +86,7 @@ describe('failure extraction from the test driver log', () => {
     expect(failure?.serviceJournal.join('\n')).toMatch(/DATABASE_URL/)
   })
 
-  it('shows postgresql-setup.service\'s journal (where current nixpkgs runs ensureUsers) after the server\'s, so a role error is in the report', () => {
+  it("shows postgresql-setup.service's journal (where current nixpkgs runs ensureUsers) after the server's, so a role error is in the report", () => {
     const failure = extract('driver-2025-postgresql-setup-failed.log')
     expect(failure).toMatchObject({
       check: 'mast.service reaches active',
@@ -106,21 +108,39 @@ describe('failure extraction from the test driver log', () => {
       "[    7.821240] machine systemd[1]: postgresql-setup.service: Failed with result 'exit-code'.",
       '[    7.821907] machine systemd[1]: Failed to start PostgreSQL Setup Scripts.'
     ])
-    const markdown = vmTestSummary({ result: 'failed', reason: 'The VM test failed', timedOut: false, durationMs: 0, failure, nixErrors: [] }, 'mast')
-    expect(markdown).toMatch(/<summary>postgresql journal \(journalctl in the VM\)<\/summary>[\s\S]*postgresql-setup-start\[716\]: ERROR: {2}role "mast" does not exist/)
+    const markdown = vmTestSummary(
+      { result: 'failed', reason: 'The VM test failed', timedOut: false, durationMs: 0, failure, nixErrors: [] },
+      'mast'
+    )
+    expect(markdown).toMatch(
+      /<summary>postgresql journal \(journalctl in the VM\)<\/summary>[\s\S]*postgresql-setup-start\[716\]: ERROR: {2}role "mast" does not exist/
+    )
   })
 
   it('keeps the last dump of each unit, in server-then-setup order, and drops dumps of units it does not report', () => {
     const log = new VmTestLog('mast')
     for (const line of [
       'subtest: mast.service reaches active',
-      'nix-ci: journal begin postgresql-setup.service', 'setup: first dump', 'nix-ci: journal end postgresql-setup.service',
-      'nix-ci: journal begin nginx.service', 'nginx: not ours', 'nix-ci: journal end nginx.service',
-      'nix-ci: journal begin postgresql-setup.service', 'setup: second dump', 'nix-ci: journal end postgresql-setup.service',
-      'nix-ci: journal begin postgresql.service', 'server: dump', 'nix-ci: journal end postgresql.service',
+      'nix-ci: journal begin postgresql-setup.service',
+      'setup: first dump',
+      'nix-ci: journal end postgresql-setup.service',
+      'nix-ci: journal begin nginx.service',
+      'nginx: not ours',
+      'nix-ci: journal end nginx.service',
+      'nix-ci: journal begin postgresql-setup.service',
+      'setup: second dump',
+      'nix-ci: journal end postgresql-setup.service',
+      'nix-ci: journal begin postgresql.service',
+      'server: dump',
+      'nix-ci: journal end postgresql.service',
       '!!! Test "mast.service reaches active" failed with error: "unit "mast.service" reached state "failed""'
-    ]) log.push(line)
-    expect(log.failure()).toMatchObject({ postgresqlJournal: ['server: dump', 'setup: second dump'], serviceJournal: [], journalSource: 'dump' })
+    ])
+      log.push(line)
+    expect(log.failure()).toMatchObject({
+      postgresqlJournal: ['server: dump', 'setup: second dump'],
+      serviceJournal: [],
+      journalSource: 'dump'
+    })
   })
 
   it('reports nothing for a passing run, and does not take another unit whose name starts like the service for its journal', () => {
@@ -135,7 +155,15 @@ describe('the job summary of a failure', () => {
     const failure = extract('driver-2025-succeed-failed.log')
     failure?.output.push('a line with ``` in it')
     const markdown = vmTestSummary(
-      { result: 'failed', reason: 'The VM test failed in "the api answers": ...', installable: '.#checks.x86_64-linux.api', timedOut: false, durationMs: 61_000, failure, nixErrors: [] },
+      {
+        result: 'failed',
+        reason: 'The VM test failed in "the api answers": ...',
+        installable: '.#checks.x86_64-linux.api',
+        timedOut: false,
+        durationMs: 61_000,
+        failure,
+        nixErrors: []
+      },
       'mast'
     )
     expect(markdown).toContain('### NixOS VM test: failed')
