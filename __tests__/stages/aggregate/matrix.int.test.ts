@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { aggregateSummary } from '../../../src/stages/aggregate/aggregate-stage.js'
 import type { FixtureSpec } from '../../support/fixtures.js'
+import { cleanResult } from '../pull-request/world.js'
 import { BOTH, matrixWorld } from './world.js'
 
 const { artifacts, fixture, job } = matrixWorld()
@@ -60,17 +61,7 @@ describe('aggregate summary', () => {
     const text = aggregateSummary({
       systems: [{ system: 'riscv64-linux', state: 'missing', reason: "no artifact 'nix-ci-result-riscv64-linux' in this workflow run" }],
       allGreen: false,
-      hashes: {
-        ok: true,
-        failures: [],
-        status: 'clean',
-        fixes: [],
-        problems: [],
-        writtenFiles: [],
-        rounds: 0,
-        rechecked: [],
-        nixVersion: '2.8.0'
-      }
+      hashes: { ...cleanResult(), rounds: 0 }
     })
     expect(text).toContain('### nix-ci matrix: not every system is green')
     expect(text).toMatch(/\| `riscv64-linux` \| ⛔ missing \|/)

@@ -25,13 +25,7 @@ export interface TreeFile {
 
 export async function readCommit(gh: Repo, sha: string): Promise<CommitInfo> {
   const { data } = await gh.octokit.rest.git.getCommit({ owner: gh.owner, repo: gh.repo, commit_sha: sha })
-  return {
-    sha: data.sha,
-    tree: data.tree.sha,
-    parents: data.parents.map(p => p.sha),
-    message: data.message,
-    author: { name: data.author.name, email: data.author.email }
-  }
+  return commitInfo(data)
 }
 
 /** The blob at `path` in a tree (nested paths walk the subtrees), or undefined. */
@@ -68,6 +62,17 @@ export async function createTree(gh: Repo, baseTree: string, files: TreeFile[]):
 /** One commit; no author or committer, so GitHub attributes it to the token and signs it. */
 export async function createCommit(gh: Repo, message: string, tree: string, parent: string): Promise<CommitInfo> {
   const { data } = await gh.octokit.rest.git.createCommit({ owner: gh.owner, repo: gh.repo, message, tree, parents: [parent] })
+  return commitInfo(data)
+}
+
+/** GitHub's git commit object (read or just created), as the flows use it. */
+function commitInfo(data: {
+  sha: string
+  tree: { sha: string }
+  parents: { sha: string }[]
+  message: string
+  author: { name: string; email: string }
+}): CommitInfo {
   return {
     sha: data.sha,
     tree: data.tree.sha,
