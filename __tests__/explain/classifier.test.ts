@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { classifyLines } from '../../src/explain/classifier.js'
+import { classifyLines } from '../../src/explain/classify.js'
 import { toExplainJson } from '../../src/explain/json.js'
 import { Findings } from '../../src/explain/types.js'
 import { NIX_LOGS, VM_LOGS, allNixLogs, nixLog } from './support.js'

@@ -5,7 +5,7 @@
 // -L` interleaves other builds' lines with them, and expect the same findings as from the excerpt
 // alone: nothing the excerpt says may be skipped, and nothing the compiler says may be taken.
 import { describe, expect, it } from '@jest/globals'
-import { classifyLines } from '../../src/explain/classifier.js'
+import { classifyLines } from '../../src/explain/classify.js'
 import { Findings } from '../../src/explain/types.js'
 import { linesOf, nixLog } from './support.js'
 

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { runExplainCommand } from '../../src/explain/explain-command.js'
 import { KVM_UDEV_RULE, explainFindings } from '../../src/explain/advice.js'
-import { classifyLines } from '../../src/explain/classifier.js'
+import { classifyLines } from '../../src/explain/classify.js'
 import { NIX_LOGS, nixLog } from './support.js'
 
 async function run(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -1,6 +1,7 @@
 // Live runs: the stages classify Nix's own messages, so nothing a builder prints can pose as Nix.
 import { describe, expect, it } from '@jest/globals'
-import { LogClassifier, classifyLines, classifyNixMessages } from '../../src/explain/classifier.js'
+import { LogClassifier } from '../../src/explain/classifier.js'
+import { classifyLines, classifyNixMessages } from '../../src/explain/classify.js'
 import { BuildLog } from '../../src/stages/build/build-log.js'
 import { linesOf, nixLog } from './support.js'
 

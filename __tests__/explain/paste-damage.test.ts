@@ -1,7 +1,7 @@
 // What happens to a log on its way to `nix-ci explain` must not change what it says: every real
 // capture, damaged the ways pastes and downloads damage logs, classifies exactly as the original.
 import { describe, expect, it } from '@jest/globals'
-import { classifyLines } from '../../src/explain/classifier.js'
+import { classifyLines } from '../../src/explain/classify.js'
 import { toExplainJson } from '../../src/explain/json.js'
 import { PasteNormaliser } from '../../src/explain/normalise.js'
 import { allNixLogs, linesOf, nixLog } from './support.js'

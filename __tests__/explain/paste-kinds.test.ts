@@ -3,7 +3,7 @@
 // `=== <source> ===` section; each section is classified on its own, as a separate paste.
 import { describe, expect, it } from '@jest/globals'
 import { beamCrashAdvice, explainFindings } from '../../src/explain/advice.js'
-import { classifyLines, classifyNixMessages } from '../../src/explain/classifier.js'
+import { classifyLines, classifyNixMessages } from '../../src/explain/classify.js'
 import { toExplainJson } from '../../src/explain/json.js'
 import { Findings } from '../../src/explain/types.js'
 import { linesOf, nixLog } from './support.js'

@@ -1,5 +1,6 @@
 // `nix-ci explain` and the classifier the stages use to put advice into their job summaries.
-export { LogClassifier, classifyLines, classifyNixMessages } from './classifier.js'
+export { LogClassifier } from './classifier.js'
+export { classifyLines, classifyNixMessages } from './classify.js'
 export type { LogClassifierOptions } from './classifier.js'
 export {
   KVM_UDEV_RULE,

@@ -2,6 +2,8 @@
 import { beamCrashAdvice, execFormatAdvice, failedBuildAdvice, fodAdvice, otherHashAdvice, platformAdvice, vmTestAdvice } from './advice.js'
 import { Findings } from './types.js'
 
+type Item<K extends keyof Findings> = Findings[K] extends (infer T)[] ? T : never
+
 export function renderForPeople(findings: Findings): string {
   const out: string[] = []
   const section = (title: string, items: string[][]): void => {
@@ -10,39 +12,9 @@ export function renderForPeople(findings: Findings): string {
     for (const lines of items) out.push(...lines.map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)))
     out.push('')
   }
-  const fix = (advice: string | undefined): string[] => (advice === undefined ? [] : [`fix: ${advice}`])
-
-  section(
-    'Fixed-output hash mismatches',
-    findings.fodMismatches.map(m => [
-      `${m.derivation ?? '(derivation not in the paste)'}${m.source === 'builder-output' ? '  (printed by a builder, not by Nix)' : ''}`,
-      ...(m.remoteBuilder !== undefined ? [`built on: ${m.remoteBuilder}`] : []),
-      ...(m.likelyUrl !== undefined ? [`likely URL: ${m.likelyUrl}`] : []),
-      `specified: ${m.specified}`,
-      `got:       ${m.got}`,
-      ...(m.expectedPath !== undefined ? [`expected path: ${m.expectedPath}`] : []),
-      ...(m.gotPath !== undefined ? [`got path:      ${m.gotPath}`] : []),
-      ...(m.pasteDamage !== undefined ? [`(read from a damaged paste: ${m.pasteDamage.join(', ')})`] : []),
-      ...fix(fodAdvice(m))
-    ])
-  )
-  section(
-    'Other hash errors',
-    findings.otherHashErrors.map(e => [
-      `${e.kind}${e.path !== undefined ? ` ${e.path}` : ''}${e.url !== undefined ? ` ${e.url}` : ''}`,
-      ...(e.expected !== undefined ? [`expected: ${e.expected}`] : []),
-      ...(e.got !== undefined ? [`got:      ${e.got}`] : []),
-      ...fix(otherHashAdvice(e))
-    ])
-  )
-  section(
-    'Platform mismatches',
-    findings.platformMismatches.map(p => [
-      `${p.derivation ?? '(derivation not named)'}`,
-      `needs ${p.requiredSystem || 'this system'}${p.requiredFeatures.length > 0 ? ` with {${p.requiredFeatures.join(', ')}}` : ''}${p.hostSystem !== undefined ? `, this machine is ${p.hostSystem}${p.hostFeatures ? ` with {${p.hostFeatures.join(', ')}}` : ''}` : ''}`,
-      ...platformAdvice(p).flatMap(fix)
-    ])
-  )
+  section('Fixed-output hash mismatches', findings.fodMismatches.map(fodLines))
+  section('Other hash errors', findings.otherHashErrors.map(otherLines))
+  section('Platform mismatches', findings.platformMismatches.map(platformLines))
   section(
     'Exec format errors',
     findings.execFormatErrors.map(e => [e.executable, ...fix(execFormatAdvice(e))])
@@ -54,30 +26,67 @@ export function renderForPeople(findings: Findings): string {
       ...fix(beamCrashAdvice(c))
     ])
   )
-  section(
-    'NixOS VM tests',
-    findings.vmTests.map(t => [
-      `${t.derivation ?? '(test derivation not named)'}: ${t.result}`,
-      ...(t.subtest !== undefined ? [`subtest: ${t.subtest}`] : []),
-      ...(t.failedCommand !== undefined ? [`command: ${t.failedCommand}`] : []),
-      ...(t.error !== undefined ? [`error:   ${t.error}`] : []),
-      ...fix(vmTestAdvice(t))
-    ])
-  )
-  const vmDrvs = new Set(findings.vmTests.map(t => t.derivation))
-  const crashedDrvs = new Set(findings.beamCrashes.map(c => c.derivation))
+  section('NixOS VM tests', findings.vmTests.map(vmTestLines))
   section(
     'Failed builds',
-    findings.failedBuilds.map(b => [
-      `${b.derivation}${b.exitCode !== undefined ? ` (exit code ${b.exitCode})` : ''}`,
-      ...(vmDrvs.has(b.derivation)
-        ? ['(the NixOS VM test above)']
-        : crashedDrvs.has(b.derivation)
-          ? ['(the BEAM crash above)']
-          : fix(failedBuildAdvice(b, findings.execFormatErrors.length > 0)))
-    ])
+    findings.failedBuilds.map(b => failedBuildLines(b, findings))
   )
   if (out.length === 0) return 'No known Nix failure found in this log: nothing to explain.\n'
   if (findings.truncated) out.push('(more findings than nix-ci keeps: the list above is cut short)', '')
   return out.join('\n')
+}
+
+const fix = (advice: string | undefined): string[] => (advice === undefined ? [] : [`fix: ${advice}`])
+const when = <T>(value: T | undefined, line: (v: T) => string): string[] => (value === undefined ? [] : [line(value)])
+
+function fodLines(m: Item<'fodMismatches'>): string[] {
+  return [
+    `${m.derivation ?? '(derivation not in the paste)'}${m.source === 'builder-output' ? '  (printed by a builder, not by Nix)' : ''}`,
+    ...when(m.remoteBuilder, v => `built on: ${v}`),
+    ...when(m.likelyUrl, v => `likely URL: ${v}`),
+    `specified: ${m.specified}`,
+    `got:       ${m.got}`,
+    ...when(m.expectedPath, v => `expected path: ${v}`),
+    ...when(m.gotPath, v => `got path:      ${v}`),
+    ...when(m.pasteDamage, v => `(read from a damaged paste: ${v.join(', ')})`),
+    ...fix(fodAdvice(m))
+  ]
+}
+
+function otherLines(e: Item<'otherHashErrors'>): string[] {
+  return [
+    `${e.kind}${e.path !== undefined ? ` ${e.path}` : ''}${e.url !== undefined ? ` ${e.url}` : ''}`,
+    ...when(e.expected, v => `expected: ${v}`),
+    ...when(e.got, v => `got:      ${v}`),
+    ...fix(otherHashAdvice(e))
+  ]
+}
+
+function platformLines(p: Item<'platformMismatches'>): string[] {
+  const features = p.requiredFeatures.length > 0 ? ` with {${p.requiredFeatures.join(', ')}}` : ''
+  const host =
+    p.hostSystem !== undefined ? `, this machine is ${p.hostSystem}${p.hostFeatures ? ` with {${p.hostFeatures.join(', ')}}` : ''}` : ''
+  return [
+    `${p.derivation ?? '(derivation not named)'}`,
+    `needs ${p.requiredSystem || 'this system'}${features}${host}`,
+    ...platformAdvice(p).flatMap(fix)
+  ]
+}
+
+function vmTestLines(t: Item<'vmTests'>): string[] {
+  return [
+    `${t.derivation ?? '(test derivation not named)'}: ${t.result}`,
+    ...when(t.subtest, v => `subtest: ${v}`),
+    ...when(t.failedCommand, v => `command: ${v}`),
+    ...when(t.error, v => `error:   ${v}`),
+    ...fix(vmTestAdvice(t))
+  ]
+}
+
+/** A failed build the VM test or a BEAM crash above already explains points there. */
+function failedBuildLines(b: Item<'failedBuilds'>, findings: Findings): string[] {
+  const head = `${b.derivation}${b.exitCode !== undefined ? ` (exit code ${b.exitCode})` : ''}`
+  if (findings.vmTests.some(t => t.derivation === b.derivation)) return [head, '(the NixOS VM test above)']
+  if (findings.beamCrashes.some(c => c.derivation === b.derivation)) return [head, '(the BEAM crash above)']
+  return [head, ...fix(failedBuildAdvice(b, findings.execFormatErrors.length > 0))]
 }

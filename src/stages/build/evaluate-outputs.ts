@@ -18,7 +18,7 @@ import { EvaluationFailure, evaluationFailure } from '../../nix/messages.js'
 import type { NixRunner } from '../../nix/runner.js'
 import { EvaluationError } from './evaluate.js'
 import { ResolvedPattern, ResolvedSelection, attrPathText } from './select.js'
-import { type Answer, evalApply, runEval } from './eval-run.js'
+import { type Answer, type EvalRun, evalApply, runEval } from './eval-run.js'
 
 export type OutputKind = 'packages' | 'checks' | 'devShells' | 'formatter' | 'nixosConfigurations' | 'other'
 
@@ -73,83 +73,88 @@ const WRAPPER = `{
 
 export async function evaluateOutputs(options: EvaluateOutputsOptions): Promise<OutputsEvaluation> {
   const { selection } = options
-  const patterns = selection.patterns
   const result: OutputsEvaluation = {
     attributes: [],
     problems: [],
     skipped: selection.otherSystems.map(o => ({ attrPath: o.text, reason: `${o.system} is not one of the systems being built` })),
     evalCalls: 0
   }
-  if (patterns.length === 0) return result
-  const nonce = randomBytes(12).toString('hex')
+  if (selection.patterns.length === 0) return result
   const wrapper = await mkdtemp(join(tmpdir(), 'nix-ci-eval-'))
-  const exclude = options.exclude ?? []
-  // Positions are given relative to the flake: 2.8 names its store copy, 2.2x+ its work tree.
-  const base = localFlakeDir(options.flake, options.cwd ?? process.cwd())
   try {
     await writeFile(join(wrapper, 'flake.nix'), WRAPPER)
-    const names = new Map<number, string[][]>()
-    const answers = new Map<string, Answer>()
-    const dead = new Set<number>()
-    let from = { p: 0, e: 0 }
-    const maxCalls = options.maxCalls ?? 50
-    for (;;) {
-      if (result.evalCalls >= maxCalls) {
-        for (const [p, , path] of unanswered(patterns, names, answers, dead, from)) {
-          result.problems.push(
-            problem(
-              patterns[p],
-              path,
-              `Not evaluated: the evaluation stopped at ${maxCalls} errors before reaching it. Fix the errors above and run again.`
-            )
-          )
-        }
-        break
-      }
-      result.evalCalls++
-      const run = await runEval(
-        options,
-        wrapper,
-        evalApply(
-          nonce,
-          patterns,
-          options.systems,
-          exclude.map(x => x.attrPath),
-          from,
-          [...dead]
-        ),
-        nonce
-      )
-      for (const [p, paths] of run.names) names.set(p, paths)
-      for (const [key, answer] of run.answers) answers.set(key, answer)
-      if (run.cancelled) throw new EvaluationError('The evaluation was cancelled.')
-      if (run.ok) break
-      const failure = evaluationFailure(run.errorLines)
-      if (!run.started) {
-        throw new EvaluationError(`Evaluating the outputs of ${options.flake} failed:\n${describeFailure(failure, run.errorLines, base)}`)
-      }
-      const firstUnnamed = patterns.findIndex((_, p) => p >= from.p && !dead.has(p) && !names.has(p))
-      if (firstUnnamed >= 0) {
-        // The names under this pattern could not be listed: the pattern itself is the failure.
-        dead.add(firstUnnamed)
-        result.problems.push(problem(patterns[firstUnnamed], undefined, evaluationError(failure, run.errorLines, base), failure, base))
-        continue
-      }
-      const next = unanswered(patterns, names, answers, dead, from)[0]
-      if (next === undefined) {
-        throw new EvaluationError(
-          `Evaluating the outputs of ${options.flake} failed after every attribute was answered:\n${describeFailure(failure, run.errorLines, base)}`
-        )
-      }
-      const [p, e, path] = next
-      result.problems.push(problem(patterns[p], path, evaluationError(failure, run.errorLines, base), failure, base))
-      from = { p, e: e + 1 }
-    }
-    collect(patterns, names, answers, exclude, result)
+    const state: EvalState = { names: new Map(), answers: new Map(), dead: new Set(), from: { p: 0, e: 0 } }
+    await evaluateUntilDone(options, wrapper, state, result)
+    collect(selection.patterns, state.names, state.answers, options.exclude ?? [], result)
     return result
   } finally {
     await rm(wrapper, { recursive: true, force: true })
   }
+}
+
+/** What the calls so far answered, and where the next one resumes. */
+interface EvalState {
+  names: Map<number, string[][]>
+  answers: Map<string, Answer>
+  /** Patterns whose names could not be listed. */
+  dead: Set<number>
+  from: { p: number; e: number }
+}
+
+/** One `nix eval` after another, each resuming after the attribute the last one stopped at. */
+async function evaluateUntilDone(
+  options: EvaluateOutputsOptions,
+  wrapper: string,
+  state: EvalState,
+  result: OutputsEvaluation
+): Promise<void> {
+  const { patterns } = options.selection
+  const nonce = randomBytes(12).toString('hex')
+  const exclude = (options.exclude ?? []).map(x => x.attrPath)
+  const maxCalls = options.maxCalls ?? 50
+  for (;;) {
+    if (result.evalCalls >= maxCalls) {
+      const why = `Not evaluated: the evaluation stopped at ${maxCalls} errors before reaching it. Fix the errors above and run again.`
+      for (const [p, , path] of unanswered(patterns, state.names, state.answers, state.dead, state.from))
+        result.problems.push(problem(patterns[p], path, why))
+      return
+    }
+    result.evalCalls++
+    const apply = evalApply(nonce, patterns, options.systems, exclude, state.from, [...state.dead])
+    const run = await runEval(options, wrapper, apply, nonce)
+    for (const [p, paths] of run.names) state.names.set(p, paths)
+    for (const [key, answer] of run.answers) state.answers.set(key, answer)
+    if (run.cancelled) throw new EvaluationError('The evaluation was cancelled.')
+    if (run.ok) return
+    recordFailure(options, run, state, result)
+  }
+}
+
+/** Where Nix stopped: the first pattern or attribute without an answer is the one that failed. */
+function recordFailure(options: EvaluateOutputsOptions, run: EvalRun, state: EvalState, result: OutputsEvaluation): void {
+  const { patterns } = options.selection
+  // Positions are given relative to the flake: 2.8 names its store copy, 2.2x+ its work tree.
+  const base = localFlakeDir(options.flake, options.cwd ?? process.cwd())
+  const failure = evaluationFailure(run.errorLines)
+  if (!run.started) {
+    throw new EvaluationError(`Evaluating the outputs of ${options.flake} failed:\n${describeFailure(failure, run.errorLines, base)}`)
+  }
+  const firstUnnamed = patterns.findIndex((_, p) => p >= state.from.p && !state.dead.has(p) && !state.names.has(p))
+  if (firstUnnamed >= 0) {
+    // The names under this pattern could not be listed: the pattern itself is the failure.
+    state.dead.add(firstUnnamed)
+    result.problems.push(problem(patterns[firstUnnamed], undefined, evaluationError(failure, run.errorLines, base), failure, base))
+    return
+  }
+  const next = unanswered(patterns, state.names, state.answers, state.dead, state.from)[0]
+  if (next === undefined) {
+    throw new EvaluationError(
+      `Evaluating the outputs of ${options.flake} failed after every attribute was answered:\n${describeFailure(failure, run.errorLines, base)}`
+    )
+  }
+  const [p, e, path] = next
+  result.problems.push(problem(patterns[p], path, evaluationError(failure, run.errorLines, base), failure, base))
+  state.from = { p, e: e + 1 }
 }
 
 /** Every (pattern, entry, path) at or after `from` that has no answer yet, in evaluation order. */

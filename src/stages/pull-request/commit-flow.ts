@@ -124,22 +124,7 @@ async function suggestOnFork(session: Session, files: FixedFile[], headRepo: str
     attempt(session, `list the files of pull request #${pr.number}`, () => diffLines(gh, pr.number), fromFork),
     attempt(session, `list the review comments of pull request #${pr.number}`, () => listReviewComments(gh, pr.number), fromFork)
   ])
-  const suggestions: { path: string; line: number; body: string }[] = []
-  const elsewhere: Parameters<typeof diffComment>[0] = []
-  for (const file of files) {
-    for (const fix of file.fixes) {
-      const newLine = lineText(file.content, fix.line) ?? ''
-      const oldLine = lineText(file.before, fix.line) ?? ''
-      const inDiff = (shown.get(file.path) ?? []).some(([from, to]) => fix.line >= from && fix.line <= to)
-      if (!inDiff) {
-        elsewhere.push({ fix, path: file.path, oldLine, newLine })
-        continue
-      }
-      const body = suggestionBody(fix, newLine)
-      if (earlier.some(c => c.path === file.path && c.line === fix.line && c.body === body)) continue
-      suggestions.push({ path: file.path, line: fix.line, body })
-    }
-  }
+  const { suggestions, elsewhere } = placeFixes(files, shown, earlier)
   let posted = false
   if (suggestions.length > 0) {
     await attempt(
@@ -169,4 +154,31 @@ async function suggestOnFork(session: Session, files: FixedFile[], headRepo: str
       `${elsewhere.length ? ` and a diff comment for ${elsewhere.length} line(s) outside the diff` : ''}.`
     : `Pull request #${pr.number} already has nix-ci's suggestions for this fix: nothing posted.`
   return done(session, posted ? 'updated' : 'none', message)
+}
+
+type Suggestion = { path: string; line: number; body: string }
+
+/** Each fixed line as a suggestion where the diff shows it (unless posted before), else for the diff comment. */
+function placeFixes(
+  files: FixedFile[],
+  shown: Awaited<ReturnType<typeof diffLines>>,
+  earlier: Awaited<ReturnType<typeof listReviewComments>>
+): { suggestions: Suggestion[]; elsewhere: Parameters<typeof diffComment>[0] } {
+  const suggestions: Suggestion[] = []
+  const elsewhere: Parameters<typeof diffComment>[0] = []
+  for (const file of files) {
+    for (const fix of file.fixes) {
+      const newLine = lineText(file.content, fix.line) ?? ''
+      const oldLine = lineText(file.before, fix.line) ?? ''
+      const inDiff = (shown.get(file.path) ?? []).some(([from, to]) => fix.line >= from && fix.line <= to)
+      if (!inDiff) {
+        elsewhere.push({ fix, path: file.path, oldLine, newLine })
+        continue
+      }
+      const body = suggestionBody(fix, newLine)
+      if (earlier.some(c => c.path === file.path && c.line === fix.line && c.body === body)) continue
+      suggestions.push({ path: file.path, line: fix.line, body })
+    }
+  }
+  return { suggestions, elsewhere }
 }
