@@ -62,8 +62,9 @@ host_suite=$(bash scripts/nix-world.sh host-suite)
 runs=()
 if $ci; then
   # Unit tests speak to no Nix: once. The daemon-mode files restart the daemon: alone, in band.
+  # An ignore pattern comes last: jest takes every word after it as another pattern.
   unit='--testPathIgnorePatterns=\.int\.test\.ts$' int='\.int\.test\.ts$'
-  runs=("host off $unit" "2.8 off $int" "2.26 off $int" "2.34 off $int" "2.34 trusted --testPathIgnorePatterns=daemon-mode $int"
+  runs=("host off $unit" "2.8 off $int" "2.26 off $int" "2.34 off $int" "2.34 trusted $int --testPathIgnorePatterns=daemon-mode"
     "2.34 trusted --runInBand __tests__/setup/daemon-mode" "2.34 untrusted --runInBand __tests__/setup/daemon-mode")
 else
   case "$nix_arg" in
@@ -79,7 +80,7 @@ trap 'rm -f "$log"' EXIT
 for spec in "${runs[@]}"; do
   read -r v daemon run_args <<<"$spec"
   # shellcheck disable=SC2206
-  run_jest_args=(${run_args:-} "${jest_args[@]}")
+  run_jest_args=("${jest_args[@]}" ${run_args:-})
   suite=$host_suite
   [ "$v" = host ] || suite=$(bash scripts/nix-world.sh suite-of "$v")
   inner=(env NIX_CI_TEST_INNER=1 NIX_CI_DAEMON_MODE="$([ "$daemon" = off ] || echo "$daemon")" bash scripts/test.sh "${run_jest_args[@]}")
