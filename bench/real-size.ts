@@ -123,6 +123,7 @@ async function p1b(): Promise<void> {
       `  P1b, ${drvs.size} derivations over 2 systems: native FODs ${seconds(fodsMs)} + native build ${seconds(nativeMs)} + emulated build ${seconds(emulatedMs)} = ${seconds(sum)}; ` +
         `stage ${seconds(stage.ms)}; ratio ${verdict(stage.ms / sum, 1.2)}`
     )
+    for (const line of stage.breakdown) console.log(`      stage ${line}`)
   } finally {
     limit.cleanup()
     ours.cleanup()
@@ -168,13 +169,23 @@ function memory(): void {
   }
 }
 
+// BENCH_ONLY=1,2 runs those parts alone (1 overhead, 2 P1b, 3 P2, 4 memory).
+const only = (part: string) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(',').includes(part)
 console.log(`real-size flakes on Nix ${await new NixRunner().version()}, max-jobs = 2`)
-console.log('1. build-stage overhead against a bare nix build --keep-going')
-await coldOverhead(500)
-for (const n of process.env.BENCH_LARGE ? [500, 2000, 10_000] : [500, 2000]) await warmOverhead(n)
-console.log('2. the two-system build against the physical limit')
-await p1b()
-console.log('3. fix-hashes with a real evaluation cost')
-await p2()
-console.log('4. memory')
-memory()
+if (only('1')) {
+  console.log('1. build-stage overhead against a bare nix build --keep-going')
+  await coldOverhead(500)
+  for (const n of process.env.BENCH_LARGE ? [500, 2000, 10_000] : [500, 2000]) await warmOverhead(n)
+}
+if (only('2')) {
+  console.log('2. the two-system build against the physical limit')
+  await p1b()
+}
+if (only('3')) {
+  console.log('3. fix-hashes with a real evaluation cost')
+  await p2()
+}
+if (only('4')) {
+  console.log('4. memory')
+  memory()
+}
