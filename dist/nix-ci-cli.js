@@ -94,7 +94,8 @@ async function main(argv) {
   const cancellation = cancelOnSignals((signal) => reporter.warning(`Received ${signal}: stopping Nix`));
   try {
     const flakeDir = values.flake !== void 0 && !values.flake.includes(":") && isDirectory(values.flake) ? resolve(values.flake) : void 0;
-    const inputs = parseInputs((name) => actionInputs(stage, values, flakeDir !== void 0)[name]);
+    const given = actionInputs(stage, values, flakeDir !== void 0);
+    const inputs = parseInputs((name) => given[name]);
     const cwd = flakeDir ?? process.cwd();
     const result = await runPipeline(inputs, {
       nix: new NixRunner({ nixConfig: inputs.extraNixConfig, callLog: [] }),

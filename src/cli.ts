@@ -98,7 +98,8 @@ export async function main(argv: string[]): Promise<number> {
     // A local flake directory is also the repository whose files hold the hashes.
     const flakeDir =
       values.flake !== undefined && !values.flake.includes(':') && isDirectory(values.flake) ? resolve(values.flake) : undefined
-    const inputs = parseInputs(name => actionInputs(stage, values, flakeDir !== undefined)[name])
+    const given = actionInputs(stage, values, flakeDir !== undefined)
+    const inputs = parseInputs(name => given[name])
     const cwd = flakeDir ?? process.cwd()
     const result = await runPipeline(inputs, {
       nix: new NixRunner({ nixConfig: inputs.extraNixConfig, callLog: [] }),
