@@ -30,8 +30,9 @@ export async function setUpBuild(options: BuildStageOptions): Promise<BuildSetUp
     const plans = planSystems(options.systems, config.system, remote?.offered)
     reporter.info(`Nix ${nixVersion} on ${config.system}; building ${plans.map(describePlan).join(', ')}`)
     let base = options.nix
-    // Once more only when the probes left out a machine or system the daemon was first given.
-    if (remote && remote.source === 'input' && remote.setting !== '' && remote.setting !== remote.written) {
+    // Through the daemon, once more only when the probes left out a machine or system it was first
+    // given (an empty setting then clears them, so Nix never waits on a refusal).
+    if (remote && remote.source === 'input' && remote.setting !== (remote.written ?? '')) {
       base = await applyBuilders(options, remote.setting, config)
     }
     // With builders configured and remote-fallback: fail, a system none of them builds is an error, not QEMU.
