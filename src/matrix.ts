@@ -81,8 +81,8 @@ export async function runMatrixAggregate(inputs: Inputs, context: PipelineContex
   let release: PipelineResult['release']
   if (inputs.release === 'tag') {
     // Only when every system is green and every hash stands.
-    const buildOk = aggregate.decision.allGreen && aggregate.hashes.status === 'clean'
     const notGreen = notGreenReason(aggregate.decision.systems, aggregate.hashes.status === 'clean')
+    const buildOk = notGreen === undefined
     release = await releaseFromInputs(
       inputs,
       { github, system: inputs.systems[0], buildOk, notGreen, cwd: context.cwd, nix: context.nix, reporter, signal: context.signal },

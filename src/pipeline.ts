@@ -71,6 +71,7 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
   if (inputs.pushTo && !build.cancelled) await pushStep(inputs, context, build, hashesClean, run.failures)
   if (inputs.vmTest.mode !== 'off' && !build.cancelled) run.vmTest = gather(await vmTestStep(inputs, context, build))
   if (inputs.release === 'tag' && !build.cancelled) {
+    const red = notGreen(build, hashesClean)
     const vmTestOk = run.vmTest === undefined || run.vmTest.result === 'skipped' ? undefined : run.vmTest.result === 'passed'
     run.release = await releaseFromInputs(
       inputs,
@@ -79,8 +80,8 @@ export async function runPipeline(inputs: Inputs, context: PipelineContext): Pro
         cwd: context.cwd,
         github: context.github,
         system: build.hostSystem,
-        buildOk: build.ok && hashesClean,
-        notGreen: notGreen(build, hashesClean),
+        buildOk: red === undefined,
+        notGreen: red,
         vmTestOk
       },
       run.failures

@@ -71,8 +71,10 @@ async function checkBuilders(
   wanted: string[]
 ): Promise<RemoteBuilders | undefined> {
   const { reporter } = options
-  const viaDaemon =
-    request.builders.trim() !== '' && !(await clientSettingsTakeEffect(config, options.hostFacts ?? (await detectHostFacts())))
+  const facts = request.builders.trim() !== '' ? (options.hostFacts ?? (await detectHostFacts())) : undefined
+  // Only where nix.conf can be written: without sudo the probes run as before, and their refusal
+  // says to add the user to trusted-users or to configure the builders in the daemon's nix.conf.
+  const viaDaemon = facts !== undefined && facts.canSudo && !(await clientSettingsTakeEffect(config, facts))
   return checkRemoteBuilders(request, {
     nix: options.nix,
     config,
