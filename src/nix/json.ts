@@ -70,7 +70,7 @@ export class NixJsonShapeError extends Error {
   }
 }
 
-type Json = Record<string, unknown>
+export type Json = Record<string, unknown>
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 const fullPath = (p: string): string => (p.startsWith('/') ? p : `${STORE_DIR}/${p}`)
 
@@ -100,37 +100,39 @@ export function parseDerivationShow(text: string, version?: NixVersion): Map<str
   const derivations = new Map<string, Derivation>()
   for (const [key, value] of Object.entries(entries)) {
     if (!key.endsWith('.drv') || !isObject(value)) fail(`unexpected entry '${key}'`)
-    const d = value as Json
-    const drvPath = fullPath(key)
-    const env = isObject(d.env) ? (d.env as Record<string, unknown>) : {}
-    const name =
-      typeof d.name === 'string'
-        ? d.name
-        : typeof env.name === 'string'
-          ? env.name
-          : drvPath.replace(/^.*\/[a-z0-9]{32}-/, '').replace(/\.drv$/, '')
-    if (typeof d.system !== 'string') fail(`'${key}' has no system`)
-    if (!isObject(d.outputs)) fail(`'${key}' has no outputs`)
-    const inputs = isObject(d.inputs) ? d.inputs : undefined
-    const inputDrvs = isObject(inputs?.drvs)
-      ? inputs.drvs
-      : isObject(d.inputDrvs)
-        ? d.inputDrvs
-        : fail(`'${key}' has neither inputDrvs nor inputs.drvs`)
-    const outputs: Record<string, DerivationOutput> = {}
-    for (const [outName, o] of Object.entries(d.outputs as Json)) {
-      if (!isObject(o)) fail(`'${key}' output '${outName}' is not an object`)
-      outputs[outName] = readOutput(key, outName, o as Json, name, env, fail)
-    }
-    derivations.set(drvPath, {
-      drvPath,
-      name,
-      system: d.system as string,
-      outputs,
-      inputDrvs: Object.keys(inputDrvs as Json).map(fullPath)
-    })
+    const derivation = readDerivationEntry(key, value as Json, fail)
+    derivations.set(derivation.drvPath, derivation)
   }
   return derivations
+}
+
+/**
+ * One derivation of any shape `derivation show` prints (or drv-file.ts reads from a .drv, in
+ * 2.8's shape): its name, system, outputs and input derivations.
+ */
+export function readDerivationEntry(key: string, d: Json, fail: (detail: string) => never): Derivation {
+  const drvPath = fullPath(key)
+  const env = isObject(d.env) ? (d.env as Record<string, unknown>) : {}
+  const name =
+    typeof d.name === 'string'
+      ? d.name
+      : typeof env.name === 'string'
+        ? env.name
+        : drvPath.replace(/^.*\/[a-z0-9]{32}-/, '').replace(/\.drv$/, '')
+  if (typeof d.system !== 'string') fail(`'${key}' has no system`)
+  if (!isObject(d.outputs)) fail(`'${key}' has no outputs`)
+  const inputs = isObject(d.inputs) ? d.inputs : undefined
+  const inputDrvs = isObject(inputs?.drvs)
+    ? inputs.drvs
+    : isObject(d.inputDrvs)
+      ? d.inputDrvs
+      : fail(`'${key}' has neither inputDrvs nor inputs.drvs`)
+  const outputs: Record<string, DerivationOutput> = {}
+  for (const [outName, o] of Object.entries(d.outputs as Json)) {
+    if (!isObject(o)) fail(`'${key}' output '${outName}' is not an object`)
+    outputs[outName] = readOutput(key, outName, o as Json, name, env, fail)
+  }
+  return { drvPath, name, system: d.system as string, outputs, inputDrvs: Object.keys(inputDrvs as Json).map(fullPath) }
 }
 
 function readOutput(
@@ -195,7 +197,7 @@ export function fixedOutputPath(name: string, fixed: FixedOutputHash): string | 
   return makeStorePath('output:out', `sha256:${createHash('sha256').update(inner).digest('hex')}`, name)
 }
 
-function makeStorePath(type: string, hash: string, name: string): string {
+export function makeStorePath(type: string, hash: string, name: string): string {
   const digest = createHash('sha256').update(`${type}:${hash}:${STORE_DIR}:${name}`).digest()
   const compressed = Buffer.alloc(20)
   for (let i = 0; i < digest.length; i++) compressed[i % 20] ^= digest[i]

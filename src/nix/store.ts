@@ -1,6 +1,7 @@
 // Store queries the stages share: derivation graphs and path info, each one nix call for many
 // paths, in the spelling this Nix takes (version.ts) and read by the JSON layer (json.ts).
 import { Derivation, PathInfo, parseDerivationShow, parsePathInfo } from './json.js'
+import { readDerivationClosure } from './drv-file.js'
 import { NixRunner, ensureSuccess } from './runner.js'
 import { derivationShowCommand, pathInfoJsonFlags } from './version.js'
 
@@ -8,8 +9,17 @@ export type { Derivation, DerivationOutput, PathInfo } from './json.js'
 
 const BIG_JSON = 512 << 20
 
-/** The derivations of these drvs' closures (`nix derivation show -r`), keyed by full .drv path. */
+/**
+ * The derivations of these drvs' closures, keyed by full .drv path: read from their .drv files
+ * when every one checks out against its store path (drv-file.ts), else `nix derivation show -r`.
+ */
 export async function showDerivationClosure(nix: NixRunner, drvPaths: string[]): Promise<Map<string, Derivation>> {
+  if (drvPaths.length === 0) return new Map()
+  return readDerivationClosure(drvPaths) ?? (await nixDerivationShow(nix, drvPaths))
+}
+
+/** `nix derivation show -r` itself, read by the JSON layer. */
+export async function nixDerivationShow(nix: NixRunner, drvPaths: string[]): Promise<Map<string, Derivation>> {
   if (drvPaths.length === 0) return new Map()
   const version = await nix.versionInfo()
   const command = derivationShowCommand(version)
