@@ -15,7 +15,7 @@
 import type { TrustMode } from '../hashes/mismatch-parser.js'
 import { stripAnsi } from '../nix/internal-json.js'
 import type { NixLine } from '../nix/runner.js'
-import { BoundedMap } from './bounded-map.js'
+import { DrvNames } from './drv-names.js'
 import { JsonEvents } from './json-events.js'
 import { PasteNormaliser, timestampLength } from './normalise.js'
 import { INTERESTING, announcedDrv, builderMayMatter, builderTextStart, isAnnouncement, isNixJson, mayMatter } from './prefilter.js'
@@ -65,7 +65,7 @@ export class LogClassifier {
   private parserPlain = PARSER_BODY_LINES
   private parserPrefixed = PARSER_BODY_LINES
   /** Derivation name -> path (capped). */
-  private readonly nameDrv = new BoundedMap<string, string>(MAX_NAMES)
+  private readonly nameDrv = new DrvNames(MAX_NAMES)
   private lastBuilding?: string
   /** quietness(), while no line has taken the slow path since it was worked out. */
   private mode?: Quiet
@@ -111,7 +111,7 @@ export class LogClassifier {
     this.hashes.skipped(line)
     // Lines that took this slow path are few (they do not start with a letter: docker's "#9 RUN …"
     // steps, indented or quoted text): the BEAM recogniser learns the command a crash belongs to.
-    this.beam.noteCommand(line, this.originOf(line))
+    this.beam.noteCommand(line, () => this.originOf(line))
   }
 
   /**
@@ -164,7 +164,7 @@ export class LogClassifier {
 
   /** A builder's output line known to belong to `drv` (e.g. a failed build's kept tail). */
   pushBuilderLine(text: string, drv: string): void {
-    this.remember(drvName(drv), drv)
+    this.nameDrv.note(drv)
     this.hashes.pushLogLine(`${drvName(drv)}> ${text}`)
     this.toRecognisers(text, { from: 'builder', key: drvName(drv), drv })
   }
@@ -278,12 +278,8 @@ export class LogClassifier {
     )
       return
     this.lastBuilding = drv
-    this.remember(drvName(drv), drv)
+    this.nameDrv.note(drv)
     this.vm.noteBuilding(drv)
-  }
-
-  private remember(name: string, drv: string): void {
-    this.nameDrv.set(name, drv)
   }
 
   private drvOf(name: string): { drv?: string } {

@@ -109,10 +109,12 @@ export class BeamCrashRecogniser {
   }
 
   /** A line no other recogniser needed: only a BEAM command in it counts (a crash line is never skipped). */
-  noteCommand(text: string, origin: Origin): void {
+  noteCommand(text: string, originOf: () => Origin): void {
     if (!BEAM_WORDS.test(text)) return
     const m = BEAM_COMMAND.exec(text)
     if (!m) return
+    // Only now: which build a line is from costs a lookup, and few lines name a command.
+    const origin = originOf()
     const key = origin.from === 'builder' ? origin.key : ''
     const state = this.state(key)
     this.onCommand(state, m[1], key, origin.from === 'builder' ? origin.drv : undefined)
