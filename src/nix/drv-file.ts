@@ -29,14 +29,16 @@ export function readDerivationClosure(drvPaths: string[], options: DrvFileOption
     if (derivations.has(drvPath)) continue
     const derivation = readDrvFile(drvPath, options.root ?? '')
     if (derivation === undefined) return undefined
-    derivations.set(drvPath, derivation)
-    for (const input of derivation.inputDrvs) if (!derivations.has(input)) stack.push(input)
+    derivations.set(drvPath, derivation.derivation)
+    // As `derivation show -r`, which lists the store closure's .drv files: a .drv can also be a
+    // source (a string context of unsafeDiscardOutputDependency), with a closure of its own.
+    for (const input of derivation.references) if (input.endsWith('.drv') && !derivations.has(input)) stack.push(input)
   }
   return derivations
 }
 
-/** One .drv file, parsed and checked against its own store path. */
-export function readDrvFile(drvPath: string, root = ''): Derivation | undefined {
+/** One .drv file, parsed and checked against its own store path; with the paths it refers to. */
+export function readDrvFile(drvPath: string, root = ''): { derivation: Derivation; references: string[] } | undefined {
   const base = STORE_PATH.exec(drvPath)
   if (!base) return undefined
   let bytes: Buffer
@@ -53,9 +55,10 @@ export function readDrvFile(drvPath: string, root = ''): Derivation | undefined 
   const digest = createHash('sha256').update(bytes).digest('hex')
   if (makeStorePath(type, `sha256:${digest}`, base[1]) !== drvPath) return undefined
   try {
-    return readDerivationEntry(drvPath, parsed as unknown as Json, detail => {
+    const derivation = readDerivationEntry(drvPath, parsed as unknown as Json, detail => {
       throw new Error(detail)
     })
+    return { derivation, references }
   } catch {
     return undefined
   }
