@@ -78,7 +78,7 @@ describe('node dist/index.js (the GitHub contract)', () => {
     const f = fixture()
     const run = runAction({ 'fix-hashes': 'off', 'vm-test': 'off', cache: 'false', 'extra-nix-config': OFFLINE }, f.dir)
     expect(run.status).toBe(0)
-    expect(run.stdout).toContain('::group::Build x86_64-linux, aarch64-linux (one nix invocation)')
+    expect(run.stdout).toContain('::group::Build x86_64-linux, aarch64-linux (2 nix builds, one per system, native first)')
     expect(run.stdout).toContain('::group::aarch64-linux (emulated): built')
     const outPaths = JSON.parse(run.outputs['out-paths'])
     expect(Object.keys(outPaths)).toEqual(['x86_64-linux', 'aarch64-linux'])

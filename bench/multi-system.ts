@@ -1,4 +1,4 @@
-// Benchmark: the build stage (one invocation, native FODs first) against the naive way (one
+// Benchmark: the build stage (native FODs first, then each system) against the naive way (one
 // `nix build` per system, one after another, each realising its own FOD: the emulated one under
 // QEMU, as separate per-system CI jobs do). Fresh fixtures each side, so nothing is cached.
 // Prints both wall times and their ratio. Target: stage <= 0.6 of naive.

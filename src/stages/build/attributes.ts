@@ -1,5 +1,5 @@
 // The build stage for more than one attribute per system (`outputs: all` or a list): what to
-// evaluate, and each attribute's result read back from the store after the one `nix build`.
+// evaluate, and each attribute's result read back from the store after the build.
 // The single-package default goes through evaluate.ts as before, so its results keep their shape.
 import { machineHost } from '../../nix/machines.js'
 import { closureOf } from '../../nix/store.js'

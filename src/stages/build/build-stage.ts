@@ -1,5 +1,5 @@
-// The build stage: every requested system's package in one `nix build --keep-going`, native
-// fixed-output derivations first, then proof of what was built.
+// The build stage: every requested system's package, native fixed-output derivations first, then
+// one `nix build --keep-going` per system (build-calls.ts), then proof of what was built.
 import type { NixLine } from '../../nix/runner.js'
 import { Derivation, PathInfo, closureOf, isFixedOutput, pathInfo, showDerivationClosure } from '../../nix/store.js'
 import type { HostFacts } from '../../setup/host.js'
@@ -8,6 +8,7 @@ import type { RemoteBuildersRequest } from '../../setup/remote-builders.js'
 import { PhaseTimer, describeTiming } from '../../report/timing.js'
 import type { StageEnv } from '../stage.js'
 import { BuildLog } from './build-log.js'
+import { describeBuildCalls, planBuildCalls, runBuildCalls } from './build-calls.js'
 import { fixedOutputInfos, indexSystemsByDrv, nativeFodsSharedWithEmulated, outputPathsOf, prefixLine } from './build-graph.js'
 import { reportBuild } from './build-report.js'
 import { setUpBuild } from './build-setup.js'
@@ -47,6 +48,8 @@ export async function runBuildStage(options: BuildStageOptions): Promise<BuildSt
 /** What one build works on, once evaluated: the targets, their derivation graph, their FODs. */
 interface BuildWork {
   outputs: OutputsSelection
+  /** The systems to build, and where. */
+  plans: SystemPlan[]
   selected: SelectedTargets
   /** One target per system for the single package; one per selected attribute otherwise. */
   evaluated: BuildTarget[]
@@ -162,10 +165,10 @@ async function evaluateWork(
   const validBefore = await timer.time('outputs in the store', () => pathInfo(nix, paths))
   const valid = (d: string) => outputPathsOf(d, derivations).every(p => validBefore.get(p)?.valid === true)
   const nativeFodsFirst = nativeFodsSharedWithEmulated(buildable, closures, derivations).filter(d => !valid(d))
-  return { outputs, selected, evaluated, derivations, closures, fodDrvs, validBefore, nativeFodsFirst }
+  return { outputs, plans: buildable, selected, evaluated, derivations, closures, fodDrvs, validBefore, nativeFodsFirst }
 }
 
-/** Native FODs first, then every target in one `nix build`; a target whose FOD failed is left out. */
+/** Native FODs first, then the targets (build-calls.ts); a target whose FOD failed is left out. */
 async function realiseWork(
   work: BuildWork,
   log: BuildLog,
@@ -214,11 +217,11 @@ async function realiseWork(
   }
   const buildStart = Date.now()
   if (!cancelled && toBuild.length > 0) {
+    const calls = planBuildCalls(toBuild, system => work.plans.find(p => p.system === system)?.mode)
     await timer.time('build', () =>
-      reporter.group(`Build ${describeTargets(toBuild, work.outputs)} (one nix invocation)`, async () => {
-        const run = await realise({ ...realiseWith, drvPaths: toBuild.map(e => e.drvPath) })
-        cancelled ||= run.cancelled
-        reporter.info(`nix build exited with ${run.exitCode ?? run.signal} after ${(run.durationMs / 1000).toFixed(1)} s`)
+      reporter.group(`Build ${describeTargets(toBuild, work.outputs)} (${describeBuildCalls(calls)})`, async () => {
+        const build = (targets: BuildTarget[]) => realise({ ...realiseWith, drvPaths: targets.map(e => e.drvPath) })
+        cancelled ||= (await runBuildCalls(calls, build, reporter)).cancelled
       })
     )
   }
