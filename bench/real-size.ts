@@ -4,7 +4,8 @@
 // run, on fresh derivations each side. Prints ratios:
 //   1. build-stage overhead: the stage against a bare `nix build --keep-going` of the same
 //      package: cold at N = 500 (every derivation built, ~30 ms each on 2 cores), warm at N = 500
-//      and 2,000, and at 10,000 with BENCH_LARGE=1 (its evaluation alone takes ~10 s a call).
+//      and 2,000, and at 10,000 with BENCH_LARGE=1 (its evaluation alone takes ~10 s a call), or
+//      only warm, at the sizes of BENCH_WARM_SIZES=10000 (a comma list).
 //      Target <= 1.10.
 //   2. P1b: the two-system stage against the physical limit (native FODs, then the native build,
 //      then the emulated build, each timed alone). Target <= 1.2.
@@ -191,8 +192,10 @@ const only = (part: string) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY
 console.log(`real-size flakes on Nix ${await new NixRunner().version()}, max-jobs = 2`)
 if (only('1')) {
   console.log('1. build-stage overhead against a bare nix build --keep-going')
-  await coldOverhead(500)
-  for (const n of process.env.BENCH_LARGE ? [500, 2000, 10_000] : [500, 2000]) await warmOverhead(n)
+  // BENCH_WARM_SIZES=10000 (a comma list): only the warm runs, at those sizes.
+  const sizes = process.env.BENCH_WARM_SIZES?.split(',').map(Number)
+  if (!sizes) await coldOverhead(500)
+  for (const n of sizes ?? (process.env.BENCH_LARGE ? [500, 2000, 10_000] : [500, 2000])) await warmOverhead(n)
 }
 if (only('2')) {
   console.log('2. the two-system build against the physical limit')

@@ -119,6 +119,11 @@ export class NixRunner {
     return (await this.versionInfo()).text
   }
 
+  /** Whether versionInfo() was asked already (its answer may still be on its way). */
+  get versionAsked(): boolean {
+    return this.versionPromise !== undefined
+  }
+
   /** Which Nix this is (implementation and version), read once per runner. */
   versionInfo(): Promise<NixVersion> {
     this.versionPromise ??= this.run({ args: ['--version'], captureStdoutBytes: 4096 }).then(r => {

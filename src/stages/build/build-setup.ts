@@ -20,8 +20,9 @@ export async function setUpBuild(options: BuildStageOptions): Promise<BuildSetUp
     reporter.info(`Set up as for the first build of this run (Nix ${options.setUp.nixVersion} on ${options.setUp.config.system})`)
     return options.setUp
   }
-  const nixVersion = await options.nix.version()
+  // The config first: it asks for the version itself, beside its own call (config.ts).
   const config = await readNixConfig(options.nix)
+  const nixVersion = await options.nix.version()
   return reporter.group('Set up: host, remote builders, QEMU emulation, Nix platforms', async () => {
     const foreign = planSystems(options.systems, config.system)
       .filter(p => p.mode !== 'native')
