@@ -31,7 +31,7 @@ const X86 = ['x86_64-linux']
 const BOTH = ['x86_64-linux', 'aarch64-linux']
 // About 2 s of evaluation at N = 2,000, with instantiating the derivations.
 const evalCost = (n: number) => Math.round(n * 0.6)
-const WARM_RUNS = 3
+const WARM_RUNS = 7
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
 const verdict = (ratio: number, target: number) =>
@@ -93,8 +93,8 @@ async function warmOverhead(n: number): Promise<void> {
     // Filled without the sandbox (its set-up is most of a trivial build's time, ~0.1 s each): the
     // outputs are the same paths, and neither measured side builds anything.
     const buildMs = await bareBuild(flake.dir, X86[0], `${NIX_CONFIG}\nsandbox = false`)
-    // Three of each, alternating: one warm run is well under a second, and this machine's noise
-    // is tens of milliseconds. The medians are compared; every run is printed.
+    // Seven of each, alternating: one warm run takes about a second, and on this machine the same
+    // command varies by a quarter from run to run. The medians are compared; every run is printed.
     const bares: number[] = []
     const stages: { ms: number; breakdown: string[] }[] = []
     for (let run = 0; run < WARM_RUNS; run++) {
