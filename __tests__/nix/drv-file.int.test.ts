@@ -29,7 +29,10 @@ function closureExpression(salt: string): string {
     list = [ 1 "two" { three = 3; } ]; dep = hex; };
   # Only its .drv, as a source (what nix-shell and some NixOS tests do): in the store closure, not built.
   shell = derivation { name = "shell-\${salt}"; system = "x86_64-linux"; builder = "/bin/sh"; dep = nar; };
-  top = derivation { name = "top-\${salt}"; system = "x86_64-linux"; builder = "/bin/sh"; deps = [ multi.dev multi.out structured big ];
+  # Bigger than the reader's first buffer (64 KiB).
+  huge = derivation { name = "huge-\${salt}"; system = "x86_64-linux"; builder = "/bin/sh";
+    payload = builtins.concatStringsSep "\\\"" (builtins.genList (i: toString i) 40000); };
+  top = derivation { name = "top-\${salt}"; system = "x86_64-linux"; builder = "/bin/sh"; deps = [ multi.dev multi.out structured big huge ];
     shellDrv = builtins.unsafeDiscardOutputDependency shell.drvPath; };
 in top.drvPath`
 }
@@ -57,7 +60,7 @@ describe('.drv files read from the store', () => {
     const top = await instantiate()
     const fromNix = await nixDerivationShow(testNix(), [top])
     const fromFiles = readDerivationClosure([top])
-    expect(fromFiles?.size).toBe(8)
+    expect(fromFiles?.size).toBe(9)
     expect(sorted(fromFiles)).toEqual(sorted(fromNix))
     const fixed = [...(fromFiles as Map<string, Derivation>).values()].filter(d => d.outputs.out?.fixed !== undefined)
     expect(fixed.map(d => `${d.outputs.out.fixed?.method} ${d.outputs.out.fixed?.algo}`).sort()).toEqual([
@@ -75,7 +78,7 @@ describe('.drv files read from the store', () => {
     const paths = [...(readDerivationClosure([top]) as Map<string, Derivation>).keys()]
     const multi = paths.find(p => basename(p).includes('-multi-')) as string
     const flat = paths.find(p => basename(p).includes('-flat-')) as string
-    expect(readDerivationClosure([top], { root: copyClosure(paths) })?.size).toBe(8)
+    expect(readDerivationClosure([top], { root: copyClosure(paths) })?.size).toBe(9)
 
     const changed = copyClosure(paths)
     const text = readFileSync(join(changed, multi), 'latin1')

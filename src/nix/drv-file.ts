@@ -8,8 +8,8 @@
 // (a "text" path, libstore's makeTextPath), so a file is used only when its path checks out.
 // Anything else (no such file, a store elsewhere, an experimental shape, a path that does not
 // match) gives undefined, and the caller asks Nix instead.
-import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { hash } from 'node:crypto'
+import { closeSync, openSync, readSync } from 'node:fs'
 import { Derivation, Json, STORE_DIR, makeStorePath, readDerivationEntry } from './json.js'
 
 /** The largest .drv read; a bigger one (a huge env) is left to Nix. */
@@ -41,18 +41,13 @@ export function readDerivationClosure(drvPaths: string[], options: DrvFileOption
 export function readDrvFile(drvPath: string, root = ''): { derivation: Derivation; references: string[] } | undefined {
   const base = STORE_PATH.exec(drvPath)
   if (!base) return undefined
-  let bytes: Buffer
-  try {
-    bytes = readFileSync(root + drvPath)
-  } catch {
-    return undefined
-  }
-  if (bytes.length > MAX_DRV_BYTES) return undefined
+  const bytes = readSmallFile(root + drvPath)
+  if (bytes === undefined) return undefined
   const parsed = parseDrvText(bytes.toString('latin1'))
   if (parsed === undefined) return undefined
   const references = [...parsed.inputSrcs, ...Object.keys(parsed.inputDrvs)].sort()
   const type = ['text', ...references].join(':')
-  const digest = createHash('sha256').update(bytes).digest('hex')
+  const digest = hash('sha256', bytes)
   if (makeStorePath(type, `sha256:${digest}`, base[1]) !== drvPath) return undefined
   try {
     const derivation = readDerivationEntry(drvPath, parsed as unknown as Json, detail => {
@@ -61,6 +56,37 @@ export function readDrvFile(drvPath: string, root = ''): { derivation: Derivatio
     return { derivation, references }
   } catch {
     return undefined
+  }
+}
+
+/** A reused buffer: most .drv files are a few kilobytes, and a graph reads thousands. */
+let buffer = Buffer.alloc(1 << 16)
+
+/** A file's bytes (a view of `buffer` until the next call), or undefined when unreadable or too big. */
+function readSmallFile(path: string): Buffer | undefined {
+  let fd: number
+  try {
+    fd = openSync(path, 'r')
+  } catch {
+    return undefined
+  }
+  try {
+    let length = 0
+    for (;;) {
+      if (length === buffer.length) {
+        if (buffer.length >= MAX_DRV_BYTES) return undefined
+        const bigger = Buffer.alloc(buffer.length * 2)
+        buffer.copy(bigger)
+        buffer = bigger
+      }
+      const n = readSync(fd, buffer, length, buffer.length - length, null)
+      if (n === 0) return buffer.subarray(0, length)
+      length += n
+    }
+  } catch {
+    return undefined
+  } finally {
+    closeSync(fd)
   }
 }
 

@@ -2,7 +2,7 @@
 // versions print (captures in __tests__/fixtures/nix-json/) and turns it into one typed form;
 // a shape it does not know is an error naming the Nix version, never a guess.
 import { errorMessage } from '../errors.js'
-import { createHash } from 'node:crypto'
+import { createHash, hash as oneShotHash } from 'node:crypto'
 import { toNix32 } from '../hashes/codec.js'
 import { NixVersion, describeNix } from './version.js'
 
@@ -198,7 +198,8 @@ export function fixedOutputPath(name: string, fixed: FixedOutputHash): string | 
 }
 
 export function makeStorePath(type: string, hash: string, name: string): string {
-  const digest = createHash('sha256').update(`${type}:${hash}:${STORE_DIR}:${name}`).digest()
+  // One-shot: a graph read from .drv files makes one of these per derivation.
+  const digest = oneShotHash('sha256', `${type}:${hash}:${STORE_DIR}:${name}`, 'buffer') as unknown as Buffer
   const compressed = Buffer.alloc(20)
   for (let i = 0; i < digest.length; i++) compressed[i % 20] ^= digest[i]
   return `${STORE_DIR}/${toNix32(compressed)}-${name}`
