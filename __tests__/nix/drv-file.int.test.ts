@@ -31,7 +31,7 @@ function closureExpression(salt: string): string {
   shell = derivation { name = "shell-\${salt}"; system = "x86_64-linux"; builder = "/bin/sh"; dep = nar; };
   # Bigger than the reader's first buffer (64 KiB).
   huge = derivation { name = "huge-\${salt}"; system = "x86_64-linux"; builder = "/bin/sh";
-    payload = builtins.concatStringsSep "\\\"" (builtins.genList (i: toString i) 40000); };
+    payload = builtins.concatStringsSep "\\\\\\"" (builtins.genList (i: toString i) 40000); };
   top = derivation { name = "top-\${salt}"; system = "x86_64-linux"; builder = "/bin/sh"; deps = [ multi.dev multi.out structured big huge ];
     shellDrv = builtins.unsafeDiscardOutputDependency shell.drvPath; };
 in top.drvPath`
