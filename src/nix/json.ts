@@ -199,7 +199,7 @@ export function fixedOutputPath(name: string, fixed: FixedOutputHash): string | 
 
 export function makeStorePath(type: string, hash: string, name: string): string {
   // One-shot: a graph read from .drv files makes one of these per derivation.
-  const digest = oneShotHash('sha256', `${type}:${hash}:${STORE_DIR}:${name}`, 'buffer') as unknown as Buffer
+  const digest = Buffer.from(oneShotHash('sha256', `${type}:${hash}:${STORE_DIR}:${name}`), 'hex')
   const compressed = Buffer.alloc(20)
   for (let i = 0; i < digest.length; i++) compressed[i % 20] ^= digest[i]
   return `${STORE_DIR}/${toNix32(compressed)}-${name}`
