@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { readDerivationClosure } from '../../src/nix/drv-file.js'
@@ -51,7 +51,11 @@ const sorted = (m: Map<string, Derivation> | undefined) =>
 function copyClosure(paths: Iterable<string>): string {
   const root = tempDir('nix-ci-drv-root-')
   mkdirSync(join(root, 'nix/store'), { recursive: true })
-  for (const path of paths) copyFileSync(path, join(root, path))
+  for (const path of paths) {
+    copyFileSync(path, join(root, path))
+    // Store files are read-only: writable here, for a user who is not root (the daemon runs).
+    chmodSync(join(root, path), 0o644)
+  }
   return root
 }
 
