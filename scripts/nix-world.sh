@@ -152,11 +152,12 @@ run_in() {
   $daemon || printf 'build-users-group = nixbld\n' > "$dir/etc/nix/nix.conf"
   local envs=(PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root LANG=C.UTF-8 CI="${CI:-}" NIX_CI_IN_WORLD="$suite")
   if $daemon; then
-    chroot "$dir" sh -c 'pkill -x nix-daemon 2>/dev/null; sleep 0.2; setsid nix-daemon </dev/null >/var/log/nix-daemon.log 2>&1 &
+    # 9>&-: the daemon must not hold this run's lock on the chroot (a leftover would block the next run).
+    chroot "$dir" sh -c 'pkill -x nix-daemon 2>/dev/null; sleep 0.2; setsid nix-daemon </dev/null >/var/log/nix-daemon.log 2>&1 9>&- &
       for i in $(seq 50); do [ -S /nix/var/nix/daemon-socket/socket ] && exit 0; sleep 0.1; done; echo "nix-daemon did not start" >&2; exit 1'
     envs+=(NIX_REMOTE=daemon)
     # Stop the daemon with the run, before the mounts go.
-    trap "chroot '$dir' pkill -x nix-daemon 2>/dev/null || true; umount_all '$dir'" EXIT
+    trap "stop_daemon '$dir'; umount_all '$dir'" EXIT
   fi
   if [ "$as" = root ]; then
     chroot "$dir" env -i "${envs[@]}" bash -c 'cd "$0" && exec "$@"' "$root" "$@"
@@ -164,6 +165,20 @@ run_in() {
     envs[1]="HOME=/home/$as"
     chroot "$dir" env -i "${envs[@]}" setpriv --reuid="$as" --regid="$as" --init-groups bash -c 'cd "$0" && exec "$@"' "$root" "$@"
   fi
+}
+
+# The chroot's daemon, and whatever it still runs: a worker whose client was cancelled can sit in
+# a builder's silent `sleep` past SIGTERM (seen on 2.34), so after a grace period every process
+# whose root is inside the chroot (the daemon, its workers, sandboxed builders) is killed.
+stop_daemon() {
+  local dir=$1
+  chroot "$dir" pkill -x nix-daemon 2>/dev/null || true
+  for _ in $(seq 20); do chroot "$dir" pgrep -x nix-daemon >/dev/null 2>&1 || return 0; sleep 0.1; done
+  local proc root
+  for proc in /proc/[0-9]*; do
+    root=$(readlink "$proc/root" 2>/dev/null) || continue
+    case "$root" in "$dir" | "$dir"/*) kill -9 "${proc#/proc/}" 2>/dev/null || true ;; esac
+  done
 }
 
 # A fresh nix.conf for the daemon modes: nothing a previous run appended (nix-ci writes its
