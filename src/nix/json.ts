@@ -2,7 +2,7 @@
 // versions print (captures in __tests__/fixtures/nix-json/) and turns it into one typed form;
 // a shape it does not know is an error naming the Nix version, never a guess.
 import { errorMessage } from '../errors.js'
-import { createHash, hash as oneShotHash } from 'node:crypto'
+import { hash as oneShotHash } from 'node:crypto'
 import { toNix32 } from '../hashes/codec.js'
 import { NixVersion, describeNix } from './version.js'
 
@@ -194,7 +194,7 @@ export function fixedOutputPath(name: string, fixed: FixedOutputHash): string | 
   const digest = Buffer.from(fixed.sri.slice(fixed.sri.indexOf('-') + 1), 'base64')
   if (fixed.method === 'nar' && fixed.algo === 'sha256') return makeStorePath('source', `sha256:${digest.toString('hex')}`, name)
   const inner = `fixed:out:${fixed.method === 'nar' ? 'r:' : ''}${fixed.algo}:${digest.toString('hex')}:`
-  return makeStorePath('output:out', `sha256:${createHash('sha256').update(inner).digest('hex')}`, name)
+  return makeStorePath('output:out', `sha256:${oneShotHash('sha256', inner)}`, name)
 }
 
 export function makeStorePath(type: string, hash: string, name: string): string {
