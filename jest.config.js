@@ -13,5 +13,7 @@ export default {
   testTimeout: 300000,
   // Two cores: two workers keep Nix builds from starving each other.
   maxWorkers: 2,
-  verbose: true
+  verbose: true,
+  // scripts/test.sh reads its counts from this reporter's file, written as each test file ends.
+  reporters: process.env.NIX_CI_TEST_COUNTS ? ['default', '<rootDir>/scripts/jest-count-reporter.mjs'] : ['default']
 }

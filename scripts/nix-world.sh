@@ -10,6 +10,7 @@
 #   nix-world.sh on VERSIONS -- CMD...      CMD on each Nix of VERSIONS (host, 2.8, 2.26, 2.34, a
 #                                          comma list, or all): on the host for the host's suite,
 #                                          in that suite's chroot otherwise
+#   nix-world.sh remove-world DIR          unmount and remove a whole test world (NIX_CI_WORLD)
 #   nix-world.sh run SUITE [--as runner] [--daemon] -- CMD...
 #                                          CMD inside SUITE's chroot, the repository at the same path;
 #                                          --daemon starts nix-daemon there first (NIX_REMOTE=daemon),
@@ -56,24 +57,33 @@ host_mirror() {
 ensure() {
   local suite=$1 dir="$world/chroots/$1"
   local stamp="$packages layout=$layout"
-  if [ -f "$dir/.nix-world-stamp" ] && [ "$(cat "$dir/.nix-world-stamp")" = "$stamp" ]; then return 0; fi
+  made() { [ -f "$dir/.nix-world-stamp" ] && [ "$(cat "$dir/.nix-world-stamp")" = "$stamp" ]; }
+  made && return 0
+  # Made once, whoever asks first: a second caller (another jest worker, another run) waits here
+  # for the first, then finds it made. The lock is not the run lock ($dir.lock), which a run
+  # holds while it uses the chroot.
+  mkdir -p "$world/chroots"
+  exec 8>"$dir.make.lock"
+  flock 8
+  if made; then exec 8>&-; return 0; fi
   command -v mmdebstrap >/dev/null || { say "installing mmdebstrap"; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null; }
   local mirror tmp
   mirror=$(host_mirror)
+  # Never seen half made: it is made under another name, stamped, then renamed into place.
   tmp="$dir.tmp"
   umount_all "$tmp"
   rm -rf "$tmp"
-  mkdir -p "$world/chroots"
   say "making the $suite chroot from $mirror (about a minute; cached in $dir)"
   # Snapshot mirrors serve Release files past their Valid-Until date.
   mmdebstrap --quiet --variant=apt --include="$packages" \
     --aptopt='Acquire::Check-Valid-Until "false"' "$suite" "$tmp" "$mirror" >&2 \
     || fail "mmdebstrap $suite failed (is $mirror reachable?)"
   configure "$tmp" "$suite"
+  printf '%s' "$stamp" > "$tmp/.nix-world-stamp"
   umount_all "$dir"
   rm -rf "$dir"
   mv "$tmp" "$dir"
-  printf '%s' "$stamp" > "$dir/.nix-world-stamp"
+  exec 8>&-
 }
 
 # Debian 13's nix-bin leaves the build users to systemd-sysusers, which a chroot never runs.
@@ -103,7 +113,7 @@ configure() {
     id runner >/dev/null 2>&1 || useradd --create-home --shell /bin/bash runner
     echo "runner ALL=(ALL) NOPASSWD:ALL" > /etc/sudoers.d/runner
     chmod 0440 /etc/sudoers.d/runner
-    mkdir -p /etc/nix
+    mkdir -p /etc/nix /nix
     [ -f /etc/nix/nix.conf ] || printf "build-users-group = nixbld\n" > /etc/nix/nix.conf
   ' sh "$base"
 }
@@ -150,7 +160,7 @@ run_in() {
   # Single-user runs get the chroot's own nix.conf back: a daemon run leaves there what nix-ci
   # wrote for an untrusted user (extra-platforms...), which would prove the next run's tests wrong.
   $daemon || printf 'build-users-group = nixbld\n' > "$dir/etc/nix/nix.conf"
-  local envs=(PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root LANG=C.UTF-8 CI="${CI:-}" NIX_CI_IN_WORLD="$suite")
+  local envs=(PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root LANG=C.UTF-8 CI="${CI:-}" NIX_CI_IN_WORLD="$suite" NIX_CI_WORLD="$world")
   if $daemon; then
     # 9>&-: the daemon must not hold this run's lock on the chroot (a leftover would block the next run).
     chroot "$dir" sh -c 'pkill -x nix-daemon 2>/dev/null; sleep 0.2; setsid nix-daemon </dev/null >/var/log/nix-daemon.log 2>&1 9>&- &
@@ -208,6 +218,22 @@ on_versions() {
   return $status
 }
 
+# Removes a whole test world (a fresh one that a test run made for itself): the mounts first, and
+# nothing at all while one is still there (the repository is bind-mounted inside each chroot).
+remove_world() {
+  local dir=$1 chroot
+  [ -d "$dir" ] || return 0
+  for chroot in "$dir"/chroots/*/; do
+    [ -d "$chroot" ] || continue
+    [ ! -S "$chroot/nix/var/nix/daemon-socket/socket" ] || stop_daemon "${chroot%/}"
+    umount_all "${chroot%/}"
+  done
+  if awk -v d="$dir" '$2 == d || index($2, d "/") == 1 { found = 1 } END { exit !found }' /proc/self/mounts; then
+    fail "not removing $dir: something is still mounted inside it"
+  fi
+  rm -rf -- "$dir"
+}
+
 cmd=${1:-}
 shift || true
 case "$cmd" in
@@ -217,5 +243,6 @@ case "$cmd" in
   configure-daemon) configure_daemon "$1" "$2" "${3:-}" ;;
   run) run_in "$@" ;;
   on) on_versions "$@" ;;
+  remove-world) remove_world "$1" ;;
   *) fail "usage: nix-world.sh suite-of VERSION | host-suite | ensure SUITE | run SUITE [--as USER] [--daemon] -- CMD..." ;;
 esac

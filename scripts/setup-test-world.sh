@@ -32,7 +32,9 @@ esac
 
 # 1. Debian packages.
 missing=()
-for pkg in nix-bin qemu-user-static binfmt-support busybox-static git; do
+# openssh-client: ssh-keygen and ssh for the remote-builder tests (a minimal Debian lacks them).
+packages=(nix-bin qemu-user-static binfmt-support busybox-static git openssh-client)
+for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -41,7 +43,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 else
-  say "packages present: nix-bin qemu-user-static binfmt-support busybox-static git"
+  say "packages present: ${packages[*]}"
 fi
 
 # Debian 13's nix-bin leaves the build users to systemd-sysusers: in a container or chroot

@@ -13,8 +13,8 @@ import { createFixture } from '../support/fixtures.js'
 import { BOTH, buildWithRemote, localOnlyNix } from '../support/remote-builder/build.js'
 import { RemoteBuilder, startRemoteBuilder } from '../support/remote-builder/index.js'
 import { recordingReporter } from '../support/reporting.js'
+import { daemonRun, describeIf } from '../support/requires.js'
 
-const mode = process.env.NIX_CI_DAEMON_MODE
 const NIX_CONF = '/etc/nix/nix.conf'
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -51,8 +51,8 @@ async function daemonBuilders(line: string): Promise<void> {
   cleanups.push(() => write(before))
 }
 
-describe.each(['trusted', 'untrusted'])('remote builders through a nix-daemon, runner %s', which => {
-  ;(mode === which ? describe : describe.skip)('(real daemon, real sudo, real remote)', () => {
+describe.each(['trusted', 'untrusted'] as const)('remote builders through a nix-daemon, runner %s', which => {
+  describeIf(daemonRun(which), '(real daemon, real sudo, real remote)', () => {
     it("builds aarch64 on the builder of the daemon's own nix.conf (no 'builders' input), with the key file only root can read", async () => {
       const r = await remote()
       // The key is the machine's own, 0600 and the runner's: the daemon's ssh runs as root.

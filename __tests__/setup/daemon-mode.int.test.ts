@@ -15,12 +15,11 @@ import { detectHostFacts, usesNixDaemon } from '../../src/setup/host.js'
 import { findDaemonProcess } from '../../src/setup/nix-daemon.js'
 import { planSystems } from '../../src/setup/platforms.js'
 import { runBuildStage } from '../../src/stages/build/build-stage.js'
-import { setUpKvm } from '../../src/stages/vm-test/kvm.js'
+import { KvmUnavailableError, setUpKvm } from '../../src/stages/vm-test/kvm.js'
 import { createFixture } from '../support/fixtures.js'
 import { recordingReporter } from '../support/reporting.js'
+import { KVM, NO_KVM, daemonRun, describeIf, itIf } from '../support/requires.js'
 
-const mode = process.env.NIX_CI_DAEMON_MODE
-const describeIn = (wanted: string) => (mode === wanted ? describe : describe.skip)
 // What a workflow passes: only settings an untrusted client may set.
 const nix = () => new NixRunner({ nixConfig: 'substituters =' })
 const BOTH = ['x86_64-linux', 'aarch64-linux']
@@ -35,8 +34,8 @@ async function buildBoth() {
   return { result, reporter }
 }
 
-describe.each(['trusted', 'untrusted'])('a GitHub-runner-like Nix, runner %s', which => {
-  describeIn(which)('(real daemon, real sudo)', () => {
+describe.each(['trusted', 'untrusted'] as const)('a GitHub-runner-like Nix, runner %s', which => {
+  describeIf(daemonRun(which), '(real daemon, real sudo)', () => {
     it('is what the action detects: not root, passwordless sudo, Nix through the daemon', async () => {
       const facts = await detectHostFacts()
       expect([facts.user, facts.isRoot, facts.canSudo]).toEqual(['runner', false, true])
@@ -76,18 +75,29 @@ describe.each(['trusted', 'untrusted'])('a GitHub-runner-like Nix, runner %s', w
       expect(reporter.text()).not.toMatch(/\[\?\]/)
     })
 
-    it('sets up KVM for the VM test, and Nix schedules a derivation that needs it', async () => {
+    itIf(KVM, 'sets up KVM for the VM test, and Nix schedules a derivation that needs it', async () => {
       const reporter = recordingReporter()
       const kvm = await setUpKvm({ nix: nix(), facts: await detectHostFacts(), reporter })
       // The untrusted world's nix.conf lists no kvm feature (scripts/test.sh), so it must be added there.
       expect(kvm.features).toBe(which === 'trusted' ? 'already-enabled' : 'nix.conf')
       expect(kvm.probe).toBe('opened')
     })
+
+    itIf(NO_KVM, 'without /dev/kvm, the KVM set-up says so and what to do, and leaves nix.conf and the daemon alone', async () => {
+      const confBefore = readFileSync('/etc/nix/nix.conf', 'utf8')
+      const daemonBefore = await findDaemonProcess('/proc')
+      const reporter = recordingReporter()
+      const setup = setUpKvm({ nix: nix(), facts: await detectHostFacts(), reporter })
+      await expect(setup).rejects.toThrow(KvmUnavailableError)
+      await expect(setup).rejects.toThrow(/^\/dev\/kvm does not exist on this runner.*or set `vm-test: off` here\.$/)
+      expect(readFileSync('/etc/nix/nix.conf', 'utf8')).toBe(confBefore)
+      expect((await findDaemonProcess('/proc'))?.pid).toBe(daemonBefore?.pid)
+    })
   })
 })
 
 describe('a daemon and a trusted client (measured, Nix 2.34)', () => {
-  describeIn('trusted')('system-features', () => {
+  describeIf(daemonRun('trusted'), 'system-features', () => {
     it("are the daemon's own: a trusted client asking for a feature gets no build that needs it, so nix-ci writes nix.conf", async () => {
       const feature = `nix-ci-feature-${process.pid}`
       const f = createFixture({ systems: ['x86_64-linux'], packages: [{ attr: 'app' }] })

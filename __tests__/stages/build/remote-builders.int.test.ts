@@ -15,6 +15,7 @@ import { Fixture, createFixture, testNix } from '../../support/fixtures.js'
 import { BOTH, LOCAL_ONLY, buildWithRemote, localOnlyNix } from '../../support/remote-builder/build.js'
 import { RemoteBuilder, startRemoteBuilder } from '../../support/remote-builder/index.js'
 import { recordingReporter } from '../../support/reporting.js'
+import { THROUGH_DAEMON, itIf } from '../../support/requires.js'
 
 const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
@@ -161,7 +162,8 @@ describe('remote builders', () => {
   })
 
   // Through a nix-daemon the daemon's own ssh does the remote build, without this job's NIX_SSHOPTS.
-  ;(process.env.NIX_REMOTE === 'daemon' ? it : it.skip)(
+  itIf(
+    THROUGH_DAEMON,
     "through a nix-daemon, a port given only in NIX_SSHOPTS: the probe says the daemon's ssh could not connect, and where the port goes",
     async () => {
       const r = await remote({ extraPlatforms: ['aarch64-linux'] })

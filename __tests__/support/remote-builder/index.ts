@@ -53,11 +53,10 @@ export interface RemoteBuilder {
 
 export function remoteRoot(): string {
   if (existsSync('/.nix-world-stamp')) return '/'
-  const sid = join(process.env.NIX_CI_WORLD ?? '/var/cache/nix-ci-world', 'chroots', 'sid')
-  // Made once (about a minute), as `npm test -- --nix=2.34` would make it.
-  if (!existsSync(join(sid, 'usr/sbin/sshd')))
-    execFileSync('bash', [join(REPO_ROOT, 'scripts', 'nix-world.sh'), 'ensure', 'sid'], { stdio: 'inherit' })
-  return sid
+  // scripts/test.sh makes it before jest starts; a jest run started by hand makes it here, once
+  // (about a minute, under nix-world.sh's lock: other workers wait, none sees it half made).
+  execFileSync('bash', [join(REPO_ROOT, 'scripts', 'nix-world.sh'), 'ensure', 'sid'], { stdio: 'inherit' })
+  return join(process.env.NIX_CI_WORLD ?? '/var/cache/nix-ci-world', 'chroots', 'sid')
 }
 
 async function freePort(): Promise<number> {

@@ -55,7 +55,8 @@ exec setpriv --pdeathsig KILL -- unshare "${ns[@]}" --pid --fork --kill-child=SI
   awk -F: -v OFS=: '\''$1 == "nixbld" { $3 = 41000 } { print }'\'' "$root/etc/group" > "$state/group"
   mount --bind "$state/passwd" "$root/etc/passwd"
   mount --bind "$state/group" "$root/etc/group"
-  mkdir -p "$state/nix" "$state/etc-nix"
+  # A chroot that no Nix has run in yet has no /nix to mount the store on.
+  mkdir -p "$state/nix" "$state/etc-nix" "$root/nix"
   mount --bind "$state/nix" "$root/nix"
   mount --bind "$state/etc-nix" "$root/etc/nix"
   mount -t tmpfs tmpfs "$root/run"
