@@ -10,6 +10,7 @@
 #   nix-world.sh on VERSIONS -- CMD...      CMD on each Nix of VERSIONS (host, 2.8, 2.26, 2.34, a
 #                                          comma list, or all): on the host for the host's suite,
 #                                          in that suite's chroot otherwise
+#   nix-world.sh mirror                    the Debian mirror the host's apt uses
 #   nix-world.sh remove-world DIR          unmount and remove a whole test world (NIX_CI_WORLD)
 #   nix-world.sh run SUITE [--as runner] [--daemon] -- CMD...
 #                                          CMD inside SUITE's chroot, the repository at the same path;
@@ -244,5 +245,6 @@ case "$cmd" in
   run) run_in "$@" ;;
   on) on_versions "$@" ;;
   remove-world) remove_world "$1" ;;
+  mirror) host_mirror ;;
   *) fail "usage: nix-world.sh suite-of VERSION | host-suite | ensure SUITE | run SUITE [--as USER] [--daemon] -- CMD..." ;;
 esac
