@@ -21,24 +21,27 @@ shift
 # so neither it nor anything mounted under it propagates back out.
 # The old /dev stays reachable through the working directory; `mount -c` keeps the relative
 # sources as they are (mount would otherwise canonicalise `pts` to /dev/pts, the new, empty one).
+# Device nodes, links and plain folders are copied (one cp: mknod on the new tmpfs, as root);
+# the mounts under /dev (pts, shm, ...) and sockets (a copy would not be the listening one) are
+# bound.
 exec unshare --mount --propagation unchanged -- bash -euc '
   hidden=" $1 " back=$PWD
   shift
+  mounts=" $(awk '\''$5 ~ "^/dev/[^/]+$" { sub("^/dev/", "", $5); printf "%s ", $5 }'\'' /proc/self/mountinfo) "
   mount --make-rprivate /dev
   cd /dev
   mount -t tmpfs -o mode=0755,nosuid nix-ci-hidden-devices /dev
+  copies=() binds=()
   for entry in * .[!.]*; do
     [ -e "$entry" ] || [ -L "$entry" ] || continue
     case "$hidden" in *" $entry "*) continue ;; esac
-    if [ -L "$entry" ]; then
-      cp -P -- "$entry" "/dev/$entry"
-    elif [ -d "$entry" ]; then
-      mkdir "/dev/$entry"
-      mount -c --rbind "$entry" "/dev/$entry"
-    else
-      touch "/dev/$entry"
-      mount -c --bind "$entry" "/dev/$entry"
-    fi
+    case "$mounts" in *" $entry "*) binds+=("$entry"); continue ;; esac
+    if [ -S "$entry" ]; then binds+=("$entry"); else copies+=("$entry"); fi
+  done
+  [ ${#copies[@]} -eq 0 ] || cp -a -- "${copies[@]}" /dev/
+  for entry in "${binds[@]}"; do
+    if [ -d "$entry" ]; then mkdir "/dev/$entry"; else touch "/dev/$entry"; fi
+    mount -c --rbind "$entry" "/dev/$entry"
   done
   for name in $hidden; do
     [ ! -e "/dev/$name" ] || { echo "hide-devices.sh: /dev/$name is still there" >&2; exit 1; }

@@ -2,7 +2,7 @@
 // they are skipped with the reason in their name, `(skipped: REASON)`: scripts/test.sh lists every
 // skip with its reason at the end of the run, and counts a skip without one as a failure.
 import { describe, it } from '@jest/globals'
-import { statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 
 export interface Requirement {
   met: boolean
@@ -51,4 +51,10 @@ export function daemonRun(trust: 'trusted' | 'untrusted'): Requirement {
 export const THROUGH_DAEMON: Requirement = {
   met: process.env.NIX_REMOTE === 'daemon',
   unmet: 'runs only through a nix-daemon (npm test -- --nix=2.34 --daemon=trusted)'
+}
+
+/** On the host, not in a scripts/nix-world.sh chroot (which stamps its root). */
+export const ON_HOST: Requirement = {
+  met: !existsSync('/.nix-world-stamp'),
+  unmet: 'runs on the host only, where scripts/test.sh uses it (a test-world chroot may lack mount(8))'
 }

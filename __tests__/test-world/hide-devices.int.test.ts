@@ -1,11 +1,12 @@
 // scripts/hide-devices.sh, which makes a KVM machine look like one without /dev/kvm for the no-KVM
 // runs of `npm test -- --ci`. Proven here on a device every machine has (/dev/full), since this
 // machine may have no /dev/kvm to hide.
-import { describe, expect, it } from '@jest/globals'
+import { expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT } from '../support/fixtures.js'
+import { ON_HOST, describeIf } from '../support/requires.js'
 
 const SCRIPT = join(REPO_ROOT, 'scripts', 'hide-devices.sh')
 const asRoot = process.getuid?.() === 0 ? [] : ['sudo', '-n']
@@ -15,7 +16,7 @@ function inside(names: string[], script: string): string {
   return execFileSync(command, args, { encoding: 'utf8', cwd: REPO_ROOT }).trim()
 }
 
-describe('hiding /dev entries from a command', () => {
+describeIf(ON_HOST, 'hiding /dev entries from a command', () => {
   it('hides the named device from the command, keeps every other entry, and changes nothing outside', () => {
     const out = inside(
       ['full'],
