@@ -36,7 +36,7 @@ exec unshare --mount --propagation unchanged -- bash -euc '
     [ -e "$entry" ] || [ -L "$entry" ] || continue
     case "$hidden" in *" $entry "*) continue ;; esac
     case "$mounts" in *" $entry "*) binds+=("$entry"); continue ;; esac
-    if [ -S "$entry" ]; then binds+=("$entry"); else copies+=("$entry"); fi
+    if [ -S "$entry" ] && [ ! -L "$entry" ]; then binds+=("$entry"); else copies+=("$entry"); fi
   done
   [ ${#copies[@]} -eq 0 ] || cp -a -- "${copies[@]}" /dev/
   for entry in "${binds[@]}"; do
