@@ -74,6 +74,7 @@ ensure() {
   tmp="$dir.tmp"
   umount_all "$tmp"
   rm -rf "$tmp"
+  local started=$SECONDS
   say "making the $suite chroot from $mirror (about a minute; cached in $dir)"
   # Snapshot mirrors serve Release files past their Valid-Until date.
   mmdebstrap --quiet --variant=apt --include="$packages" \
@@ -84,6 +85,7 @@ ensure() {
   umount_all "$dir"
   rm -rf "$dir"
   mv "$tmp" "$dir"
+  say "made the $suite chroot in $((SECONDS - started)) s"
   exec 8>&-
 }
 

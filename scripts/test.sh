@@ -136,6 +136,7 @@ for spec in "${runs[@]}"; do
   inner=(env NIX_CI_TEST_INNER=1 NIX_CI_TEST_COUNTS="$counts" NIX_CI_DAEMON_MODE="$([ "$daemon" = off ] || echo "$daemon")" bash scripts/test.sh "${run_jest_args[@]}")
   wrap=(env "${run_env[@]}")
   [ "$run_hide" = - ] || wrap+=(bash scripts/hide-devices.sh "$run_hide" --)
+  started=$SECONDS
   set +e
   if [ "$suite" = "$host_suite" ] && [ "$daemon" = off ]; then
     echo "== tests on the host's Nix ($(nix --version))${run_env:+, NIX_CI_WORLD=$fresh}$([ "$run_hide" = - ] || echo ", /dev/$run_hide hidden")"
@@ -173,7 +174,7 @@ for spec in "${runs[@]}"; do
   fi
   [ "$b" -eq 0 ] || problems+=("[$label] $b test file(s) or run(s) could not run: see the log above")
   [ "$run_status" -eq 0 ] && [ "$f" -eq 0 ] && [ "$b" -eq 0 ] || status=1
-  echo "== $label: $p passed, $f failed$([ "$s" = 0 ] || echo ", $s skipped")"
+  echo "== $label: $p passed, $f failed$([ "$s" = 0 ] || echo ", $s skipped") ($((SECONDS - started)) s)"
   passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s)) broken=$((broken + b))
 done
 
