@@ -16,6 +16,7 @@ import { isAbsolute, join, relative } from 'node:path'
 import { localFlakeDir } from '../../cache/flake-digest.js'
 import { EvaluationFailure, evaluationFailure } from '../../nix/messages.js'
 import type { NixRunner } from '../../nix/runner.js'
+import { isDrvStorePath, notADerivation } from '../../nix/store-path.js'
 import { EvaluationError } from './evaluate.js'
 import { ResolvedPattern, ResolvedSelection, attrPathText } from './select.js'
 import { type Answer, type EvalRun, evalApply, runEval } from './eval-run.js'
@@ -196,8 +197,11 @@ function collect(
       if (seen.has(attrPath)) continue
       seen.add(attrPath)
       const kind = kindOf(answer.a)
-      if ('d' in answer) result.attributes.push({ attrPath, kind, system: answer.s, drvPath: answer.d })
-      else if ('missing' in answer) {
+      if ('d' in answer) {
+        // The flake's value: only a store .drv goes on (to file reads and Nix's command line).
+        if (isDrvStorePath(answer.d)) result.attributes.push({ attrPath, kind, system: answer.s, drvPath: answer.d })
+        else result.problems.push({ attrPath, kind, system: answer.s, error: notADerivation(attrPath, answer.d) })
+      } else if ('missing' in answer) {
         const where = attrPathText(answer.a) || 'the flake'
         const has = answer.available.length > 0 ? answer.available.slice(0, 30).join(', ') : 'nothing'
         result.problems.push({

@@ -2,6 +2,7 @@
 // attributes do exist when one is missing.
 import { NixRunner } from '../../nix/runner.js'
 import { stripAnsi } from '../../nix/internal-json.js'
+import { isDrvStorePath, notADerivation } from '../../nix/store-path.js'
 
 export class EvaluationError extends Error {
   constructor(message: string) {
@@ -16,7 +17,7 @@ export interface EvaluatedPackage {
   drvPath: string
 }
 
-type EvalAnswer = { drvPath: string } | { missing: 'system' | 'package'; available: string[] }
+type EvalAnswer = { drvPath: unknown } | { missing: 'system' | 'package'; available: string[] }
 
 export function packageAttrPath(system: string, pkg: string): string {
   return `packages.${system}.${pkg}`
@@ -36,7 +37,8 @@ export async function evaluatePackages(
       else { drvPath = ps.\${s}.${JSON.stringify(pkg)}.drvPath; }; }) ${nixList(systems)})`
   const errors: string[] = []
   const result = await nix.run({
-    args: ['eval', '--json', `${flake}#packages`, '--apply', apply],
+    args: ['eval', '--json', '--apply', apply],
+    positional: [`${flake}#packages`],
     cwd,
     captureStdoutBytes: 1 << 20,
     onLine: line => {
@@ -58,7 +60,12 @@ export async function evaluatePackages(
   const answers = JSON.parse(result.stdout) as Record<string, EvalAnswer>
   return systems.map(system => {
     const answer = answers[system]
-    if ('drvPath' in answer) return { system, attrPath: packageAttrPath(system, pkg), drvPath: answer.drvPath }
+    if ('drvPath' in answer) {
+      // The flake's value: only a store .drv goes on (to file reads and Nix's command line).
+      const attrPath = packageAttrPath(system, pkg)
+      if (!isDrvStorePath(answer.drvPath)) throw new EvaluationError(notADerivation(attrPath, answer.drvPath))
+      return { system, attrPath, drvPath: answer.drvPath }
+    }
     const available = answer.available.length > 0 ? answer.available.join(', ') : 'none'
     if (answer.missing === 'system') {
       throw new EvaluationError(
