@@ -67,6 +67,14 @@ describe("a flake's evaluated values never reach Nix's command line as options",
     await expect(refused).rejects.toThrow(/packages\.x86_64-linux\.default.*"--allow-unsafe-native-code-during-evaluation"/)
   })
 
+  it('names the flake chose are quoted in messages: a newline in one cannot start a line', async () => {
+    const dir = tempDirs('nix-ci-names-')
+    writeFileSync(join(dir, 'flake.nix'), `{ outputs = { self }: { packages.x86_64-linux."x\\n::error::pwned" = 1; }; }\n`)
+    commitFolder(dir)
+    const missing = await evaluatePackages(testNix(), dir, ['x86_64-linux'], 'default').catch((error: Error) => error)
+    expect((missing as Error).message).toContain('packages.x86_64-linux has: "x\\n::error::pwned")')
+  })
+
   it('evaluateOutputs reports each such attribute as a problem, never as something to build', async () => {
     const { dir, marker } = hostileFlake()
     const selection = resolveSelection(parseOutputsSelection('checks.*.*'), ['x86_64-linux'], 'default')

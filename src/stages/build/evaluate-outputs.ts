@@ -203,7 +203,7 @@ function collect(
         else result.problems.push({ attrPath, kind, system: answer.s, error: notADerivation(attrPath, answer.d) })
       } else if ('missing' in answer) {
         const where = attrPathText(answer.a) || 'the flake'
-        const has = answer.available.length > 0 ? answer.available.slice(0, 30).join(', ') : 'nothing'
+        const has = answer.available.length > 0 ? answer.available.slice(0, 30).map(quotedName).join(', ') : 'nothing'
         result.problems.push({
           attrPath: attrPathText([...answer.a, answer.missing]),
           kind,
@@ -220,13 +220,19 @@ function collect(
       } else if ('otherSystem' in answer) {
         result.skipped.push({
           attrPath,
-          reason: answer.s === null ? 'it does not say which system it is for' : `it is for ${answer.s}, which is not being built`
+          reason:
+            answer.s === null ? 'it does not say which system it is for' : `it is for ${quotedName(answer.s)}, which is not being built`
         })
       } else {
         result.skipped.push({ attrPath, reason: exclude.find(x => x.attrPath === answer.a.join('.'))?.reason ?? 'excluded' })
       }
     }
   }
+}
+
+/** A name the flake chose, as it may be printed: a plain one as it is, anything else as JSON (escaped). */
+function quotedName(name: unknown): string {
+  return typeof name === 'string' ? attrPathText([name]) : JSON.stringify(name)
 }
 
 function kindOf(path: string[]): OutputKind {

@@ -3,6 +3,7 @@
 import { NixRunner } from '../../nix/runner.js'
 import { stripAnsi } from '../../nix/internal-json.js'
 import { isDrvStorePath, notADerivation } from '../../nix/store-path.js'
+import { attrPathText } from './select.js'
 
 export class EvaluationError extends Error {
   constructor(message: string) {
@@ -66,7 +67,8 @@ export async function evaluatePackages(
       if (!isDrvStorePath(answer.drvPath)) throw new EvaluationError(notADerivation(attrPath, answer.drvPath))
       return { system, attrPath, drvPath: answer.drvPath }
     }
-    const available = answer.available.length > 0 ? answer.available.join(', ') : 'none'
+    // Names the flake chose: a plain one as it is, anything else JSON-quoted (escaped).
+    const available = answer.available.length > 0 ? answer.available.map(n => attrPathText([n])).join(', ') : 'none'
     if (answer.missing === 'system') {
       throw new EvaluationError(
         `The flake '${flake}' has no packages for ${system} (packages.${system} is missing; it has packages for: ${available}). ` +
