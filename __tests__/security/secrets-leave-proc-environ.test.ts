@@ -6,8 +6,12 @@ import { describe, expect, it } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
+import { buildSync } from 'esbuild'
 import { scrubInitialEnviron } from '../../src/initial-environ.js'
+import { useTempDirs } from '../support/cleanup.js'
 import { REPO_ROOT } from '../support/fixtures.js'
+
+const tempDir = useTempDirs()
 
 describe("the action's initial environment", () => {
   it('holds no token once the action has started, while the libraries that need ACTIONS_RUNTIME_TOKEN still find it', () => {
@@ -25,16 +29,21 @@ describe("the action's initial environment", () => {
       NIX_CONFIG: `access-tokens = github.com=ghp_${marker}_nixconfig`,
       AWS_SECRET_ACCESS_KEY: `${marker}_aws`
     }
-    const probe = spawnSync(
-      process.execPath,
-      [join(REPO_ROOT, 'scripts/run-ts.mjs'), join(REPO_ROOT, '__tests__/support/proc-environ-probe.ts')],
-      {
-        cwd: REPO_ROOT,
-        env,
-        encoding: 'utf8',
-        timeout: 60_000
+    // Bundled whole into a temporary folder (npm packages too), so the probe runs as the action does.
+    const dir = tempDir('nix-ci-probe-')
+    buildSync({
+      entryPoints: [join(REPO_ROOT, '__tests__/support/proc-environ-probe.ts')],
+      outfile: join(dir, 'probe.mjs'),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'warning',
+      banner: {
+        js: "import { createRequire as __probeCreateRequire } from 'node:module';\nconst require = __probeCreateRequire(import.meta.url);"
       }
-    )
+    })
+    const probe = spawnSync(process.execPath, [join(dir, 'probe.mjs')], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 })
     const line = /^PROBE (.*)$/m.exec(probe.stdout)
     expect([probe.stderr, line !== null]).toEqual([probe.stderr, true])
     const { seen, kept } = JSON.parse((line as RegExpExecArray)[1]) as { seen: string; kept: Record<string, string | undefined> }

@@ -1,4 +1,4 @@
-// Run by __tests__/security/secrets-leave-proc-environ.test.ts through scripts/run-ts.mjs, with the
+// Bundled and run by __tests__/security/secrets-leave-proc-environ.test.ts, with the
 // tokens in this process's environment from its start, as GitHub starts the action. It runs the
 // action (without nix on PATH it stops at its first Nix call), then does what flake code running as
 // the same user can do: read the action's /proc/<pid>/environ from a child process.
