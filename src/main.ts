@@ -7,11 +7,15 @@ import { createGitHubClient } from './github/client.js'
 import { readRunContext } from './github/context.js'
 import { InputError, parseInputs } from './inputs.js'
 import { NixRunner } from './nix/runner.js'
+import { scrubInitialEnviron } from './initial-environ.js'
 import { secretsInEnvironment, withoutAccessTokens } from './process-env.js'
 import { refuseBeforeBuild, writeModesOf } from './github/event-safety.js'
 import { flakeRepository, GitHubTarget, runPipeline } from './pipeline.js'
 import { ActionReporter } from './report/action-reporter.js'
 import { cancelOnSignals } from './signals.js'
+
+/** The inputs that hold secrets: read once, then dropped from process.env. */
+const SECRET_INPUTS = ['github-token', 'cache-signing-key', 'push-signing-key', 'builders-ssh-key']
 
 /** INPUT_<NAME> as @actions/core spells it, but undefined when unset (so '' can mean empty). */
 export function actionInput(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -46,7 +50,18 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     // Masked before anything is printed, an input error included.
     for (const secret of secretsInEnvironment(env)) reporter.setSecret(secret)
-    const inputs = parseInputs(name => actionInput(env, name))
+    // Before any flake code runs: the secrets leave /proc/<pid>/environ, where any process of this
+    // user can read them (initial-environ.ts).
+    const scrub = scrubInitialEnviron()
+    if ('failed' in scrub) reporter.debug(`Secrets stay readable in /proc/${process.pid}/environ: ${scrub.failed}`)
+    let inputs: ReturnType<typeof parseInputs>
+    try {
+      inputs = parseInputs(name => actionInput(env, name))
+    } finally {
+      // Read once, valid or not; nothing needs them in the environment any more. (ACTIONS_RUNTIME_TOKEN
+      // stays: @actions/cache and @actions/artifact read it from process.env whenever they call the service.)
+      for (const name of SECRET_INPUTS) delete process.env[`INPUT_${name.toUpperCase()}`]
+    }
     reporter.setSecret(inputs.githubToken)
     reporter.setSecret(inputs.cacheSigningKey)
     // The key's text and each of its lines (a log line never holds the whole multi-line key).

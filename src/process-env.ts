@@ -36,7 +36,8 @@ const ALLOWED = new Set([
 
 /** Families passed on, except for names that look like credentials. */
 const ALLOWED_PREFIXES = ['LC_', 'NIX_', 'XDG_']
-const CREDENTIAL_NAME = /TOKEN|SECRET|PASSW(OR)?D|CREDENTIAL|PRIVATE|AUTH|(^|_)KEYS?($|_)/i
+/** Names that look like credentials. */
+export const CREDENTIAL_NAME = /TOKEN|SECRET|PASSW(OR)?D|CREDENTIAL|PRIVATE|AUTH|(^|_)KEYS?($|_)/i
 
 /** `access-tokens = …` (also `extra-access-tokens`): credentials Nix reads from its config. */
 const ACCESS_TOKENS_LINE = /^\s*(?:extra-)?access-tokens\s*=(.*)$/

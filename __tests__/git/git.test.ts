@@ -119,6 +119,13 @@ describe('when git fails', () => {
     expect(existsSync(out)).toBe(false)
   })
 
+  it('an option-looking object name is an object name, never an option', async () => {
+    const r = repo({ 'flake.nix': '{ }\n' })
+    // Without `--`, git reads `--textconv` as an option and the blob type as the object's name.
+    const error = await caught(catBlob(r.dir, '--textconv'))
+    expect(error.message).toMatch(/Not a valid object name --textconv/)
+  })
+
   it('a revision that names no single object is an error, not an answer', async () => {
     const r = repo({ 'flake.nix': '{ }\n' })
     const error = await caught(revParse(r.dir, 'HEAD..HEAD'))

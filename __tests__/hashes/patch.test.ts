@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { toNix32 } from '../../src/hashes/codec.js'
 import { HashOccurrence, locateStaleHash } from '../../src/hashes/locate.js'
@@ -116,6 +117,19 @@ describe('refusals', () => {
     const { r, occurrence } = await setup()
     writeFileSync(join(r.dir, 'a.nix'), `# edited\n{ name = "a-1"; hash = "${sri(stale)}"; }\n`)
     expect(() => patchStaleHashes(r.dir, [{ occurrence, got: GOT }])).toThrow(/locate it again/)
+  })
+
+  it('refuses a file reached through a folder symlink that leads out of the repository, and leaves it as it was', async () => {
+    const { r, occurrence } = await setup()
+    const outside = mkdtempSync(join(tmpdir(), 'nix-ci-outside-'))
+    track({ cleanup: () => rmSync(outside, { recursive: true, force: true }) })
+    const text = `{ name = "a-1"; hash = "${sri(stale)}"; }\n`
+    writeFileSync(join(outside, 'a.nix'), text)
+    symlinkSync(outside, join(r.dir, 'out'))
+    expect(() => patchStaleHashes(r.dir, [{ occurrence: { ...occurrence, file: 'out/a.nix' }, got: GOT }])).toThrow(
+      /symlink that leads out of the repository/
+    )
+    expect(readFileSync(join(outside, 'a.nix'), 'utf8')).toBe(text)
   })
 
   it('refuses paths outside the repository and overlapping patches', async () => {

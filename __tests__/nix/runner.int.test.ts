@@ -31,6 +31,22 @@ describe('NixRunner (real Nix)', () => {
     expect(config.substituters.value).toEqual([])
   })
 
+  it('puts positional arguments after `--`: an option among them is a path, and no paths at all is refused', async () => {
+    const nix = new NixRunner({ nixConfig: 'substituters =' })
+    const lines: string[] = []
+    const result = await nix.run({
+      args: ['path-info'],
+      positional: ['--version'],
+      captureStdoutBytes: 4096,
+      onLine: l => lines.push(l.text)
+    })
+    expect(result.exitCode).not.toBe(0)
+    expect(result.stdout).not.toMatch(/nix \(Nix\)/)
+    expect(result.args.slice(-2)).toEqual(['--', '--version'])
+    // With no installable Nix would take the flake in the working directory.
+    await expect(nix.run({ args: ['build', '--no-link'], positional: [] })).rejects.toThrow(/nix build was asked to run on nothing/)
+  })
+
   it('reports a failing call with its exit code, not an exception', async () => {
     const result = await new NixRunner({ nixConfig: 'substituters =' }).run({ args: ['eval', '--expr', 'throw "boom"'] })
     expect(result.exitCode).toBe(1)

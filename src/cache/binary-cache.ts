@@ -33,7 +33,8 @@ export async function exportToBinaryCache(
 ): Promise<void> {
   const tail = lastLines()
   const result = await nix.run({
-    args: ['copy', '--to', binaryCacheUrl(dir, options.secretKeyFile), ...paths],
+    args: ['copy', '--to', binaryCacheUrl(dir, options.secretKeyFile)],
+    positional: paths,
     onLine: tail.push,
     signal: options.signal
   })
@@ -66,8 +67,8 @@ export async function importFromBinaryCache(
       : check.kind === 'unchecked'
         ? ['--no-check-sigs']
         : []
-  const args = ['copy', '--from', `file://${dir}`, ...flags, ...paths]
-  const result = await nix.run({ args, onLine: tail.push, signal: options.signal })
+  const args = ['copy', '--from', `file://${dir}`, ...flags]
+  const result = await nix.run({ args, positional: paths, onLine: tail.push, signal: options.signal })
   ensureSuccess(result, `nix copy --from file://${dir}`, tail.lines)
 }
 

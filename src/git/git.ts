@@ -3,6 +3,9 @@
 // helpers), and git's output is captured, never echoed: the runner reads workflow commands from
 // nix-ci's stdout, and a file name or ref in git's output must not become one. A failure is a
 // GitError that names the command and git's own words, on one line, bounded.
+// Every helper ends its options with `--` (or `--end-of-options` before revisions), so no value
+// from outside is read as an option; rev-parse, whose revisions come before its `--`, refuses
+// one that starts with `-` itself (see revParse).
 import { exec } from '@actions/exec'
 import { errorMessage } from '../errors.js'
 import { childEnv } from '../process-env.js'
@@ -140,7 +143,7 @@ export function topLevel(cwd: string, options?: GitOptions): Promise<string> {
 
 /** The files in git's index below cwd, relative to cwd, `/`-separated (once per path, also for a merge conflict's stages). */
 export async function lsFiles(cwd: string, options?: GitOptions): Promise<string[]> {
-  return [...new Set(await names(cwd, ['ls-files', '-z', '--cached'], options))]
+  return [...new Set(await names(cwd, ['ls-files', '-z', '--cached', '--'], options))]
 }
 
 /** The files that differ between `base` and the work tree (committed or not), from the repository root. */
@@ -150,5 +153,5 @@ export function diffNameOnly(cwd: string, base: string, options?: GitOptions): P
 
 /** A blob's bytes, exactly. */
 export async function catBlob(cwd: string, sha: string, options?: GitOptions): Promise<Buffer> {
-  return (await git(cwd, ['cat-file', 'blob', sha], options)).stdout
+  return (await git(cwd, ['cat-file', 'blob', '--', sha], options)).stdout
 }

@@ -4,7 +4,7 @@
 // replaced hashes restores the original and fails.
 import { errorMessage } from '../errors.js'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, lstatSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { ParsedHash, encodeLike, isZeroDigest, parseHash } from './codec.js'
 import type { HashOccurrence } from './locate.js'
@@ -56,6 +56,10 @@ function patchFile(repoDir: string, file: string, patches: HashPatch[]): Patched
   const path = insideRepo(repoDir, file)
   const stat = lstatSync(path)
   if (!stat.isFile()) throw new HashPatchError(`${file} is not a regular file (symlink?); nix-ci only edits regular files.`)
+  // insideRepo is lexical: a folder on the way may be a symlink that leads out of the checkout.
+  const realRoot = realpathSync(repoDir)
+  if (relative(realRoot, realpathSync(dirname(path))).split(sep)[0] === '..')
+    throw new HashPatchError(`${file} is reached through a symlink that leads out of the repository; nix-ci only edits files inside it.`)
   const original = readFileSync(path)
   const edits = patches.map(p => planEdit(original, p)).sort((a, b) => a.start - b.start)
   for (let i = 1; i < edits.length; i++) {

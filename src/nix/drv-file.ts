@@ -10,7 +10,8 @@
 // match) gives undefined, and the caller asks Nix instead.
 import { hash } from 'node:crypto'
 import { closeSync, openSync, readSync } from 'node:fs'
-import { Derivation, Json, STORE_DIR, makeStorePath, readDerivationEntry } from './json.js'
+import { Derivation, Json, makeStorePath, readDerivationEntry } from './json.js'
+import { DRV_STORE_PATH } from './store-path.js'
 
 /** The largest .drv read; a bigger one (a huge env) is left to Nix. */
 const MAX_DRV_BYTES = 16 << 20
@@ -39,7 +40,7 @@ export function readDerivationClosure(drvPaths: string[], options: DrvFileOption
 
 /** One .drv file, parsed and checked against its own store path; with the paths it refers to. */
 export function readDrvFile(drvPath: string, root = ''): { derivation: Derivation; references: string[] } | undefined {
-  const base = STORE_PATH.exec(drvPath)
+  const base = DRV_STORE_PATH.exec(drvPath)
   if (!base) return undefined
   const bytes = readSmallFile(root + drvPath)
   if (bytes === undefined) return undefined
@@ -89,8 +90,6 @@ function readSmallFile(path: string): Buffer | undefined {
     closeSync(fd)
   }
 }
-
-const STORE_PATH = new RegExp(`^${STORE_DIR}/[0123456789abcdfghijklmnpqrsvwxyz]{32}-([A-Za-z0-9+\\-._?=]+\\.drv)$`)
 
 interface DrvText {
   outputs: Record<string, { path: string; hashAlgo: string; hash: string }>

@@ -13,7 +13,14 @@ export interface NixLine {
 }
 
 export interface NixRunOptions {
+  /** The subcommand and its options: nix-ci's own words, never a value from outside. */
   args: string[]
+  /**
+   * Installables and store paths (and anything else a flake, a user or another job gave): after
+   * `--`, so none can be an option. Nix takes no installable as "the flake in the working
+   * directory", so an empty list is refused.
+   */
+  positional?: string[]
   cwd?: string
   /** Extra environment for this call (merged over the runner's). */
   env?: Record<string, string>
@@ -98,7 +105,13 @@ export class NixRunner {
   }
 
   run(options: NixRunOptions): Promise<NixRunResult> {
-    const args = [...EXPERIMENTAL, ...options.args]
+    if (options.positional !== undefined && options.positional.length === 0)
+      return Promise.reject(
+        new Error(`nix ${commandName(options.args)} was asked to run on nothing: nix-ci must not call it without paths.`)
+      )
+    // A drvPath of `--allow-unsafe-native-code-during-evaluation` from a hostile flake is a path here.
+    const positional = options.positional === undefined ? [] : ['--', ...options.positional]
+    const args = [...EXPERIMENTAL, ...options.args, ...positional]
     const env: NodeJS.ProcessEnv = { ...this.env, ...options.env }
     // NIX_CONFIG from the caller's environment stays in force; ours comes after and wins.
     // access-tokens never go through the environment, where a fixed-output derivation can read them.

@@ -23,7 +23,7 @@ export async function nixDerivationShow(nix: NixRunner, drvPaths: string[]): Pro
   if (drvPaths.length === 0) return new Map()
   const version = await nix.versionInfo()
   const command = derivationShowCommand(version)
-  const result = await nix.run({ args: [...command, '-r', ...drvPaths], captureStdoutBytes: BIG_JSON })
+  const result = await nix.run({ args: [...command, '-r'], positional: drvPaths, captureStdoutBytes: BIG_JSON })
   ensureSuccess(result, `nix ${command.join(' ')} -r`)
   return parseDerivationShow(result.stdout, version)
 }
@@ -60,16 +60,11 @@ export async function pathInfo(
   // `store`: another store (a binary cache, ssh-ng://): which of the paths it holds. No -S there:
   // a closure size needs the whole closure in that store.
   const sizes = options.recursive ? ['-r'] : options.store === undefined ? ['-S'] : []
-  const args = [
-    'path-info',
-    ...pathInfoJsonFlags(version),
-    ...sizes,
-    ...(options.store !== undefined ? ['--store', options.store] : []),
-    ...paths
-  ]
+  const args = ['path-info', ...pathInfoJsonFlags(version), ...sizes, ...(options.store !== undefined ? ['--store', options.store] : [])]
   const tail: string[] = []
   const result = await nix.run({
     args,
+    positional: paths,
     captureStdoutBytes: BIG_JSON,
     onLine: line => {
       if (line.stream !== 'stderr') return

@@ -121,10 +121,11 @@ async function copyToStore(options: PushOptions, paths: string[], key: SigningKe
   const { nix, reporter, target } = options
   const copy = async (url: string): Promise<void> => {
     // Binary caches: --no-recursive, because what this run did not build is left to upstream.
-    const args = ['copy', '--to', url, ...(target.kind === 'binary-cache' ? ['--no-recursive'] : []), ...paths]
+    const args = ['copy', '--to', url, ...(target.kind === 'binary-cache' ? ['--no-recursive'] : [])]
     const tail: string[] = []
     const run = await nix.run({
       args,
+      positional: paths,
       signal: options.signal,
       onLine: line => {
         tail.push(stripAnsi(line.text))
@@ -152,7 +153,8 @@ function finish(result: PushResult, started: number): PushResult {
 async function signLocally(nix: NixRunner, keyFile: string, paths: string[]): Promise<void> {
   const tail: string[] = []
   const run = await nix.run({
-    args: ['store', 'sign', '--key-file', keyFile, ...paths],
+    args: ['store', 'sign', '--key-file', keyFile],
+    positional: paths,
     onLine: line => void tail.push(stripAnsi(line.text))
   })
   if (run.exitCode !== 0) throw new NixCommandError('nix store sign', run, tail.slice(-10))

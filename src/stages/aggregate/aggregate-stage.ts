@@ -21,7 +21,7 @@ export interface AggregateStageOptions {
   reporter: Reporter
   /** The checkout the agreed fixes are written into; unset: report only. */
   writeFixesTo?: string
-  /** The commit this job checked out: a system that built another one is not counted. */
+  /** The run's commit: a system whose result names another one, or none, is not counted. */
   commit?: string
 }
 
@@ -46,12 +46,14 @@ export async function runAggregateStage(options: AggregateStageOptions): Promise
         }
         try {
           const result = readSystemResult(readFileSync(d.file, 'utf8'), d.system)
-          if (options.commit !== undefined && result.commit !== null && result.commit !== options.commit) {
+          // A result that names no commit, or another one, says nothing about this one.
+          if (options.commit !== undefined && result.commit !== options.commit) {
             found.set(d.system, {
-              missing: `its matrix job built ${result.commit.slice(0, 12)}, not this commit ${options.commit.slice(0, 12)}`
+              missing: `its matrix job built ${result.commit?.slice(0, 12) ?? 'no known commit'}, not this commit ${options.commit.slice(0, 12)}`
             })
           } else found.set(d.system, result)
-          reporter.info(
+          // Another job's words: printed where the runner reads no command.
+          reporter.untrusted(
             `${d.system}: ${result.build.status}${result.build.builtOn ? ` on ${result.build.builtOn}` : ''} (Nix ${result.nixVersion}), ${result.hashes.fixes.length} verified hash fix(es)`
           )
         } catch (error) {
@@ -62,7 +64,7 @@ export async function runAggregateStage(options: AggregateStageOptions): Promise
     const decision = decideAggregate(options.systems, found)
     const hashes = decision.hashes
     if (options.writeFixesTo !== undefined && hashes.fixes.length > 0)
-      hashes.writtenFiles = applyAgreedFixes(options.writeFixesTo, hashes.fixes)
+      hashes.writtenFiles = await applyAgreedFixes(options.writeFixesTo, hashes.fixes)
     reporter.addSummary(aggregateSummary(decision))
     reportHashes(hashes, reporter, hashes.writtenFiles.length > 0)
     reporter.setOutput(

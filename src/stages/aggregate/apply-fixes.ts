@@ -1,33 +1,39 @@
 // Writes the fixes every system agreed on into the aggregate job's checkout: the same commit the
-// matrix built, so each old hash is exactly where the matrix jobs found it. Anything else there
-// means the checkout is not that commit, and nothing is written.
-import { lstatSync, readFileSync } from 'node:fs'
-import { insideRepo, writePreservingMode } from '../../hashes/patch.js'
+// matrix built, so each old hash is exactly where the matrix jobs found it. A fix comes from
+// another job's artifact, so it is taken only as the locator sees the checkout: the old hash (or
+// placeholder) must be one the locator finds at that very place in a tracked, regular text file.
+// Then the byte-exact patcher writes it (no symlink followed, every other byte kept). Anything
+// else means the checkout is not that commit, or the fix is forged, and nothing is written.
+import { findHashOccurrences, findPlaceholders, type HashOccurrence } from '../../hashes/locate.js'
+import { parseHash, tryParseHash } from '../../hashes/codec.js'
+import { type HashPatch, patchStaleHashes } from '../../hashes/patch.js'
+import { readTrackedTextFiles, type RepoTextFile } from '../../hashes/repo-files.js'
 import type { HashFix } from '../fix-hashes/types.js'
 
 export class ApplyFixError extends Error {}
 
 /** Returns the files written. */
-export function applyAgreedFixes(repoDir: string, fixes: HashFix[]): string[] {
-  const byFile = new Map<string, HashFix[]>()
-  for (const fix of fixes) byFile.set(fix.file, [...(byFile.get(fix.file) ?? []), fix])
-  const planned: { path: string; mode: number; bytes: Buffer }[] = []
-  for (const [file, list] of byFile) {
-    const path = insideRepo(repoDir, file)
-    const lines = readFileSync(path, 'utf8').split('\n')
-    // Right to left within a line, so earlier columns stay where they were.
-    for (const fix of [...list].sort((a, b) => b.line - a.line || b.column - a.column)) {
-      const line = lines[fix.line - 1]
-      const at = fix.column - 1
-      if (line === undefined || line.slice(at, at + fix.old.length) !== fix.old) {
-        throw new ApplyFixError(
-          `${file}:${fix.line}:${fix.column} does not hold ${fix.old || '""'} in this checkout: check out the commit the matrix jobs built (actions/checkout with the same ref).`
-        )
-      }
-      lines[fix.line - 1] = line.slice(0, at) + fix.new + line.slice(at + fix.old.length)
-    }
-    planned.push({ path, mode: lstatSync(path).mode, bytes: Buffer.from(lines.join('\n'), 'utf8') })
+export async function applyAgreedFixes(repoDir: string, fixes: HashFix[]): Promise<string[]> {
+  const files = (await readTrackedTextFiles(repoDir)).files
+  const patches: HashPatch[] = fixes.map(fix => ({ occurrence: locatedAt(files, fix), got: fix.new }))
+  patchStaleHashes(repoDir, patches)
+  return [...new Set(fixes.map(f => f.file))]
+}
+
+/** The locator's occurrence of `fix.old` at the fix's place; an ApplyFixError when there is none. */
+function locatedAt(files: RepoTextFile[], fix: HashFix): HashOccurrence {
+  const file = files.filter(f => f.path === fix.file)
+  // readSystemResult checked that new is a hash and old one of the same algorithm, or a placeholder.
+  const next = parseHash(fix.new)
+  const old = fix.old === '' ? undefined : tryParseHash(fix.old, next.algo)
+  const candidates = old === undefined ? findPlaceholders(file, next.algo) : findHashOccurrences(file, old)
+  const found = candidates.find(o => o.line === fix.line && o.column === fix.column && o.text === fix.old)
+  if (found === undefined) {
+    // The file name and hash have no control characters (readSystemResult refused those).
+    throw new ApplyFixError(
+      `${fix.file}:${fix.line}:${fix.column} does not hold the hash ${fix.old || '""'} in this checkout (in a tracked, regular ` +
+        'text file, outside comments): check out the commit the matrix jobs built (actions/checkout with the same ref).'
+    )
   }
-  for (const p of planned) writePreservingMode(p.path, p.bytes, p.mode)
-  return [...byFile.keys()]
+  return found
 }

@@ -1,10 +1,12 @@
 // What one matrix job hands on: its system's build result, the fixed-output derivations its
 // package needs, and the stale hashes it found with the fix verified by building on that system.
-// Read back by the aggregate job as data from another job: every field is checked.
+// Read back by the aggregate job as data from another job: every field is checked
+// (artifact-checks.ts: no control characters, a hash fix is a hash for a hash).
 import { errorMessage } from '../../errors.js'
 import type { BuildStageResult } from '../build/types.js'
 import type { FixHashesResult } from '../fix-hashes/types.js'
 import type { HashFix, HashProblem } from '../fix-hashes/types.js'
+import { controlCharacterAt, hashFixProblem, proseForArtifact } from './artifact-checks.js'
 
 export const RESULT_FORMAT = 'nix-ci/system-result@1'
 
@@ -48,11 +50,15 @@ export function systemResultOf(
       outPaths: s?.outPaths ?? [],
       durationMs: s?.durationMs ?? null,
       closureSize: s?.closureSize ?? null,
-      error: s?.error ?? (s ? null : `The job built no ${system}: its 'systems' input does not name it.`)
+      error: s?.error != null ? proseForArtifact(s.error) : s ? null : `The job built no ${system}: its 'systems' input does not name it.`
     },
     fixedOutputs: [...new Set((result.build?.fixedOutputs ?? []).filter(f => f.neededBy.includes(system)).map(f => f.name))].sort(),
     hashes: result.hashes
-      ? { status: result.hashes.status, fixes: result.hashes.fixes, problems: result.hashes.problems }
+      ? {
+          status: result.hashes.status,
+          fixes: result.hashes.fixes,
+          problems: result.hashes.problems.map(p => ({ ...p, message: proseForArtifact(p.message) }))
+        }
       : { status: 'off', fixes: [], problems: [] }
   }
 }
@@ -60,6 +66,9 @@ export function systemResultOf(
 export class SystemResultError extends Error {}
 
 const isString = (v: unknown): v is string => typeof v === 'string'
+const isStringOrNull = (v: unknown): boolean => v === null || isString(v)
+const isNumberOrNull = (v: unknown): boolean => v === null || typeof v === 'number'
+const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/
 
 /** Parses an artifact's file; a wrong shape or another system's file is an error naming what is wrong. */
 export function readSystemResult(text: string, expectedSystem: string): SystemResultFile {
@@ -72,11 +81,21 @@ export function readSystemResult(text: string, expectedSystem: string): SystemRe
   const r = raw as Partial<SystemResultFile>
   if (typeof raw !== 'object' || raw === null || r.format !== RESULT_FORMAT)
     throw new SystemResultError(`not a ${RESULT_FORMAT} file (a matrix job of another nix-ci version?)`)
-  if (r.system !== expectedSystem) throw new SystemResultError(`it is the result of ${String(r.system)}, not of ${expectedSystem}`)
+  // Before any of its text is quoted, here or in the log.
+  const control = controlCharacterAt(raw)
+  if (control !== undefined) throw new SystemResultError(`${control} holds a control character`)
+  if (r.system !== expectedSystem) throw new SystemResultError(`it is the result of ${JSON.stringify(r.system)}, not of ${expectedSystem}`)
+  if (!(r.commit === null || (isString(r.commit) && COMMIT.test(r.commit)))) throw new SystemResultError('its commit is not a commit name')
+  if (!isString(r.nixVersion)) throw new SystemResultError('its Nix version is malformed')
   const b = r.build as Partial<SystemBuildSummary> | undefined
   if (
     !b ||
     !['built', 'failed', 'cancelled', 'not-built'].includes(String(b.status)) ||
+    !isString(b.mode) ||
+    !isStringOrNull(b.builtOn) ||
+    !isStringOrNull(b.error) ||
+    !isNumberOrNull(b.durationMs) ||
+    !isNumberOrNull(b.closureSize) ||
     !Array.isArray(b.outPaths) ||
     !b.outPaths.every(isString)
   )
@@ -93,7 +112,11 @@ export function readSystemResult(text: string, expectedSystem: string): SystemRe
       !Number.isInteger(f.column)
     )
       throw new SystemResultError('a hash fix is malformed')
+    const problem = hashFixProblem(f)
+    if (problem !== undefined) throw new SystemResultError(`the hash fix at ${JSON.stringify(f.file)}:${f.line} is refused: ${problem}`)
   }
+  if (!h.problems.every(p => typeof p === 'object' && p !== null && isString(p.message) && isString(p.kind)))
+    throw new SystemResultError('its hash problems are malformed')
   if (!Array.isArray(r.fixedOutputs) || !r.fixedOutputs.every(isString)) throw new SystemResultError('its fixed-output list is malformed')
   return r as SystemResultFile
 }

@@ -6,7 +6,7 @@ import type { EvaluateOutputsOptions } from './evaluate-outputs.js'
 import type { ResolvedPattern } from './select.js'
 
 export type Answer =
-  | { a: string[]; s: string; d: string }
+  | { a: string[]; s: string; d: unknown }
   | { a: string[]; missing: string; available: string[] }
   | { a: string[]; notDerivation: string }
   | { a: string[]; s: string | null; otherSystem: true }
@@ -32,7 +32,8 @@ export async function runEval(options: EvaluateOutputsOptions, wrapper: string, 
   let dropped = 0
   const result = await options.nix.run({
     // --show-trace: Nix 2.8 gives a throw's position only in the trace.
-    args: ['eval', '--json', '--show-trace', `path:${wrapper}#target`, '--override-input', 'target', options.flake, '--apply', apply],
+    args: ['eval', '--json', '--show-trace', '--override-input', 'target', options.flake, '--apply', apply],
+    positional: [`path:${wrapper}#target`],
     cwd: options.cwd,
     captureStdoutBytes: 1 << 16,
     signal: options.signal,

@@ -16,6 +16,7 @@ import { isAbsolute, join, relative } from 'node:path'
 import { localFlakeDir } from '../../cache/flake-digest.js'
 import { EvaluationFailure, evaluationFailure } from '../../nix/messages.js'
 import type { NixRunner } from '../../nix/runner.js'
+import { isDrvStorePath, notADerivation } from '../../nix/store-path.js'
 import { EvaluationError } from './evaluate.js'
 import { ResolvedPattern, ResolvedSelection, attrPathText } from './select.js'
 import { type Answer, type EvalRun, evalApply, runEval } from './eval-run.js'
@@ -196,10 +197,13 @@ function collect(
       if (seen.has(attrPath)) continue
       seen.add(attrPath)
       const kind = kindOf(answer.a)
-      if ('d' in answer) result.attributes.push({ attrPath, kind, system: answer.s, drvPath: answer.d })
-      else if ('missing' in answer) {
+      if ('d' in answer) {
+        // The flake's value: only a store .drv goes on (to file reads and Nix's command line).
+        if (isDrvStorePath(answer.d)) result.attributes.push({ attrPath, kind, system: answer.s, drvPath: answer.d })
+        else result.problems.push({ attrPath, kind, system: answer.s, error: notADerivation(attrPath, answer.d) })
+      } else if ('missing' in answer) {
         const where = attrPathText(answer.a) || 'the flake'
-        const has = answer.available.length > 0 ? answer.available.slice(0, 30).join(', ') : 'nothing'
+        const has = answer.available.length > 0 ? answer.available.slice(0, 30).map(quotedName).join(', ') : 'nothing'
         result.problems.push({
           attrPath: attrPathText([...answer.a, answer.missing]),
           kind,
@@ -216,13 +220,19 @@ function collect(
       } else if ('otherSystem' in answer) {
         result.skipped.push({
           attrPath,
-          reason: answer.s === null ? 'it does not say which system it is for' : `it is for ${answer.s}, which is not being built`
+          reason:
+            answer.s === null ? 'it does not say which system it is for' : `it is for ${quotedName(answer.s)}, which is not being built`
         })
       } else {
         result.skipped.push({ attrPath, reason: exclude.find(x => x.attrPath === answer.a.join('.'))?.reason ?? 'excluded' })
       }
     }
   }
+}
+
+/** A name the flake chose, as it may be printed: a plain one as it is, anything else as JSON (escaped). */
+function quotedName(name: unknown): string {
+  return typeof name === 'string' ? attrPathText([name]) : JSON.stringify(name)
 }
 
 function kindOf(path: string[]): OutputKind {

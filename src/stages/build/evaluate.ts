@@ -2,6 +2,8 @@
 // attributes do exist when one is missing.
 import { NixRunner } from '../../nix/runner.js'
 import { stripAnsi } from '../../nix/internal-json.js'
+import { isDrvStorePath, notADerivation } from '../../nix/store-path.js'
+import { attrPathText } from './select.js'
 
 export class EvaluationError extends Error {
   constructor(message: string) {
@@ -16,7 +18,7 @@ export interface EvaluatedPackage {
   drvPath: string
 }
 
-type EvalAnswer = { drvPath: string } | { missing: 'system' | 'package'; available: string[] }
+type EvalAnswer = { drvPath: unknown } | { missing: 'system' | 'package'; available: string[] }
 
 export function packageAttrPath(system: string, pkg: string): string {
   return `packages.${system}.${pkg}`
@@ -36,7 +38,8 @@ export async function evaluatePackages(
       else { drvPath = ps.\${s}.${JSON.stringify(pkg)}.drvPath; }; }) ${nixList(systems)})`
   const errors: string[] = []
   const result = await nix.run({
-    args: ['eval', '--json', `${flake}#packages`, '--apply', apply],
+    args: ['eval', '--json', '--apply', apply],
+    positional: [`${flake}#packages`],
     cwd,
     captureStdoutBytes: 1 << 20,
     onLine: line => {
@@ -58,8 +61,14 @@ export async function evaluatePackages(
   const answers = JSON.parse(result.stdout) as Record<string, EvalAnswer>
   return systems.map(system => {
     const answer = answers[system]
-    if ('drvPath' in answer) return { system, attrPath: packageAttrPath(system, pkg), drvPath: answer.drvPath }
-    const available = answer.available.length > 0 ? answer.available.join(', ') : 'none'
+    if ('drvPath' in answer) {
+      // The flake's value: only a store .drv goes on (to file reads and Nix's command line).
+      const attrPath = packageAttrPath(system, pkg)
+      if (!isDrvStorePath(answer.drvPath)) throw new EvaluationError(notADerivation(attrPath, answer.drvPath))
+      return { system, attrPath, drvPath: answer.drvPath }
+    }
+    // Names the flake chose: a plain one as it is, anything else JSON-quoted (escaped).
+    const available = answer.available.length > 0 ? answer.available.map(n => attrPathText([n])).join(', ') : 'none'
     if (answer.missing === 'system') {
       throw new EvaluationError(
         `The flake '${flake}' has no packages for ${system} (packages.${system} is missing; it has packages for: ${available}). ` +

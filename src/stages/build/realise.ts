@@ -28,7 +28,8 @@ export interface RealiseOptions {
 export function realise(options: RealiseOptions): Promise<NixRunResult> {
   const installables = options.drvPaths.map(d => drvInstallable(d, options.nixVersion))
   return options.nix.run({
-    args: ['build', '--no-link', '--keep-going', '--log-format', 'internal-json', ...(options.extraArgs ?? []), ...installables],
+    args: ['build', '--no-link', '--keep-going', '--log-format', 'internal-json', ...(options.extraArgs ?? [])],
+    positional: installables,
     cwd: options.cwd,
     onLine: options.observe
       ? line => {

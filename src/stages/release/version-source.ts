@@ -164,7 +164,8 @@ export async function readFlakeVersion(options: ReadVersionOptions, required: bo
     return undefined
   const stderr: string[] = []
   const result = await options.nix.run({
-    args: ['eval', '--raw', attr],
+    args: ['eval', '--raw'],
+    positional: [attr],
     cwd: options.cwd,
     captureStdoutBytes: 4096,
     signal: options.signal,

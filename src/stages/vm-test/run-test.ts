@@ -46,7 +46,8 @@ export async function runVmTestBuild(options: VmTestRunOptions): Promise<VmTestR
 
   try {
     const result = await options.nix.run({
-      args: ['build', '--no-link', '--log-format', 'internal-json', ...(options.extraArgs ?? []), options.installable],
+      args: ['build', '--no-link', '--log-format', 'internal-json', ...(options.extraArgs ?? [])],
+      positional: [options.installable],
       cwd: options.cwd,
       signal: deadline.signal,
       onLine: line => {

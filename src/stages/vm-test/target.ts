@@ -21,7 +21,8 @@ export interface VmTestParams {
 export async function exportsNixosModule(nix: NixRunner, flake: string, cwd?: string): Promise<boolean> {
   const errors: string[] = []
   const result = await nix.run({
-    args: ['eval', '--json', `${flake}#nixosModules`, '--apply', 'modules: builtins.hasAttr "default" modules'],
+    args: ['eval', '--json', '--apply', 'modules: builtins.hasAttr "default" modules'],
+    positional: [`${flake}#nixosModules`],
     cwd,
     captureStdoutBytes: 4096,
     onLine: line => {
