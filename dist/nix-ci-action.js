@@ -1,6 +1,7 @@
 import { createRequire as __nixCiCreateRequire } from 'node:module';
 const require = __nixCiCreateRequire(import.meta.url);
 import {
+  CREDENTIAL_NAME,
   InputError,
   NixRunner,
   cancelOnSignals,
@@ -10,6 +11,7 @@ import {
   error,
   flakeRepository,
   info,
+  isPassedToChildren,
   notice,
   parseInputs,
   readRunContext,
@@ -29,6 +31,60 @@ import {
 // src/main.ts
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+
+// src/initial-environ.ts
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+function holdsSecret(name) {
+  if (name.startsWith("INPUT_")) return true;
+  if (name === "GITHUB_TOKEN" || name === "NIX_CONFIG" || /^ACTIONS_(RUNTIME_TOKEN|ID_TOKEN_REQUEST_TOKEN)$/.test(name)) return true;
+  return !isPassedToChildren(name) && CREDENTIAL_NAME.test(name);
+}
+function scrubInitialEnviron(isSecret = holdsSecret) {
+  let start;
+  let block;
+  try {
+    start = environStart();
+    block = readFileSync("/proc/self/environ");
+  } catch (error2) {
+    return { failed: `cannot read /proc/self: ${error2.message}` };
+  }
+  const ranges = [];
+  for (let entry = 0; entry < block.length; ) {
+    const end = block.indexOf(0, entry) === -1 ? block.length : block.indexOf(0, entry);
+    const equals = block.indexOf(61, entry);
+    if (equals > entry && equals < end) {
+      const name = block.toString("utf8", entry, equals);
+      if (isSecret(name) && end > equals + 1) ranges.push({ name, offset: equals + 1, length: end - equals - 1 });
+    }
+    entry = end + 1;
+  }
+  if (ranges.length === 0) return { scrubbed: [] };
+  for (const { name } of ranges) {
+    const value = process.env[name];
+    if (value !== void 0) process.env[name] = value;
+  }
+  let fd;
+  try {
+    fd = openSync("/proc/self/mem", "r+");
+  } catch (error2) {
+    return { failed: `cannot open /proc/self/mem: ${error2.message}` };
+  }
+  try {
+    for (const range of ranges) writeSync(fd, Buffer.alloc(range.length), 0, range.length, start + range.offset);
+  } catch (error2) {
+    return { failed: `cannot write /proc/self/mem: ${error2.message}` };
+  } finally {
+    closeSync(fd);
+  }
+  return { scrubbed: ranges.map((r) => r.name) };
+}
+function environStart() {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const start = Number(fields[50 - 3]);
+  if (!Number.isSafeInteger(start) || start <= 0) throw new Error("no env_start in /proc/self/stat (Linux before 3.5?)");
+  return start;
+}
 
 // src/report/action-reporter.ts
 import { randomBytes } from "node:crypto";
@@ -117,6 +173,7 @@ var ActionReporter = class {
 };
 
 // src/main.ts
+var SECRET_INPUTS = ["github-token", "cache-signing-key", "push-signing-key", "builders-ssh-key"];
 function actionInput(env, name) {
   return env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`];
 }
@@ -144,7 +201,14 @@ async function run(env = process.env) {
   const cancellation = cancelOnSignals((signal) => reporter.warning(`Received ${signal}: stopping Nix and reporting what finished`));
   try {
     for (const secret of secretsInEnvironment(env)) reporter.setSecret(secret);
-    const inputs = parseInputs((name) => actionInput(env, name));
+    const scrub = scrubInitialEnviron();
+    if ("failed" in scrub) reporter.debug(`Secrets stay readable in /proc/${process.pid}/environ: ${scrub.failed}`);
+    let inputs;
+    try {
+      inputs = parseInputs((name) => actionInput(env, name));
+    } finally {
+      for (const name of SECRET_INPUTS) delete process.env[`INPUT_${name.toUpperCase()}`];
+    }
     reporter.setSecret(inputs.githubToken);
     reporter.setSecret(inputs.cacheSigningKey);
     for (const secret of [inputs.buildersSshKey, ...inputs.buildersSshKey.split("\n").filter((l) => l.trim().length >= 8)])
