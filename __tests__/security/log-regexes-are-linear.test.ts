@@ -31,6 +31,12 @@ const RETRIED = 3
 
 const regexes = LOG_READERS.flatMap(path => sourceFiles(REPO_ROOT, path)).flatMap(file => regexLiterals(REPO_ROOT, file))
 
+/** A line's time, tried again when over the bound: a pause of the machine (GC, the CI beside) passes, quadratic time stays. */
+function steadyTime(regex: RegExp, line: string, bound: number): number {
+  const ms = timeOn(regex, line)
+  return ms < bound ? ms : Math.min(ms, timeOn(regex, line), timeOn(regex, line))
+}
+
 const shown = (ms: number, line: string): string =>
   `${Math.round(ms)} ms on ${JSON.stringify(line.slice(0, 60))}…${JSON.stringify(line.slice(-30))}`
 
@@ -43,14 +49,14 @@ describe('the regexes that read builder output and logs run in linear time', () 
   it.each(regexes.map(r => [r.where, r.regex] as const))('%s', (_where, regex) => {
     const timed: { ms: number; index: number }[] = []
     adversarialLines(regex, SHORT).forEach((line, index) => {
-      const ms = timeOn(regex, line)
+      const ms = steadyTime(regex, line, SHORT_BOUND_MS)
       // One line over the bound is enough: trying more would only take longer.
       if (ms >= SHORT_BOUND_MS) throw new Error(`${shown(ms, line)}: over ${SHORT_BOUND_MS} ms at ${SHORT} characters`)
       timed.push({ ms, index })
     })
     const long = adversarialLines(regex, LONG)
     for (const { index } of timed.sort((a, b) => b.ms - a.ms).slice(0, RETRIED)) {
-      const ms = timeOn(regex, long[index])
+      const ms = steadyTime(regex, long[index], LONG_BOUND_MS)
       expect({ line: shown(ms, long[index]), linear: ms < LONG_BOUND_MS }).toEqual({ line: shown(ms, long[index]), linear: true })
     }
   })
