@@ -108,6 +108,9 @@ describe('node dist/index.js (the GitHub contract)', () => {
     const github = await startGitHubServer()
     stopAfter(github)
     const { headSha } = github.seedRepo({ owner: 'mast', repo: 'mast' })
+    // A push to the default branch: the only kind of run that may release (besides release-branches).
+    const event = join(tempDir(), 'event.json')
+    writeFileSync(event, JSON.stringify({ ref: 'refs/heads/main', repository: { id: 1, default_branch: 'main' } }))
     const run = await runActionAsync(
       {
         release: 'tag',
@@ -120,7 +123,14 @@ describe('node dist/index.js (the GitHub contract)', () => {
         'extra-nix-config': OFFLINE
       },
       f.dir,
-      { GITHUB_REPOSITORY: 'mast/mast', GITHUB_SHA: headSha, GITHUB_API_URL: github.url, GITHUB_EVENT_NAME: 'push' }
+      {
+        GITHUB_REPOSITORY: 'mast/mast',
+        GITHUB_SHA: headSha,
+        GITHUB_API_URL: github.url,
+        GITHUB_EVENT_NAME: 'push',
+        GITHUB_REF: 'refs/heads/main',
+        GITHUB_EVENT_PATH: event
+      }
     )
     // The token appears once, in the mask command that hides it from every later line.
     expect(run.stdout.split('ghs_secrettoken123').length - 1).toBe(1)

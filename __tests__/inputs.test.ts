@@ -19,6 +19,7 @@ describe('parseInputs', () => {
       servicePort: 4000,
       healthPath: '/',
       release: 'off',
+      releaseBranches: [],
       versionFrom: { source: 'auto' },
       tagPrefix: 'v',
       majorTag: false,
@@ -84,6 +85,10 @@ describe('parseInputs', () => {
     expect(() => parseInputs(from({ 'cache-signing-key': publicKey }))).not.toThrow(new RegExp(publicKey.split(':')[1].slice(0, 10)))
   })
 
+  it('reads release-branches as whole branch names, separated by spaces, commas or newlines', () => {
+    expect(parseInputs(from({ 'release-branches': 'release/1.x, maint\nv2' })).releaseBranches).toEqual(['release/1.x', 'maint', 'v2'])
+  })
+
   it('keeps an explicitly empty tag prefix', () => {
     expect(parseInputs(from({ 'tag-prefix': '' })).tagPrefix).toBe('')
   })
@@ -101,6 +106,8 @@ describe('parseInputs', () => {
     ['release', 'publish', /Input 'release'.*'off', 'tag'/],
     ['version-from', 'Cargo.toml', /Input 'version-from'.*literal semver/],
     ['tag-prefix', 'v..', /Input 'tag-prefix'/],
+    ['release-branches', 'release/*', /Input 'release-branches' has the value 'release\/\*'.*without patterns/],
+    ['release-branches', 'refs/heads/main', /Input 'release-branches'.*without refs\/heads\//],
     ['major-tag', 'sure', /Input 'major-tag'.*'true' or 'false'/],
     ['cache', 'enabled', /Input 'cache'/],
     ['cache-max-size', 'lots', /Input 'cache-max-size' has the value 'lots'.*2GiB/],

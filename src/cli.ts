@@ -6,12 +6,12 @@ import { statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runExplainCommand } from './explain/index.js'
-import { createGitHubClient } from './github/client.js'
+import { createGitHubClient, type GitHubClient } from './github/client.js'
 import type { RunContext } from './github/context.js'
 import { parseArgs } from 'node:util'
 import { CHECK_FODS_POLICIES, DEFAULTS, InputError, parseInputs } from './inputs.js'
 import { NixRunner } from './nix/runner.js'
-import { headCommit } from './git/git.js'
+import { headCommit, headRef } from './git/git.js'
 import { GitHubTarget, runPipeline } from './pipeline.js'
 import { TerminalReporter } from './report/terminal-reporter.js'
 import { cancelOnSignals } from './signals.js'
@@ -50,6 +50,8 @@ Options:
   --health-path PATH       (vm-test) default ${d('health-path')}
   --version-from SOURCE    (release) auto, mix.exs, flake, package.json or a version (default: ${d('version-from')})
   --tag-prefix PREFIX      (release) default ${d('tag-prefix')}
+  --release-branches "A B" (release) branches besides the default one that may release; the
+                           checked-out branch must be one of them or the repository's default
   --major-tag              (release) move v<major> and v<major>.<minor>
   --repo OWNER/NAME        (release) the GitHub repository
   --sha SHA                (release) the commit that was built (default: git HEAD)
@@ -76,6 +78,7 @@ const OPTIONS = {
   'health-path': { type: 'string' },
   'version-from': { type: 'string' },
   'tag-prefix': { type: 'string' },
+  'release-branches': { type: 'string' },
   'major-tag': { type: 'boolean', default: false },
   repo: { type: 'string' },
   sha: { type: 'string' },
@@ -166,6 +169,7 @@ function actionInputs(stage: string, values: CliValues, flakeIsDirectory: boolea
     release: stage === 'release' ? 'tag' : 'off',
     'version-from': values['version-from'],
     'tag-prefix': values['tag-prefix'],
+    'release-branches': values['release-branches'],
     'major-tag': values['major-tag'] ? 'true' : 'false',
     cache: 'false'
   }
@@ -187,22 +191,29 @@ async function cliGitHubTarget(
   if (!owner || !name || !token) return undefined
   reporter.setSecret(token)
   const commit = sha ?? (await headCommit(cwd))
+  const apiUrl = process.env.GITHUB_API_URL || 'https://api.github.com'
+  const octokit = createGitHubClient({ token, baseUrl: apiUrl, log: m => reporter.warning(m) })
+  // As in a push: the checked-out branch releases only if it is the default one or in --release-branches.
   const context: RunContext = {
     owner,
     repo: name,
     sha: commit,
-    ref: '',
+    ref: await headRef(cwd).catch(() => ''),
     eventName: 'cli',
-    apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
+    apiUrl,
     serverUrl: 'https://github.com',
+    defaultBranch: await defaultBranchOf(octokit, owner, name),
     actor: ''
   }
-  return {
-    octokit: createGitHubClient({ token, baseUrl: context.apiUrl, log: m => reporter.warning(m) }),
-    owner,
-    repo: name,
-    sha: commit,
-    context
+  return { octokit, owner, repo: name, sha: commit, context }
+}
+
+/** The repository's default branch, or undefined when GitHub does not say (the release then refuses, naming the fix). */
+async function defaultBranchOf(octokit: GitHubClient, owner: string, repo: string): Promise<string | undefined> {
+  try {
+    return (await octokit.rest.repos.get({ owner, repo })).data.default_branch
+  } catch {
+    return undefined
   }
 }
 

@@ -51,6 +51,8 @@ export interface Inputs {
   servicePort: number
   healthPath: string
   release: ReleaseMode
+  /** `release-branches`: branches besides the default branch whose pushes may release. */
+  releaseBranches: string[]
   versionFrom: VersionFrom
   tagPrefix: string
   majorTag: boolean
@@ -92,6 +94,7 @@ export const DEFAULTS: Record<string, string> = {
   'service-port': '4000',
   'health-path': '/',
   release: 'off',
+  'release-branches': '',
   'version-from': 'auto',
   'tag-prefix': 'v',
   'major-tag': 'false',

@@ -109,6 +109,25 @@ export function parseLabels(value: string | undefined): string[] {
   return labels
 }
 
+/**
+ * Whole branch names (`main`, `release/1.x`), separated by spaces, commas or newlines. A name is
+ * compared exactly, so patterns are refused rather than silently matching nothing.
+ */
+export function parseBranchNames(input: string, value: string): string[] {
+  const names = [...new Set(value.split(/[\s,]+/).filter(Boolean))]
+  for (const name of names) {
+    const gitRefName = /^[A-Za-z0-9._/-]+$/.test(name) && !/\.\.|\/\/|^[/.-]|[/.]$|\.lock$/.test(name)
+    if (!gitRefName || name.startsWith('refs/')) {
+      throw new InputError(
+        input,
+        name,
+        'use whole branch names, without refs/heads/ and without patterns (letters, digits, . _ / -), separated by spaces or commas, e.g. `main release/1.x`'
+      )
+    }
+  }
+  return names
+}
+
 export function parseTagPrefix(value: string | undefined): string {
   // An empty prefix is allowed on purpose (tags like `1.2.3`), so no default substitution here.
   const prefix = value === undefined ? DEFAULTS['tag-prefix'] : value.trim()

@@ -219,3 +219,31 @@ describe('strictness', () => {
     expect(r.truncated).toBe(true)
   })
 })
+
+describe('long builder lines (issue 26: NAR_INPUT took 6.7 s on a 90 KB line)', () => {
+  const report = [
+    "error: NAR hash mismatch in input 'github:acme/lib/0123abc' (/nix/store/00000000000000000000000000000000-source), expected 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', got 'sha256-dhsvRvyMUrbhFxtp1d3ao1Pz3PjeCwA3dwO+vn9Hso4='"
+  ]
+  const hostile = (length: number): string[] => [
+    `NAR hash mismatch in input '${"' (".repeat(length / 3)}`,
+    `error: mismatch in field 'narHash' of input '${"', got '".repeat(length / 8)}x`,
+    `error: hash mismatch importing path '${"'".repeat(length)}`
+  ]
+
+  it.each([7_000, 200_000])(
+    'reads lines of %i characters of a report’s own fragments in linear time, and the report after them',
+    length => {
+      const start = performance.now()
+      const r = parseMismatchLog([...hostile(length), ...report].join('\n'), { trust: 'plain-log' })
+      expect(performance.now() - start).toBeLessThan(1_000)
+      expect(r.otherHashErrors).toEqual([
+        expect.objectContaining({
+          kind: 'flake-input',
+          subject: 'github:acme/lib/0123abc',
+          specified: 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+          got: 'sha256-dhsvRvyMUrbhFxtp1d3ao1Pz3PjeCwA3dwO+vn9Hso4='
+        })
+      ])
+    }
+  )
+})

@@ -125,7 +125,7 @@ export function vmTestAdvice(t: VmTestFinding): string | undefined {
   const error = t.error ?? ''
   const hint = /timed out|timeout/.test(error)
     ? 'the machine never got there: read the unit’s journal in this log (usually a crash loop or a missing setting); raise the timeout only if it is merely slow.'
-    : /reached state "failed"|unit .* failed/.test(error)
+    : error.includes('reached state "failed"') || unitFailed(error)
       ? 'the unit failed: its journal (in this log, or `journalctl -u <unit>` in the interactive driver) says why.'
       : 'reproduce it step by step with the interactive driver: `nix build .#checks.<system>.<test>.driverInteractive && ./result/bin/nixos-test-driver`.'
   return `${name} failed${where}${error ? `: ${error}` : ''}. ${capitalise(hint)}`
@@ -187,4 +187,12 @@ export function explainFindings(findings: Findings): string[] {
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
+/** "unit … failed" on one line, found with indexOf: `/unit .* failed/` rescans the line from every "unit ". */
+function unitFailed(error: string): boolean {
+  return error.split('\n').some(line => {
+    const unit = line.indexOf('unit ')
+    return unit >= 0 && line.lastIndexOf(' failed') >= unit + 'unit '.length
+  })
 }

@@ -136,6 +136,11 @@ export async function headCommit(cwd: string, options?: GitOptions): Promise<str
   return revParse(cwd, 'HEAD^{commit}', options)
 }
 
+/** The branch checked out in cwd as a full ref (`refs/heads/main`); '' when HEAD is detached. */
+export async function headRef(cwd: string, options?: GitOptions): Promise<string> {
+  return line(cwd, ['symbolic-ref', '-q', 'HEAD'], { okExitCodes: [1], ...options })
+}
+
 /** The root folder of the work tree holding cwd, as git prints it. */
 export function topLevel(cwd: string, options?: GitOptions): Promise<string> {
   return line(cwd, ['rev-parse', '--show-toplevel'], options)

@@ -132,7 +132,10 @@ export function findHashOccurrences(files: RepoTextFile[], hash: ParsedHash): Ha
   return out.sort((a, b) => a.file.localeCompare(b.file) || a.offset - b.offset)
 }
 
-const PLACEHOLDER_BINDING = /([A-Za-z_][\w'-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|((?:[A-Za-z_][\w'-]*\.)*fake(?:Hash|Sha1|Sha256|Sha512)))\s*;/g
+// Each pattern starts only where an identifier begins (the lookbehind): from every character of a
+// long identifier-like run, a backtracking engine would otherwise scan the rest again (quadratic).
+const PLACEHOLDER_BINDING =
+  /(?<![\w'-])([A-Za-z_][\w'-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|((?:[A-Za-z_][\w'-]*\.)*fake(?:Hash|Sha1|Sha256|Sha512)))\s*;/g
 
 /** `hash = lib.fakeHash;`, `sha256 = "";`, `outputHash = "0000…";` and the like, in .nix files. */
 export function findPlaceholders(files: RepoTextFile[], algo: HashAlgo): HashOccurrence[] {
@@ -185,7 +188,7 @@ function occurrence(
 /** The `attr` of `attr = "<here>` or `attr = <here>`, if that is how the value is written. */
 function attributeBefore(masked: string, offset: number): string | undefined {
   const before = masked.slice(Math.max(0, offset - 200), offset)
-  return /([A-Za-z_][\w'-]*)\s*=\s*(?:"|'')?$/.exec(before)?.[1]
+  return /(?<![\w'-])([A-Za-z_][\w'-]*)\s*=\s*(?:"|'')?$/.exec(before)?.[1]
 }
 
 function isBindingStart(text: string, index: number): boolean {

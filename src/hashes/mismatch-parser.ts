@@ -15,7 +15,7 @@
 import { ResultType, parseInternalJsonLine, stripAnsi } from '../nix/internal-json.js'
 import type { NixLine } from '../nix/runner.js'
 import type { HashMismatch, MismatchParseResult, OtherHashError, TrustMode } from './hash-reports.js'
-import { PendingBlock, ReportSink, mayStartReport, readMessage, stepBlock } from './report-blocks.js'
+import { MAX_REPORT_LINE, PendingBlock, ReportSink, mayStartReport, readMessage, stepBlock } from './report-blocks.js'
 
 export {
   type HashMismatch,
@@ -78,6 +78,11 @@ export class MismatchParser {
       return
     }
     if (this.options.trust === 'internal-json-only') return
+    // Too long for any report (colours included): it closes what is open, before any regex reads it.
+    if (rawLine.length > 2 * MAX_REPORT_LINE) {
+      this.plainBlock = this.plainBuilderBlock = undefined
+      return
+    }
     // Cheap exit for the common case: nothing open and nothing that could start a report.
     if (!this.plainBlock && !this.plainBuilderBlock && !mayStartReport(rawLine)) return
     this.readPlainLine(stripAnsi(rawLine).replace(/\r$/, ''))
@@ -131,6 +136,10 @@ export class MismatchParser {
   /** A builder's output line (result event): only ever 'builder-output'. */
   private readBuilderLine(id: number, rawText: string): void {
     const open = this.resultBlocks.get(id)
+    if (rawText.length > 2 * MAX_REPORT_LINE) {
+      this.resultBlocks.delete(id)
+      return
+    }
     if (!open && !mayStartReport(rawText)) return
     const next = stepBlock(open, stripAnsi(rawText), 'builder-output', this.lineNo, this.sink)
     if (next) {

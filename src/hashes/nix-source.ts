@@ -136,7 +136,8 @@ export function directStringBindings(map: NixSourceMap, set: BraceRange): Bindin
 /** The text just before an attrset's `{`, to see what it is an argument of (`fetchFromGitHub {`). */
 export function calleeBefore(map: NixSourceMap, set: BraceRange): string | undefined {
   const before = map.masked.slice(Math.max(0, set.open - 120), set.open)
-  return /([A-Za-z_][\w'.-]*)\s*(?:\(\s*)?$/.exec(before)?.[1]
+  // Starts only where a name begins: from every character of a long name the rest would be scanned again.
+  return /(?<![\w'.-])([A-Za-z_][\w'.-]*)\s*(?:\(\s*)?$/.exec(before)?.[1]
 }
 
 /**

@@ -11,8 +11,11 @@ const STORE_PATH = /^\/(?:[^\s'/]+\/)+[0123456789abcdfghijklmnpqrsvwxyz]{32}-[A-
 const FOD_HEADER = /^\s*(?:error:\s*)?hash mismatch in fixed-output derivation '([^']+)':\s*$/
 const IMPORT_HEADER = /^\s*(?:error:\s*)?(?:ca )?hash mismatch importing path '([^']+)';\s*$/
 const DOWNLOAD_HEADER = /^\s*(?:error:\s*)?hash mismatch in file downloaded from '([^']+)':\s*$/
-const NAR_INPUT = /^\s*(?:error:\s*)?NAR hash mismatch in input '(.*?)'(?: \([^)]*\))?, expected '([^']+)'(?:(?:,| but) got '([^']+)')?/
-const FIELD_INPUT = /^\s*(?:error:\s*)?mismatch in field '([^']+)' of input '(.*)', got '(.*)'\s*$/
+// The two flake-input reports quote text that may hold quotes (an input's name, JSON): they are
+// cut apart with indexOf (flakeInputReport), since a regex that searches for the closing quote
+// backtracks quadratically on a builder's long line of quotes.
+const NAR_INPUT_START = /^\s*(?:error:\s*)?NAR hash mismatch in input '/
+const FIELD_INPUT_START = /^\s*(?:error:\s*)?mismatch in field '([^']+)' of input '/
 const NIX_20 =
   /^\s*(?:error:\s*)?fixed-output derivation produced path '([^']+)' with (sha1|sha256|sha512) hash '([^']+)' instead of the expected hash '([^']+)'/
 /**
@@ -21,6 +24,12 @@ const NIX_20 =
  */
 const NIX_1X =
   /^\s*(?:error:\s*)?output path [`'‘]([^'’]+)['’] should have (?:r:)?(sha1|sha256|sha512) hash [`'‘]([^'’]+)['’], instead has [`'‘]([^'’]+)['’]/
+
+/**
+ * Longer lines are never one of Nix's hash reports (a store path is at most 211 characters, a flake
+ * input's JSON a few hundred): they are not read at all, so no regex sees a builder's megabyte line.
+ */
+export const MAX_REPORT_LINE = 8192
 
 const SPECIFIED = /^\s*(specified|wanted):\s*(\S+)\s*$/
 const GOT = /^\s*got:\s*(\S+)\s*$/
@@ -65,6 +74,8 @@ export function stepBlock(
   lineNo: number,
   sink: ReportSink
 ): PendingBlock | undefined {
+  // No report holds such a line: it closes any open block, and no regex reads it.
+  if (line.length > MAX_REPORT_LINE) return undefined
   if (open) {
     const next = continueBlock(open, line, sink)
     if (next !== 'rejected') return next
@@ -80,7 +91,8 @@ export function stepBlock(
  * derivation's `url` that Lix prints as "likely URL") is never read as a report.
  */
 export function readMessage(message: string, source: ReportSource, lineNo: number, sink: ReportSink): void {
-  const lines = stripAnsi(message).replace(/\n+$/, '').split('\n')
+  if (message.length > MAX_REPORT_LINE * (MAX_BODY_LINES + 1)) return
+  const lines = withoutTrailingNewlines(stripAnsi(message)).split('\n')
   if (lines.length > MAX_BODY_LINES + 1) return
   const body = lines.slice(1)
   let block = openBlock(lines[0], source, lineNo, sink)
@@ -92,6 +104,12 @@ export function readMessage(message: string, source: ReportSource, lineNo: numbe
   }
 }
 
+function withoutTrailingNewlines(text: string): string {
+  let end = text.length
+  while (end > 0 && text[end - 1] === '\n') end--
+  return text.slice(0, end)
+}
+
 function isWholeReportBody(body: string[]): boolean {
   const count = (re: RegExp): number => body.filter(l => re.test(l)).length
   const known = (l: string): boolean => l.trim() === '' || SPECIFIED.test(l) || GOT.test(l) || LIKELY_URL.test(l) || LIX_PATHS.test(l)
@@ -100,14 +118,14 @@ function isWholeReportBody(body: string[]): boolean {
 
 /** A header opens a block; a one-line report is complete at once and goes to the sink. */
 function openBlock(line: string, source: ReportSource, lineNo: number, sink: ReportSink): PendingBlock | undefined {
+  if (line.length > MAX_REPORT_LINE) return undefined // (readMessage's lines come here unchecked)
   let m: RegExpExecArray | null
   if ((m = FOD_HEADER.exec(line)) && STORE_PATH.test(m[1])) return pendingBlock('fod', m[1], line, lineNo, source)
   if ((m = IMPORT_HEADER.exec(line))) return pendingBlock('import-path', m[1], line, lineNo, source)
   if ((m = DOWNLOAD_HEADER.exec(line))) return pendingBlock('builtin-fetch', m[1], line, lineNo, source)
-  if ((m = NAR_INPUT.exec(line))) {
-    sink.addOther({ kind: 'flake-input', subject: m[1], specified: m[2], got: m[3], source, line: lineNo, text: line })
-  } else if ((m = FIELD_INPUT.exec(line))) {
-    sink.addOther({ kind: 'flake-input', ...flakeFieldMismatch(m[1], m[2], m[3]), source, line: lineNo, text: line })
+  const input = flakeInputReport(line)
+  if (input) {
+    sink.addOther({ kind: 'flake-input', ...input, source, line: lineNo, text: line })
   } else if ((m = NIX_20.exec(line)) && STORE_PATH.test(m[1])) {
     addOneLine(sink, m[1], m[2] as HashAlgo, m[4], m[3], source, 'nix-2.0', lineNo)
   } else if ((m = NIX_1X.exec(line)) && STORE_PATH.test(m[1])) {
@@ -118,6 +136,45 @@ function openBlock(line: string, source: ReportSource, lineNo: number, sink: Rep
 
 function pendingBlock(category: BlockCategory, subject: string, headerText: string, line: number, source: ReportSource): PendingBlock {
   return { category, subject, headerText, line, source, lixLines: false, bodyLines: 0 }
+}
+
+/**
+ * "NAR hash mismatch in input '<name>' (<path>), expected '<hash>', got '<hash>'" (2.x; the path and
+ * the got part vary), or "mismatch in field '<f>' of input '<json>', got '<json>'" (2.2x+).
+ */
+function flakeInputReport(line: string): Pick<OtherHashError, 'subject' | 'specified' | 'got'> | undefined {
+  let m: RegExpExecArray | null
+  if ((m = NAR_INPUT_START.exec(line))) return narInputMismatch(line.slice(m[0].length))
+  if ((m = FIELD_INPUT_START.exec(line))) {
+    // The input's JSON runs to the last "', got '"; the got JSON to the line's closing quote.
+    const rest = line.slice(m[0].length).trimEnd()
+    const cut = rest.lastIndexOf("', got '")
+    if (cut < 0 || !rest.endsWith("'") || rest.length - 1 < cut + "', got '".length) return undefined
+    return flakeFieldMismatch(m[1], rest.slice(0, cut), rest.slice(cut + "', got '".length, -1))
+  }
+  return undefined
+}
+
+/** After "NAR hash mismatch in input '": `<name>'[ (<path>)], expected '<hash>'[(,| but) got '<hash>']`. */
+function narInputMismatch(rest: string): Pick<OtherHashError, 'subject' | 'specified' | 'got'> | undefined {
+  const expected = rest.indexOf(", expected '")
+  if (expected < 0) return undefined
+  const subject = inputName(rest.slice(0, expected))
+  if (subject === undefined) return undefined
+  const afterExpected = rest.slice(expected + ", expected '".length)
+  const specifiedEnd = afterExpected.indexOf("'")
+  if (specifiedEnd <= 0) return undefined
+  const tail = /^(?:,| but) got '([^']+)'/.exec(afterExpected.slice(specifiedEnd + 1))
+  return { subject, specified: afterExpected.slice(0, specifiedEnd), ...(tail ? { got: tail[1] } : {}) }
+}
+
+/** `<name>'` or `<name>' (<path>)`: the name, up to its closing quote. */
+function inputName(head: string): string | undefined {
+  if (head.endsWith("'")) return head.slice(0, -1)
+  if (!head.endsWith(')')) return undefined
+  const open = head.lastIndexOf(' (')
+  if (open < 1 || head[open - 1] !== "'" || head.slice(open + 2, -1).includes(')')) return undefined
+  return head.slice(0, open - 1)
 }
 
 /**

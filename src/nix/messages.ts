@@ -12,7 +12,7 @@
 export function platformRefusal(lines: string[]): string | undefined {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim()
-    if (/is required to build '.*', but I am a/.test(line)) return line
+    if (isPlatformRefusalLine(line)) return line
     // A remote builder's refusal comes back as `error: build of '…drv' on 'ssh-ng://…' failed: Cannot build '…drv'.`
     if (/^(error: )?(build of '[^']*\.drv' on '[^']*' failed: )?Cannot build '[^']*\.drv'\.$/.test(line)) {
       const reason = /^Reason: (platform mismatch|missing system features|required system or feature not available)$/.exec(
@@ -27,6 +27,13 @@ export function platformRefusal(lines: string[]): string | undefined {
     }
   }
   return undefined
+}
+
+/** "is required to build '…', but I am a", found with indexOf (a `.*` regex rescans the line from each start). */
+function isPlatformRefusalLine(line: string): boolean {
+  const start = "is required to build '"
+  const at = line.indexOf(start)
+  return at >= 0 && line.indexOf("', but I am a", at + start.length) >= 0
 }
 
 /** The message of a `builtins.trace` line (`trace: <message>` on 2.8-2.34 and Lix), or undefined. */

@@ -47,10 +47,10 @@ const ACTION_FINISHED = /^\(finished: (.*), in [\d.]+ seconds\)$/
 const SUBTEST_START = /^subtest: (.*)$/
 const SUBTEST_END = /^\(finished: subtest: (.*), in [\d.]+ seconds\)$/
 const DRIVER_ERROR = /^!!! ?(.*)$/
-const TEST_FAILED = /^Test "(.*)" failed with error: "(.*)"$/s
 const EXCEPTION = /^((?:[A-Za-z_][\w.]*)?(?:Error|Exception|Failed|Failure)): (.*)$/
 const LEGACY_ERROR = /^error: (.*)$/
-const COMMAND_FAILED = /command `(.*)` (?:failed \(exit code \d+\)|unexpectedly succeeded|did not succeed)/s
+/** How a driver command's failure ends ("command `…` failed (exit code 1)"); see failedCommand. */
+const COMMAND_FAILED_END = /` (?:failed \(exit code \d+\)|unexpectedly succeeded|did not succeed)/g
 const JOURNAL_BEGIN = /^nix-ci: journal begin (\S+)$/
 const JOURNAL_END = /^nix-ci: journal end (\S+)$/
 const CONSOLE_SOURCE = /^\[\s*[\d.]+\]\s+([^\s[:]+)(?:\[\d+\])?:\s?(.*)$/
@@ -80,7 +80,7 @@ export class VmTestLog {
   constructor(service: string) {
     const name = escapeRegExp(service)
     // The unit's own lines (`mast[812]`), its scripts (`mast-pre-start[..]`, `...-unit-script-mast-start`).
-    this.serviceIds = new RegExp(`^(?:.*-unit-script-)?${name}(?:-[a-z-]+)?$`)
+    this.serviceIds = new RegExp(`^${name}(?:-[a-z-]+)?$`)
     this.serviceUnit = `${service}.service`
   }
 
@@ -180,10 +180,10 @@ export class VmTestLog {
     const serviceJournal = dumpedService.length > 0 ? dumpedService : this.consoleJournal.service
     const postgresqlJournal = dumpedPostgresql.length > 0 ? dumpedPostgresql : this.consoleJournal.postgresql
     if (this.error === undefined && this.traceback.length === 0 && !this.driverTimedOut) return undefined
-    const fromError = this.error ? COMMAND_FAILED.exec(this.error) : null
+    const fromError = this.error ? failedCommand(this.error) : undefined
     return {
       check: this.failedCheck ?? this.subtest,
-      command: this.failedAction ?? (fromError ? `must succeed: ${fromError[1]}` : this.lastAction),
+      command: this.failedAction ?? (fromError !== undefined ? `must succeed: ${fromError}` : this.lastAction),
       error: this.error,
       output: [...this.output],
       traceback: [...this.traceback],
@@ -217,10 +217,10 @@ export class VmTestLog {
   }
 
   private onError(message: string): void {
-    const failed = TEST_FAILED.exec(message)
+    const failed = testFailed(message)
     if (failed) {
-      this.failedCheck ??= failed[1]
-      this.error ??= failed[2]
+      this.failedCheck ??= failed.name
+      this.error ??= failed.error
       return
     }
     const exception = EXCEPTION.exec(message)
@@ -239,9 +239,10 @@ export class VmTestLog {
     const source = CONSOLE_SOURCE.exec(text)
     if (!source) return
     const [, id, message] = source
-    const kind = this.serviceIds.test(id)
+    const unit = unitOfScript(id)
+    const kind = this.serviceIds.test(unit)
       ? 'service'
-      : /^(?:.*-unit-script-)?(postgres|postgresql)(?:-[a-z-]+)?$/.test(id)
+      : /^(?:postgres|postgresql)(?:-[a-z-]+)?$/.test(unit)
         ? 'postgresql'
         : id === 'systemd' && message.includes(this.serviceUnit)
           ? 'service'
@@ -279,6 +280,35 @@ export class VmTestLog {
 function pushBounded(lines: string[], line: string, max: number): void {
   lines.push(line)
   if (lines.length > max) lines.shift()
+}
+
+// The three readers below cut text with indexOf where a regex with two `.*` (or one searching for
+// a closing quote) would backtrack quadratically on a long line that the VM's programs control.
+
+/** `Test "<name>" failed with error: "<error>"`: the name runs to the last separator. */
+function testFailed(message: string): { name: string; error: string } | undefined {
+  const open = 'Test "'
+  const separator = '" failed with error: "'
+  if (!message.startsWith(open) || !message.endsWith('"') || message.length < open.length + 1) return undefined
+  const body = message.slice(open.length, -1)
+  const cut = body.lastIndexOf(separator)
+  return cut < 0 ? undefined : { name: body.slice(0, cut), error: body.slice(cut + separator.length) }
+}
+
+/** The command of "command `<command>` failed (exit code 1)" (or "unexpectedly succeeded", "did not succeed"). */
+function failedCommand(error: string): string | undefined {
+  const start = error.indexOf('command `')
+  if (start < 0) return undefined
+  let end = -1
+  for (const m of error.matchAll(COMMAND_FAILED_END)) end = m.index
+  return end >= start + 'command `'.length ? error.slice(start + 'command `'.length, end) : undefined
+}
+
+/** The unit a systemd script belongs to (`…-unit-script-mast-start` is mast's), else the id itself. */
+function unitOfScript(id: string): string {
+  const marker = '-unit-script-'
+  const at = id.lastIndexOf(marker)
+  return at < 0 ? id : id.slice(at + marker.length)
 }
 
 function escapeRegExp(text: string): string {

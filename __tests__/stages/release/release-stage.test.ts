@@ -55,6 +55,7 @@ async function release(overrides: Partial<ReleaseStageOptions> = {}): Promise<Ru
     repo,
     commitSha: headSha,
     buildOk: true,
+    trigger: { eventName: 'push', ref: 'refs/heads/main', defaultBranch: 'main', releaseBranches: [] },
     ...overrides
   })
   return { reporter, log, result }

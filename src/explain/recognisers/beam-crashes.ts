@@ -19,7 +19,8 @@ type Signal = BeamCrash['signal']
 const BEAM_PROGRAM = /^(?:.*\/)?(?:beam(?:\.smp|\.emu)?|erl|erlc|erlexec|escript|mix|elixir|elixirc|iex|rebar3)$/
 const SHELL_JOB =
   /line \d+:\s+\d+\s+(Segmentation fault|Illegal instruction|Bus error)(?:\s+\(core dumped\))?\s+(?:\(core dumped\)\s+)?(\S+)/
-const COREDUMP = /Process \d+ \(([^)]+)\) of user \d+ terminated abnormally with signal \d+\/(SEGV|ILL|BUS)/
+// `[^()]`, not `[^)]`: the name stops at the next "(", so a line of repeated "Process 1 (" is read in linear time.
+const COREDUMP = /Process \d+ \(([^()]+)\) of user \d+ terminated abnormally with signal \d+\/(SEGV|ILL|BUS)/
 const KERNEL = /(?:^|\s)([\w.]+)\[\d+\]: segfault at /
 /** The whole line, but for docker's step prefix ("#14 1.761 ") or a timestamp. */
 const BARE = /^(?:#\d+ [\d.]+ |\S+ \| )?(Segmentation fault|Illegal instruction|Bus error)(?: \(core dumped\))?\s*$/

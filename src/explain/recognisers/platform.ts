@@ -9,8 +9,10 @@
 //     (real 2.34 stderr: __tests__/fixtures/nix-json/nix-2.34.8.platform-refusal.stderr.txt)
 import { LineRecogniser, MAX_FINDINGS, Origin, PlatformMismatch } from '../types.js'
 
+// Systems and store paths hold no whitespace and feature sets no "{": each quoted or braced part
+// stops at the next start of one, so a long line of repeated starts is read in linear time.
 const ONE_LINE =
-  /a [`'‘]([^'’]+)['’](?: with features \{([^}]*)\})? is required to build [`'‘]([^'’]+)['’], but I am a [`'‘]([^'’]+)['’](?: with features \{([^}]*)\})?/
+  /a [`'‘]([^'’\s]+)['’](?: with features \{([^{}]*)\})? is required to build [`'‘]([^'’\s]+)['’], but I am a [`'‘]([^'’\s]+)['’](?: with features \{([^{}]*)\})?/
 const CANNOT_BUILD = /Cannot build '([^']+)'\./
 const REASON = /(?:^|\s)Reason: (?:required system or feature not available|platform mismatch|missing system features)$/
 const REQUIRED = /^\s*Required system: '([^']+)'(?: with features \{([^}]*)\})?/

@@ -9,8 +9,9 @@ const DRIVER_LINE =
   /^(?:[A-Za-z0-9_.-]+: (?:must succeed: |must fail: |waiting for |starting vm|QEMU running)|subtest: |!!! |Test ".*" failed with error: |test script finished in |run the VM test script|Machine state will be reset|Test will time out and terminate)/
 const FINISHED = /^test script finished in [\d.]+s/
 const KVM =
-  /(Could not access KVM kernel module: .*|failed to initiali[sz]e kvm: .*|failed to initiali[sz]e KVM: .*|\/dev\/kvm[^\n]*(?:Permission denied|No such file or directory))/
-const TEST_DRV = /-(?:vm-test-run|nixos-test)[^/]*\.drv$/
+  /(Could not access KVM kernel module: .*|failed to initiali[sz]e kvm: .*|failed to initiali[sz]e KVM: .*|\/dev\/kvm(?:(?!\/dev\/kvm)[^\n])*(?:Permission denied|No such file or directory))/
+// (The /dev/kvm part stops at the next "/dev/kvm": a line of them is read in linear time.)
+const TEST_DRV = /-(?:vm-test-run|nixos-test)/
 const MAX_TESTS = 16
 /** VmTestLog keeps journals of one service; explain has none to name. */
 const NO_SERVICE = 'nix-ci-explain-no-service'
@@ -35,7 +36,7 @@ export class VmTestRecogniser implements LineRecogniser {
   /** Nix announced a build: remembers NixOS test derivations for unprefixed driver output. */
   noteBuilding(drv: string): void {
     // One per `building '…'` line: the expression only for a name that may be a test's.
-    if (drv.includes('test') && TEST_DRV.test(drv)) this.lastTestDrv = drv
+    if (drv.includes('test') && isTestDrv(drv)) this.lastTestDrv = drv
   }
 
   push(text: string, origin: Origin): void {
@@ -81,4 +82,10 @@ export class VmTestRecogniser implements LineRecogniser {
     }
     return tests
   }
+}
+
+/** A `…-vm-test-run-….drv` or `…-nixos-test-….drv` derivation, judged on its base name (no regex scans to the end). */
+function isTestDrv(drv: string): boolean {
+  const name = drv.slice(drv.lastIndexOf('/') + 1)
+  return name.endsWith('.drv') && TEST_DRV.test(name)
 }

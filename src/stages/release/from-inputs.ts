@@ -44,6 +44,12 @@ export async function releaseFromInputs(inputs: Inputs, run: ReleaseRun, failure
       owner: github.owner,
       repo: github.repo,
       commitSha: github.sha,
+      trigger: {
+        eventName: github.context.eventName,
+        ref: github.context.ref,
+        defaultBranch: github.context.defaultBranch,
+        releaseBranches: inputs.releaseBranches
+      },
       buildOk: run.buildOk,
       notGreen: run.notGreen,
       vmTestOk: run.vmTestOk,

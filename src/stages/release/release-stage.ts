@@ -6,6 +6,7 @@ import { explainGitHubError, type GitHubClient } from '../../github/client.js'
 import type { StageEnv, StageOutcome } from '../stage.js'
 import { decideRelease, tagsNeedingCommits, type ReleaseDecision } from './decide.js'
 import { createAnnotatedTag, ensureRelease, existingTags, listTagRefs, moveTagForward, type MoveOutcome, type Repo } from './github-tags.js'
+import { releaseRefusal, type ReleaseTrigger } from './release-trigger.js'
 import { readVersion, VersionSourceError, whereToBump, type VersionReading } from './version-source.js'
 
 export interface ReleaseStageOptions extends StageEnv {
@@ -23,6 +24,8 @@ export interface ReleaseStageOptions extends StageEnv {
   repo: string
   /** The commit that was built; the tag points here. */
   commitSha: string
+  /** The event and ref of the run: only a push to the default branch or a release branch releases. */
+  trigger: ReleaseTrigger
   buildOk: boolean
   /** Why the run is not green, when the caller knows more than "the build failed". */
   notGreen?: string
@@ -44,6 +47,8 @@ export interface ReleaseStageResult extends StageOutcome {
 }
 
 export async function runReleaseStage(options: ReleaseStageOptions): Promise<ReleaseStageResult> {
+  const refusal = releaseRefusal(options.trigger)
+  if (refusal) return fail(options, 'refused', refusal, {})
   const gate = redRunReason(options)
   if (gate) return fail(options, 'refused', `Not releasing: ${gate}. A release is only made from a green run; fix it and re-run.`, {})
   const reading = await versionOf(options)
