@@ -11,6 +11,7 @@ import {
   createGitHubClient,
   errorMessage,
   headCommit,
+  headRef,
   parseInputs,
   runExplainCommand,
   runPipeline
@@ -54,6 +55,8 @@ Options:
   --health-path PATH       (vm-test) default ${d("health-path")}
   --version-from SOURCE    (release) auto, mix.exs, flake, package.json or a version (default: ${d("version-from")})
   --tag-prefix PREFIX      (release) default ${d("tag-prefix")}
+  --release-branches "A B" (release) branches besides the default one that may release; the
+                           checked-out branch must be one of them or the repository's default
   --major-tag              (release) move v<major> and v<major>.<minor>
   --repo OWNER/NAME        (release) the GitHub repository
   --sha SHA                (release) the commit that was built (default: git HEAD)
@@ -78,6 +81,7 @@ var OPTIONS = {
   "health-path": { type: "string" },
   "version-from": { type: "string" },
   "tag-prefix": { type: "string" },
+  "release-branches": { type: "string" },
   "major-tag": { type: "boolean", default: false },
   repo: { type: "string" },
   sha: { type: "string" },
@@ -166,6 +170,7 @@ function actionInputs(stage, values, flakeIsDirectory) {
     release: stage === "release" ? "tag" : "off",
     "version-from": values["version-from"],
     "tag-prefix": values["tag-prefix"],
+    "release-branches": values["release-branches"],
     "major-tag": values["major-tag"] ? "true" : "false",
     cache: "false"
   };
@@ -179,23 +184,27 @@ async function cliGitHubTarget(repo, sha, cwd, reporter) {
   if (!owner || !name || !token) return void 0;
   reporter.setSecret(token);
   const commit = sha ?? await headCommit(cwd);
+  const apiUrl = process.env.GITHUB_API_URL || "https://api.github.com";
+  const octokit = createGitHubClient({ token, baseUrl: apiUrl, log: (m) => reporter.warning(m) });
   const context = {
     owner,
     repo: name,
     sha: commit,
-    ref: "",
+    ref: await headRef(cwd).catch(() => ""),
     eventName: "cli",
-    apiUrl: process.env.GITHUB_API_URL || "https://api.github.com",
+    apiUrl,
     serverUrl: "https://github.com",
+    defaultBranch: await defaultBranchOf(octokit, owner, name),
     actor: ""
   };
-  return {
-    octokit: createGitHubClient({ token, baseUrl: context.apiUrl, log: (m) => reporter.warning(m) }),
-    owner,
-    repo: name,
-    sha: commit,
-    context
-  };
+  return { octokit, owner, repo: name, sha: commit, context };
+}
+async function defaultBranchOf(octokit, owner, repo) {
+  try {
+    return (await octokit.rest.repos.get({ owner, repo })).data.default_branch;
+  } catch {
+    return void 0;
+  }
 }
 function isDirectory(path) {
   try {
