@@ -4,7 +4,6 @@
 import { afterEach } from '@jest/globals'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { RunContext } from '../../../src/github/context.js'
 import type { FixHashesResult, HashFix } from '../../../src/stages/fix-hashes/types.js'
 import { runPullRequestStage, type PullRequestStageOptions } from '../../../src/stages/pull-request/pull-request-stage.js'
 import type { GitHubTestServer } from '../../support/github-server/index.js'
@@ -126,20 +125,7 @@ export function cleanResult(): FixHashesResult {
   }
 }
 
-export function pushContext(sha: string, overrides: Partial<RunContext> = {}): RunContext {
-  return {
-    owner,
-    repo,
-    sha,
-    ref: 'refs/heads/main',
-    eventName: 'push',
-    apiUrl: 'http://unused.invalid',
-    serverUrl: 'https://github.com',
-    defaultBranch: 'main',
-    actor: 'jane',
-    ...overrides
-  }
-}
+export { pushContext } from '../../support/run-context.js'
 
 export interface StageRun {
   result: Awaited<ReturnType<typeof runPullRequestStage>>

@@ -12,6 +12,7 @@ import { releaseFromInputs } from '../../../src/stages/release/from-inputs.js'
 import { useTempDirs } from '../../support/cleanup.js'
 import { testClient, type GitHubTestServer } from '../../support/github-server/index.js'
 import { useGitHubServer } from '../../support/github-world.js'
+import { pushContext } from '../../support/run-context.js'
 
 const owner = 'acme'
 const repo = 'mast'
@@ -27,20 +28,7 @@ useGitHubServer(server => {
   writeFileSync(join(workdir, 'package.json'), JSON.stringify({ name: 'mast', version: '1.2.3' }))
 })
 
-function context(overrides: Partial<RunContext>): RunContext {
-  return {
-    owner,
-    repo,
-    sha: headSha,
-    ref: 'refs/heads/main',
-    eventName: 'push',
-    apiUrl: 'http://unused.invalid',
-    serverUrl: 'https://github.com',
-    defaultBranch: 'main',
-    actor: 'jane',
-    ...overrides
-  }
-}
+const context = (overrides: Partial<RunContext>): RunContext => pushContext(headSha, overrides)
 
 /** The action's release step, as the pipeline calls it, for a run of this event. */
 async function releaseOn(run: Partial<RunContext>, inputs: Record<string, string> = {}) {
