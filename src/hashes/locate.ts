@@ -16,6 +16,7 @@ import {
   templateMatcher
 } from './nix-source.js'
 import type { RepoTextFile, RepoTextFiles } from './repo-files.js'
+import { pathAt } from '../report/quoted-path.js'
 
 export type OccurrenceEncoding = HashEncoding | 'fake-expression' | 'empty-string'
 
@@ -59,7 +60,7 @@ export function locateStaleHash(files: RepoTextFiles, stale: StaleHash): LocateR
   const name = derivationName(stale.derivation)
   const fake = isZeroDigest(specified.digest)
   const candidates = fake ? findPlaceholders(files.files, specified.algo) : findHashOccurrences(files.files, specified)
-  const where = (list: HashOccurrence[]) => list.map(o => `  ${o.file}:${o.line}:${o.column}  ${show(o)}`).join('\n')
+  const where = (list: HashOccurrence[]) => list.map(o => `  ${at(o)}  ${show(o)}`).join('\n')
   const subject = fake
     ? `the placeholder hash of '${name}' (Nix reports it as ${stale.specified})`
     : `the stale hash ${stale.specified} of '${name}'`
@@ -249,7 +250,7 @@ function versionAgrees(version: string | undefined, drvVersion: string, resolve:
 }
 
 function at(o: HashOccurrence): string {
-  return `${o.file}:${o.line}:${o.column}`
+  return pathAt(o.file, o.line, o.column)
 }
 
 function show(o: HashOccurrence): string {

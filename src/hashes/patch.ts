@@ -8,6 +8,7 @@ import { chmodSync, lstatSync, readFileSync, realpathSync, renameSync, rmSync, w
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { ParsedHash, encodeLike, isZeroDigest, parseHash } from './codec.js'
 import type { HashOccurrence } from './locate.js'
+import { pathAt, quotedPath } from '../report/quoted-path.js'
 
 export interface HashPatch {
   occurrence: HashOccurrence
@@ -55,16 +56,18 @@ interface Edit {
 function patchFile(repoDir: string, file: string, patches: HashPatch[]): PatchedHash[] {
   const path = insideRepo(repoDir, file)
   const stat = lstatSync(path)
-  if (!stat.isFile()) throw new HashPatchError(`${file} is not a regular file (symlink?); nix-ci only edits regular files.`)
+  if (!stat.isFile()) throw new HashPatchError(`${quotedPath(file)} is not a regular file (symlink?); nix-ci only edits regular files.`)
   // insideRepo is lexical: a folder on the way may be a symlink that leads out of the checkout.
   const realRoot = realpathSync(repoDir)
   if (relative(realRoot, realpathSync(dirname(path))).split(sep)[0] === '..')
-    throw new HashPatchError(`${file} is reached through a symlink that leads out of the repository; nix-ci only edits files inside it.`)
+    throw new HashPatchError(
+      `${quotedPath(file)} is reached through a symlink that leads out of the repository; nix-ci only edits files inside it.`
+    )
   const original = readFileSync(path)
   const edits = patches.map(p => planEdit(original, p)).sort((a, b) => a.start - b.start)
   for (let i = 1; i < edits.length; i++) {
     if (edits[i].start < edits[i - 1].end || (edits[i].start === edits[i - 1].start && edits[i].end === edits[i - 1].end)) {
-      throw new HashPatchError(`Two patches overlap in ${file} at byte ${edits[i].start}; locate the hashes again.`)
+      throw new HashPatchError(`Two patches overlap in ${quotedPath(file)} at byte ${edits[i].start}; locate the hashes again.`)
     }
   }
   const parts: Buffer[] = []
@@ -104,17 +107,19 @@ function planEdit(original: Buffer, patch: HashPatch): Edit {
   try {
     got = parseHash(patch.got)
   } catch (err) {
-    throw new HashPatchError(`Refusing to write '${patch.got}' into ${o.file}:${o.line}: ${errorMessage(err)}`)
+    throw new HashPatchError(`Refusing to write '${patch.got}' into ${pathAt(o.file, o.line)}: ${errorMessage(err)}`)
   }
   if (isZeroDigest(got.digest)) {
-    throw new HashPatchError(`Refusing to write the placeholder '${patch.got}' into ${o.file}:${o.line}: Nix never reports it as "got".`)
+    throw new HashPatchError(
+      `Refusing to write the placeholder '${patch.got}' into ${pathAt(o.file, o.line)}: Nix never reports it as "got".`
+    )
   }
   const start = o.offset
   const end = o.offset + Buffer.byteLength(o.text, 'latin1')
   const found = original.subarray(start, end).toString('latin1')
   if (found !== o.text || end > original.length) {
     throw new HashPatchError(
-      `${o.file}:${o.line}:${o.column} no longer holds '${o.text}' (the file changed after the hash was located); locate it again.`
+      `${pathAt(o.file, o.line, o.column)} no longer holds '${o.text}' (the file changed after the hash was located); locate it again.`
     )
   }
   const encoded = encodeLike(got, o.encoding === 'empty-string' ? '' : o.text)
@@ -126,20 +131,22 @@ function planEdit(original: Buffer, patch: HashPatch): Edit {
 function verify(path: string, original: Buffer, expected: Buffer, edits: Edit[], mode: number): void {
   const written = readFileSync(path)
   const stat = lstatSync(path)
-  if (!written.equals(expected)) throw new HashPatchError(`${path} does not hold what nix-ci wrote; it was restored.`)
-  if ((stat.mode & 0o7777) !== (mode & 0o7777)) throw new HashPatchError(`${path} changed mode while patching; it was restored.`)
+  if (!written.equals(expected)) throw new HashPatchError(`${quotedPath(path)} does not hold what nix-ci wrote; it was restored.`)
+  if ((stat.mode & 0o7777) !== (mode & 0o7777))
+    throw new HashPatchError(`${quotedPath(path)} changed mode while patching; it was restored.`)
   // Outside the edits, every byte must be the original's, in order.
   let o = 0
   let w = 0
   for (const e of edits) {
     const same = e.start - o
     if (!written.subarray(w, w + same).equals(original.subarray(o, e.start))) {
-      throw new HashPatchError(`Unexpected bytes changed in ${path}; it was restored.`)
+      throw new HashPatchError(`Unexpected bytes changed in ${quotedPath(path)}; it was restored.`)
     }
     w += same + e.replacement.length
     o = e.end
   }
-  if (!written.subarray(w).equals(original.subarray(o))) throw new HashPatchError(`Unexpected bytes changed in ${path}; it was restored.`)
+  if (!written.subarray(w).equals(original.subarray(o)))
+    throw new HashPatchError(`Unexpected bytes changed in ${quotedPath(path)}; it was restored.`)
 }
 
 /** Replace by rename, so a crash never leaves half a file; then give the new inode the old mode. */
@@ -160,7 +167,7 @@ export function insideRepo(repoDir: string, file: string): string {
   const path = resolve(root, file)
   const rel = relative(root, path)
   if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || resolve(root, rel) !== path) {
-    throw new HashPatchError(`'${file}' is outside the repository ${repoDir}.`)
+    throw new HashPatchError(`${quotedPath(file)} is outside the repository ${quotedPath(repoDir)}.`)
   }
   return path
 }

@@ -3,6 +3,7 @@
 // the bytes written are put back only where they stand, and nothing else in the file moves.
 import { lstatSync, readFileSync } from 'node:fs'
 import { HashPatchError, PatchedHash, insideRepo, writePreservingMode } from './patch.js'
+import { pathAt } from '../report/quoted-path.js'
 
 export function revertPatchedHash(repoDir: string, patched: PatchedHash): void {
   const path = insideRepo(repoDir, patched.file)
@@ -13,7 +14,7 @@ export function revertPatchedHash(repoDir: string, patched: PatchedHash): void {
   const at = line === undefined ? -1 : whereWritten(line, patched)
   if (lineStart === undefined || at === -1) {
     throw new HashPatchError(
-      `Cannot undo the hash written at ${patched.file}:${patched.line}: the file changed since. Restore it with git.`
+      `Cannot undo the hash written at ${pathAt(patched.file, patched.line)}: the file changed since. Restore it with git.`
     )
   }
   const from = lineStart + at

@@ -3,7 +3,18 @@ import type { OutputName } from '../outputs.js'
 import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
 import { EOL } from 'node:os'
+import { isPlainPath, pathAt } from './quoted-path.js'
 import type { Annotation, Reporter } from './reporter.js'
+
+/**
+ * An annotation's `file` is a repository path, and whoever pushed a commit chose it: GitHub gets it
+ * only when it is plain; any other path is left out of the annotation and quoted in its message.
+ */
+function annotated(message: string, annotation: Annotation | undefined): [string, Annotation | undefined] {
+  if (annotation?.file === undefined || isPlainPath(annotation.file)) return [message, annotation]
+  const { file, startLine, title } = annotation
+  return [`${pathAt(file, startLine)}: ${message}`, title === undefined ? undefined : { title }]
+}
 
 /** Untrusted lines are flushed in batches: at most this many, or after this long. */
 const BATCH_LINES = 500
@@ -36,15 +47,15 @@ export class ActionReporter implements Reporter {
   }
   notice(message: string, annotation?: Annotation): void {
     this.flush()
-    core.notice(message, annotation)
+    core.notice(...annotated(message, annotation))
   }
   warning(message: string, annotation?: Annotation): void {
     this.flush()
-    core.warning(message, annotation)
+    core.warning(...annotated(message, annotation))
   }
   error(message: string, annotation?: Annotation): void {
     this.flush()
-    core.error(message, annotation)
+    core.error(...annotated(message, annotation))
   }
   async group<T>(title: string, fn: () => Promise<T>): Promise<T> {
     this.flush()

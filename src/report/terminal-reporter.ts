@@ -1,5 +1,6 @@
 // Reporter for the CLI: readable terminal output; annotations as file:line prefixes.
 import type { OutputName } from '../outputs.js'
+import { pathAt } from './quoted-path.js'
 import type { Annotation, Reporter } from './reporter.js'
 
 export class TerminalReporter implements Reporter {
@@ -88,5 +89,5 @@ export function inertLine(line: string): string {
 
 function where(annotation: Annotation | undefined): string {
   if (!annotation?.file) return ''
-  return `${annotation.file}${annotation.startLine ? `:${annotation.startLine}` : ''}: `
+  return `${pathAt(annotation.file, annotation.startLine || undefined)}: `
 }

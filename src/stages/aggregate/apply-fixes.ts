@@ -9,6 +9,7 @@ import { parseHash, tryParseHash } from '../../hashes/codec.js'
 import { type HashPatch, patchStaleHashes } from '../../hashes/patch.js'
 import { readTrackedTextFiles, type RepoTextFile } from '../../hashes/repo-files.js'
 import type { HashFix } from '../fix-hashes/types.js'
+import { pathAt } from '../../report/quoted-path.js'
 
 export class ApplyFixError extends Error {}
 
@@ -29,9 +30,9 @@ function locatedAt(files: RepoTextFile[], fix: HashFix): HashOccurrence {
   const candidates = old === undefined ? findPlaceholders(file, next.algo) : findHashOccurrences(file, old)
   const found = candidates.find(o => o.line === fix.line && o.column === fix.column && o.text === fix.old)
   if (found === undefined) {
-    // The file name and hash have no control characters (readSystemResult refused those).
+    // readSystemResult refused control characters; `::` or `##[` in a name is still quoted.
     throw new ApplyFixError(
-      `${fix.file}:${fix.line}:${fix.column} does not hold the hash ${fix.old || '""'} in this checkout (in a tracked, regular ` +
+      `${pathAt(fix.file, fix.line, fix.column)} does not hold the hash ${fix.old || '""'} in this checkout (in a tracked, regular ` +
         'text file, outside comments): check out the commit the matrix jobs built (actions/checkout with the same ref).'
     )
   }

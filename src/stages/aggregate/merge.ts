@@ -4,6 +4,7 @@
 // it (missing, failed, or fine with the old hash) leaves it unverified. Pure: tests give it results.
 import type { FixHashesResult, HashFix, HashProblem } from '../fix-hashes/types.js'
 import type { SystemResultFile } from './system-result.js'
+import { pathAt } from '../../report/quoted-path.js'
 
 export type SystemState =
   | { system: string; state: 'built'; result: SystemResultFile }
@@ -76,7 +77,7 @@ function groupFixes(results: SystemResultFile[]): FixGroup[] {
 
 /** The fix, kept when every system that needs it verified the same hash; else why not. */
 function judgeFix({ fix, by }: FixGroup, systems: SystemState[]): HashFix | HashProblem {
-  const where = `${fix.name} at ${fix.file}:${fix.line}`
+  const where = `${fix.name} at ${pathAt(fix.file, fix.line)}`
   if (new Set([...by.values()].map(f => f.new)).size > 1) {
     const each = [...by].map(([system, f]) => `${system} verified ${f.new}`).join(', ')
     return {

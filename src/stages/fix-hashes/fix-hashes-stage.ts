@@ -21,6 +21,7 @@ import { reportHashes } from './hashes-report.js'
 import { planPatches, planRound, sri } from './plan-round.js'
 import type { FixHashesResult, HashProblem, StaleFod } from './types.js'
 import { AppliedFix, checkTwins, dropNondeterministic, recheckSilentCandidates, verifiedFixes } from './verify.js'
+import { pathAt } from '../../report/quoted-path.js'
 
 export interface FixHashesOptions extends StageEnv {
   /** `report` verifies in place and then restores every file; the others keep verified fixes. */
@@ -168,7 +169,9 @@ async function writeRound(options: FixHashesOptions, state: RoundState, stale: S
     const patched = written.find(w => w.file === occurrence.file && w.line === occurrence.line && w.column === occurrence.column)
     if (patched === undefined) continue
     state.applied.push({ stale: fixed, patched, newSri: sri(fixed.got) })
-    options.reporter.info(`${patched.file}:${patched.line}: ${patched.before || '""'} -> ${patched.after} (${fixed.name}, ${fixed.system})`)
+    options.reporter.info(
+      `${pathAt(patched.file, patched.line)}: ${patched.before || '""'} -> ${patched.after} (${fixed.name}, ${fixed.system})`
+    )
   }
   return patches.length
 }

@@ -4,6 +4,7 @@
 import { markdownCode, markdownProse, markdownText } from '../../report/markdown.js'
 import { Reporter, markdownTable } from '../../report/reporter.js'
 import type { FixHashesResult } from './types.js'
+import { pathAt } from '../../report/quoted-path.js'
 
 export function hashMismatchesOutput(result: FixHashesResult): object[] {
   return result.fixes.map(f => ({ derivation: f.derivation, file: f.file, line: f.line, old: f.old, new: f.new, systems: f.systems }))
@@ -42,7 +43,7 @@ export function hashesSummary(result: FixHashesResult, written: boolean): string
         ['Derivation', 'Where', 'Old', 'New', 'Systems verified'],
         result.fixes.map(f => [
           markdownCode(f.name),
-          markdownCode(`${f.file}:${f.line}`),
+          markdownCode(pathAt(f.file, f.line)),
           markdownCode(f.old || '""'),
           markdownCode(f.new),
           markdownText(f.systems.join(', '))

@@ -4,6 +4,7 @@
 import { toSri } from '../../hashes/codec.js'
 import type { HashOccurrence, LocateResult, StaleHash } from '../../hashes/locate.js'
 import type { HashProblem, StaleFod } from './types.js'
+import { pathAt } from '../../report/quoted-path.js'
 
 /** A fix already written in this run: what it fixed, and its hash as Nix will report it. */
 export interface EarlierFix {
@@ -94,7 +95,7 @@ function refuseLocation(stale: StaleFod, location: LocateResult): HashProblem | 
   // A real hash written in several places may be shared on purpose (one source, two derivations):
   // changing one of them is a guess either way, so say where they all are instead.
   if (location.occurrence.fake || location.candidates.length <= 1) return undefined
-  const where = location.candidates.map(c => `${c.file}:${c.line}`).join(', ')
+  const where = location.candidates.map(c => pathAt(c.file, c.line)).join(', ')
   return {
     kind: 'ambiguous',
     derivation: stale.name,

@@ -5,6 +5,7 @@ import { diffNameOnly } from '../../git/git.js'
 import type { FixedOutputInfo } from '../build/types.js'
 
 import type { CheckFodsPolicy } from '../../inputs.js'
+import { quotedPath } from '../../report/quoted-path.js'
 
 /** Lock files whose change makes a vendored-dependency FOD's hash suspect. */
 export const LOCK_FILE =
@@ -54,7 +55,7 @@ function recheckReason(fod: FixedOutputInfo, inputs: RecheckInputs): string | un
   if (!VENDORED_DEPS_NAME.test(fod.name)) return undefined
   if (inputs.changedLockFiles === undefined) return 'it vendors dependencies and no base commit is known to rule out a lock file change'
   if (inputs.changedLockFiles.length > 0)
-    return `it vendors dependencies and ${inputs.changedLockFiles.join(', ')} changed since the base commit`
+    return `it vendors dependencies and ${inputs.changedLockFiles.map(quotedPath).join(', ')} changed since the base commit`
   return undefined
 }
 

@@ -5,6 +5,7 @@
 import { markdownCode, markdownCodeBlock, markdownFileLink, markdownProse, markdownText } from '../../report/markdown.js'
 import { markdownTable } from '../../report/reporter.js'
 import type { FixHashesResult, HashFix } from '../fix-hashes/types.js'
+import { pathAt, quotedPath } from '../../report/quoted-path.js'
 
 /** Starts the PR body and nix-ci's comments with the fix (shared with fix-hashes-apply.yml). */
 export const FIX_MARKER = '<!-- nix-ci:fix-hashes -->'
@@ -41,7 +42,7 @@ export function fixTitle(fixes: HashFix[]): string {
 export function commitMessage(fixes: HashFix[], hashes: FixHashesResult, options: { dependabotSkip?: boolean } = {}): string {
   const lines = [fixTitle(fixes), '']
   for (const f of fixes)
-    lines.push(`${f.file}:${f.line}: ${f.name}`, `  ${f.old || '""'} -> ${f.new}`, `  verified on ${f.systems.join(', ')}`)
+    lines.push(`${pathAt(f.file, f.line)}: ${f.name}`, `  ${f.old || '""'} -> ${f.new}`, `  verified on ${f.systems.join(', ')}`)
   lines.push('', `Verified by nix-ci by building every system with Nix ${hashes.nixVersion}.`)
   // Dependabot keeps rebasing (and force-pushing over) a PR only if extra commits carry this.
   if (options.dependabotSkip) lines.push('', '[dependabot skip]')
@@ -66,7 +67,7 @@ function fixTable(fixes: HashFix[], ctx: ContentContext, commitSha: string): str
     fixes.map(f => [
       `${markdownCode(f.name)}${f.silent ? ' (was hidden by an output already in the store)' : ''}`,
       markdownFileLink(
-        `${f.file}:${f.line}`,
+        pathAt(f.file, f.line),
         `${ctx.serverUrl}/${encodeURIComponent(ctx.owner)}/${encodeURIComponent(ctx.repo)}/blob/${encodeURIComponent(commitSha)}`,
         f.file,
         f.line
@@ -196,7 +197,11 @@ export function suggestionReviewBody(count: number): string {
 /** For fixes on lines the PR's diff does not show (review comments cannot sit there). */
 export function diffComment(entries: { fix: HashFix; path: string; oldLine: string; newLine: string }[]): string {
   const body = entries
-    .map(e => `--- a/${e.path}\n+++ b/${e.path}\n@@ -${e.fix.line} +${e.fix.line} @@\n-${e.oldLine}\n+${e.newLine}`)
+    // git's own header form: a path that is not plain is C-quoted, prefix and all (git apply reads it).
+    .map(
+      e =>
+        `--- ${quotedPath(`a/${e.path}`)}\n+++ ${quotedPath(`b/${e.path}`)}\n@@ -${e.fix.line} +${e.fix.line} @@\n-${e.oldLine}\n+${e.newLine}`
+    )
     .join('\n')
   return `${FIX_MARKER}\n**nix-ci: stale fixed-output hashes.** Verified by building this pull request; apply with \`git apply\`:\n\n${markdownCodeBlock(body, 'diff')}`
 }

@@ -7,6 +7,7 @@ import { readFileSync, realpathSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { catBlob, GitError, revParse, topLevel, type GitOptions } from '../../git/git.js'
 import type { FixHashesResult, HashFix } from '../fix-hashes/types.js'
+import { quotedPath } from '../../report/quoted-path.js'
 
 export class WorkTreeError extends Error {
   constructor(message: string) {
@@ -68,7 +69,9 @@ export async function readFixedFiles(repoDir: string, hashes: FixHashesResult): 
     try {
       content = readFileSync(join(repoDir, file))
     } catch (error) {
-      throw new WorkTreeError(`Cannot read ${file}, which fix-hashes wrote (${errorMessage(error)}): did a later step remove it?`)
+      throw new WorkTreeError(
+        `Cannot read ${quotedPath(file)}, which fix-hashes wrote (${errorMessage(error)}): did a later step remove it?`
+      )
     }
     const headBlobSha = await inCheckout(revParse(root, `HEAD:${path}`, HINT))
     const before = await inCheckout(catBlob(root, headBlobSha, HINT))
@@ -92,10 +95,10 @@ function checkOnlyFixLines(file: string, before: Buffer, after: Buffer, fixes: H
   if (stray.length > 0) {
     const shown = stray.slice(0, 5).join(', ') + (stray.length > 5 ? ` and ${stray.length - 5} more` : '')
     throw new WorkTreeError(
-      `${file} differs from the checked-out commit on line(s) ${shown}, which are not verified hash fixes. ` +
+      `${quotedPath(file)} differs from the checked-out commit on line(s) ${shown}, which are not verified hash fixes. ` +
         'nix-ci commits only what it verified: make sure no step between checkout and nix-ci edits this file, then re-run.'
     )
   }
   if (before.equals(after))
-    throw new WorkTreeError(`${file} is listed as written by fix-hashes but equals the checked-out commit: nothing to commit.`)
+    throw new WorkTreeError(`${quotedPath(file)} is listed as written by fix-hashes but equals the checked-out commit: nothing to commit.`)
 }
