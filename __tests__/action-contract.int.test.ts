@@ -210,7 +210,10 @@ describe('node dist/index.js (the GitHub contract)', () => {
       ACTIONS_RUNTIME_TOKEN: cache.token,
       RUNNER_TEMP: tempDir()
     }
-    const inputs = { 'fix-hashes': 'off', 'vm-test': 'off', cache: 'true', 'extra-nix-config': OFFLINE }
+    // The packages' own outputs come back only signed: without the key, only fixed-output paths would.
+    const keygen = ['--extra-experimental-features', 'nix-command', 'key', 'generate-secret', '--key-name', 'nix-ci-contract-1']
+    const key = spawnSync('nix', keygen, { encoding: 'utf8' }).stdout.trim()
+    const inputs = { 'fix-hashes': 'off', 'vm-test': 'off', cache: 'true', 'cache-signing-key': key, 'extra-nix-config': OFFLINE }
     const cold = await runActionAsync(inputs, f.dir, env)
     expect(cold.status).toBe(0)
     expect(cache.twirpCalls()).toEqual(expect.arrayContaining(['CreateCacheEntry', 'FinalizeCacheEntryUpload']))

@@ -117,32 +117,24 @@ describe('cache manifest', () => {
 describe('import plan', () => {
   const missing = [{ path: '/nix/store/a-pkg' }, { path: '/nix/store/b-deps', ca: 'fixed:sha256:abc' }]
   const both = ['/nix/store/a-pkg', '/nix/store/b-deps']
-  it('imports everything for a trusted user from the exact key, unchecked only there', () => {
-    expect(importPlan(missing, { trust: 'trusted', exactKey: true })).toEqual({
-      importable: both,
-      skipped: [],
-      check: { kind: 'unchecked' }
-    })
-  })
-  it('imports only content-addressed paths from a restore key without a signing key', () => {
-    expect(importPlan(missing, { trust: 'trusted', exactKey: false })).toEqual({
+  it('without a signing key, imports only content-addressed paths, with signatures required (never unchecked), whatever key matched', () => {
+    // The plan no longer asks which key matched: an exact key is no more trustworthy than a restore key (issue 26, item 3).
+    expect(importPlan(missing, { trust: 'trusted' })).toEqual({
       importable: ['/nix/store/b-deps'],
       skipped: ['/nix/store/a-pkg'],
-      check: { kind: 'store' },
-      reason: 'restore-key-without-signing-key'
+      check: { kind: 'content-addressed' },
+      reason: 'no-signing-key'
     })
   })
   it('with a signing key, imports everything but requires its signature, whichever key matched', () => {
-    for (const exactKey of [true, false]) {
-      expect(importPlan(missing, { trust: 'trusted', exactKey, publicKey: 'k:pub' })).toEqual({
-        importable: both,
-        skipped: [],
-        check: { kind: 'signature', publicKey: 'k:pub' }
-      })
-    }
+    expect(importPlan(missing, { trust: 'trusted', publicKey: 'k:pub' })).toEqual({
+      importable: both,
+      skipped: [],
+      check: { kind: 'signature', publicKey: 'k:pub' }
+    })
   })
   it("imports only content-addressed paths for an untrusted user, by the store's own rules", () => {
-    expect(importPlan(missing, { trust: 'untrusted', exactKey: true, publicKey: 'k:pub' })).toEqual({
+    expect(importPlan(missing, { trust: 'untrusted', publicKey: 'k:pub' })).toEqual({
       importable: ['/nix/store/b-deps'],
       skipped: ['/nix/store/a-pkg'],
       check: { kind: 'store' },
@@ -201,6 +193,8 @@ describe('cache summary', () => {
       '| restore | partial hit (restore key) | `old` | 2 store path(s), 3.0 MiB (entry 3.0 MiB unpacked); 1 fixed-output | 1.5 s |'
     )
     expect(markdown).toContain('| save | saved | `new` | 2 store path(s), 4.0 MiB before compression | 2.5 s |')
+    const unsigned = cacheSummaryMarkdown({ ...restored, skippedPaths: ['/nix/store/c'], skipReason: 'no-signing-key' }, undefined)
+    expect(unsigned).toContain('; 1 not imported (input-addressed, and no cache-signing-key to check them) |')
   })
 })
 

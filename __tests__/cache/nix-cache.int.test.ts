@@ -73,8 +73,10 @@ function fodOutput(restored: CacheRestoreResult): string {
 
 describe('Nix store cache', () => {
   it('saves after a cold run; a warm run on an emptied store restores everything, builds nothing and uploads nothing', async () => {
+    // Everything includes the packages' own (input-addressed) outputs: only a signature lets those in.
+    const { secret } = generateKey('nix-ci-test-warm')
     const f = fixture(spec(BOTH))
-    const cold = await ciRun(f, BOTH)
+    const cold = await ciRun(f, BOTH, { signingKey: secret })
     expect(cold.restored.status).toBe('miss')
     expect(cold.build.ok).toBe(true)
     expect(cold.build.builtDerivations.length).toBeGreaterThanOrEqual(3)
@@ -87,7 +89,7 @@ describe('Nix store cache', () => {
 
     await deleteFromStore(cold.saved.savedPaths)
     const callsBefore = server.twirpCalls().length
-    const warm = await ciRun(f, BOTH)
+    const warm = await ciRun(f, BOTH, { signingKey: secret })
 
     expect(warm.restored).toMatchObject({ status: 'hit', matchedKey: cold.restored.key, warnings: [] })
     expect(warm.restored.restoredPaths.sort()).toEqual([...cold.saved.savedPaths].sort())
@@ -171,12 +173,16 @@ describe('Nix store cache', () => {
   })
 
   it('refuses a store path whose NAR was tampered with (Nix checks every hash), and builds it instead', async () => {
+    // Signed, so that the NAR's hash is what refuses it, not the lack of a signature.
+    const { secret } = generateKey('nix-ci-test-tamper')
+    const keyFile = join(temp, 'tamper-key')
+    writeFileSync(keyFile, secret)
     const f = fixture(spec(X86))
     const build = await runBuildStage({ flake: f.dir, package: 'default', systems: X86, nix, reporter: recordingReporter(), cwd: f.dir })
     const roots = outPaths(build)
     const cacheDir = join(temp, 'store-cache')
     mkdirSync(cacheDir, { recursive: true })
-    await exportToBinaryCache(nix, cacheDir, roots)
+    await exportToBinaryCache(nix, cacheDir, roots, { secretKeyFile: keyFile })
     const { key } = await cacheKeysFor({ nix, flake: f.dir, cwd: f.dir, systems: X86 })
     const paths = await closureWithSizes(nix, roots)
     await writeManifest(cacheDir, { formatVersion: 1, key, createdAt: '', nixVersion: await nix.version(), systems: X86, roots, paths })
@@ -189,7 +195,7 @@ describe('Nix store cache', () => {
     expect((await saveEntry(cacheDir, key, recordingReporter())).kind).toBe('saved')
     await deleteFromStore(roots)
 
-    const run = await ciRun(f, X86)
+    const run = await ciRun(f, X86, { signingKey: secret })
     expect(run.restored.status).toBe('failed')
     expect(run.restored.restoredPaths).toEqual([])
     expect(run.restored.warnings.join('\n')).toMatch(/Importing the cache entry .* failed \(nix copy --from .* failed[^]*hash mismatch/)
@@ -278,7 +284,12 @@ function generateKey(name: string): { secret: string; publicKey: string } {
  * package's own output path with a NAR of its choosing ("PWNED"), with hashes that match it, so
  * only a signature can tell. Optionally signed with the writer's own key.
  */
-async function savePoisonedEntry(key: string, outPath: string, systems: string[], options: { signWith?: string } = {}): Promise<void> {
+async function savePoisonedEntry(
+  key: string,
+  outPath: string,
+  systems: string[],
+  options: { signWith?: string; claimCa?: string } = {}
+): Promise<void> {
   const dir = join(temp, `poison-${Math.random().toString(36).slice(2)}`)
   const tree = join(dir, 'tree')
   mkdirSync(join(tree, 'bin'), { recursive: true })
@@ -318,7 +329,8 @@ async function savePoisonedEntry(key: string, outPath: string, systems: string[]
     nixVersion: await nix.version(),
     systems,
     roots: [outPath],
-    paths: [{ path: outPath, narSize: nar.length }]
+    // The manifest is the writer's too: it may call the path content-addressed.
+    paths: [{ path: outPath, narSize: nar.length, ...(options.claimCa ? { ca: options.claimCa } : {}) }]
   })
   expect((await saveEntry(cache, key, recordingReporter())).kind).toBe('saved')
 }
@@ -384,6 +396,36 @@ describe('cache poisoning (issue 14, finding 9)', () => {
       expect(run.restored.warnings.join('\n')).toMatch(/lacks a (valid )?signature[^]*signed with cache-signing-key/)
       expect(builtNames(run.build)).toEqual(['mast-0.1.0.drv'])
       expect(readFileSync(join(outPath, 'arch'), 'utf8')).not.toMatch(/PWNED/)
+    }
+  })
+})
+
+describe("cache poisoning through the run's exact key (issue 26, item 3)", () => {
+  it("without a signing key, never imports an input-addressed path even from the run's exact key, whatever the manifest claims", async () => {
+    const f = fixture(spec(X86))
+    const first = await ciRun(f, X86)
+    const [outPath] = outPaths(first.build)
+    // The key is a function of the repository's files: anyone who can read them can save it first.
+    const { key } = await cacheKeysFor({ nix, flake: f.dir, cwd: f.dir, systems: X86 })
+    for (const claimCa of [undefined, `fixed:r:sha256:${'0'.repeat(52)}`]) {
+      server.service.evictAll()
+      await savePoisonedEntry(key, outPath, X86, { claimCa })
+      await deleteFromStore(outPaths(first.build))
+
+      const run = await ciRun(f, X86)
+      expect(run.restored).toMatchObject({ status: claimCa === undefined ? 'hit' : 'failed', matchedKey: key })
+      expect(run.restored.restoredPaths).not.toContain(outPath)
+      expect(builtNames(run.build)).toEqual(['mast-0.1.0.drv'])
+      expect(readFileSync(join(outPath, 'arch'), 'utf8')).not.toMatch(/PWNED/)
+      if (claimCa === undefined) {
+        expect(run.restored.skippedPaths).toEqual([outPath])
+        expect(run.restored.warnings).toEqual([])
+        expect(run.reporter.summary()).toMatch(/1 not imported \(input-addressed, and no cache-signing-key/)
+        expect(run.reporter.text()).toMatch(/this run's key[^]*only its fixed-output[^]*cache-signing-key/)
+      } else {
+        // Called content-addressed, it is asked for, and Nix itself refuses it: no content address matches its store path.
+        expect(run.restored.warnings.join('\n')).toMatch(/Importing the cache entry .* failed[^]*signature/)
+      }
     }
   })
 })

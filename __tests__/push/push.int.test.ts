@@ -276,3 +276,66 @@ describe("push to another machine's store over ssh-ng", () => {
     }
   })
 })
+
+describe('ssh-ng signs only what this run built (issue 26, item 5)', () => {
+  it('a dependency another step put in the store is never signed with the key: it goes with its own signature, or the push stops and names it', async () => {
+    const { startRemoteBuilder } = await import('../support/remote-builder/index.js')
+    const remote = await startRemoteBuilder()
+    try {
+      const sshOpts = `${remote.sshOpts} -i ${remote.clientKeyPath} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`
+      const env = { ...process.env, NIX_SSHOPTS: sshOpts }
+      const onRemote = (command: string) => execFileSync('ssh', [...sshOpts.split(' '), 'root@127.0.0.1', command])
+      onRemote(`echo 'trusted-public-keys = ${publicKey}' >> /etc/nix/nix.conf`)
+      // `app` keeps a reference to `lib` at run time, so `lib` is in its closure.
+      const f = createFixture({
+        systems: ['x86_64-linux'],
+        packages: [
+          { attr: 'app', fods: ['lib'], script: 'mkdir -p $out && echo $deps > $out/deps' },
+          { attr: 'lib', script: 'mkdir -p $out && uname -m > $out/arch' }
+        ]
+      })
+      track(f)
+      const build = (pkg: string) =>
+        runBuildStage({ flake: f.dir, package: pkg, systems: ['x86_64-linux'], nix: testNix(), reporter: recordingReporter() })
+      // Another step (or a cache restore) put `lib` in the store before this run.
+      const lib = (await build('lib')).systems[0].outPaths[0]
+      const run = await build('app')
+      expect(run.ok).toBe(true)
+      const built = outputsOf(run.builtDerivations)
+      const app = run.systems[0].outPaths[0]
+      expect(built).toEqual([app])
+      const sigs = (path: string) =>
+        execFileSync('nix', ['--extra-experimental-features', 'nix-command', 'path-info', '--sigs', path], { encoding: 'utf8' })
+
+      const nix = new NixRunner({ nixConfig: TEST_NIX_CONFIG, env })
+      const target = parsePushTarget(remote.uri)
+      const refused = await pushToStore({ nix, reporter: recordingReporter(), target, paths: built, signingKey: secret })
+      expect(sigs(lib)).not.toContain('nix-ci-push-test-1:')
+      expect(refused.status).toBe('failed')
+      expect(refused.error).toContain(lib)
+      expect(refused.error).toMatch(/not built in this run[^]*own signature/)
+      expect(remote.hasPath(lib)).toBe(false)
+      expect(remote.hasPath(app)).toBe(false)
+
+      // Signed by whoever built it, with a key the remote trusts, it travels with that signature.
+      const upstream = execFileSync(
+        'nix',
+        ['--extra-experimental-features', 'nix-command', 'key', 'generate-secret', '--key-name', 'upstream-builder-1'],
+        { encoding: 'utf8' }
+      ).trim()
+      const upstreamKeyFile = join(temp('nix-ci-upstream-key-'), 'key')
+      writeFileSync(upstreamKeyFile, upstream)
+      execFileSync('nix', ['--extra-experimental-features', 'nix-command', 'store', 'sign', '--key-file', upstreamKeyFile, lib])
+      onRemote(`echo 'extra-trusted-public-keys = ${parseSigningKey(upstream).publicKey}' >> /etc/nix/nix.conf`)
+      const pushed = await pushToStore({ nix, reporter: recordingReporter(), target, paths: built, signingKey: secret })
+      expect(pushed).toMatchObject({ status: 'pushed', signedWith: 'nix-ci-push-test-1' })
+      expect([...pushed.pushed].sort()).toEqual([app, lib].sort())
+      expect(remote.hasPath(lib)).toBe(true)
+      expect(remote.hasPath(app)).toBe(true)
+      expect(sigs(lib)).not.toContain('nix-ci-push-test-1:')
+      expect(sigs(app)).toContain('nix-ci-push-test-1:')
+    } finally {
+      await remote.stop()
+    }
+  })
+})

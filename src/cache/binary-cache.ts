@@ -42,14 +42,15 @@ export async function exportToBinaryCache(
 }
 
 /**
- * How an import is checked:
+ * How an import is checked (never `--no-check-sigs`: an entry is anyone's who can write to the cache):
  * - `signature`: every path must carry a signature by this public key (or be content-addressed);
  *   signatures are required whatever nix.conf says;
- * - `store`: the store's own rules (a daemon's trusted-public-keys; content-addressed paths pass);
- * - `unchecked`: `--no-check-sigs`, honoured for trusted users only: for an unsigned entry of the
- *   run's exact key.
+ * - `content-addressed`: signatures are required whatever nix.conf says, and no key is added, so
+ *   what passes is content-addressed (its store path checked against its content by Nix) or signed
+ *   by a key the store already trusted; this covers the closure a narinfo drags in too;
+ * - `store`: the store's own rules, for an untrusted daemon user, whose settings the daemon ignores.
  */
-export type ImportCheck = { kind: 'signature'; publicKey: string } | { kind: 'store' } | { kind: 'unchecked' }
+export type ImportCheck = { kind: 'signature'; publicKey: string } | { kind: 'content-addressed' } | { kind: 'store' }
 
 /** Imports these paths (and their closures) from a binary cache directory; Nix checks every NAR against its hash. */
 export async function importFromBinaryCache(
@@ -64,8 +65,8 @@ export async function importFromBinaryCache(
   const flags =
     check.kind === 'signature'
       ? ['--option', 'require-sigs', 'true', '--option', 'extra-trusted-public-keys', check.publicKey]
-      : check.kind === 'unchecked'
-        ? ['--no-check-sigs']
+      : check.kind === 'content-addressed'
+        ? ['--option', 'require-sigs', 'true']
         : []
   const args = ['copy', '--from', `file://${dir}`, ...flags]
   const result = await nix.run({ args, positional: paths, onLine: tail.push, signal: options.signal })

@@ -1,6 +1,6 @@
 // Before the build: fetch the newest matching entry and import its store paths, so the build finds
 // them valid and skips them. Which paths, and checked how, is trust.ts's import plan: never an
-// unsigned input-addressed path from a restore key's entry. Every failure here is a warning: the
+// unsigned input-addressed path, whatever key matched. Every failure here is a warning: the
 // build then simply runs uncached.
 import { errorMessage } from '../errors.js'
 import { rm } from 'node:fs/promises'
@@ -11,7 +11,7 @@ import { cacheDirectory, cacheKeysFor } from './entry.js'
 import { CacheManifest, CorruptEntryError, readManifest } from './manifest.js'
 import { cacheServiceUnavailableReason, restoreEntry } from './transport.js'
 import { parseSigningKey } from './signing.js'
-import { RESTORE_KEY_HINT, SIGNATURE_HINT, UNTRUSTED_HINT, detectStoreTrust, importPlan } from './trust.js'
+import { NO_SIGNING_KEY_HINT, SIGNATURE_HINT, UNTRUSTED_HINT, detectStoreTrust, importPlan } from './trust.js'
 import type { CacheRestoreOptions, CacheRestoreResult } from './types.js'
 
 export async function restoreNixCache(options: CacheRestoreOptions): Promise<CacheRestoreResult> {
@@ -111,12 +111,14 @@ async function importEntry(
   }
   const trust = options.trust ?? (await detectStoreTrust(nix))
   const signing = options.signingKey === undefined ? undefined : parseSigningKey(options.signingKey)
-  const plan = importPlan(missing, { trust, exactKey: result.matchedKey === result.key, publicKey: signing?.publicKey })
+  const plan = importPlan(missing, { trust, publicKey: signing?.publicKey })
   result.skippedPaths = plan.skipped
+  if (plan.skipped.length > 0) result.skipReason = plan.reason
   if (plan.reason === 'untrusted-user') warn(`${plan.skipped.length} of the cache entry's store paths were not imported. ${UNTRUSTED_HINT}`)
-  if (plan.reason === 'restore-key-without-signing-key') {
+  if (plan.reason === 'no-signing-key' && plan.skipped.length > 0) {
+    const matched = result.matchedKey === result.key ? "matched this run's key" : "matched a restore key, not this run's key"
     reporter.info(
-      `Entry ${result.matchedKey} matched a restore key, not this run's key: ${RESTORE_KEY_HINT} ${plan.skipped.length} input-addressed path(s) are built instead.`
+      `Entry ${result.matchedKey} ${matched}: ${NO_SIGNING_KEY_HINT} ${plan.skipped.length} input-addressed path(s) are built instead.`
     )
   }
   try {

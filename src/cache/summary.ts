@@ -1,7 +1,7 @@
 // The cache's part of the job summary: did the run hit, what moved each way, and what it cost.
 import { type Reporter, formatBytes, formatDuration, markdownTable } from '../report/reporter.js'
 import { markdownCode, markdownProse } from '../report/markdown.js'
-import type { CacheRestoreResult, CacheSaveResult } from './types.js'
+import type { CacheRestoreResult, CacheSaveResult, SkipReason } from './types.js'
 
 const RESTORE_WORDS: Record<CacheRestoreResult['status'], string> = {
   hit: 'hit',
@@ -11,6 +11,11 @@ const RESTORE_WORDS: Record<CacheRestoreResult['status'], string> = {
   unavailable: 'off (no cache service)'
 }
 
+const SKIP_WORDS: Record<SkipReason, string> = {
+  'untrusted-user': 'untrusted Nix user',
+  'no-signing-key': 'input-addressed, and no cache-signing-key to check them'
+}
+
 export function cacheSummaryMarkdown(restored: CacheRestoreResult | undefined, saved: CacheSaveResult | undefined): string {
   const rows: string[][] = []
   if (restored) {
@@ -18,7 +23,9 @@ export function cacheSummaryMarkdown(restored: CacheRestoreResult | undefined, s
       restored.status === 'hit' || restored.status === 'partial-hit' || restored.restoredPaths.length > 0
         ? `${restored.restoredPaths.length} store path(s), ${formatBytes(restored.importedBytes)} (entry ${formatBytes(restored.downloadedBytes)} unpacked)` +
           (restored.restoredFixedOutputs.length > 0 ? `; ${restored.restoredFixedOutputs.length} fixed-output` : '') +
-          (restored.skippedPaths.length > 0 ? `; ${restored.skippedPaths.length} not imported (untrusted Nix user)` : '')
+          (restored.skippedPaths.length > 0
+            ? `; ${restored.skippedPaths.length} not imported (${SKIP_WORDS[restored.skipReason ?? 'untrusted-user']})`
+            : '')
         : '—'
     rows.push([
       'restore',

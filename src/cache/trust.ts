@@ -2,16 +2,19 @@
 // (fixed-output) paths verify themselves by hash, so they are always importable. Input-addressed
 // paths are only as good as whoever wrote the entry, so:
 // - with `cache-signing-key`, they must carry its signature (checked by Nix against the public key);
-// - without it, they come only from an entry of the run's exact key: a restore key matches entries
-//   any writer in the cache scope can make, for paths of its choosing;
-// - an untrusted daemon user cannot pass keys or --no-check-sigs: the daemon's own
-//   trusted-public-keys decide, so only content-addressed paths are asked for.
+// - without it, never, whatever key matched: any writer in the cache scope can save any key, the
+//   run's exact one included (it is a public function of the repository's files), for paths and
+//   NARs of its choosing. Nothing is imported with --no-check-sigs;
+// - an untrusted daemon user cannot pass keys: the daemon's own trusted-public-keys decide, so
+//   only content-addressed paths are asked for.
+// Which paths are content-addressed is the manifest's word, and the manifest is the writer's: Nix
+// checks the claim (a content address must produce the store path), so a false one only fails the import.
 import { userInfo } from 'node:os'
 import { readNixConfig } from '../nix/config.js'
 import type { NixRunner } from '../nix/runner.js'
 import { isTrustedUser, runCommand, usesNixDaemon } from '../setup/host.js'
 import type { ImportCheck } from './binary-cache.js'
-import type { StoreTrust } from './types.js'
+import type { SkipReason, StoreTrust } from './types.js'
 
 export async function detectStoreTrust(nix: NixRunner): Promise<StoreTrust> {
   const config = await readNixConfig(nix)
@@ -26,29 +29,25 @@ export interface ImportPlan {
   skipped: string[]
   check: ImportCheck
   /** Why paths were skipped, when they were. */
-  reason?: 'untrusted-user' | 'restore-key-without-signing-key'
+  reason?: SkipReason
 }
 
-/** What to import of an entry's missing paths: by this user's trust, the key that matched and the signing key. */
-export function importPlan(
-  missing: { path: string; ca?: string }[],
-  input: { trust: StoreTrust; exactKey: boolean; publicKey?: string }
-): ImportPlan {
+/** What to import of an entry's missing paths: by this user's trust and the signing key. */
+export function importPlan(missing: { path: string; ca?: string }[], input: { trust: StoreTrust; publicKey?: string }): ImportPlan {
   const contentAddressed = missing.filter(p => p.ca !== undefined).map(p => p.path)
   const inputAddressed = missing.filter(p => p.ca === undefined).map(p => p.path)
   const all = missing.map(p => p.path)
   if (input.trust === 'untrusted')
     return { importable: contentAddressed, skipped: inputAddressed, check: { kind: 'store' }, reason: 'untrusted-user' }
   if (input.publicKey !== undefined) return { importable: all, skipped: [], check: { kind: 'signature', publicKey: input.publicKey } }
-  if (input.exactKey) return { importable: all, skipped: [], check: { kind: 'unchecked' } }
-  return { importable: contentAddressed, skipped: inputAddressed, check: { kind: 'store' }, reason: 'restore-key-without-signing-key' }
+  return { importable: contentAddressed, skipped: inputAddressed, check: { kind: 'content-addressed' }, reason: 'no-signing-key' }
 }
 
-export const RESTORE_KEY_HINT =
-  'only its fixed-output (content-addressed) paths were imported, which Nix checks by hash. Input-addressed paths come only from ' +
-  "an entry of this run's exact key, because anyone who can write to this repository's cache could have saved an entry under a " +
-  'restore key. To restore them too, set `cache-signing-key` (a secret from `nix key generate-secret`): entries are then signed ' +
-  'and imported only with a valid signature.'
+export const NO_SIGNING_KEY_HINT =
+  'without `cache-signing-key`, only its fixed-output (content-addressed) paths were imported, which Nix checks by hash. ' +
+  "Input-addressed paths need a signature: anyone who can write to this repository's cache can save an entry under any key, " +
+  "this run's own included, with package outputs of their choosing. To restore them too, set `cache-signing-key` (a secret from " +
+  '`nix key generate-secret`): entries are then signed and imported only with a valid signature.'
 
 export const SIGNATURE_HINT =
   'Every input-addressed path of an entry must be signed with cache-signing-key: this entry was saved without the key, with another ' +

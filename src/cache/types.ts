@@ -18,7 +18,7 @@ export interface NixCacheOptions {
   /**
    * `cache-signing-key`, in `nix key generate-secret`'s format: saved entries are signed with it, and
    * restored input-addressed paths must carry its signature. Without it, input-addressed paths are
-   * restored only from an entry of the run's exact key (see trust.ts).
+   * never restored, whatever key matched (see trust.ts).
    */
   signingKey?: string
 }
@@ -57,8 +57,10 @@ export interface CacheRestoreResult {
   restoredPaths: string[]
   /** The content-addressed (fixed-output) subset of restoredPaths. */
   restoredFixedOutputs: string[]
-  /** Paths of the entry not imported: input-addressed paths this Nix user or this entry's key may not bring in. */
+  /** Paths of the entry not imported: input-addressed paths this Nix user may not bring in, or that no signing key vouches for. */
   skippedPaths: string[]
+  /** Why skippedPaths were left out. */
+  skipReason?: SkipReason
   /** Size of the unpacked entry (uncompressed NARs). */
   downloadedBytes: number
   /** NAR size of restoredPaths. */
@@ -67,6 +69,9 @@ export interface CacheRestoreResult {
   /** The warnings this restore reported (also sent to the Reporter). */
   warnings: string[]
 }
+
+/** Why a restore left input-addressed paths out: the daemon's trust, or no `cache-signing-key` to check them with. */
+export type SkipReason = 'untrusted-user' | 'no-signing-key'
 
 /** What save needs from a build; a BuildStageResult is one. */
 export interface CacheableBuild {

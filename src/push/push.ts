@@ -1,7 +1,10 @@
 // After the build: push what this run built to a Nix store others substitute from (`push-to`),
 // signed with `push-signing-key` (or `cache-signing-key`). Only paths this run built, and of those
 // only what the destination lacks and the upstream substituters (cache.nixos.org, ...) do not
-// already serve. A failed push is a warning unless `push-required`, and says what to do.
+// already serve. The key signs only those: a signature says "this run built it", so a path
+// restored from a cache or put in the store by another step never gets one from nix-ci (to an
+// ssh store it travels with the signatures it has). A failed push is a warning unless
+// `push-required`, and says what to do.
 import { errorMessage } from '../errors.js'
 import { stripAnsi } from '../nix/internal-json.js'
 import { readNixConfig } from '../nix/config.js'
@@ -55,6 +58,7 @@ export async function pushToStore(options: PushOptions): Promise<PushResult> {
   }
   const key = options.signingKey ? parseSigningKey(options.signingKey) : undefined
   if (key) result.signedWith = key.name
+  let notBuilt: string[] = []
   try {
     const candidates = await pushCandidates(options, result)
     const atDestination = await pathInfo(
@@ -76,14 +80,20 @@ export async function pushToStore(options: PushOptions): Promise<PushResult> {
         { title: 'Binary cache push' }
       )
     const paths = missing.map(p => p.path)
-    await copyToStore(options, paths, key)
+    const built = new Set(options.paths)
+    notBuilt = paths.filter(p => !built.has(p))
+    if (notBuilt.length > 0)
+      reporter.info(
+        `Push to ${target.display}: ${notBuilt.length} path(s) of the closure were not built in this run; they go with their own signatures, not ${key ? `\`${key.name}\`` : 'the push key'}.`
+      )
+    await copyToStore(options, paths, key, { sign: paths.filter(p => built.has(p)) })
     result.pushed = paths
     result.pushedBytes = missing.reduce((sum, p) => sum + (p.narSize ?? 0), 0)
     result.status = 'pushed'
     return finish(result, started)
   } catch (error) {
     result.status = 'failed'
-    result.error = pushFailure(error, target, key?.publicKey)
+    result.error = pushFailure(error, target, key?.publicKey, notBuilt)
     return finish(result, started)
   }
 }
@@ -116,8 +126,13 @@ async function pushCandidates(options: PushOptions, result: PushResult): Promise
   return candidates.filter(p => !upstream.has(p.path))
 }
 
-/** `nix copy --to` the store, signed with the key when there is one. */
-async function copyToStore(options: PushOptions, paths: string[], key: SigningKey | undefined): Promise<void> {
+/** `nix copy --to` the store; with a key, `sign` (what this run built) is signed, and nothing else. */
+async function copyToStore(
+  options: PushOptions,
+  paths: string[],
+  key: SigningKey | undefined,
+  { sign }: { sign: string[] }
+): Promise<void> {
   const { nix, reporter, target } = options
   const copy = async (url: string): Promise<void> => {
     // Binary caches: --no-recursive, because what this run did not build is left to upstream.
@@ -137,9 +152,11 @@ async function copyToStore(options: PushOptions, paths: string[], key: SigningKe
   await reporter.group(`Push ${paths.length} path(s) to ${target.display}`, async () => {
     if (!key) return copy(target.url)
     return withKeyFile(key, async file => {
+      // --no-recursive: the binary cache store signs exactly the paths named, all built here.
       if (target.kind === 'binary-cache') return copy(withSecretKey(target.url, file))
-      // Another machine's store keeps the signatures the paths carry: sign them here first.
-      await signLocally(nix, file, paths)
+      // Another machine's store keeps the signatures the paths carry: sign here first, but only
+      // what this run built; the rest of the closure keeps the signatures its builder gave it.
+      await signLocally(nix, file, sign)
       return copy(target.url)
     })
   })
@@ -151,6 +168,7 @@ function finish(result: PushResult, started: number): PushResult {
 }
 
 async function signLocally(nix: NixRunner, keyFile: string, paths: string[]): Promise<void> {
+  if (paths.length === 0) return
   const tail: string[] = []
   const run = await nix.run({
     args: ['store', 'sign', '--key-file', keyFile],
@@ -181,12 +199,18 @@ function firstLine(error: unknown): string {
   return errorMessage(error).split('\n')[0]
 }
 
-/** What failed and what to do, naming the store (never its password or query). */
-export function pushFailure(error: unknown, target: PushTarget, publicKey?: string): string {
+/**
+ * What failed and what to do, naming the store (never its password or query). `notBuilt`: paths
+ * that were to go but this run did not build, which nix-ci does not sign.
+ */
+export function pushFailure(error: unknown, target: PushTarget, publicKey?: string, notBuilt: string[] = []): string {
   const lines =
     error instanceof NixCommandError ? error.lastLines.filter(l => l.trim() !== '' && !/^copying /.test(l)).slice(-6) : [firstLine(error)]
   // Nix quotes the URL, maybe with a path after it: no password survives into the message.
   const said = lines.join('\n').replace(/(:\/\/[^/@:\s]*):[^/@\s]*@/g, '$1:***@')
+  // With a key, what this run built was signed: a refused signature is then one of the others'.
+  if (target.kind === 'ssh' && publicKey !== undefined && notBuilt.length > 0 && /signature/i.test(said))
+    return `Pushing to ${target.display} failed:\n${said}\n${foreignPaths(notBuilt)}`
   const what =
     target.kind === 'ssh'
       ? 'Check that this runner can ssh to the host (its key, known_hosts, NIX_SSHOPTS), that Nix is installed there, and that the remote accepts the paths: ' +
@@ -197,4 +221,15 @@ export function pushFailure(error: unknown, target: PushTarget, publicKey?: stri
           ? 'Check the bucket, its region and endpoint parameters, and the AWS credentials of the runner.'
           : 'Check that the directory exists or can be created, and is writable by the user Nix runs as.'
   return `Pushing to ${target.display} failed:\n${said}\n${what}`
+}
+
+/** Why a closure's foreign paths were refused, and the ways out. */
+function foreignPaths(notBuilt: string[]): string {
+  const shown = notBuilt.slice(0, 5).join(', ') + (notBuilt.length > 5 ? ` and ${notBuilt.length - 5} more` : '')
+  return (
+    `${notBuilt.length} path(s) of the closure were not built in this run (restored from a cache, or put in the store by another step): ${shown}. ` +
+    'nix-ci signs only what this run built, so these go with their own signature, and the remote has none it trusts. ' +
+    "Add their builder's public key to the remote's trusted-public-keys (for paths restored from the Actions cache, that is cache-signing-key's), " +
+    'or push them from the run that built them.'
+  )
 }
