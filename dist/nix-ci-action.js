@@ -12,8 +12,10 @@ import {
   flakeRepository,
   info,
   isPassedToChildren,
+  isPlainPath,
   notice,
   parseInputs,
+  pathAt,
   readRunContext,
   refuseBeforeBuild,
   runPipeline,
@@ -89,6 +91,11 @@ function environStart() {
 // src/report/action-reporter.ts
 import { randomBytes } from "node:crypto";
 import { EOL } from "node:os";
+function annotated(message, annotation) {
+  if (annotation?.file === void 0 || isPlainPath(annotation.file)) return [message, annotation];
+  const { file, startLine, title } = annotation;
+  return [`${pathAt(file, startLine)}: ${message}`, title === void 0 ? void 0 : { title }];
+}
 var BATCH_LINES = 500;
 var BATCH_MS = 100;
 var ActionReporter = class {
@@ -117,15 +124,15 @@ var ActionReporter = class {
   }
   notice(message, annotation) {
     this.flush();
-    notice(message, annotation);
+    notice(...annotated(message, annotation));
   }
   warning(message, annotation) {
     this.flush();
-    warning(message, annotation);
+    warning(...annotated(message, annotation));
   }
   error(message, annotation) {
     this.flush();
-    error(message, annotation);
+    error(...annotated(message, annotation));
   }
   async group(title, fn) {
     this.flush();
