@@ -44,7 +44,7 @@ export const NO_KVM: Requirement = {
 export function daemonRun(trust: 'trusted' | 'untrusted'): Requirement {
   return {
     met: process.env.NIX_CI_DAEMON_MODE === trust,
-    unmet: `runs only through a nix-daemon as a ${trust} runner user (npm test -- --nix=2.34 --daemon=${trust})`
+    unmet: `runs only through a nix-daemon, the runner user ${trust} there (npm test -- --nix=2.34 --daemon=${trust})`
   }
 }
 
