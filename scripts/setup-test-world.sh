@@ -63,7 +63,14 @@ if [ ! -e /proc/sys/fs/binfmt_misc/status ]; then
   $sudo mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || fail "cannot mount binfmt_misc (a container without CAP_SYS_ADMIN?): run on a VM or a privileged container"
 fi
 handler=/proc/sys/fs/binfmt_misc/$foreign_qemu
-if [ ! -e "$handler" ] || ! grep -q '^enabled' "$handler"; then
+binfmt_conf=/usr/lib/binfmt.d/$foreign_qemu.conf
+if [ ! -e "$handler" ] && [ ! -e "/var/lib/binfmts/$foreign_qemu" ] && [ -f "$binfmt_conf" ]; then
+  # Debian 13's qemu-user-binfmt registers through systemd-binfmt alone, which a container or a
+  # chroot never runs: its line goes to the kernel as systemd-binfmt would write it.
+  say "registering $foreign_qemu from $binfmt_conf (no systemd-binfmt here)"
+  grep '^:' "$binfmt_conf" | $sudo tee /proc/sys/fs/binfmt_misc/register >/dev/null \
+    || fail "cannot register $foreign_qemu from $binfmt_conf"
+elif [ ! -e "$handler" ] || ! grep -q '^enabled' "$handler"; then
   say "enabling $foreign_qemu"
   $sudo update-binfmts --enable "$foreign_qemu" || fail "update-binfmts could not enable $foreign_qemu"
 fi
