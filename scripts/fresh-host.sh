@@ -36,6 +36,8 @@ mmdebstrap --quiet --variant=apt --include=nodejs,npm,ca-certificates \
 mount --bind "$host" "$host"
 for fs in proc sys dev; do mount --rbind "/$fs" "$host/$fs"; mount --make-rslave "$host/$fs"; done
 cp -L /etc/resolv.conf "$host/etc/resolv.conf"
+# This machine's CA bundle: the registries are reached through it (the chroot's own lacks its CA).
+cp -L /etc/ssl/certs/ca-certificates.crt "$host/etc/ssl/certs/ca-certificates.crt"
 [ ! -f /etc/npmrc ] || cp /etc/npmrc "$host/etc/npmrc"
 git clone -q "$root" "$host/root/nix-ci"
 echo "fresh-host: $(chroot "$host" sh -c '. /etc/os-release; echo "$PRETTY_NAME"'), node $(chroot "$host" node --version), at $(git -C "$root" rev-parse --short HEAD)"
