@@ -1,27 +1,18 @@
 // A builder's output reaches the runner's log, and the runner reads workflow commands (`::error::`,
 // `::set-output::`, legacy `##[...]`) from every line a step prints. Real Nix builds whose builders
 // print commands, through the action's reporter: none of them may be acted on by the runner.
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { afterEach, describe, expect, it } from '@jest/globals'
 import { ActionReporter } from '../../src/report/action-reporter.js'
 import { runBuildStage } from '../../src/stages/build/build-stage.js'
 import { runVmTestBuild } from '../../src/stages/vm-test/run-test.js'
 import { Fixture, createFixture, testNix } from '../support/fixtures.js'
 import { recordingReporter } from '../support/reporting.js'
-import { commandsSeenByRunner } from '../support/workflow-commands.js'
+import { captureStdout, commandsSeenByRunner } from '../support/workflow-commands.js'
 
 const X86 = ['x86_64-linux']
 const fixtures: Fixture[] = []
-let stdout: string[] = []
-
-beforeEach(() => {
-  stdout = []
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
-    return true
-  })
-})
+const stdoutText = captureStdout()
 afterEach(() => {
-  jest.restoreAllMocks()
   while (fixtures.length) fixtures.pop()?.cleanup()
 })
 
@@ -46,7 +37,7 @@ function hostileFixture(exitCode: number): Fixture {
  * quotes the builder's last lines as its (escaped) message: one command of ours, the text inert.
  */
 function forged(): string[] {
-  return commandsSeenByRunner(stdout.join(''))
+  return commandsSeenByRunner(stdoutText())
     .filter(c => c.line.includes('FORGED') && !(c.command === 'error' && c.properties.startsWith('title=Build failed for x86_64-linux')))
     .map(c => c.line)
 }
@@ -58,7 +49,7 @@ describe('builder output in the action log', () => {
     const result = await runBuildStage({ flake: f.dir, package: 'default', systems: X86, nix: testNix(), reporter })
     await reporter.writeSummary()
     expect(result.ok).toBe(true)
-    const text = stdout.join('')
+    const text = stdoutText()
     // The lines are shown (a maintainer needs the log) ...
     expect(text).toContain('FORGED-MSG')
     expect(text).toContain('FORGED-RESULT')
@@ -77,7 +68,7 @@ describe('builder output in the action log', () => {
     const result = await runBuildStage({ flake: f.dir, package: 'default', systems: X86, nix: testNix(), reporter })
     await reporter.writeSummary()
     expect(result.ok).toBe(false)
-    expect(stdout.join('')).toContain('FORGED-LEGACY')
+    expect(stdoutText()).toContain('FORGED-LEGACY')
     expect(forged()).toEqual([])
   })
 
@@ -94,7 +85,7 @@ describe('builder output in the action log', () => {
     })
     await reporter.writeSummary()
     expect(run.exitCode).toBe(0)
-    expect(stdout.join('')).toContain('FORGED-LEGACY')
+    expect(stdoutText()).toContain('FORGED-LEGACY')
     expect(forged()).toEqual([])
   })
 
@@ -104,7 +95,7 @@ describe('builder output in the action log', () => {
     reporter.warning('ours')
     reporter.untrusted('::error::two')
     await reporter.writeSummary()
-    const text = stdout.join('')
+    const text = stdoutText()
     const tokens = [...text.matchAll(/^::stop-commands::(.+)$/gm)].map(m => m[1])
     expect(tokens).toHaveLength(2)
     expect(new Set(tokens).size).toBe(2)

@@ -2,7 +2,7 @@
 // `%`, `##[` and terminal escapes in them, and nix-ci reads them from `git ls-files -z`. A stale hash
 // in such a file is reported at `file:line` in the log, the annotations and the summary, in `report`
 // mode too: the name must neither start a workflow command the runner acts on nor reach a terminal raw.
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseInputs } from '../../src/inputs.js'
@@ -12,7 +12,7 @@ import type { Reporter } from '../../src/report/reporter.js'
 import { useCleanup } from '../support/cleanup.js'
 import { REPO_ROOT, createFixture, encodeSha256, sha256, testNix } from '../support/fixtures.js'
 import { recordingReporter } from '../support/reporting.js'
-import { commandsSeenByRunner } from '../support/workflow-commands.js'
+import { captureStdout, commandsSeenByRunner } from '../support/workflow-commands.js'
 
 const track = useCleanup()
 const X86 = ['x86_64-linux']
@@ -20,17 +20,7 @@ const X86 = ['x86_64-linux']
 /** A new line that is a command, a legacy command, a terminal title escape and a `%`-escape. */
 const HOSTILE_NAME = 'deps\n::error title=FORGED::FILE-NAME\n\x1b]0;FORGED-TITLE\x07 ##[warning]FORGED-LEGACY %0A.nix'
 
-let stdout: string[] = []
-beforeEach(() => {
-  stdout = []
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
-    return true
-  })
-})
-afterEach(() => {
-  jest.restoreAllMocks()
-})
+const stdoutText = captureStdout()
 
 /** A Nix string holding `text` raw (Nix reads no \\u escapes; a control character may stand in a string). */
 function rawNixString(text: string): string {
@@ -72,7 +62,7 @@ describe('a repository file name in the log', () => {
     const reporter = new ActionReporter()
     await reportStaleHashes(f.dir, reporter)
     reporter.flush()
-    const out = stdout.join('')
+    const out = stdoutText()
     expect(forged(out)).toEqual([])
     // An annotation's file is a plain path or left out: GitHub shows it as a file of the repository.
     const files = commandsSeenByRunner(out).flatMap(c => /(?:^|,)file=([^,]*)/.exec(c.properties)?.[1] ?? [])

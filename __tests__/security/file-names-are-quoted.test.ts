@@ -2,7 +2,7 @@
 // and terminal escapes included. Wherever nix-ci puts one (a log line, an annotation, the commit
 // message, the PR body, a diff to apply) it is one line, quoted C-style as git quotes it when it is
 // not plain, and an annotation's `file` is a plain path or left out.
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -14,7 +14,7 @@ import { commitMessage, diffComment, pullRequestBody } from '../../src/stages/pu
 import { useTempDirs } from '../support/cleanup.js'
 import { git } from '../support/fixtures.js'
 import { recordingReporter } from '../support/reporting.js'
-import { commandsSeenByRunner } from '../support/workflow-commands.js'
+import { captureStdout, commandsSeenByRunner } from '../support/workflow-commands.js'
 
 const tempDir = useTempDirs()
 const HOSTILE = 'deps\n::error title=FORGED::x\n\x1b]0;FORGED\x07 ##[warning]FORGED %0A "q" \\ \u202e.nix'
@@ -50,17 +50,7 @@ const RESULT: FixHashesResult = {
 // eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
 
-let stdout: string[] = []
-beforeEach(() => {
-  stdout = []
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
-    return true
-  })
-})
-afterEach(() => {
-  jest.restoreAllMocks()
-})
+const stdoutText = captureStdout()
 
 describe('repository file names', () => {
   it('are printed as they are when plain, else quoted C-style on one line that starts no command', () => {
@@ -79,7 +69,7 @@ describe('repository file names', () => {
     const reporter = new ActionReporter()
     reporter.error('Stale hash', { title: 'Stale fixed-output hash', file: HOSTILE, startLine: 2 })
     reporter.warning('Plain', { file: 'nix/deps.nix', startLine: 3 })
-    const commands = commandsSeenByRunner(stdout.join(''))
+    const commands = commandsSeenByRunner(stdoutText())
     expect(commands.map(c => [c.command, c.properties])).toEqual([
       ['error', 'title=Stale fixed-output hash'],
       ['warning', 'file=nix/deps.nix,line=3']

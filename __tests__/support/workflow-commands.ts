@@ -5,6 +5,8 @@
 // stops all processing until a command named exactly <token> arrives. Lines are split the way .NET's
 // StreamReader.ReadLine splits them: on \n, \r\n and a lone \r.
 
+import { afterEach, beforeEach, jest } from '@jest/globals'
+
 export interface RunnerCommand {
   command: string
   properties: string
@@ -79,4 +81,23 @@ export function commandsSeenByRunner(output: string): RunnerCommand[] {
     acted.push(command)
   }
   return acted
+}
+
+/**
+ * Collects what the code under test writes to stdout, where the runner reads commands, afresh for
+ * each test of the file that calls it; returns the text so far.
+ */
+export function captureStdout(): () => string {
+  let chunks: string[] = []
+  beforeEach(() => {
+    chunks = []
+    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
+      return true
+    })
+  })
+  afterEach(() => {
+    jest.restoreAllMocks()
+  })
+  return () => chunks.join('')
 }
