@@ -1,13 +1,14 @@
 // The bundle as GitHub runs it: `node dist/index.js` with INPUT_* variables, GITHUB_OUTPUT and
 // GITHUB_STEP_SUMMARY files; and the CLI bundle as a user runs it.
 import { describe, expect, it } from '@jest/globals'
-import { execFile, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Fixture, REPO_ROOT, createFixture, testNix } from './support/fixtures.js'
 import { startCacheServer } from './support/cache-server/server.js'
 import { useCleanup, useTempDirs } from './support/cleanup.js'
 import { expectNoViolations, startGitHubServer } from './support/github-server/index.js'
+import { actionRunner } from './support/run-action.js'
 
 const OFFLINE = 'sandbox = true\nsubstituters ='
 const track = useCleanup()
@@ -15,6 +16,7 @@ const tempDirs = useTempDirs(track)
 const tempDir = () => tempDirs('nix-ci-run-')
 /** A test server, stopped after the test (without waiting for it, as before). */
 const stopAfter = (server: { stop(): Promise<void> }) => track({ cleanup: () => void server.stop() })
+const { runAction, runActionAsync } = actionRunner(tempDir)
 
 function fixture(): Fixture {
   const f = createFixture({
@@ -23,54 +25,6 @@ function fixture(): Fixture {
     packages: [{ attr: 'mast', fods: ['mast-mix-deps'] }]
   })
   return track(f)
-}
-
-/** Parses the `name<<delimiter ... delimiter` blocks @actions/core writes to GITHUB_OUTPUT. */
-function readOutputs(file: string): Record<string, string> {
-  const outputs: Record<string, string> = {}
-  const lines = readFileSync(file, 'utf8').split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([\w-]+)<<(.+)$/.exec(lines[i])
-    if (!match) continue
-    const end = lines.indexOf(match[2], i + 1)
-    outputs[match[1]] = lines.slice(i + 1, end).join('\n')
-    i = end
-  }
-  return outputs
-}
-
-function actionEnv(inputs: Record<string, string>, workspace: string, extraEnv: Record<string, string> = {}) {
-  const dir = tempDir()
-  const outputFile = join(dir, 'output')
-  const summaryFile = join(dir, 'summary')
-  writeFileSync(outputFile, '')
-  writeFileSync(summaryFile, '')
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '/root',
-    GITHUB_WORKSPACE: workspace,
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile
-  }
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
-  Object.assign(env, extraEnv)
-  return { env, read: () => ({ outputs: readOutputs(outputFile), summary: readFileSync(summaryFile, 'utf8') }) }
-}
-
-function runAction(inputs: Record<string, string>, workspace: string) {
-  const { env, read } = actionEnv(inputs, workspace)
-  const child = spawnSync('node', [join(REPO_ROOT, 'dist/index.js')], { env, encoding: 'utf8', timeout: 240_000 })
-  return { ...child, ...read() }
-}
-
-/** For runs that talk to a server in this process: the event loop must keep running. */
-function runActionAsync(inputs: Record<string, string>, workspace: string, extraEnv: Record<string, string>) {
-  const { env, read } = actionEnv(inputs, workspace, extraEnv)
-  return new Promise<{ status: number; stdout: string; stderr: string; outputs: Record<string, string>; summary: string }>(done => {
-    execFile(process.execPath, [join(REPO_ROOT, 'dist/index.js')], { env, encoding: 'utf8', timeout: 240_000 }, (error, stdout, stderr) => {
-      done({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr, ...read() })
-    })
-  })
 }
 
 describe('node dist/index.js (the GitHub contract)', () => {
